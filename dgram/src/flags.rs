@@ -1,0 +1,82 @@
+//! Typed message flags for send and receive calls.
+
+use std::fmt;
+use std::ops::{BitOr, BitOrAssign};
+
+/// Flags for one send or receive call (`MSG_*` of `send(2)`/`recv(2)`).
+///
+/// Combine them with `|`:
+/// ```
+/// use dgram::MsgFlags;
+/// let f = MsgFlags::PEEK | MsgFlags::DONTWAIT;
+/// assert!(f.contains(MsgFlags::PEEK));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct MsgFlags(libc::c_int);
+
+impl MsgFlags {
+    /// Receive: return the datagram but leave it queued (`MSG_PEEK`).
+    #[doc(alias = "MSG_PEEK")]
+    pub const PEEK: MsgFlags = MsgFlags(libc::MSG_PEEK);
+    /// Send: bypass routing, reach only hosts on a directly attached network (`MSG_DONTROUTE`).
+    #[doc(alias = "MSG_DONTROUTE")]
+    pub const DONTROUTE: MsgFlags = MsgFlags(libc::MSG_DONTROUTE);
+    /// Send or receive: do not block for this call; `WouldBlock` instead (`MSG_DONTWAIT`).
+    #[doc(alias = "MSG_DONTWAIT")]
+    pub const DONTWAIT: MsgFlags = MsgFlags(libc::MSG_DONTWAIT);
+    /// Send: more data follows; the kernel holds the datagram open as `UDP_CORK` would (`MSG_MORE`).
+    #[doc(alias = "MSG_MORE")]
+    pub const MORE: MsgFlags = MsgFlags(libc::MSG_MORE);
+
+    const NAMES: [(MsgFlags, &'static str); 4] = [
+        (Self::PEEK, "PEEK"),
+        (Self::DONTROUTE, "DONTROUTE"),
+        (Self::DONTWAIT, "DONTWAIT"),
+        (Self::MORE, "MORE"),
+    ];
+
+    /// No flags.
+    pub const fn empty() -> MsgFlags {
+        MsgFlags(0)
+    }
+
+    /// Whether every flag of `other` is set in `self`.
+    pub const fn contains(self, other: MsgFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The raw `MSG_*` bits.
+    pub const fn bits(self) -> i32 {
+        self.0
+    }
+}
+
+impl BitOr for MsgFlags {
+    type Output = MsgFlags;
+    fn bitor(self, rhs: MsgFlags) -> MsgFlags {
+        MsgFlags(self.0 | rhs.0)
+    }
+}
+
+impl BitOrAssign for MsgFlags {
+    fn bitor_assign(&mut self, rhs: MsgFlags) {
+        self.0 |= rhs.0;
+    }
+}
+
+impl fmt::Debug for MsgFlags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        f.write_str("MsgFlags(")?;
+        for (flag, name) in Self::NAMES {
+            if self.contains(flag) {
+                if !first {
+                    f.write_str(" | ")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        f.write_str(")")
+    }
+}

@@ -1,0 +1,35 @@
+//! Datagram sockets for Rust: UDP over IPv4 and IPv6, with blocking calls and `try_*` calls that never
+//! block.
+//!
+//! dgram covers what Node's `dgram`, Lua's `net.dgram`, Racket's UDP API and Linux `udp(7)` name, under
+//! std's and the kernel's names:
+//!
+//! | need | dgram |
+//! |---|---|
+//! | create (unbound, bound, with options) | [`UdpSocket::unbound`], [`UdpSocket::bind`], [`UdpSocket::builder`] |
+//! | bind later, connect, disconnect | [`UdpSocket::bind_to`], [`UdpSocket::connect`], [`UdpSocket::disconnect`] |
+//! | send (one buffer, gathered, host names) | [`UdpSocket::send_to`], [`UdpSocket::send_to_vectored`], [`UdpSocket::send_to_host`] |
+//! | receive (sender, truncation, peek) | [`UdpSocket::recv_from`], [`UdpSocket::recv_msg`] → [`RecvMeta`], [`UdpSocket::peek_from`] |
+//! | never block | [`UdpSocket::try_send_to`], [`UdpSocket::try_recv_from`] |
+//! | options | `set_broadcast`, `set_ttl`, `set_tos_v4`, `set_recv_buffer_size`, `set_reuse_port`, ... |
+//! | queues | [`UdpSocket::bytes_readable`] (`FIONREAD`), [`UdpSocket::send_queue_size`] (`SIOCOUTQ`) |
+//!
+//! Errors are [`std::io::Error`]: the kernel's errors keep their OS code, and usage errors use the
+//! closest [`std::io::ErrorKind`] with a message naming the bad value. Nothing here panics on bad input.
+//!
+//! Linux is the platform.
+#![cfg(target_os = "linux")]
+
+mod family;
+mod flags;
+mod meta;
+mod resolve;
+mod sys;
+mod udp;
+mod util;
+
+pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
+pub use flags::MsgFlags;
+pub use meta::RecvMeta;
+pub use resolve::{Resolve, SystemResolver};
+pub use udp::{UdpSocket, UdpSocketBuilder};

@@ -1,0 +1,45 @@
+//! Error constructors shared by the socket types: one wording per kind of usage error.
+
+use std::io;
+
+/// An `InvalidInput` error whose message names the bad value.
+pub(crate) fn invalid_input(msg: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg.into())
+}
+
+/// Maps the kernel's errors for a send to the closest `ErrorKind` where std leaves them uncategorised:
+/// `EDESTADDRREQ` (send on an unconnected socket) becomes `NotConnected`. Every other error keeps its OS
+/// code intact.
+pub(crate) fn send_error(e: io::Error) -> io::Error {
+    if e.raw_os_error() == Some(libc::EDESTADDRREQ) {
+        io::Error::new(
+            io::ErrorKind::NotConnected,
+            "socket is not connected: use send_to, or connect first (EDESTADDRREQ)",
+        )
+    } else {
+        e
+    }
+}
+
+/// Checks an integer option's range before it reaches the kernel.
+pub(crate) fn check_range(what: &str, value: u32, range: std::ops::RangeInclusive<u32>) -> io::Result<libc::c_int> {
+    if range.contains(&value) {
+        // The ranges used here all end at 255, so the value fits a c_int.
+        Ok(value as libc::c_int)
+    } else {
+        Err(invalid_input(format!(
+            "{what} {value} is out of range: it must be {}..={}",
+            range.start(),
+            range.end()
+        )))
+    }
+}
+
+/// Refuses a zero timeout, as std does (the kernel would read it as "no timeout").
+pub(crate) fn check_timeout(t: Option<std::time::Duration>) -> io::Result<()> {
+    if t == Some(std::time::Duration::ZERO) {
+        Err(invalid_input("a zero timeout is invalid: use None for no timeout"))
+    } else {
+        Ok(())
+    }
+}
