@@ -1,1 +1,44 @@
-fn main(){}
+//! `dgram`: listen, send, echo and benchmark datagram sockets from the command line.
+
+mod bench;
+mod echo;
+mod listen;
+mod output;
+mod send;
+mod stop;
+
+use clap::{Parser, Subcommand};
+
+/// Datagram sockets from the command line: listen, send, echo, benchmark.
+#[derive(Debug, Parser)]
+#[command(name = "dgram", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Bind ADDR and print every datagram that arrives.
+    Listen(listen::Args),
+    /// Send datagrams to ADDR: one per MESSAGE, or one per line of standard input.
+    Send(send::Args),
+    /// Bind ADDR and send every datagram back to its sender.
+    Echo(echo::Args),
+    /// Measure dgram against std over loopback, side by side in one run.
+    Bench(bench::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Listen(a) => listen::run(a),
+        Command::Send(a) => send::run(a),
+        Command::Echo(a) => echo::run(a),
+        Command::Bench(a) => bench::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("dgram: {e}");
+        std::process::exit(1);
+    }
+}

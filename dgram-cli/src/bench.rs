@@ -1,0 +1,378 @@
+//! `dgram bench`: dgram's blocking path against `std::net::UdpSocket` over loopback, side by side in
+//! one run, alternating A B A B so that drift in the machine hits both alike.
+//!
+//! Workloads: one-way streams (a sender thread blasts, a receiver thread counts what arrives, the rest
+//! is loss) and ping-pong (one datagram in flight, round-trip times recorded). Rates are measured at the
+//! receiver over the sender's time window.
+
+use std::io::{self, ErrorKind};
+use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use dgram::UdpSocket;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+/// Arguments of `dgram bench`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Payload size in bytes for every workload (default: 64 and 1200 one-way, 64 ping-pong).
+    #[arg(long, value_name = "BYTES")]
+    size: Option<usize>,
+    /// Seconds each implementation runs each workload, split over the rounds.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    secs: f64,
+    /// Alternations A B A B per workload.
+    #[arg(long, default_value_t = 4)]
+    rounds: u32,
+    /// Print the results as one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The calls a benchmarked socket type must have: the same for dgram and std.
+trait BenchSocket: Send + Sync + Sized + 'static {
+    const NAME: &'static str;
+    fn bind_loopback() -> io::Result<Self>;
+    fn local(&self) -> io::Result<SocketAddr>;
+    fn timeout(&self, t: Duration) -> io::Result<()>;
+    fn send_to(&self, buf: &[u8], to: SocketAddr) -> io::Result<usize>;
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)>;
+}
+
+impl BenchSocket for UdpSocket {
+    const NAME: &'static str = "dgram";
+    fn bind_loopback() -> io::Result<Self> {
+        UdpSocket::bind("127.0.0.1:0")
+    }
+    fn local(&self) -> io::Result<SocketAddr> {
+        self.local_addr()
+    }
+    fn timeout(&self, t: Duration) -> io::Result<()> {
+        self.set_read_timeout(Some(t))
+    }
+    #[inline]
+    fn send_to(&self, buf: &[u8], to: SocketAddr) -> io::Result<usize> {
+        UdpSocket::send_to(self, buf, to)
+    }
+    #[inline]
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        UdpSocket::recv_from(self, buf)
+    }
+}
+
+impl BenchSocket for StdUdpSocket {
+    const NAME: &'static str = "std";
+    fn bind_loopback() -> io::Result<Self> {
+        StdUdpSocket::bind("127.0.0.1:0")
+    }
+    fn local(&self) -> io::Result<SocketAddr> {
+        self.local_addr()
+    }
+    fn timeout(&self, t: Duration) -> io::Result<()> {
+        self.set_read_timeout(Some(t))
+    }
+    #[inline]
+    fn send_to(&self, buf: &[u8], to: SocketAddr) -> io::Result<usize> {
+        StdUdpSocket::send_to(self, buf, to)
+    }
+    #[inline]
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        StdUdpSocket::recv_from(self, buf)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    OneWay,
+    PingPong,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Workload {
+    kind: Kind,
+    size: usize,
+}
+
+impl Workload {
+    fn name(&self) -> String {
+        match self.kind {
+            Kind::OneWay => format!("{} B one-way", self.size),
+            Kind::PingPong => format!("{} B ping-pong", self.size),
+        }
+    }
+
+    fn id(&self) -> String {
+        match self.kind {
+            Kind::OneWay => format!("oneway_{}", self.size),
+            Kind::PingPong => format!("pingpong_{}", self.size),
+        }
+    }
+}
+
+/// What one implementation did in one workload, summed over the rounds.
+#[derive(Debug, Default, Clone)]
+struct Tally {
+    sent: u64,
+    received: u64,
+    bytes: u64,
+    elapsed: Duration,
+    rtts_ns: Vec<u64>,
+}
+
+impl Tally {
+    fn rate(&self) -> f64 {
+        self.received as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn gbits(&self) -> f64 {
+        self.bytes as f64 * 8.0 / self.elapsed.as_secs_f64().max(1e-9) / 1e9
+    }
+
+    fn lost(&self) -> u64 {
+        self.sent.saturating_sub(self.received)
+    }
+
+    fn percentile_us(&mut self, p: f64) -> f64 {
+        if self.rtts_ns.is_empty() {
+            return 0.0;
+        }
+        self.rtts_ns.sort_unstable();
+        let i = ((self.rtts_ns.len() - 1) as f64 * p).round() as usize;
+        self.rtts_ns[i] as f64 / 1e3
+    }
+}
+
+pub(crate) fn run(args: Args) -> Result<(), String> {
+    if !(args.secs > 0.0 && args.secs.is_finite()) {
+        return Err(format!("--secs must be a positive number of seconds, not {}", args.secs));
+    }
+    if args.rounds == 0 {
+        return Err("--rounds must be at least 1".into());
+    }
+    let workloads: Vec<Workload> = match args.size {
+        Some(size) => {
+            if size == 0 || size > dgram::MAX_PAYLOAD_V4 {
+                return Err(format!("--size must be 1..={} bytes, not {size}", dgram::MAX_PAYLOAD_V4));
+            }
+            vec![Workload { kind: Kind::OneWay, size }, Workload { kind: Kind::PingPong, size }]
+        }
+        None => vec![
+            Workload { kind: Kind::OneWay, size: 64 },
+            Workload { kind: Kind::OneWay, size: 1200 },
+            Workload { kind: Kind::PingPong, size: 64 },
+        ],
+    };
+    let slice = Duration::from_secs_f64(args.secs / f64::from(args.rounds));
+    let bar = ProgressBar::new(workloads.len() as u64 * u64::from(args.rounds) * 2);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+
+    let mut results = Vec::new();
+    for w in &workloads {
+        let (mut ours, mut std) = (Tally::default(), Tally::default());
+        for round in 1..=args.rounds {
+            bar.set_message(format!("{}: dgram, round {round}/{}", w.name(), args.rounds));
+            measure::<UdpSocket>(*w, slice, &mut ours).map_err(|e| format!("{}: dgram: {e}", w.name()))?;
+            bar.inc(1);
+            bar.set_message(format!("{}: std, round {round}/{}", w.name(), args.rounds));
+            measure::<StdUdpSocket>(*w, slice, &mut std).map_err(|e| format!("{}: std: {e}", w.name()))?;
+            bar.inc(1);
+        }
+        results.push((*w, ours, std));
+    }
+    bar.finish_and_clear();
+
+    if args.json {
+        println!("{}", to_json(&mut results));
+    } else {
+        print_table(&mut results);
+    }
+    Ok(())
+}
+
+fn measure<S: BenchSocket>(w: Workload, slice: Duration, tally: &mut Tally) -> io::Result<()> {
+    match w.kind {
+        Kind::OneWay => one_way::<S>(w.size, slice, tally),
+        Kind::PingPong => ping_pong::<S>(w.size, slice, tally),
+    }
+}
+
+/// A sender thread blasts for `slice`; the receiver counts what arrives until the queue is drained.
+fn one_way<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) -> io::Result<()> {
+    let rx = S::bind_loopback()?;
+    let tx = S::bind_loopback()?;
+    let to = rx.local()?;
+    rx.timeout(Duration::from_millis(20))?;
+    let done = AtomicBool::new(false);
+    let (sent, elapsed, received, bytes) = std::thread::scope(|scope| {
+        let sender = scope.spawn(|| {
+            let buf = vec![0xabu8; size];
+            let mut sent = 0u64;
+            let start = Instant::now();
+            // Check the clock every 64 sends so the loop measures sends, not clock reads.
+            'outer: loop {
+                for _ in 0..64 {
+                    match tx.send_to(&buf, to) {
+                        Ok(_) => sent += 1,
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                        Err(_) => break 'outer,
+                    }
+                }
+                if start.elapsed() >= slice {
+                    break;
+                }
+            }
+            let elapsed = start.elapsed();
+            done.store(true, Ordering::Release);
+            (sent, elapsed)
+        });
+        let mut buf = vec![0u8; size.max(2048)];
+        let (mut received, mut bytes) = (0u64, 0u64);
+        loop {
+            match rx.recv_from(&mut buf) {
+                Ok((n, _)) => {
+                    received += 1;
+                    bytes += n as u64;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
+                    if done.load(Ordering::Acquire) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        let (sent, elapsed) = sender.join().unwrap_or((0, Duration::ZERO));
+        (sent, elapsed, received, bytes)
+    });
+    tally.sent += sent;
+    tally.received += received;
+    tally.bytes += bytes;
+    tally.elapsed += elapsed;
+    Ok(())
+}
+
+/// One datagram in flight: the client sends, the server echoes, the client times the round trip.
+fn ping_pong<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) -> io::Result<()> {
+    let server = S::bind_loopback()?;
+    let client = S::bind_loopback()?;
+    let server_addr = server.local()?;
+    let client_addr = client.local()?;
+    server.timeout(Duration::from_millis(100))?;
+    client.timeout(Duration::from_millis(100))?;
+    let done = AtomicBool::new(false);
+    tally.rtts_ns.reserve(2_000_000);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut buf = vec![0u8; size.max(2048)];
+            while !done.load(Ordering::Acquire) {
+                if let Ok((n, from)) = server.recv_from(&mut buf) {
+                    let _ = server.send_to(&buf[..n], from);
+                }
+            }
+        });
+        let buf = vec![0x5au8; size];
+        let mut reply = vec![0u8; size.max(2048)];
+        let start = Instant::now();
+        let mut now = start;
+        while now.duration_since(start) < slice {
+            let t0 = now;
+            tally.sent += 1;
+            if client.send_to(&buf, server_addr).is_ok()
+                && let Ok((n, _)) = client.recv_from(&mut reply)
+            {
+                now = Instant::now();
+                tally.received += 1;
+                tally.bytes += n as u64;
+                if tally.rtts_ns.len() < tally.rtts_ns.capacity() {
+                    tally.rtts_ns.push(now.duration_since(t0).as_nanos() as u64);
+                }
+                continue;
+            }
+            now = Instant::now();
+        }
+        tally.elapsed += now.duration_since(start);
+        done.store(true, Ordering::Release);
+        let _ = client_addr;
+    });
+    Ok(())
+}
+
+fn human(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.3} M", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.1} k", rate / 1e3)
+    } else {
+        format!("{rate:.0} ")
+    }
+}
+
+fn print_table(results: &mut [(Workload, Tally, Tally)]) {
+    println!("{:<20} {:>22} {:>22} {:>10}", "workload", "dgram", "std", "dgram/std");
+    for (w, ours, std) in results.iter_mut() {
+        match (w.kind, w.size >= 1000) {
+            (Kind::OneWay, false) => {
+                row(&w.name(), format!("{}dgram/s", human(ours.rate())), format!("{}dgram/s", human(std.rate())), ours.rate() / std.rate());
+            }
+            (Kind::OneWay, true) => {
+                row(&w.name(), format!("{:.3} Gbit/s", ours.gbits()), format!("{:.3} Gbit/s", std.gbits()), ours.gbits() / std.gbits());
+            }
+            (Kind::PingPong, _) => {
+                row(&w.name(), format!("{}rt/s", human(ours.rate())), format!("{}rt/s", human(std.rate())), ours.rate() / std.rate());
+                let (o50, o99, s50, s99) =
+                    (ours.percentile_us(0.5), ours.percentile_us(0.99), std.percentile_us(0.5), std.percentile_us(0.99));
+                println!("{:<20} {:>22} {:>22}", "  p50/p99 (us)", format!("{o50:.1}/{o99:.1}"), format!("{s50:.1}/{s99:.1}"));
+            }
+        }
+        println!(
+            "{:<20} {:>22} {:>22}",
+            "  lost/sent",
+            format!("{}/{}", ours.lost(), ours.sent),
+            format!("{}/{}", std.lost(), std.sent)
+        );
+    }
+}
+
+fn row(name: &str, ours: String, std: String, ratio: f64) {
+    println!("{name:<20} {ours:>22} {std:>22} {ratio:>10.3}");
+}
+
+fn side(t: &mut Tally, kind: Kind) -> serde_json::Value {
+    let mut v = json!({
+        "sent": t.sent,
+        "received": t.received,
+        "lost": t.lost(),
+        "bytes": t.bytes,
+        "secs": t.elapsed.as_secs_f64(),
+        "per_sec": t.rate(),
+        "gbit_per_sec": t.gbits(),
+    });
+    if let Kind::PingPong = kind {
+        v["p50_us"] = json!(t.percentile_us(0.5));
+        v["p99_us"] = json!(t.percentile_us(0.99));
+    }
+    v
+}
+
+fn to_json(results: &mut [(Workload, Tally, Tally)]) -> serde_json::Value {
+    let rows: Vec<_> = results
+        .iter_mut()
+        .map(|(w, ours, std)| {
+            let ratio = ours.rate() / std.rate().max(1e-9);
+            json!({
+                "workload": w.id(),
+                "size": w.size,
+                "unit": match w.kind { Kind::OneWay => "datagrams/s", Kind::PingPong => "round trips/s" },
+                UdpSocket::NAME: side(ours, w.kind),
+                StdUdpSocket::NAME: side(std, w.kind),
+                "ratio": ratio,
+            })
+        })
+        .collect();
+    json!({ "baseline": "std", "workloads": rows })
+}

@@ -1,0 +1,80 @@
+//! How a received datagram is printed: text, hex or JSON lines.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+use clap::ValueEnum;
+
+/// The format of one printed datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum Format {
+    /// `SENDER SIZE TEXT`, with control characters escaped.
+    #[default]
+    Text,
+    /// `SENDER SIZE HEX`.
+    Hex,
+    /// One JSON object per line: from, size, truncated, text, hex.
+    Json,
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The bytes as one line of text: UTF-8 where valid, control characters escaped.
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() { c.escape_default().collect() } else { vec![c] };
+            escaped
+        })
+        .collect()
+}
+
+/// One line describing a datagram of `full_len` bytes from `from`, whose first bytes are `data`.
+pub(crate) fn line(format: Format, from: &SocketAddr, data: &[u8], full_len: usize) -> String {
+    let truncated = full_len > data.len();
+    match format {
+        Format::Text => {
+            let mut l = format!("{from} {full_len} {}", text(data));
+            if truncated {
+                let _ = write!(l, " [truncated to {} bytes]", data.len());
+            }
+            l
+        }
+        Format::Hex => format!("{from} {full_len} {}", hex(data)),
+        Format::Json => serde_json::json!({
+            "from": from.to_string(),
+            "size": full_len,
+            "truncated": truncated,
+            "text": String::from_utf8_lossy(data),
+            "hex": hex(data),
+        })
+        .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let from: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        assert_eq!(line(Format::Text, &from, b"hi\n", 3), "127.0.0.1:9 3 hi\\n");
+        assert_eq!(line(Format::Hex, &from, b"hi\n", 3), "127.0.0.1:9 3 68690a");
+        assert_eq!(line(Format::Text, &from, b"ab", 5), "127.0.0.1:9 5 ab [truncated to 2 bytes]");
+        let v: serde_json::Value = serde_json::from_str(&line(Format::Json, &from, b"\x00a", 2)).unwrap();
+        assert_eq!(v["from"], "127.0.0.1:9");
+        assert_eq!(v["size"], 2);
+        assert_eq!(v["truncated"], false);
+        assert_eq!(v["text"], "\u{0}a");
+        assert_eq!(v["hex"], "0061");
+    }
+}
