@@ -146,7 +146,10 @@ impl Tally {
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
     if !(args.secs > 0.0 && args.secs.is_finite()) {
-        return Err(format!("--secs must be a positive number of seconds, not {}", args.secs));
+        return Err(format!(
+            "--secs must be a positive number of seconds, not {}",
+            args.secs
+        ));
     }
     if args.rounds == 0 {
         return Err("--rounds must be at least 1".into());
@@ -154,14 +157,35 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     let workloads: Vec<Workload> = match args.size {
         Some(size) => {
             if size == 0 || size > dgram::MAX_PAYLOAD_V4 {
-                return Err(format!("--size must be 1..={} bytes, not {size}", dgram::MAX_PAYLOAD_V4));
+                return Err(format!(
+                    "--size must be 1..={} bytes, not {size}",
+                    dgram::MAX_PAYLOAD_V4
+                ));
             }
-            vec![Workload { kind: Kind::OneWay, size }, Workload { kind: Kind::PingPong, size }]
+            vec![
+                Workload {
+                    kind: Kind::OneWay,
+                    size,
+                },
+                Workload {
+                    kind: Kind::PingPong,
+                    size,
+                },
+            ]
         }
         None => vec![
-            Workload { kind: Kind::OneWay, size: 64 },
-            Workload { kind: Kind::OneWay, size: 1200 },
-            Workload { kind: Kind::PingPong, size: 64 },
+            Workload {
+                kind: Kind::OneWay,
+                size: 64,
+            },
+            Workload {
+                kind: Kind::OneWay,
+                size: 1200,
+            },
+            Workload {
+                kind: Kind::PingPong,
+                size: 64,
+            },
         ],
     };
     let slice = Duration::from_secs_f64(args.secs / f64::from(args.rounds));
@@ -175,11 +199,17 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     for w in &workloads {
         let (mut ours, mut std) = (Tally::default(), Tally::default());
         for round in 1..=args.rounds {
-            bar.set_message(format!("{}: dgram, round {round}/{}", w.name(), args.rounds));
-            measure::<UdpSocket>(*w, slice, &mut ours).map_err(|e| format!("{}: dgram: {e}", w.name()))?;
+            bar.set_message(format!(
+                "{}: dgram, round {round}/{}",
+                w.name(),
+                args.rounds
+            ));
+            measure::<UdpSocket>(*w, slice, &mut ours)
+                .map_err(|e| format!("{}: dgram: {e}", w.name()))?;
             bar.inc(1);
             bar.set_message(format!("{}: std, round {round}/{}", w.name(), args.rounds));
-            measure::<StdUdpSocket>(*w, slice, &mut std).map_err(|e| format!("{}: std: {e}", w.name()))?;
+            measure::<StdUdpSocket>(*w, slice, &mut std)
+                .map_err(|e| format!("{}: std: {e}", w.name()))?;
             bar.inc(1);
         }
         results.push((*w, ours, std));
@@ -313,20 +343,47 @@ fn human(rate: f64) -> String {
 }
 
 fn print_table(results: &mut [(Workload, Tally, Tally)]) {
-    println!("{:<20} {:>22} {:>22} {:>10}", "workload", "dgram", "std", "dgram/std");
+    println!(
+        "{:<20} {:>22} {:>22} {:>10}",
+        "workload", "dgram", "std", "dgram/std"
+    );
     for (w, ours, std) in results.iter_mut() {
         match (w.kind, w.size >= 1000) {
             (Kind::OneWay, false) => {
-                row(&w.name(), format!("{}dgram/s", human(ours.rate())), format!("{}dgram/s", human(std.rate())), ours.rate() / std.rate());
+                row(
+                    &w.name(),
+                    format!("{}dgram/s", human(ours.rate())),
+                    format!("{}dgram/s", human(std.rate())),
+                    ours.rate() / std.rate(),
+                );
             }
             (Kind::OneWay, true) => {
-                row(&w.name(), format!("{:.3} Gbit/s", ours.gbits()), format!("{:.3} Gbit/s", std.gbits()), ours.gbits() / std.gbits());
+                row(
+                    &w.name(),
+                    format!("{:.3} Gbit/s", ours.gbits()),
+                    format!("{:.3} Gbit/s", std.gbits()),
+                    ours.gbits() / std.gbits(),
+                );
             }
             (Kind::PingPong, _) => {
-                row(&w.name(), format!("{}rt/s", human(ours.rate())), format!("{}rt/s", human(std.rate())), ours.rate() / std.rate());
-                let (o50, o99, s50, s99) =
-                    (ours.percentile_us(0.5), ours.percentile_us(0.99), std.percentile_us(0.5), std.percentile_us(0.99));
-                println!("{:<20} {:>22} {:>22}", "  p50/p99 (us)", format!("{o50:.1}/{o99:.1}"), format!("{s50:.1}/{s99:.1}"));
+                row(
+                    &w.name(),
+                    format!("{}rt/s", human(ours.rate())),
+                    format!("{}rt/s", human(std.rate())),
+                    ours.rate() / std.rate(),
+                );
+                let (o50, o99, s50, s99) = (
+                    ours.percentile_us(0.5),
+                    ours.percentile_us(0.99),
+                    std.percentile_us(0.5),
+                    std.percentile_us(0.99),
+                );
+                println!(
+                    "{:<20} {:>22} {:>22}",
+                    "  p50/p99 (us)",
+                    format!("{o50:.1}/{o99:.1}"),
+                    format!("{s50:.1}/{s99:.1}")
+                );
             }
         }
         println!(

@@ -18,10 +18,16 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
     let sock = bind(&args.addr)?;
-    println!("listening on {}", sock.local_addr().map_err(|e| e.to_string())?);
+    println!(
+        "listening on {}",
+        sock.local_addr().map_err(|e| e.to_string())?
+    );
     serve(&sock, args.count, |sock, buf, meta| {
         if args.verbose {
-            println!("{}", output::line(Format::Text, &meta.addr, &buf[..meta.len], meta.full_len));
+            println!(
+                "{}",
+                output::line(Format::Text, &meta.addr, &buf[..meta.len], meta.full_len)
+            );
         }
         match sock.send_to(&buf[..meta.len], meta.addr) {
             Ok(_) => Ok(()),

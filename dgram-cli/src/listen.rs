@@ -22,10 +22,16 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
     let sock = bind(&args.addr)?;
-    println!("listening on {}", sock.local_addr().map_err(|e| e.to_string())?);
+    println!(
+        "listening on {}",
+        sock.local_addr().map_err(|e| e.to_string())?
+    );
     serve(&sock, args.count, |sock, buf, meta| {
         let _ = sock;
-        println!("{}", output::line(args.format, &meta.addr, &buf[..meta.len], meta.full_len));
+        println!(
+            "{}",
+            output::line(args.format, &meta.addr, &buf[..meta.len], meta.full_len)
+        );
         Ok(())
     })
 }
@@ -33,7 +39,8 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
 /// Binds `addr` for a receiving command, with an error that names the address.
 pub(crate) fn bind(addr: &str) -> Result<UdpSocket, String> {
     let sock = UdpSocket::bind(addr).map_err(|e| format!("cannot bind {addr}: {e}"))?;
-    sock.set_read_timeout(Some(stop::TICK)).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(stop::TICK))
+        .map_err(|e| e.to_string())?;
     stop::install();
     Ok(sock)
 }

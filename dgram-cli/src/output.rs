@@ -31,7 +31,11 @@ pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes)
         .chars()
         .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() { c.escape_default().collect() } else { vec![c] };
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
             escaped
         })
         .collect()
@@ -69,8 +73,12 @@ mod tests {
         let from: SocketAddr = "127.0.0.1:9".parse().unwrap();
         assert_eq!(line(Format::Text, &from, b"hi\n", 3), "127.0.0.1:9 3 hi\\n");
         assert_eq!(line(Format::Hex, &from, b"hi\n", 3), "127.0.0.1:9 3 68690a");
-        assert_eq!(line(Format::Text, &from, b"ab", 5), "127.0.0.1:9 5 ab [truncated to 2 bytes]");
-        let v: serde_json::Value = serde_json::from_str(&line(Format::Json, &from, b"\x00a", 2)).unwrap();
+        assert_eq!(
+            line(Format::Text, &from, b"ab", 5),
+            "127.0.0.1:9 5 ab [truncated to 2 bytes]"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&line(Format::Json, &from, b"\x00a", 2)).unwrap();
         assert_eq!(v["from"], "127.0.0.1:9");
         assert_eq!(v["size"], 2);
         assert_eq!(v["truncated"], false);

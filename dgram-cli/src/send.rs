@@ -47,7 +47,9 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<(), String> {
     let dest = resolve(&args.addr)?;
     let sock = match &args.from {
-        Some(from) => UdpSocket::bind(from.as_str()).map_err(|e| format!("cannot bind {from}: {e}"))?,
+        Some(from) => {
+            UdpSocket::bind(from.as_str()).map_err(|e| format!("cannot bind {from}: {e}"))?
+        }
         None => UdpSocket::unbound(Family::of(&dest)).map_err(|e| e.to_string())?,
     };
     if args.broadcast {
@@ -61,13 +63,15 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("--ttl {ttl}: {e}"))?;
     }
     if args.connect {
-        sock.connect(dest).map_err(|e| format!("cannot connect to {dest}: {e}"))?;
+        sock.connect(dest)
+            .map_err(|e| format!("cannot connect to {dest}: {e}"))?;
     }
     if args.wait_reply {
         if args.timeout.is_zero() {
             return Err("--timeout must be above zero".into());
         }
-        sock.set_read_timeout(Some(args.timeout)).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(args.timeout))
+            .map_err(|e| e.to_string())?;
     }
 
     let mut sent = 0u64;
@@ -78,7 +82,11 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             {
                 std::thread::sleep(pause);
             }
-            let r = if args.connect { sock.send(msg) } else { sock.send_to(msg, dest) };
+            let r = if args.connect {
+                sock.send(msg)
+            } else {
+                sock.send_to(msg, dest)
+            };
             r.map_err(|e| format!("cannot send to {dest}: {e}"))?;
             sent += 1;
             if args.wait_reply {
@@ -113,12 +121,18 @@ fn wait_reply(sock: &UdpSocket, timeout: Duration, format: Format) -> Result<(),
     loop {
         match sock.recv_msg(&mut buf) {
             Ok(meta) => {
-                println!("{}", output::line(format, &meta.addr, &buf[..meta.len], meta.full_len));
+                println!(
+                    "{}",
+                    output::line(format, &meta.addr, &buf[..meta.len], meta.full_len)
+                );
                 return Ok(());
             }
             Err(e) if e.kind() == ErrorKind::Interrupted && start.elapsed() < timeout => {}
             Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                return Err(format!("no reply within {}", humantime::format_duration(timeout)));
+                return Err(format!(
+                    "no reply within {}",
+                    humantime::format_duration(timeout)
+                ));
             }
             Err(e) => return Err(format!("no reply: {e}")),
         }

@@ -19,7 +19,10 @@ fn send_recv(c: &mut Criterion) {
         let mut buf = vec![0u8; 2048];
 
         // The two sides alternate inside criterion's sampling: std first, then dgram, per group.
-        let (a, b) = (StdUdpSocket::bind("127.0.0.1:0").unwrap(), StdUdpSocket::bind("127.0.0.1:0").unwrap());
+        let (a, b) = (
+            StdUdpSocket::bind("127.0.0.1:0").unwrap(),
+            StdUdpSocket::bind("127.0.0.1:0").unwrap(),
+        );
         let to: SocketAddr = b.local_addr().unwrap();
         g.bench_function("std", |bench| {
             bench.iter(|| {
@@ -28,7 +31,10 @@ fn send_recv(c: &mut Criterion) {
             })
         });
 
-        let (a, b) = (UdpSocket::bind("127.0.0.1:0").unwrap(), UdpSocket::bind("127.0.0.1:0").unwrap());
+        let (a, b) = (
+            UdpSocket::bind("127.0.0.1:0").unwrap(),
+            UdpSocket::bind("127.0.0.1:0").unwrap(),
+        );
         let to: SocketAddr = b.local_addr().unwrap();
         g.bench_function("dgram", |bench| {
             bench.iter(|| {
@@ -44,7 +50,10 @@ fn send_recv(c: &mut Criterion) {
         });
 
         // connected: send/recv without addresses
-        let (a, b) = (StdUdpSocket::bind("127.0.0.1:0").unwrap(), StdUdpSocket::bind("127.0.0.1:0").unwrap());
+        let (a, b) = (
+            StdUdpSocket::bind("127.0.0.1:0").unwrap(),
+            StdUdpSocket::bind("127.0.0.1:0").unwrap(),
+        );
         a.connect(b.local_addr().unwrap()).unwrap();
         g.bench_function("std_connected", |bench| {
             bench.iter(|| {
@@ -52,7 +61,10 @@ fn send_recv(c: &mut Criterion) {
                 black_box(b.recv(&mut buf).unwrap());
             })
         });
-        let (a, b) = (UdpSocket::bind("127.0.0.1:0").unwrap(), UdpSocket::bind("127.0.0.1:0").unwrap());
+        let (a, b) = (
+            UdpSocket::bind("127.0.0.1:0").unwrap(),
+            UdpSocket::bind("127.0.0.1:0").unwrap(),
+        );
         a.connect(b.local_addr().unwrap()).unwrap();
         g.bench_function("dgram_connected", |bench| {
             bench.iter(|| {

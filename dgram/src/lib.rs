@@ -33,3 +33,8 @@ pub use flags::MsgFlags;
 pub use meta::RecvMeta;
 pub use resolve::{Resolve, SystemResolver};
 pub use udp::{UdpSocket, UdpSocketBuilder};
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

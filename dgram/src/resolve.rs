@@ -49,7 +49,10 @@ pub struct SystemResolver;
 
 impl Resolve for SystemResolver {
     fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
-        Ok((host, port).to_socket_addrs().map_err(|e| lookup_error(&host, e))?.collect())
+        Ok((host, port)
+            .to_socket_addrs()
+            .map_err(|e| lookup_error(&host, e))?
+            .collect())
     }
 }
 
@@ -59,6 +62,9 @@ pub(crate) fn lookup_error(what: &dyn fmt::Display, e: io::Error) -> io::Error {
     if e.kind() == io::ErrorKind::InvalidInput {
         e
     } else {
-        io::Error::new(io::ErrorKind::NotFound, format!("cannot resolve {what}: {e}"))
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("cannot resolve {what}: {e}"),
+        )
     }
 }

@@ -22,7 +22,11 @@ pub(crate) fn send_error(e: io::Error) -> io::Error {
 }
 
 /// Checks an integer option's range before it reaches the kernel.
-pub(crate) fn check_range(what: &str, value: u32, range: std::ops::RangeInclusive<u32>) -> io::Result<libc::c_int> {
+pub(crate) fn check_range(
+    what: &str,
+    value: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> io::Result<libc::c_int> {
     if range.contains(&value) {
         // The ranges used here all end at 255, so the value fits a c_int.
         Ok(value as libc::c_int)
@@ -38,7 +42,9 @@ pub(crate) fn check_range(what: &str, value: u32, range: std::ops::RangeInclusiv
 /// Refuses a zero timeout, as std does (the kernel would read it as "no timeout").
 pub(crate) fn check_timeout(t: Option<std::time::Duration>) -> io::Result<()> {
     if t == Some(std::time::Duration::ZERO) {
-        Err(invalid_input("a zero timeout is invalid: use None for no timeout"))
+        Err(invalid_input(
+            "a zero timeout is invalid: use None for no timeout",
+        ))
     } else {
         Ok(())
     }

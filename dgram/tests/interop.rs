@@ -35,7 +35,10 @@ fn dgram_to_peer(peer: Peer, script: &str, f: Family) {
     sock.send_to(&data, (f.loopback(), port)).unwrap();
     let got = child.expect("got ");
     let me = sock.local_addr().unwrap();
-    assert_eq!(got, format!("{} from {} {}", hex(&data), me.ip(), me.port()));
+    assert_eq!(
+        got,
+        format!("{} from {} {}", hex(&data), me.ip(), me.port())
+    );
     let mut buf = [0u8; 1024];
     let meta = sock.recv_msg(&mut buf).unwrap();
     assert_eq!(&buf[..meta.len], &data[..]);
@@ -70,7 +73,14 @@ fn peer_request_dgram_reply(peer: Peer, script: &str, f: Family) {
     let (n, from) = sock.recv_from(&mut buf).unwrap();
     assert_eq!((&buf[..n], from.port()), (&b"ping"[..], from_port));
     sock.send_to(b"pong\x00!", from).unwrap();
-    assert_eq!(child.line(), format!("reply {} from {}", hex(b"pong\x00!"), sock.local_addr().unwrap().port()));
+    assert_eq!(
+        child.line(),
+        format!(
+            "reply {} from {}",
+            hex(b"pong\x00!"),
+            sock.local_addr().unwrap().port()
+        )
+    );
     child.success();
 }
 

@@ -98,7 +98,10 @@ fn implicit_bind_on_send(f: Family) {
     let rx = bound(f);
     let tx = UdpSocket::unbound(f).unwrap();
     assert!(!tx.is_bound().unwrap());
-    assert_eq!(tx.send_to(b"autobind", rx.local_addr().unwrap()).unwrap(), 8);
+    assert_eq!(
+        tx.send_to(b"autobind", rx.local_addr().unwrap()).unwrap(),
+        8
+    );
     assert!(tx.is_bound().unwrap());
     let local = tx.local_addr().unwrap();
     assert_eq!(local.ip(), f.unspecified());
@@ -123,7 +126,10 @@ fn connect_binds_and_disconnect_unbinds(f: Family) {
     s.disconnect().unwrap();
     // the kernel releases a port it chose itself when the association goes (udp_disconnect)
     assert!(!s.is_bound().unwrap());
-    assert_eq!(s.recv(&mut [0; 4]).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        s.recv(&mut [0; 4]).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
 }
 
 fn recv_on_never_bound_socket_is_an_error(f: Family) {
@@ -196,20 +202,38 @@ fn scatter_gather(f: Family) {
     let a = bound(f);
     let b = bound(f);
     let to = b.local_addr().unwrap();
-    let n = a.send_to_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b""), IoSlice::new(b"cdefg")], to).unwrap();
+    let n = a
+        .send_to_vectored(
+            &[
+                IoSlice::new(b"ab"),
+                IoSlice::new(b""),
+                IoSlice::new(b"cdefg"),
+            ],
+            to,
+        )
+        .unwrap();
     assert_eq!(n, 7);
     let (mut x, mut y) = ([0u8; 3], [0u8; 10]);
     let meta = b
-        .recv_msg_vectored(&mut [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)], MsgFlags::empty())
+        .recv_msg_vectored(
+            &mut [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)],
+            MsgFlags::empty(),
+        )
         .unwrap();
     assert_eq!((meta.len, meta.full_len, meta.truncated), (7, 7, false));
     assert_eq!(&x, b"abc");
     assert_eq!(&y[..4], b"defg");
 
     a.connect(to).unwrap();
-    assert_eq!(a.send_vectored(&[IoSlice::new(b"12"), IoSlice::new(b"345")]).unwrap(), 5);
+    assert_eq!(
+        a.send_vectored(&[IoSlice::new(b"12"), IoSlice::new(b"345")])
+            .unwrap(),
+        5
+    );
     let (mut p, mut q) = ([0u8; 2], [0u8; 2]);
-    let n = b.recv_vectored(&mut [IoSliceMut::new(&mut p), IoSliceMut::new(&mut q)]).unwrap();
+    let n = b
+        .recv_vectored(&mut [IoSliceMut::new(&mut p), IoSliceMut::new(&mut q)])
+        .unwrap();
     assert_eq!((n, &p, &q), (4, b"12", b"34"));
 }
 
@@ -219,26 +243,46 @@ fn peek_leaves_the_datagram(f: Family) {
     a.send_to(b"peekaboo", b.local_addr().unwrap()).unwrap();
     let mut buf = [0u8; 16];
     let (n, from) = b.peek_from(&mut buf).unwrap();
-    assert_eq!((&buf[..n], from), (&b"peekaboo"[..], a.local_addr().unwrap()));
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"peekaboo"[..], a.local_addr().unwrap())
+    );
     let (n, _) = b.try_peek_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"peekaboo");
-    let meta = b.recv_msg_vectored(&mut [IoSliceMut::new(&mut buf[..4])], MsgFlags::PEEK).unwrap();
+    let meta = b
+        .recv_msg_vectored(&mut [IoSliceMut::new(&mut buf[..4])], MsgFlags::PEEK)
+        .unwrap();
     assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 8, true));
     b.connect(a.local_addr().unwrap()).unwrap();
     let n = b.peek(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"peekaboo");
     let (n, from) = b.recv_from(&mut buf).unwrap();
-    assert_eq!((&buf[..n], from), (&b"peekaboo"[..], a.local_addr().unwrap()));
-    assert_eq!(b.try_recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"peekaboo"[..], a.local_addr().unwrap())
+    );
+    assert_eq!(
+        b.try_recv(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
 }
 
 fn try_calls_never_block(f: Family) {
     let a = bound(f);
     a.set_read_timeout(None).unwrap();
     let mut buf = [0u8; 8];
-    assert_eq!(a.try_recv_from(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
-    assert_eq!(a.try_recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
-    assert_eq!(a.try_peek_from(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        a.try_recv_from(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    assert_eq!(
+        a.try_recv(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    assert_eq!(
+        a.try_peek_from(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
     let e = a.recv_with_flags(&mut buf, MsgFlags::DONTWAIT).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::EAGAIN));
 
@@ -253,7 +297,10 @@ fn try_calls_never_block(f: Family) {
 
     // non-blocking mode turns the blocking calls into try calls
     a.set_nonblocking(true).unwrap();
-    assert_eq!(a.recv_from(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        a.recv_from(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
 }
 
 fn read_timeout_gives_would_block(f: Family) {
@@ -269,8 +316,16 @@ fn read_timeout_gives_would_block(f: Family) {
     assert_eq!(a.write_timeout().unwrap(), Some(t));
     a.set_read_timeout(None).unwrap();
     assert_eq!(a.read_timeout().unwrap(), None);
-    assert_eq!(a.set_read_timeout(Some(Duration::ZERO)).unwrap_err().kind(), ErrorKind::InvalidInput);
-    assert_eq!(a.set_write_timeout(Some(Duration::ZERO)).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        a.set_read_timeout(Some(Duration::ZERO)).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        a.set_write_timeout(Some(Duration::ZERO))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
 }
 
 fn bytes_readable_is_next_datagram_size(f: Family) {
@@ -297,7 +352,10 @@ fn send_queue_size_counts_corked_bytes(f: Family) {
     // MSG_MORE holds the datagram open in the send queue until a send without it
     a.send_with_flags(&[1u8; 300], MsgFlags::MORE).unwrap();
     let queued = a.send_queue_size().unwrap();
-    assert!(queued >= 300, "SIOCOUTQ said {queued} with 300 corked bytes");
+    assert!(
+        queued >= 300,
+        "SIOCOUTQ said {queued} with 300 corked bytes"
+    );
     a.send(&[2u8; 5]).unwrap();
     let mut buf = [0u8; 512];
     let n = b.recv(&mut buf).unwrap();
@@ -316,7 +374,9 @@ fn largest_datagram_passes_and_one_more_byte_is_refused(f: Family) {
     let e = a.send_to(&big, to).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.to_string().contains(&max.to_string()), "{e}");
-    let e = a.send_to_vectored(&[IoSlice::new(&big[..max]), IoSlice::new(b"x")], to).unwrap_err();
+    let e = a
+        .send_to_vectored(&[IoSlice::new(&big[..max]), IoSlice::new(b"x")], to)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     a.connect(to).unwrap();
     assert_eq!(a.send(&big).unwrap_err().kind(), ErrorKind::InvalidInput);
@@ -362,8 +422,14 @@ fn option_round_trips(f: Family) {
             assert!(s.only_v6().unwrap());
             s.set_only_v6(false).unwrap();
             assert!(!s.only_v6().unwrap());
-            assert_eq!(s.set_unicast_hops_v6(256).unwrap_err().kind(), ErrorKind::InvalidInput);
-            assert_eq!(s.set_tclass_v6(256).unwrap_err().kind(), ErrorKind::InvalidInput);
+            assert_eq!(
+                s.set_unicast_hops_v6(256).unwrap_err().kind(),
+                ErrorKind::InvalidInput
+            );
+            assert_eq!(
+                s.set_tclass_v6(256).unwrap_err().kind(),
+                ErrorKind::InvalidInput
+            );
         }
         Family::V4 => {
             for e in [
@@ -377,10 +443,17 @@ fn option_round_trips(f: Family) {
             }
         }
     }
-    assert_eq!(s.set_tos_v4(256).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        s.set_tos_v4(256).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
 
     // the builder applies Node's createSocket options
-    let mut b = UdpSocket::builder().reuse_address(true).reuse_port(true).recv_buffer_size(40_000).send_buffer_size(50_000);
+    let mut b = UdpSocket::builder()
+        .reuse_address(true)
+        .reuse_port(true)
+        .recv_buffer_size(40_000)
+        .send_buffer_size(50_000);
     if f == Family::V6 {
         b = b.only_v6(true);
     }
@@ -392,10 +465,17 @@ fn option_round_trips(f: Family) {
         assert!(s.only_v6().unwrap());
     }
     // reuse_port lets a second socket share the port
-    let t = UdpSocket::builder().reuse_address(true).reuse_port(true).bind(s.local_addr().unwrap()).unwrap();
+    let t = UdpSocket::builder()
+        .reuse_address(true)
+        .reuse_port(true)
+        .bind(s.local_addr().unwrap())
+        .unwrap();
     assert_eq!(t.local_addr().unwrap(), s.local_addr().unwrap());
     let nb = UdpSocket::builder().nonblocking(true).bind(lo(f)).unwrap();
-    assert_eq!(nb.recv(&mut [0; 4]).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        nb.recv(&mut [0; 4]).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
 }
 
 fn ttl_out_of_range(f: Family) {
@@ -405,7 +485,11 @@ fn ttl_out_of_range(f: Family) {
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert!(e.to_string().contains(&bad.to_string()), "{e}");
     }
-    assert_eq!(s.ttl().unwrap(), 64, "a refused TTL must not change the setting");
+    assert_eq!(
+        s.ttl().unwrap(),
+        64,
+        "a refused TTL must not change the setting"
+    );
 }
 
 fn bind_twice(f: Family) {
@@ -416,11 +500,20 @@ fn bind_twice(f: Family) {
     // a socket bound by a send is bound too
     let t = UdpSocket::unbound(f).unwrap();
     t.send_to(b"x", s.local_addr().unwrap()).unwrap();
-    assert_eq!(t.bind_to(lo(f)).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        t.bind_to(lo(f)).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
     // a taken port is AddrInUse
     let u = UdpSocket::unbound(f).unwrap();
-    assert_eq!(u.bind_to(s.local_addr().unwrap()).unwrap_err().kind(), ErrorKind::AddrInUse);
-    assert_eq!(UdpSocket::bind(s.local_addr().unwrap()).unwrap_err().kind(), ErrorKind::AddrInUse);
+    assert_eq!(
+        u.bind_to(s.local_addr().unwrap()).unwrap_err().kind(),
+        ErrorKind::AddrInUse
+    );
+    assert_eq!(
+        UdpSocket::bind(s.local_addr().unwrap()).unwrap_err().kind(),
+        ErrorKind::AddrInUse
+    );
 }
 
 fn send_on_unconnected(f: Family) {
@@ -437,7 +530,8 @@ fn send_on_unconnected(f: Family) {
 fn destination_port_zero(f: Family) {
     let s = bound(f);
     for e in [
-        s.send_to(b"x", SocketAddr::new(f.loopback(), 0)).unwrap_err(),
+        s.send_to(b"x", SocketAddr::new(f.loopback(), 0))
+            .unwrap_err(),
         s.connect(SocketAddr::new(f.loopback(), 0)).unwrap_err(),
         s.send_to_host(b"x", "localhost", 0).unwrap_err(),
     ] {
@@ -450,14 +544,23 @@ fn buffer_size_above_the_system_maximum(f: Family) {
     let s = UdpSocket::unbound(f).unwrap();
     let before = s.recv_buffer_size().unwrap();
     for (sysctl, set) in [
-        ("rmem_max", &(|n| s.set_recv_buffer_size(n)) as &dyn Fn(usize) -> std::io::Result<()>),
+        (
+            "rmem_max",
+            &(|n| s.set_recv_buffer_size(n)) as &dyn Fn(usize) -> std::io::Result<()>,
+        ),
         ("wmem_max", &|n| s.set_send_buffer_size(n)),
     ] {
-        let max: usize =
-            std::fs::read_to_string(format!("/proc/sys/net/core/{sysctl}")).unwrap().trim().parse().unwrap();
+        let max: usize = std::fs::read_to_string(format!("/proc/sys/net/core/{sysctl}"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         let e = set(max + 1).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
-        assert!(e.to_string().contains(&format!("= {max} bytes")), "the error names the maximum: {e}");
+        assert!(
+            e.to_string().contains(&format!("= {max} bytes")),
+            "the error names the maximum: {e}"
+        );
         // exactly the maximum is fine
         set(max).unwrap();
     }
@@ -471,7 +574,11 @@ fn buffer_size_force_as_root(f: Family) {
         return;
     }
     let s = UdpSocket::unbound(f).unwrap();
-    let max: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max").unwrap().trim().parse().unwrap();
+    let max: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     s.set_recv_buffer_size_force(max + 4096).unwrap();
     assert_eq!(s.recv_buffer_size().unwrap(), 2 * (max + 4096));
     s.set_send_buffer_size_force(max + 8192).unwrap();
@@ -482,18 +589,31 @@ fn unresolvable_host(f: Family) {
     let s = bound(f);
     let e = s.send_to(b"x", "no-such-host.invalid:53").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
-    let e = s.send_to_host(b"x", "no-such-host.invalid", 53).unwrap_err();
+    let e = s
+        .send_to_host(b"x", "no-such-host.invalid", 53)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert!(e.to_string().contains("no-such-host.invalid"), "{e}");
-    assert_eq!(s.connect_host("no-such-host.invalid", 53).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        s.connect_host("no-such-host.invalid", 53)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
     // a malformed address string stays InvalidInput
-    assert_eq!(s.send_to(b"x", "not an address").unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        s.send_to(b"x", "not an address").unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
     // a literal of the other family
     if f == Family::V4 {
         let e = s.send_to(b"x", (Ipv6Addr::LOCALHOST, 9)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert!(e.to_string().contains("[::1]:9"), "{e}");
-        assert_eq!(s.connect((Ipv6Addr::LOCALHOST, 9)).unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            s.connect((Ipv6Addr::LOCALHOST, 9)).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
     } else {
         // an IPv4 destination on an IPv6 socket goes out v4-mapped (dual stack)
         let v4 = bound(Family::V4);
@@ -502,7 +622,13 @@ fn unresolvable_host(f: Family) {
         let mut buf = [0; 8];
         let (n, from) = v4.recv_from(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"mapped");
-        assert_eq!(from, SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), t.local_addr().unwrap().port()));
+        assert_eq!(
+            from,
+            SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                t.local_addr().unwrap().port()
+            )
+        );
     }
 }
 
@@ -514,7 +640,10 @@ impl Resolve for OneName {
         if host == "peer.test" {
             Ok(vec![SocketAddr::new(self.0.ip(), port)])
         } else {
-            Err(std::io::Error::new(ErrorKind::NotFound, format!("{host} unknown to the test resolver")))
+            Err(std::io::Error::new(
+                ErrorKind::NotFound,
+                format!("{host} unknown to the test resolver"),
+            ))
         }
     }
 }
@@ -522,15 +651,31 @@ impl Resolve for OneName {
 fn custom_resolver(f: Family) {
     let rx = bound(f);
     let port = rx.local_addr().unwrap().port();
-    let tx = UdpSocket::builder().resolver(OneName(rx.local_addr().unwrap())).bind(lo(f)).unwrap();
-    assert_eq!(tx.send_to_host(b"via resolver", "peer.test", port).unwrap(), 12);
+    let tx = UdpSocket::builder()
+        .resolver(OneName(rx.local_addr().unwrap()))
+        .bind(lo(f))
+        .unwrap();
+    assert_eq!(
+        tx.send_to_host(b"via resolver", "peer.test", port).unwrap(),
+        12
+    );
     let mut buf = [0; 32];
     let (n, from) = rx.recv_from(&mut buf).unwrap();
-    assert_eq!((&buf[..n], from), (&b"via resolver"[..], tx.local_addr().unwrap()));
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"via resolver"[..], tx.local_addr().unwrap())
+    );
     let e = tx.send_to_host(b"x", "other.test", port).unwrap_err();
-    assert_eq!((e.kind(), e.to_string()), (ErrorKind::NotFound, "other.test unknown to the test resolver".into()));
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (
+            ErrorKind::NotFound,
+            "other.test unknown to the test resolver".into()
+        )
+    );
     // literal addresses never reach the resolver
-    tx.send_to_host(b"literal", &f.loopback().to_string(), port).unwrap();
+    tx.send_to_host(b"literal", &f.loopback().to_string(), port)
+        .unwrap();
     let (n, _) = rx.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"literal");
     tx.connect_host("peer.test", port).unwrap();
@@ -559,7 +704,10 @@ fn reconnect_retargets(f: Family) {
     let mut buf = [0; 8];
     let n = p2.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"to p2");
-    assert_eq!(p1.try_recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        p1.try_recv(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
     // a connected socket may still send_to elsewhere (Linux)
     s.send_to(b"to p1", p1.local_addr().unwrap()).unwrap();
     let n = p1.recv(&mut buf).unwrap();
@@ -652,7 +800,8 @@ fn shared_between_threads(f: Family) {
 fn dontroute_reaches_loopback(f: Family) {
     let a = bound(f);
     let b = bound(f);
-    a.send_to_with_flags(b"direct", b.local_addr().unwrap(), MsgFlags::DONTROUTE).unwrap();
+    a.send_to_with_flags(b"direct", b.local_addr().unwrap(), MsgFlags::DONTROUTE)
+        .unwrap();
     let mut buf = [0; 8];
     let (n, _) = b.recv_from_with_flags(&mut buf, MsgFlags::empty()).unwrap();
     assert_eq!(&buf[..n], b"direct");
@@ -661,7 +810,9 @@ fn dontroute_reaches_loopback(f: Family) {
 #[test]
 fn msg_flags_debug_and_contains() {
     let f = MsgFlags::PEEK | MsgFlags::DONTWAIT;
-    assert!(f.contains(MsgFlags::PEEK) && f.contains(MsgFlags::DONTWAIT) && !f.contains(MsgFlags::MORE));
+    assert!(
+        f.contains(MsgFlags::PEEK) && f.contains(MsgFlags::DONTWAIT) && !f.contains(MsgFlags::MORE)
+    );
     assert_eq!(format!("{f:?}"), "MsgFlags(PEEK | DONTWAIT)");
     assert_eq!(f.bits(), libc::MSG_PEEK | libc::MSG_DONTWAIT);
 }

@@ -24,7 +24,10 @@ impl RawAddr {
     pub(crate) fn empty() -> Self {
         // SAFETY: `sockaddr_storage` is plain old data: all-zero bytes are a valid value.
         let storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
-        RawAddr { storage, len: mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t }
+        RawAddr {
+            storage,
+            len: mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
+        }
     }
 
     /// The address family (`AF_INET`, `AF_INET6`, `AF_UNIX`, `AF_UNSPEC`).
@@ -53,7 +56,9 @@ impl RawAddr {
                 let sin = libc::sockaddr_in {
                     sin_family: libc::AF_INET as libc::sa_family_t,
                     sin_port: v4.port().to_be(),
-                    sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(v4.ip().octets()) },
+                    sin_addr: libc::in_addr {
+                        s_addr: u32::from_ne_bytes(v4.ip().octets()),
+                    },
                     sin_zero: [0; 8],
                 };
                 // SAFETY: `sockaddr_storage` is larger than and aligned for every sockaddr type; we write
@@ -66,11 +71,17 @@ impl RawAddr {
                     sin6_family: libc::AF_INET6 as libc::sa_family_t,
                     sin6_port: v6.port().to_be(),
                     sin6_flowinfo: v6.flowinfo().to_be(),
-                    sin6_addr: libc::in6_addr { s6_addr: v6.ip().octets() },
+                    sin6_addr: libc::in6_addr {
+                        s6_addr: v6.ip().octets(),
+                    },
                     sin6_scope_id: v6.scope_id(),
                 };
                 // SAFETY: as above, for one `sockaddr_in6`.
-                unsafe { (&raw mut a.storage).cast::<libc::sockaddr_in6>().write(sin6) };
+                unsafe {
+                    (&raw mut a.storage)
+                        .cast::<libc::sockaddr_in6>()
+                        .write(sin6)
+                };
                 a.len = mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
             }
         }
@@ -86,11 +97,18 @@ impl RawAddr {
                 // SAFETY: the family says the storage holds a `sockaddr_in` and the length covers it.
                 let sin = unsafe { (&raw const self.storage).cast::<libc::sockaddr_in>().read() };
                 let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
-                Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(sin.sin_port))))
+                Some(SocketAddr::V4(SocketAddrV4::new(
+                    ip,
+                    u16::from_be(sin.sin_port),
+                )))
             }
             libc::AF_INET6 if len >= mem::size_of::<libc::sockaddr_in6>() => {
                 // SAFETY: the family says the storage holds a `sockaddr_in6` and the length covers it.
-                let sin6 = unsafe { (&raw const self.storage).cast::<libc::sockaddr_in6>().read() };
+                let sin6 = unsafe {
+                    (&raw const self.storage)
+                        .cast::<libc::sockaddr_in6>()
+                        .read()
+                };
                 Some(SocketAddr::V6(SocketAddrV6::new(
                     Ipv6Addr::from(sin6.sin6_addr.s6_addr),
                     u16::from_be(sin6.sin6_port),

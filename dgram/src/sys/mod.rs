@@ -36,5 +36,9 @@ pub(crate) fn close(fd: OwnedFd) -> io::Result<()> {
     // SAFETY: `raw` came from an `OwnedFd` whose ownership `into_raw_fd` handed to us; nothing else
     // closes it, and we never use it again after this call.
     let r = unsafe { libc::close(raw) };
-    if r == -1 { Err(io::Error::last_os_error()) } else { Ok(()) }
+    if r == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }

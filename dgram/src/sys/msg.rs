@@ -68,7 +68,16 @@ pub(crate) fn recv_from(
     retry(|| {
         // SAFETY: `buf` is valid for `buf.len()` bytes of writing; `addr`/`len` are both null or point
         // at a live `RawAddr` whose `len` is its storage's capacity, which the kernel never exceeds.
-        unsafe { libc::recvfrom(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags, addr, len) }
+        unsafe {
+            libc::recvfrom(
+                fd.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                flags,
+                addr,
+                len,
+            )
+        }
     })
     .map(|n| n as usize)
 }

@@ -7,12 +7,22 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use super::retry;
 
 /// Reads an `int` option.
-pub(crate) fn get_int(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+pub(crate) fn get_int(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> io::Result<libc::c_int> {
     let mut value: libc::c_int = 0;
     let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: `value` is a live `c_int` and `len` says exactly its size; the kernel writes at most that.
     retry(|| unsafe {
-        libc::getsockopt(fd.as_raw_fd(), level, name, (&raw mut value).cast(), &raw mut len)
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (&raw mut value).cast(),
+            &raw mut len,
+        )
     })?;
     Ok(value)
 }
@@ -26,6 +36,8 @@ pub(crate) fn set_int(
 ) -> io::Result<()> {
     let len = mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: `value` is a live `c_int` and `len` says exactly its size; the kernel only reads it.
-    retry(|| unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len) })
-        .map(drop)
+    retry(|| unsafe {
+        libc::setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len)
+    })
+    .map(drop)
 }

@@ -140,10 +140,20 @@ impl UdpSocketBuilder {
     /// What `socket(2)` or `setsockopt(2)` report; `InvalidInput` for `only_v6` on an IPv4 socket or a
     /// buffer size above the system maximum.
     pub fn unbound(self, family: Family) -> io::Result<UdpSocket> {
-        let ty = if self.nonblocking { Type::DGRAM.nonblocking() } else { Type::DGRAM };
+        let ty = if self.nonblocking {
+            Type::DGRAM.nonblocking()
+        } else {
+            Type::DGRAM
+        };
         // socket2 sets SOCK_CLOEXEC on Linux.
         let inner = Socket::new(family.domain(), ty, Some(Protocol::UDP))?;
-        let sock = UdpSocket { inner, family, bound: AtomicBool::new(false), explicit: AtomicBool::new(false), resolver: self.resolver };
+        let sock = UdpSocket {
+            inner,
+            family,
+            bound: AtomicBool::new(false),
+            explicit: AtomicBool::new(false),
+            resolver: self.resolver,
+        };
         if self.reuse_address {
             sock.set_reuse_address(true)?;
         }
@@ -170,8 +180,14 @@ impl UdpSocketBuilder {
     /// `AddrNotAvailable`, `PermissionDenied`, ...).
     pub fn bind(self, addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         let mut last = None;
-        for a in addr.to_socket_addrs().map_err(|e| lookup_error(&"the bind address", e))? {
-            let attempt = self.clone().unbound(Family::of(&a)).and_then(|s| s.bind_raw(&a).map(|()| s));
+        for a in addr
+            .to_socket_addrs()
+            .map_err(|e| lookup_error(&"the bind address", e))?
+        {
+            let attempt = self
+                .clone()
+                .unbound(Family::of(&a))
+                .and_then(|s| s.bind_raw(&a).map(|()| s));
             match attempt {
                 Ok(s) => return Ok(s),
                 Err(e) => last = Some(e),
@@ -221,7 +237,10 @@ impl UdpSocket {
         if local.port() != 0 {
             return Err(invalid_input(format!("socket is already bound to {local}")));
         }
-        let a = self.pick(addr.to_socket_addrs().map_err(|e| lookup_error(&"the bind address", e))?)?;
+        let a = self.pick(
+            addr.to_socket_addrs()
+                .map_err(|e| lookup_error(&"the bind address", e))?,
+        )?;
         self.bind_raw(&a)
     }
 
@@ -459,7 +478,12 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to); `WouldBlock` with `DONTWAIT` when the send buffer is full.
-    pub fn send_to_with_flags(&self, buf: &[u8], addr: impl ToSocketAddrs, flags: MsgFlags) -> io::Result<usize> {
+    pub fn send_to_with_flags(
+        &self,
+        buf: &[u8],
+        addr: impl ToSocketAddrs,
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
         let to = self.dest(addr)?;
         self.send_to_addr(buf, &to, flags.bits())
     }
@@ -487,7 +511,11 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to); the size limit applies to the sum of the buffers.
-    pub fn send_to_vectored(&self, bufs: &[IoSlice<'_>], addr: impl ToSocketAddrs) -> io::Result<usize> {
+    pub fn send_to_vectored(
+        &self,
+        bufs: &[IoSlice<'_>],
+        addr: impl ToSocketAddrs,
+    ) -> io::Result<usize> {
         let to = self.dest(addr)?;
         self.check_len(total_len(bufs.iter().map(|b| b.len())))?;
         msg::sendmsg(self.as_fd(), bufs, Some(&RawAddr::from_inet(&to)), &[], 0).map_err(send_error)
@@ -556,7 +584,11 @@ impl UdpSocket {
     /// # Errors
     /// As [`recv`](Self::recv).
     #[inline]
-    pub fn recv_from_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<(usize, SocketAddr)> {
+    pub fn recv_from_with_flags(
+        &self,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> io::Result<(usize, SocketAddr)> {
         self.ensure_bound()?;
         let mut from = RawAddr::empty();
         let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), flags.bits())?;
@@ -616,11 +648,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
-    pub fn recv_msg_vectored(&self, bufs: &mut [IoSliceMut<'_>], flags: MsgFlags) -> io::Result<RecvMeta> {
+    pub fn recv_msg_vectored(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta> {
         self.ensure_bound()?;
         let cap = total_len(bufs.iter().map(|b| b.len()));
         let mut from = RawAddr::empty();
-        let out = msg::recvmsg(self.as_fd(), bufs, Some(&mut from), &mut [], flags.bits() | libc::MSG_TRUNC)?;
+        let out = msg::recvmsg(
+            self.as_fd(),
+            bufs,
+            Some(&mut from),
+            &mut [],
+            flags.bits() | libc::MSG_TRUNC,
+        )?;
         Ok(RecvMeta {
             addr: inet(&from)?,
             len: out.ret.min(cap),
@@ -687,7 +729,9 @@ impl UdpSocket {
             self.bound.store(true, Ordering::Relaxed);
             return Ok(());
         }
-        Err(invalid_input("socket is not bound: bind it, connect it or send from it before receiving"))
+        Err(invalid_input(
+            "socket is not bound: bind it, connect it or send from it before receiving",
+        ))
     }
 
     #[inline]
@@ -705,9 +749,14 @@ impl UdpSocket {
     /// Resolves a destination and picks the address that fits this socket.
     #[inline]
     fn dest(&self, addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
-        let a = self.pick(addr.to_socket_addrs().map_err(|e| lookup_error(&"the destination", e))?)?;
+        let a = self.pick(
+            addr.to_socket_addrs()
+                .map_err(|e| lookup_error(&"the destination", e))?,
+        )?;
         if a.port() == 0 {
-            return Err(invalid_input(format!("destination port 0 is not a valid destination: {a}")));
+            return Err(invalid_input(format!(
+                "destination port 0 is not a valid destination: {a}"
+            )));
         }
         Ok(a)
     }
@@ -722,7 +771,9 @@ impl UdpSocket {
         };
         let a = self.pick(addrs.into_iter())?;
         if a.port() == 0 {
-            return Err(invalid_input(format!("destination port 0 is not a valid destination: {host}")));
+            return Err(invalid_input(format!(
+                "destination port 0 is not a valid destination: {host}"
+            )));
         }
         Ok(a)
     }
@@ -737,7 +788,12 @@ impl UdpSocket {
             match (self.family, a) {
                 (Family::V4, SocketAddr::V4(_)) | (Family::V6, SocketAddr::V6(_)) => return Ok(a),
                 (Family::V6, SocketAddr::V4(v4)) => {
-                    mapped.get_or_insert(SocketAddr::V6(SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0)));
+                    mapped.get_or_insert(SocketAddr::V6(SocketAddrV6::new(
+                        v4.ip().to_ipv6_mapped(),
+                        v4.port(),
+                        0,
+                        0,
+                    )));
                 }
                 (Family::V4, SocketAddr::V6(_)) => {
                     other.get_or_insert(a);
@@ -755,8 +811,12 @@ impl UdpSocket {
 }
 
 fn inet(a: &RawAddr) -> io::Result<SocketAddr> {
-    a.socket_addr()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the socket reported a non-IP address"))
+    a.socket_addr().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the socket reported a non-IP address",
+        )
+    })
 }
 
 fn total_len(lens: impl Iterator<Item = usize>) -> usize {
@@ -818,7 +878,13 @@ impl From<socket2::Socket> for UdpSocket {
             Ok(libc::AF_INET) => Family::V4,
             _ => Family::V6,
         };
-        UdpSocket { inner, family, bound: AtomicBool::new(false), explicit: AtomicBool::new(false), resolver: None }
+        UdpSocket {
+            inner,
+            family,
+            bound: AtomicBool::new(false),
+            explicit: AtomicBool::new(false),
+            resolver: None,
+        }
     }
 }
 

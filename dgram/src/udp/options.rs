@@ -40,7 +40,12 @@ impl UdpSocket {
     /// Root may go beyond with [`set_recv_buffer_size_force`](Self::set_recv_buffer_size_force).
     #[doc(alias = "SO_RCVBUF")]
     pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        set_checked_buffer(Buffer::Recv, bytes, || self.recv_buffer_size(), |n| self.inner.set_recv_buffer_size(n))
+        set_checked_buffer(
+            Buffer::Recv,
+            bytes,
+            || self.recv_buffer_size(),
+            |n| self.inner.set_recv_buffer_size(n),
+        )
     }
 
     /// The receive buffer size in bytes as the kernel reports it (`SO_RCVBUF`): twice what was set.
@@ -69,7 +74,12 @@ impl UdpSocket {
     /// `InvalidInput` when `bytes` exceeds `net.core.wmem_max`, naming it (the previous size stays).
     #[doc(alias = "SO_SNDBUF")]
     pub fn set_send_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        set_checked_buffer(Buffer::Send, bytes, || self.send_buffer_size(), |n| self.inner.set_send_buffer_size(n))
+        set_checked_buffer(
+            Buffer::Send,
+            bytes,
+            || self.send_buffer_size(),
+            |n| self.inner.set_send_buffer_size(n),
+        )
     }
 
     /// The send buffer size in bytes as the kernel reports it (`SO_SNDBUF`): twice what was set.
@@ -252,7 +262,9 @@ impl UdpSocket {
         if self.family == Family::V6 {
             Ok(())
         } else {
-            Err(invalid_input(format!("{option} applies to IPv6 sockets; this socket is IPv4")))
+            Err(invalid_input(format!(
+                "{option} applies to IPv6 sockets; this socket is IPv4"
+            )))
         }
     }
 }

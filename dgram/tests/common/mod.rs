@@ -64,7 +64,12 @@ impl Child {
             let _ = err.read_to_string(&mut s);
             let _ = etx.send(s);
         });
-        Child { child, lines, stderr, what }
+        Child {
+            child,
+            lines,
+            stderr,
+            what,
+        }
     }
 
     /// The next line of stdout, waiting at most [`PATIENCE`].
@@ -84,20 +89,21 @@ impl Child {
         let l = self.line();
         match l.strip_prefix(prefix) {
             Some(rest) => rest.to_string(),
-            None => panic!("{}: expected a line starting with {prefix:?}, got {l:?}", self.what),
+            None => panic!(
+                "{}: expected a line starting with {prefix:?}, got {l:?}",
+                self.what
+            ),
         }
     }
 
     /// Waits (bounded) for stdout to close and the process to exit; returns its status and stderr.
     pub fn finish(mut self) -> (std::process::ExitStatus, String) {
-        loop {
-            match self.lines.recv_timeout(PATIENCE) {
-                Ok(l) => panic!("{}: unexpected line {l:?}", self.what),
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.child.kill();
-                    panic!("{}: did not exit", self.what)
-                }
+        match self.lines.recv_timeout(PATIENCE) {
+            Ok(l) => panic!("{}: unexpected line {l:?}", self.what),
+            Err(RecvTimeoutError::Disconnected) => {}
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = self.child.kill();
+                panic!("{}: did not exit", self.what)
             }
         }
         let status = self.child.wait().unwrap();
@@ -146,6 +152,8 @@ pub fn root_or_skip(test: &str) -> bool {
         std::env::var("DGRAM_REQUIRE_ROOT_TESTS").as_deref() != Ok("1"),
         "{test} needs root and DGRAM_REQUIRE_ROOT_TESTS=1 says it must run"
     );
-    eprintln!("skipping {test}: needs root (run as root, or set DGRAM_REQUIRE_ROOT_TESTS=1 to require it)");
+    eprintln!(
+        "skipping {test}: needs root (run as root, or set DGRAM_REQUIRE_ROOT_TESTS=1 to require it)"
+    );
     false
 }

@@ -1,0 +1,263 @@
+//! The `dgram` command driven as a process, against Node's `dgram` peer and against itself.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../dgram/tests/common/mod.rs"]
+mod common;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::process::Command;
+
+use common::{Child, hex, node};
+
+fn dgram(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dgram"));
+    c.args(args);
+    c
+}
+
+/// Starts `dgram listen|echo ADDR ...` and returns it with the address it reports.
+fn serving(args: &[&str]) -> (Child, SocketAddr) {
+    let mut child = Child::spawn(&mut dgram(args));
+    let addr: SocketAddr = child.expect("listening on ").parse().unwrap();
+    assert_ne!(addr.port(), 0, "listen must report the real port");
+    (child, addr)
+}
+
+#[test]
+fn listen_prints_what_a_node_sender_sent() {
+    let (mut listen, addr) = serving(&["listen", "127.0.0.1:0", "--count", "1"]);
+    let mut sender = Child::spawn(&mut node(
+        "udp_peer.js",
+        &[
+            "send",
+            "udp4",
+            &addr.port().to_string(),
+            &hex(b"hello node"),
+        ],
+    ));
+    let from = sender.expect("sent from ");
+    assert_eq!(listen.line(), format!("127.0.0.1:{from} 10 hello node"));
+    sender.success();
+    listen.success();
+}
+
+#[test]
+fn listen_formats_hex_and_json_on_ipv6() {
+    let (mut listen, addr) = serving(&["listen", "[::1]:0", "--count", "2", "--format", "json"]);
+    let tx = UdpSocket::bind("[::1]:0").unwrap();
+    tx.send_to(b"a\x00\xff", addr).unwrap();
+    tx.send_to(b"second", addr).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&listen.line()).unwrap();
+    assert_eq!(v["from"], tx.local_addr().unwrap().to_string());
+    assert_eq!(
+        (
+            v["size"].as_u64(),
+            v["hex"].as_str(),
+            v["truncated"].as_bool()
+        ),
+        (Some(3), Some("6100ff"), Some(false))
+    );
+    let v: serde_json::Value = serde_json::from_str(&listen.line()).unwrap();
+    assert_eq!(v["text"], "second");
+    listen.success();
+
+    let (mut listen, addr) = serving(&["listen", "127.0.0.1:0", "--count", "1", "--format", "hex"]);
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(b"\x01\x02", addr).unwrap();
+    assert_eq!(
+        listen.line(),
+        format!("{} 2 0102", tx.local_addr().unwrap())
+    );
+    listen.success();
+}
+
+#[test]
+fn send_reaches_a_node_listener() {
+    for (kind, host) in [("udp4", "127.0.0.1"), ("udp6", "[::1]")] {
+        let mut peer = Child::spawn(&mut node("udp_peer.js", &["echo", kind]));
+        let port = peer.expect("port ");
+        let out = dgram(&["send", &format!("{host}:{port}"), "hi there"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = peer.expect("got ");
+        assert!(
+            got.starts_with(&format!("{} from ", hex(b"hi there"))),
+            "{got}"
+        );
+        peer.success();
+    }
+}
+
+#[test]
+fn echo_answers_a_node_client() {
+    let (echo, addr) = serving(&["echo", "127.0.0.1:0", "--count", "1"]);
+    let mut client = Child::spawn(&mut node(
+        "udp_peer.js",
+        &[
+            "request",
+            "udp4",
+            &addr.port().to_string(),
+            &hex(b"echo me"),
+        ],
+    ));
+    client.expect("sent from ");
+    assert_eq!(
+        client.line(),
+        format!("reply {} from {}", hex(b"echo me"), addr.port())
+    );
+    client.success();
+    echo.success();
+}
+
+#[test]
+fn send_wait_reply_against_dgram_echo_with_stdin_lines() {
+    let (_echo, addr) = serving(&["echo", "127.0.0.1:0"]);
+    let mut c = dgram(&[
+        "send",
+        &addr.to_string(),
+        "--wait-reply",
+        "--connect",
+        "--from",
+        "127.0.0.1:0",
+        "--repeat",
+        "2",
+    ]);
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"one\ntwo\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let want: Vec<String> = ["one", "one", "two", "two"]
+        .iter()
+        .map(|m| format!("{addr} 3 {m}"))
+        .collect();
+    assert_eq!(lines, want);
+}
+
+#[test]
+fn send_wait_reply_times_out_with_one_line() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let out = dgram(&[
+        "send",
+        &silent.local_addr().unwrap().to_string(),
+        "x",
+        "--wait-reply",
+        "--timeout",
+        "200ms",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "dgram: no reply within 200ms\n"
+    );
+}
+
+#[test]
+fn errors_are_one_line_and_nonzero() {
+    let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    let cases: [(&[&str], &str); 5] = [
+        (&["listen", &taken], "Address already in use"),
+        (&["listen", "not-an-address"], "cannot bind not-an-address"),
+        (&["send", "127.0.0.1:0", "x"], "port 0"),
+        (&["send", "127.0.0.1:9", "x", "--ttl", "0"], "--ttl 0"),
+        (
+            &["send", "no-such-host.invalid:9", "x"],
+            "bad address no-such-host.invalid:9",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = dgram(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("dgram: ") && err.contains(needle),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn listen_exits_cleanly_on_ctrl_c() {
+    let (listen, _addr) = serving(&["listen", "127.0.0.1:0"]);
+    // SIGINT through kill(1), as a terminal's Ctrl-C would deliver it
+    let ok = Command::new("kill")
+        .args(["-INT", &listen.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let (status, err) = listen.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn bench_prints_its_table_and_json() {
+    let out = dgram(&["bench", "--secs", "0.2", "--rounds", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = table
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert!(table.starts_with("workload"), "{table}");
+    for w in [
+        "64 B one-way",
+        "1200 B one-way",
+        "64 B ping-pong",
+        "p50/p99",
+    ] {
+        assert!(table.contains(w), "missing {w}: {table}");
+    }
+    assert!(rows.len() >= 8, "{table}");
+
+    let out = dgram(&[
+        "bench", "--secs", "0.1", "--rounds", "1", "--size", "100", "--json",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = v["workloads"].as_array().unwrap();
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[0]["workload"], "oneway_100");
+    assert_eq!(w[1]["workload"], "pingpong_100");
+    for row in w {
+        assert!(row["dgram"]["received"].as_u64().unwrap() > 0, "{row}");
+        assert!(row["std"]["received"].as_u64().unwrap() > 0, "{row}");
+        assert!(row["ratio"].as_f64().unwrap() > 0.0, "{row}");
+    }
+}
