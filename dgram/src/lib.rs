@@ -24,15 +24,18 @@ mod family;
 mod flags;
 mod meta;
 mod resolve;
+mod socket;
 mod sys;
 mod udp;
+mod unix;
 mod util;
 
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::MsgFlags;
-pub use meta::RecvMeta;
+pub use meta::{RecvMeta, UCred};
 pub use resolve::{Resolve, SystemResolver};
 pub use udp::{UdpSocket, UdpSocketBuilder};
+pub use unix::{MAX_ABSTRACT_NAME_LEN, MAX_PATHNAME_LEN, ToUnixAddr, UnixAddr, UnixDatagram};
 
 /// The README's examples, compiled and run as doc tests.
 #[doc = include_str!("../../README.md")]

@@ -10,12 +10,9 @@ pub(crate) struct RawAddr {
     pub(crate) len: libc::socklen_t,
 }
 
-// The Unix-address half of this codec is used by the Unix socket (issue 3).
 /// The offset of `sun_path` in `sockaddr_un`: an address of exactly this length is unnamed.
-#[allow(dead_code)]
 pub(crate) const SUN_PATH_OFFSET: usize = mem::offset_of!(libc::sockaddr_un, sun_path);
 /// The capacity of `sun_path` in bytes (108 on Linux).
-#[allow(dead_code)]
 pub(crate) const SUN_PATH_LEN: usize = mem::size_of::<[libc::c_char; 108]>();
 
 impl RawAddr {
@@ -122,7 +119,6 @@ impl RawAddr {
 
     /// Encodes a Unix address from the bytes of `sun_path` (for an abstract name, a leading NUL and the
     /// name; empty for unnamed). The caller has checked that `path` fits [`SUN_PATH_LEN`].
-    #[allow(dead_code)]
     pub(crate) fn from_unix(path: &[u8]) -> Self {
         let mut a = Self::empty();
         let n = path.len().min(SUN_PATH_LEN);
@@ -140,7 +136,6 @@ impl RawAddr {
     /// The bytes of `sun_path` that the length covers, for an `AF_UNIX` address; `None` otherwise.
     ///
     /// The length is clamped to the buffer, so a kernel-reported length beyond it cannot overrun.
-    #[allow(dead_code)]
     pub(crate) fn unix_path(&self) -> Option<&[u8]> {
         if self.family() != libc::AF_UNIX {
             return None;

@@ -5,6 +5,7 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod addr;
+pub(crate) mod cmsg;
 pub(crate) mod ioctl;
 pub(crate) mod msg;
 pub(crate) mod sockopt;
@@ -41,4 +42,10 @@ pub(crate) fn close(fd: OwnedFd) -> io::Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// The calling process's `(pid, uid, gid)`.
+pub(crate) fn process_cred() -> (i32, u32, u32) {
+    // SAFETY: getpid, getuid and getgid take no arguments, cannot fail and touch no memory of ours.
+    unsafe { (libc::getpid(), libc::getuid(), libc::getgid()) }
 }

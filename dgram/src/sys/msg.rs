@@ -4,11 +4,11 @@
 //! `UdpSocket` and `UnixDatagram` both call these; nothing above `sys` issues a send or receive syscall.
 
 use std::io::{self, IoSlice, IoSliceMut};
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::ptr;
 
 use super::addr::RawAddr;
-use super::retry;
+use super::{cmsg, retry};
 
 /// What `recvmsg(2)` reported besides the data.
 #[derive(Debug, Clone, Copy)]
@@ -18,7 +18,6 @@ pub(crate) struct MsgOut {
     /// `msg_flags` on return (`MSG_TRUNC`, `MSG_CTRUNC`, `MSG_ERRQUEUE`, ...).
     pub(crate) flags: libc::c_int,
     /// How many bytes of the control buffer the kernel filled (clamped to the buffer).
-    #[allow(dead_code)] // read by the control-message decoder (issues 3 and 5)
     pub(crate) control_len: usize,
 }
 
@@ -180,4 +179,122 @@ pub(crate) fn connect(fd: BorrowedFd<'_>, addr: &RawAddr) -> io::Result<()> {
     // SAFETY: `addr` points at a live `RawAddr` whose `len` does not exceed its storage. A datagram
     // connect completes at once, so retrying after `EINTR` cannot race an in-progress connection.
     retry(|| unsafe { libc::connect(fd.as_raw_fd(), addr.as_ptr(), addr.len) }).map(drop)
+}
+
+/// What the Unix-socket ancillary data of one `recvmsg` said.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Ancillary {
+    /// `SCM_CREDENTIALS`: `(pid, uid, gid)`.
+    pub(crate) cred: Option<(i32, u32, u32)>,
+    /// More descriptors arrived than there was room for (or the kernel set `MSG_CTRUNC`): every
+    /// descriptor of this message was closed.
+    pub(crate) truncated: bool,
+}
+
+/// The largest control area a Unix receive needs: credentials and `SCM_MAX_FD` descriptors.
+const CONTROL_MAX: usize = cmsg::space(cmsg::UCRED_LEN) + cmsg::space(cmsg::MAX_FDS * 4);
+/// The control area of a receive with no room for descriptors: credentials only.
+const CONTROL_CRED: usize = cmsg::space(cmsg::UCRED_LEN);
+
+/// `recvmsg(2)` with a control area for credentials and up to the spare capacity of `fds` descriptors
+/// (at most `SCM_MAX_FD`), decoded.
+///
+/// Received descriptors are close-on-exec (`MSG_CMSG_CLOEXEC`) and become `OwnedFd`s at once. When more
+/// arrived than `fds` had room for, or the kernel truncated the control area (`MSG_CTRUNC`), every
+/// descriptor of this message is closed, `fds` is left as it was, and `Ancillary::truncated` says so:
+/// no path leaks one. `fds` never grows beyond its capacity, so this allocates nothing.
+pub(crate) fn recvmsg_ancillary(
+    fd: BorrowedFd<'_>,
+    bufs: &mut [IoSliceMut<'_>],
+    from: &mut RawAddr,
+    flags: libc::c_int,
+    fds: Option<&mut Vec<OwnedFd>>,
+) -> io::Result<(MsgOut, Ancillary)> {
+    let room = fds
+        .as_ref()
+        .map_or(0, |v| (v.capacity() - v.len()).min(cmsg::MAX_FDS));
+    let mut big;
+    let mut small;
+    let control: &mut [u8] = if room == 0 {
+        small = cmsg::CmsgBuf::<CONTROL_CRED>::new();
+        &mut small.0
+    } else {
+        big = cmsg::CmsgBuf::<CONTROL_MAX>::new();
+        &mut big.0[..CONTROL_CRED + cmsg::space(room * 4)]
+    };
+    let out = recvmsg(fd, bufs, Some(from), control, flags)?;
+    let mut anc = Ancillary {
+        cred: None,
+        truncated: out.flags & libc::MSG_CTRUNC != 0,
+    };
+    let mut fds = fds;
+    let before = fds.as_ref().map_or(0, |v| v.len());
+    for c in cmsg::iter(&control[..out.control_len]) {
+        match (c.level, c.kind) {
+            (libc::SOL_SOCKET, libc::SCM_RIGHTS) => {
+                // SAFETY: this is an SCM_RIGHTS message the kernel wrote into our buffer in the
+                // recvmsg above: its descriptors are newly installed and owned by nobody else.
+                unsafe {
+                    cmsg::take_fds(c.data, |owned| match fds.as_deref_mut() {
+                        Some(v) if v.len() < v.capacity() && v.len() - before < room => {
+                            v.push(owned)
+                        }
+                        // No room: dropping the OwnedFd closes it.
+                        _ => anc.truncated = true,
+                    })
+                };
+            }
+            (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) => anc.cred = cmsg::cred(c.data),
+            _ => {}
+        }
+    }
+    if anc.truncated
+        && let Some(v) = fds
+    {
+        // Close whatever did arrive with a truncated message: a partial set is worse than none.
+        v.truncate(before);
+    }
+    Ok((out, anc))
+}
+
+/// `sendmsg(2)` with `SCM_RIGHTS` for `fds` and `SCM_CREDENTIALS` for `cred` when given.
+/// The caller has checked that `fds` holds at most `SCM_MAX_FD` descriptors.
+pub(crate) fn sendmsg_ancillary(
+    fd: BorrowedFd<'_>,
+    bufs: &[IoSlice<'_>],
+    to: Option<&RawAddr>,
+    fds: &[std::os::fd::BorrowedFd<'_>],
+    cred: Option<(i32, u32, u32)>,
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    if fds.is_empty() && cred.is_none() {
+        return sendmsg(fd, bufs, to, &[], flags);
+    }
+    let mut buf = cmsg::CmsgBuf::<CONTROL_MAX>::new();
+    let mut enc = cmsg::Encoder::new(&mut buf.0);
+    let too_many = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "too many descriptors for one message",
+        )
+    };
+    if !fds.is_empty() {
+        enc.push_fds(fds).ok_or_else(too_many)?;
+    }
+    if let Some((pid, uid, gid)) = cred {
+        enc.push_cred(pid, uid, gid).ok_or_else(too_many)?;
+    }
+    sendmsg(fd, bufs, to, enc.finish(), flags)
+}
+
+/// Whether the read side of the socket is shut down (`poll(2)` reports `POLLRDHUP` at once).
+pub(crate) fn read_shut_down(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLRDHUP,
+        revents: 0,
+    };
+    // SAFETY: `p` is one live pollfd and the count says 1; a zero timeout never blocks.
+    retry(|| unsafe { libc::poll(&raw mut p, 1, 0) })?;
+    Ok(p.revents & libc::POLLRDHUP != 0)
 }

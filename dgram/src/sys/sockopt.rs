@@ -41,3 +41,25 @@ pub(crate) fn set_int(
     })
     .map(drop)
 }
+
+/// `SO_PEERCRED`: the `(pid, uid, gid)` of the peer of a connected Unix socket, as of its `connect`
+/// (or `socketpair`).
+pub(crate) fn peer_cred(fd: BorrowedFd<'_>) -> io::Result<(i32, u32, u32)> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` is a live `ucred` and `len` says exactly its size; the kernel writes at most that.
+    retry(|| unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&raw mut cred).cast(),
+            &raw mut len,
+        )
+    })?;
+    Ok((cred.pid, cred.uid, cred.gid))
+}

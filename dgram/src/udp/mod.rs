@@ -3,10 +3,9 @@
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use socket2::{Protocol, Socket, Type};
 
@@ -14,8 +13,8 @@ use crate::family::Family;
 use crate::flags::MsgFlags;
 use crate::meta::RecvMeta;
 use crate::resolve::{Resolve, SystemResolver, lookup_error};
-use crate::sys::{self, addr::RawAddr, ioctl, msg, sockopt};
-use crate::util::{check_timeout, invalid_input, send_error};
+use crate::sys::{self, addr::RawAddr, msg, sockopt};
+use crate::util::{invalid_input, send_error};
 
 mod options;
 
@@ -374,66 +373,13 @@ impl UdpSocket {
         })
     }
 
-    /// Closes the socket and reports close(2)'s error, which `Drop` ignores.
-    ///
-    /// # Errors
-    /// What `close(2)` reports; the descriptor is released either way.
-    pub fn close(self) -> io::Result<()> {
-        sys::close(OwnedFd::from(self.inner))
-    }
-
     /// Converts into std's socket (the descriptor and every option carry over).
     pub fn into_std(self) -> std::net::UdpSocket {
         std::net::UdpSocket::from(OwnedFd::from(self.inner))
     }
-
-    /// Switches non-blocking mode (`O_NONBLOCK`): when on, blocking calls return `WouldBlock` instead
-    /// of waiting. The `try_*` calls never block whatever the mode.
-    ///
-    /// # Errors
-    /// What `fcntl(2)` reports.
-    pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
-        self.inner.set_nonblocking(on)
-    }
-
-    /// Bounds how long a blocking receive waits (`SO_RCVTIMEO`); `None` waits forever.
-    ///
-    /// A receive that times out fails with `WouldBlock` (the kernel's `EAGAIN`, OS code intact), as
-    /// std's does on Linux.
-    ///
-    /// # Errors
-    /// `InvalidInput` for a zero duration.
-    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        check_timeout(timeout)?;
-        self.inner.set_read_timeout(timeout)
-    }
-
-    /// The receive timeout (`SO_RCVTIMEO`); `None` when receives wait forever.
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
-        self.inner.read_timeout()
-    }
-
-    /// Bounds how long a blocking send waits for buffer space (`SO_SNDTIMEO`); `None` waits forever.
-    /// A send that times out fails with `WouldBlock` (`EAGAIN`).
-    ///
-    /// # Errors
-    /// `InvalidInput` for a zero duration.
-    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        check_timeout(timeout)?;
-        self.inner.set_write_timeout(timeout)
-    }
-
-    /// The send timeout (`SO_SNDTIMEO`).
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
-        self.inner.write_timeout()
-    }
 }
+
+crate::socket::common_socket_methods!(UdpSocket);
 
 /// Sending.
 impl UdpSocket {
@@ -668,6 +614,8 @@ impl UdpSocket {
             len: out.ret.min(cap),
             full_len: out.ret,
             truncated: out.flags & libc::MSG_TRUNC != 0,
+            control_truncated: out.flags & libc::MSG_CTRUNC != 0,
+            cred: None,
         })
     }
 
@@ -693,27 +641,6 @@ impl UdpSocket {
     /// `WouldBlock` when no datagram is queued; otherwise as [`recv`](Self::recv).
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
-    }
-
-    /// The size in bytes of the next queued datagram, 0 when none is (`ioctl(FIONREAD)`, `SIOCINQ`;
-    /// Emilua's `io_control("bytes_readable")`).
-    ///
-    /// # Errors
-    /// What `ioctl(2)` reports.
-    #[doc(alias = "FIONREAD")]
-    #[doc(alias = "SIOCINQ")]
-    pub fn bytes_readable(&self) -> io::Result<usize> {
-        ioctl::bytes_readable(self.as_fd())
-    }
-
-    /// Bytes in the local send queue (`ioctl(SIOCOUTQ)`; Node's `getSendQueueSize`). For UDP these are
-    /// bytes handed to the kernel whose buffers are not yet freed.
-    ///
-    /// # Errors
-    /// What `ioctl(2)` reports.
-    #[doc(alias = "SIOCOUTQ")]
-    pub fn send_queue_size(&self) -> io::Result<usize> {
-        ioctl::send_queue_size(self.as_fd())
     }
 }
 
@@ -839,29 +766,7 @@ impl fmt::Debug for UdpSocket {
     }
 }
 
-impl AsFd for UdpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-impl AsRawFd for UdpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-impl IntoRawFd for UdpSocket {
-    fn into_raw_fd(self) -> RawFd {
-        self.inner.into_raw_fd()
-    }
-}
-
-impl From<UdpSocket> for OwnedFd {
-    fn from(s: UdpSocket) -> OwnedFd {
-        s.inner.into()
-    }
-}
+crate::socket::common_socket_impls!(UdpSocket);
 
 /// Adopts a descriptor (Node's `bind({fd})`, Emilua's `assign`). The family is read from the socket
 /// (`SO_DOMAIN`); a descriptor that is not a UDP socket is not refused here, but its calls fail with the

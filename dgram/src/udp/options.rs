@@ -28,79 +28,6 @@ impl UdpSocket {
         self.inner.broadcast()
     }
 
-    /// Sets the receive buffer size in bytes (`SO_RCVBUF`; Node's `setRecvBufferSize`, Racket's
-    /// `udp-set-receive-buffer-size!`).
-    ///
-    /// The kernel doubles the value for its bookkeeping, so [`recv_buffer_size`](Self::recv_buffer_size)
-    /// then reads twice `bytes` (and at least the kernel's minimum).
-    ///
-    /// # Errors
-    /// `InvalidInput` when `bytes` exceeds the system maximum (`net.core.rmem_max`), with the maximum in
-    /// the message: the kernel would silently clamp it, and dgram restores the previous size instead.
-    /// Root may go beyond with [`set_recv_buffer_size_force`](Self::set_recv_buffer_size_force).
-    #[doc(alias = "SO_RCVBUF")]
-    pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        set_checked_buffer(
-            Buffer::Recv,
-            bytes,
-            || self.recv_buffer_size(),
-            |n| self.inner.set_recv_buffer_size(n),
-        )
-    }
-
-    /// The receive buffer size in bytes as the kernel reports it (`SO_RCVBUF`): twice what was set.
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    #[doc(alias = "SO_RCVBUF")]
-    pub fn recv_buffer_size(&self) -> io::Result<usize> {
-        self.inner.recv_buffer_size()
-    }
-
-    /// Sets the receive buffer size in bytes beyond `net.core.rmem_max` (`SO_RCVBUFFORCE`).
-    ///
-    /// # Errors
-    /// `PermissionDenied` without `CAP_NET_ADMIN`; `InvalidInput` above `i32::MAX / 2`.
-    #[doc(alias = "SO_RCVBUFFORCE")]
-    pub fn set_recv_buffer_size_force(&self, bytes: usize) -> io::Result<()> {
-        let n = buffer_arg(Buffer::Recv, bytes)?;
-        crate::sys::sockopt::set_int(self.as_fd(), libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, n)
-    }
-
-    /// Sets the send buffer size in bytes (`SO_SNDBUF`; Node's `setSendBufferSize`). The kernel doubles
-    /// the value, as for [`set_recv_buffer_size`](Self::set_recv_buffer_size).
-    ///
-    /// # Errors
-    /// `InvalidInput` when `bytes` exceeds `net.core.wmem_max`, naming it (the previous size stays).
-    #[doc(alias = "SO_SNDBUF")]
-    pub fn set_send_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        set_checked_buffer(
-            Buffer::Send,
-            bytes,
-            || self.send_buffer_size(),
-            |n| self.inner.set_send_buffer_size(n),
-        )
-    }
-
-    /// The send buffer size in bytes as the kernel reports it (`SO_SNDBUF`): twice what was set.
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    #[doc(alias = "SO_SNDBUF")]
-    pub fn send_buffer_size(&self) -> io::Result<usize> {
-        self.inner.send_buffer_size()
-    }
-
-    /// Sets the send buffer size in bytes beyond `net.core.wmem_max` (`SO_SNDBUFFORCE`).
-    ///
-    /// # Errors
-    /// `PermissionDenied` without `CAP_NET_ADMIN`; `InvalidInput` above `i32::MAX / 2`.
-    #[doc(alias = "SO_SNDBUFFORCE")]
-    pub fn set_send_buffer_size_force(&self, bytes: usize) -> io::Result<()> {
-        let n = buffer_arg(Buffer::Send, bytes)?;
-        crate::sys::sockopt::set_int(self.as_fd(), libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, n)
-    }
-
     /// Allows binding an address in use by other sockets with the option set (`SO_REUSEADDR`; Node's
     /// `reuseAddr`). Set it before binding.
     ///
@@ -137,16 +64,6 @@ impl UdpSocket {
     #[doc(alias = "SO_REUSEPORT")]
     pub fn reuse_port(&self) -> io::Result<bool> {
         self.inner.reuse_port()
-    }
-
-    /// Takes the pending socket error, clearing it (`SO_ERROR`): for example the `ECONNREFUSED` an ICMP
-    /// port unreachable left on a connected socket. `Ok(None)` when there is none.
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    #[doc(alias = "SO_ERROR")]
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.take_error()
     }
 }
 
@@ -267,59 +184,4 @@ impl UdpSocket {
             )))
         }
     }
-}
-
-/// Which of the two socket buffers.
-#[derive(Clone, Copy)]
-pub(crate) enum Buffer {
-    Recv,
-    Send,
-}
-
-impl Buffer {
-    fn names(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Buffer::Recv => ("receive", "net.core.rmem_max", "set_recv_buffer_size_force"),
-            Buffer::Send => ("send", "net.core.wmem_max", "set_send_buffer_size_force"),
-        }
-    }
-}
-
-/// A buffer size as the `int` the kernel takes; the kernel doubles it, so it must stay below half of
-/// `i32::MAX`.
-pub(crate) fn buffer_arg(which: Buffer, bytes: usize) -> io::Result<libc::c_int> {
-    match libc::c_int::try_from(bytes) {
-        Ok(n) if n <= libc::c_int::MAX / 2 => Ok(n),
-        _ => Err(invalid_input(format!(
-            "{} buffer size {bytes} bytes is too large: at most {} bytes",
-            which.names().0,
-            libc::c_int::MAX / 2
-        ))),
-    }
-}
-
-/// Sets a buffer size and refuses the kernel's silent clamp: if the size read back is below twice the
-/// request, the request exceeded the sysctl maximum, so the old size is restored and the error names
-/// the maximum.
-pub(crate) fn set_checked_buffer(
-    which: Buffer,
-    bytes: usize,
-    get: impl Fn() -> io::Result<usize>,
-    set: impl Fn(usize) -> io::Result<()>,
-) -> io::Result<()> {
-    let n = buffer_arg(which, bytes)? as usize;
-    let before = get()?;
-    set(n)?;
-    let after = get()?;
-    if after >= n * 2 {
-        return Ok(());
-    }
-    // Best effort: the previous size was accepted before, so setting half of it again restores it.
-    let _ = set(before / 2);
-    let (what, sysctl, force) = which.names();
-    Err(invalid_input(format!(
-        "{what} buffer size {bytes} bytes exceeds the system maximum {sysctl} = {} bytes; raise the sysctl, \
-         or use {force} with CAP_NET_ADMIN",
-        after / 2
-    )))
 }

@@ -1,0 +1,287 @@
+//! What every dgram socket type has in common, written once: socket-level options, queue sizes,
+//! blocking mode, timeouts, closing, and the descriptor traits. Each type holds its `socket2::Socket` in
+//! a field named `inner` and invokes the two macros below.
+
+use std::io;
+
+use crate::util::invalid_input;
+
+/// Expands to an `impl` block with the `SOL_SOCKET` options and calls shared by every socket type.
+macro_rules! common_socket_methods {
+    ($ty:ident) => {
+        /// Socket-level calls and options (`SOL_SOCKET`, `ioctl`, `fcntl`), the same on every socket type.
+        impl $ty {
+            /// Switches non-blocking mode (`O_NONBLOCK`): when on, blocking calls return `WouldBlock`
+            /// instead of waiting. The `try_*` calls never block whatever the mode.
+            ///
+            /// # Errors
+            /// What `fcntl(2)` reports.
+            #[doc(alias = "O_NONBLOCK")]
+            pub fn set_nonblocking(&self, on: bool) -> ::std::io::Result<()> {
+                self.inner.set_nonblocking(on)
+            }
+
+            /// Bounds how long a blocking receive waits (`SO_RCVTIMEO`); `None` waits forever.
+            ///
+            /// A receive that times out fails with `WouldBlock` (the kernel's `EAGAIN`, OS code intact),
+            /// as std's does on Linux. The kernel counts in scheduler ticks, so the value reads back
+            /// rounded to a whole tick.
+            ///
+            /// # Errors
+            /// `InvalidInput` for a zero duration.
+            #[doc(alias = "SO_RCVTIMEO")]
+            pub fn set_read_timeout(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> ::std::io::Result<()> {
+                $crate::util::check_timeout(timeout)?;
+                self.inner.set_read_timeout(timeout)
+            }
+
+            /// The receive timeout (`SO_RCVTIMEO`); `None` when receives wait forever.
+            ///
+            /// # Errors
+            /// What `getsockopt(2)` reports.
+            #[doc(alias = "SO_RCVTIMEO")]
+            pub fn read_timeout(&self) -> ::std::io::Result<Option<::std::time::Duration>> {
+                self.inner.read_timeout()
+            }
+
+            /// Bounds how long a blocking send waits for buffer space (`SO_SNDTIMEO`); `None` waits
+            /// forever. A send that times out fails with `WouldBlock` (`EAGAIN`).
+            ///
+            /// # Errors
+            /// `InvalidInput` for a zero duration.
+            #[doc(alias = "SO_SNDTIMEO")]
+            pub fn set_write_timeout(
+                &self,
+                timeout: Option<::std::time::Duration>,
+            ) -> ::std::io::Result<()> {
+                $crate::util::check_timeout(timeout)?;
+                self.inner.set_write_timeout(timeout)
+            }
+
+            /// The send timeout (`SO_SNDTIMEO`).
+            ///
+            /// # Errors
+            /// What `getsockopt(2)` reports.
+            #[doc(alias = "SO_SNDTIMEO")]
+            pub fn write_timeout(&self) -> ::std::io::Result<Option<::std::time::Duration>> {
+                self.inner.write_timeout()
+            }
+
+            /// Sets the receive buffer size in bytes (`SO_RCVBUF`; Node's `setRecvBufferSize`, Racket's
+            /// `udp-set-receive-buffer-size!`).
+            ///
+            /// The kernel doubles the value for its bookkeeping, so
+            /// [`recv_buffer_size`](Self::recv_buffer_size) then reads twice `bytes` (and at least the
+            /// kernel's minimum).
+            ///
+            /// # Errors
+            /// `InvalidInput` when `bytes` exceeds the system maximum (`net.core.rmem_max`), with the
+            /// maximum in the message: the kernel would silently clamp it, and dgram restores the
+            /// previous size instead. Root may go beyond with
+            /// [`set_recv_buffer_size_force`](Self::set_recv_buffer_size_force).
+            #[doc(alias = "SO_RCVBUF")]
+            pub fn set_recv_buffer_size(&self, bytes: usize) -> ::std::io::Result<()> {
+                $crate::socket::set_checked_buffer(
+                    $crate::socket::Buffer::Recv,
+                    bytes,
+                    || self.inner.recv_buffer_size(),
+                    |n| self.inner.set_recv_buffer_size(n),
+                )
+            }
+
+            /// The receive buffer size in bytes as the kernel reports it (`SO_RCVBUF`): twice what was
+            /// set.
+            ///
+            /// # Errors
+            /// What `getsockopt(2)` reports.
+            #[doc(alias = "SO_RCVBUF")]
+            pub fn recv_buffer_size(&self) -> ::std::io::Result<usize> {
+                self.inner.recv_buffer_size()
+            }
+
+            /// Sets the receive buffer size in bytes beyond `net.core.rmem_max` (`SO_RCVBUFFORCE`).
+            ///
+            /// # Errors
+            /// `PermissionDenied` without `CAP_NET_ADMIN`; `InvalidInput` above `i32::MAX / 2`.
+            #[doc(alias = "SO_RCVBUFFORCE")]
+            pub fn set_recv_buffer_size_force(&self, bytes: usize) -> ::std::io::Result<()> {
+                let n = $crate::socket::buffer_arg($crate::socket::Buffer::Recv, bytes)?;
+                $crate::sys::sockopt::set_int(
+                    ::std::os::fd::AsFd::as_fd(&self.inner),
+                    ::libc::SOL_SOCKET,
+                    ::libc::SO_RCVBUFFORCE,
+                    n,
+                )
+            }
+
+            /// Sets the send buffer size in bytes (`SO_SNDBUF`; Node's `setSendBufferSize`). The kernel
+            /// doubles the value, as for [`set_recv_buffer_size`](Self::set_recv_buffer_size).
+            ///
+            /// # Errors
+            /// `InvalidInput` when `bytes` exceeds `net.core.wmem_max`, naming it (the previous size
+            /// stays).
+            #[doc(alias = "SO_SNDBUF")]
+            pub fn set_send_buffer_size(&self, bytes: usize) -> ::std::io::Result<()> {
+                $crate::socket::set_checked_buffer(
+                    $crate::socket::Buffer::Send,
+                    bytes,
+                    || self.inner.send_buffer_size(),
+                    |n| self.inner.set_send_buffer_size(n),
+                )
+            }
+
+            /// The send buffer size in bytes as the kernel reports it (`SO_SNDBUF`): twice what was set.
+            ///
+            /// # Errors
+            /// What `getsockopt(2)` reports.
+            #[doc(alias = "SO_SNDBUF")]
+            pub fn send_buffer_size(&self) -> ::std::io::Result<usize> {
+                self.inner.send_buffer_size()
+            }
+
+            /// Sets the send buffer size in bytes beyond `net.core.wmem_max` (`SO_SNDBUFFORCE`).
+            ///
+            /// # Errors
+            /// `PermissionDenied` without `CAP_NET_ADMIN`; `InvalidInput` above `i32::MAX / 2`.
+            #[doc(alias = "SO_SNDBUFFORCE")]
+            pub fn set_send_buffer_size_force(&self, bytes: usize) -> ::std::io::Result<()> {
+                let n = $crate::socket::buffer_arg($crate::socket::Buffer::Send, bytes)?;
+                $crate::sys::sockopt::set_int(
+                    ::std::os::fd::AsFd::as_fd(&self.inner),
+                    ::libc::SOL_SOCKET,
+                    ::libc::SO_SNDBUFFORCE,
+                    n,
+                )
+            }
+
+            /// Takes the pending socket error, clearing it (`SO_ERROR`): for example the
+            /// `ECONNREFUSED` an ICMP port unreachable left on a connected UDP socket. `Ok(None)` when
+            /// there is none.
+            ///
+            /// # Errors
+            /// What `getsockopt(2)` reports.
+            #[doc(alias = "SO_ERROR")]
+            pub fn take_error(&self) -> ::std::io::Result<Option<::std::io::Error>> {
+                self.inner.take_error()
+            }
+
+            /// The size in bytes of the next queued datagram, 0 when none is (`ioctl(FIONREAD)`,
+            /// `SIOCINQ`; Emilua's `io_control("bytes_readable")`).
+            ///
+            /// # Errors
+            /// What `ioctl(2)` reports.
+            #[doc(alias = "FIONREAD")]
+            #[doc(alias = "SIOCINQ")]
+            pub fn bytes_readable(&self) -> ::std::io::Result<usize> {
+                $crate::sys::ioctl::bytes_readable(::std::os::fd::AsFd::as_fd(&self.inner))
+            }
+
+            /// Bytes in the local send queue (`ioctl(SIOCOUTQ)`; Node's `getSendQueueSize`): bytes
+            /// handed to the kernel whose buffers are not yet freed (for UDP, also corked bytes).
+            ///
+            /// # Errors
+            /// What `ioctl(2)` reports.
+            #[doc(alias = "SIOCOUTQ")]
+            pub fn send_queue_size(&self) -> ::std::io::Result<usize> {
+                $crate::sys::ioctl::send_queue_size(::std::os::fd::AsFd::as_fd(&self.inner))
+            }
+
+            /// Closes the socket and reports close(2)'s error, which `Drop` ignores.
+            ///
+            /// # Errors
+            /// What `close(2)` reports; the descriptor is released either way.
+            pub fn close(self) -> ::std::io::Result<()> {
+                $crate::sys::close(::std::os::fd::OwnedFd::from(self.inner))
+            }
+        }
+    };
+}
+
+/// Expands to the descriptor traits: `AsFd`, `AsRawFd`, `IntoRawFd`, `From<T> for OwnedFd`.
+macro_rules! common_socket_impls {
+    ($ty:ident) => {
+        impl ::std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> ::std::os::fd::BorrowedFd<'_> {
+                self.inner.as_fd()
+            }
+        }
+
+        impl ::std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> ::std::os::fd::RawFd {
+                self.inner.as_raw_fd()
+            }
+        }
+
+        impl ::std::os::fd::IntoRawFd for $ty {
+            fn into_raw_fd(self) -> ::std::os::fd::RawFd {
+                self.inner.into_raw_fd()
+            }
+        }
+
+        impl From<$ty> for ::std::os::fd::OwnedFd {
+            fn from(s: $ty) -> ::std::os::fd::OwnedFd {
+                s.inner.into()
+            }
+        }
+    };
+}
+
+pub(crate) use {common_socket_impls, common_socket_methods};
+
+/// Which of the two socket buffers.
+#[derive(Clone, Copy)]
+pub(crate) enum Buffer {
+    Recv,
+    Send,
+}
+
+impl Buffer {
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Buffer::Recv => ("receive", "net.core.rmem_max", "set_recv_buffer_size_force"),
+            Buffer::Send => ("send", "net.core.wmem_max", "set_send_buffer_size_force"),
+        }
+    }
+}
+
+/// A buffer size as the `int` the kernel takes; the kernel doubles it, so it must stay below half of
+/// `i32::MAX`.
+pub(crate) fn buffer_arg(which: Buffer, bytes: usize) -> io::Result<libc::c_int> {
+    match libc::c_int::try_from(bytes) {
+        Ok(n) if n <= libc::c_int::MAX / 2 => Ok(n),
+        _ => Err(invalid_input(format!(
+            "{} buffer size {bytes} bytes is too large: at most {} bytes",
+            which.names().0,
+            libc::c_int::MAX / 2
+        ))),
+    }
+}
+
+/// Sets a buffer size and refuses the kernel's silent clamp: if the size read back is below twice the
+/// request, the request exceeded the sysctl maximum, so the old size is restored and the error names
+/// the maximum.
+pub(crate) fn set_checked_buffer(
+    which: Buffer,
+    bytes: usize,
+    get: impl Fn() -> io::Result<usize>,
+    set: impl Fn(usize) -> io::Result<()>,
+) -> io::Result<()> {
+    let n = buffer_arg(which, bytes)? as usize;
+    let before = get()?;
+    set(n)?;
+    let after = get()?;
+    if after >= n * 2 {
+        return Ok(());
+    }
+    // Best effort: the previous size was accepted before, so setting half of it again restores it.
+    let _ = set(before / 2);
+    let (what, sysctl, force) = which.names();
+    Err(invalid_input(format!(
+        "{what} buffer size {bytes} bytes exceeds the system maximum {sysctl} = {} bytes; raise the sysctl, \
+         or use {force} with CAP_NET_ADMIN",
+        after / 2
+    )))
+}

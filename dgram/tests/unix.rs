@@ -1,0 +1,733 @@
+//! `UnixDatagram` and `UnixAddr` over real sockets: pathname (in a temp dir), abstract, kernel-chosen
+//! (autobind) and unnamed addresses, and socket pairs.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{Child, PATIENCE, hex, python};
+use dgram::{MsgFlags, UCred, UnixAddr, UnixDatagram};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// Both ends bound to files in a temp dir.
+    Path,
+    /// Both ends bound to abstract names.
+    Abstract,
+    /// Both ends bound to names the kernel picks (bind to the unnamed address).
+    Autobind,
+    /// The server bound to a file; the client never binds.
+    UnnamedClient,
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+fn abstract_name(tag: &str) -> UnixAddr {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    UnixAddr::from_abstract_name(format!("dgram-test-{}-{n}-{tag}", std::process::id())).unwrap()
+}
+
+/// A bound server and a client of `kind`, with their addresses and bounded read timeouts.
+fn setup(kind: Kind, dir: &Path) -> (UnixDatagram, UnixAddr, UnixDatagram, UnixAddr) {
+    let (server, client) = match kind {
+        Kind::Path => (
+            UnixDatagram::bind(dir.join("server.sock")).unwrap(),
+            UnixDatagram::bind(dir.join("client.sock")).unwrap(),
+        ),
+        Kind::Abstract => (
+            UnixDatagram::bind(abstract_name("server")).unwrap(),
+            UnixDatagram::bind(abstract_name("client")).unwrap(),
+        ),
+        Kind::Autobind => (
+            UnixDatagram::bind(UnixAddr::unnamed()).unwrap(),
+            UnixDatagram::bind(UnixAddr::unnamed()).unwrap(),
+        ),
+        Kind::UnnamedClient => (
+            UnixDatagram::bind(dir.join("server.sock")).unwrap(),
+            UnixDatagram::unbound().unwrap(),
+        ),
+    };
+    for s in [&server, &client] {
+        s.set_read_timeout(Some(PATIENCE)).unwrap();
+    }
+    let (sa, ca) = (server.local_addr().unwrap(), client.local_addr().unwrap());
+    match kind {
+        Kind::Path => {
+            assert_eq!(sa.as_pathname(), Some(dir.join("server.sock").as_path()));
+            assert_eq!(ca.as_pathname(), Some(dir.join("client.sock").as_path()));
+        }
+        Kind::Abstract => assert!(sa.as_abstract_name().unwrap().ends_with(b"-server")),
+        Kind::Autobind => {
+            // Linux autobind: five hex digits in the abstract namespace
+            let name = sa.as_abstract_name().unwrap();
+            assert_eq!(name.len(), 5, "{sa}");
+            assert!(name.iter().all(u8::is_ascii_hexdigit), "{sa}");
+        }
+        Kind::UnnamedClient => assert!(ca.is_unnamed()),
+    }
+    (server, sa, client, ca)
+}
+
+macro_rules! kinds {
+    ($($name:ident),* $(,)?) => {
+        mod path { $( #[test] fn $name() { super::$name(super::Kind::Path) } )* }
+        mod abstract_name { $( #[test] fn $name() { super::$name(super::Kind::Abstract) } )* }
+        mod autobind { $( #[test] fn $name() { super::$name(super::Kind::Autobind) } )* }
+        mod unnamed_client { $( #[test] fn $name() { super::$name(super::Kind::UnnamedClient) } )* }
+    };
+}
+
+kinds!(
+    send_to_and_recv_from,
+    connected_calls,
+    truncation_and_vectored,
+    try_calls_and_timeouts,
+    queues_and_peek
+);
+
+fn send_to_and_recv_from(kind: Kind) {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, sa, client, ca) = setup(kind, dir.path());
+    let payload: Vec<u8> = (0..=255u8).collect();
+    assert_eq!(client.send_to(&payload, sa).unwrap(), 256);
+    let mut buf = [0u8; 512];
+    let (n, from) = server.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], &payload[..]);
+    assert_eq!(from, ca);
+    assert_eq!(from.is_unnamed(), kind == Kind::UnnamedClient);
+    if kind != Kind::UnnamedClient {
+        server.send_to(b"reply", from).unwrap();
+        let (n, from) = client.recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..n], from), (&b"reply"[..], sa));
+    }
+    // a path given as &str / &Path reaches the same socket
+    if let Some(p) = sa.as_pathname() {
+        client.send_to(b"by path", p).unwrap();
+        client.send_to(b"by str", p.to_str().unwrap()).unwrap();
+        assert_eq!(server.recv(&mut buf).unwrap(), 7);
+        assert_eq!(&buf[..7], b"by path");
+        assert_eq!(server.recv(&mut buf).unwrap(), 6);
+        assert_eq!(&buf[..6], b"by str");
+    }
+}
+
+fn connected_calls(kind: Kind) {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, sa, client, ca) = setup(kind, dir.path());
+    assert!(!client.is_connected().unwrap());
+    assert_eq!(
+        client.peer_addr().unwrap_err().kind(),
+        ErrorKind::NotConnected
+    );
+    client.disconnect().unwrap(); // no-op
+    client.connect(sa).unwrap();
+    assert!(client.is_connected().unwrap());
+    assert_eq!(client.peer_addr().unwrap(), sa);
+    assert_eq!(client.send(b"connected").unwrap(), 9);
+    let mut buf = [0u8; 16];
+    let (n, from) = server.recv_from(&mut buf).unwrap();
+    assert_eq!((&buf[..n], from), (&b"connected"[..], ca));
+    assert_eq!(
+        client
+            .send_vectored(&[IoSlice::new(b"ve"), IoSlice::new(b"ctor")])
+            .unwrap(),
+        6
+    );
+    let n = server.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"vector");
+    client.disconnect().unwrap();
+    assert!(!client.is_connected().unwrap());
+    assert_eq!(
+        client.send(b"x").unwrap_err().kind(),
+        ErrorKind::NotConnected
+    );
+    // the name survives the disconnect
+    assert_eq!(client.local_addr().unwrap(), ca);
+}
+
+fn truncation_and_vectored(kind: Kind) {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, sa, client, ca) = setup(kind, dir.path());
+    client.send_to(b"0123456789", sa).unwrap();
+    let mut small = [0u8; 4];
+    let meta = server.recv_msg(&mut small).unwrap();
+    assert_eq!(
+        (
+            meta.len,
+            meta.full_len,
+            meta.truncated,
+            meta.control_truncated
+        ),
+        (4, 10, true, false)
+    );
+    assert_eq!((&small, meta.addr, meta.cred), (b"0123", ca, None));
+
+    client
+        .send_to_vectored(&[IoSlice::new(b"abc"), IoSlice::new(b"defgh")], sa)
+        .unwrap();
+    let (mut x, mut y) = ([0u8; 2], [0u8; 8]);
+    let meta = server
+        .recv_msg_vectored(
+            &mut [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)],
+            MsgFlags::empty(),
+        )
+        .unwrap();
+    assert_eq!((meta.len, meta.full_len, meta.truncated), (8, 8, false));
+    assert_eq!((&x, &y[..6]), (b"ab", &b"cdefgh"[..]));
+
+    client.send_to(b"tiny", sa).unwrap();
+    let mut one = [0u8; 1];
+    let n = server
+        .recv_vectored(&mut [IoSliceMut::new(&mut one)])
+        .unwrap();
+    assert_eq!((n, one), (1, *b"t"));
+}
+
+fn try_calls_and_timeouts(kind: Kind) {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, sa, client, _) = setup(kind, dir.path());
+    let mut buf = [0u8; 8];
+    assert_eq!(
+        server.try_recv(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    assert_eq!(
+        server.try_recv_from(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    assert_eq!(
+        server.try_peek_from(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    let t = Duration::from_millis(100);
+    server.set_read_timeout(Some(t)).unwrap();
+    assert_eq!(server.read_timeout().unwrap(), Some(t));
+    let e = server.recv(&mut buf).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.raw_os_error()),
+        (ErrorKind::WouldBlock, Some(libc::EAGAIN))
+    );
+    assert_eq!(client.try_send_to(b"now", sa).unwrap(), 3);
+    client.connect(sa).unwrap();
+    assert_eq!(client.try_send(b"and").unwrap(), 3);
+    server.set_read_timeout(Some(PATIENCE)).unwrap();
+    for want in [&b"now"[..], b"and"] {
+        let n = server.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], want);
+    }
+    assert_eq!(
+        server.try_recv(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+}
+
+fn queues_and_peek(kind: Kind) {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, sa, client, ca) = setup(kind, dir.path());
+    assert_eq!(server.bytes_readable().unwrap(), 0);
+    assert_eq!(client.send_queue_size().unwrap(), 0);
+    client.send_to(&[9u8; 100], sa).unwrap();
+    // an unread datagram stays charged to its sender
+    assert!(client.send_queue_size().unwrap() >= 100);
+    assert_eq!(server.bytes_readable().unwrap(), 100);
+    let mut buf = [0u8; 128];
+    let (n, from) = server.peek_from(&mut buf).unwrap();
+    assert_eq!((n, from), (100, ca));
+    assert_eq!(server.peek(&mut buf).unwrap(), 100);
+    assert_eq!(server.recv(&mut buf).unwrap(), 100);
+    assert_eq!(server.bytes_readable().unwrap(), 0);
+    assert_eq!(client.send_queue_size().unwrap(), 0);
+}
+
+#[test]
+fn try_send_on_a_full_peer_would_block() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let mut sent = 0;
+    loop {
+        match a.try_send(b"fill") {
+            Ok(4) => sent += 1,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(sent < 1_000_000, "the peer queue never filled");
+    }
+    assert!(sent > 0);
+    // drain one, and there is room again
+    b.recv(&mut [0; 8]).unwrap();
+    assert_eq!(a.try_send(b"more").unwrap(), 4);
+}
+
+#[test]
+fn pair_and_conversions() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    assert!(a.local_addr().unwrap().is_unnamed());
+    assert!(a.peer_addr().unwrap().is_unnamed());
+    assert!(a.is_connected().unwrap());
+    assert!(!a.is_bound().unwrap());
+    let me = UCred::current();
+    assert_eq!(a.peer_cred().unwrap(), me);
+    a.send(b"hello pair").unwrap();
+    let meta = b.recv_msg(&mut [0u8; 32]).unwrap();
+    assert_eq!((meta.len, meta.addr), (10, UnixAddr::unnamed()));
+
+    let dbg = format!("{a:?}");
+    assert!(
+        dbg.contains(&format!("fd: {}", a.as_raw_fd())) && dbg.contains("unix:"),
+        "{dbg}"
+    );
+    let clone = a.try_clone().unwrap();
+    let std_sock = a.into_std();
+    std_sock.send(b"via std").unwrap();
+    let back = UnixDatagram::from(std_sock);
+    let fd: OwnedFd = back.into();
+    let again = UnixDatagram::from(fd);
+    again.send(b"adopted").unwrap();
+    clone.send(b"clone").unwrap();
+    let mut buf = [0u8; 16];
+    for want in [&b"via std"[..], b"adopted", b"clone"] {
+        let n = b.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], want);
+    }
+    again.close().unwrap();
+    clone.close().unwrap();
+    // both handles closed: the peer is gone
+    assert_eq!(
+        b.send(b"anyone").unwrap_err().kind(),
+        ErrorKind::ConnectionRefused
+    );
+}
+
+#[test]
+fn addresses_parse_print_and_refuse_bad_input() {
+    let p: UnixAddr = "unix:/tmp/x.sock".parse().unwrap();
+    assert_eq!(
+        (p.as_pathname(), p.to_string()),
+        (Some(Path::new("/tmp/x.sock")), "unix:/tmp/x.sock".into())
+    );
+    let r: UnixAddr = "unix:rel/x.sock".parse().unwrap();
+    assert_eq!(r.as_pathname(), Some(Path::new("rel/x.sock")));
+    let a: UnixAddr = "unix:@name".parse().unwrap();
+    assert_eq!(
+        (a.as_abstract_name(), a.as_pathname()),
+        (Some(&b"name"[..]), None)
+    );
+    assert_eq!(format!("{a:?}"), "UnixAddr(unix:@name)");
+    let u: UnixAddr = "unix:".parse().unwrap();
+    assert!(u.is_unnamed() && u == UnixAddr::unnamed());
+    assert_eq!(u.to_string(), "unix:");
+    assert_eq!(
+        UnixAddr::from_abstract_name(b"a\0b\xff")
+            .unwrap()
+            .to_string(),
+        "unix:@a\\x00b\\xff"
+    );
+    assert_eq!(
+        "/tmp/x".parse::<UnixAddr>().unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+
+    let longest = "/".to_string() + &"p".repeat(dgram::MAX_PATHNAME_LEN - 1);
+    assert!(UnixAddr::from_pathname(&longest).is_ok());
+    let e = UnixAddr::from_pathname(longest.clone() + "p").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("108 bytes long"), "{e}");
+    let e = UnixDatagram::bind(longest + "p").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    let e = UnixAddr::from_pathname("/tmp/a\0b").unwrap_err();
+    assert!(
+        e.kind() == ErrorKind::InvalidInput && e.to_string().contains("NUL byte at offset 6"),
+        "{e}"
+    );
+    assert_eq!(
+        UnixAddr::from_pathname("").unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert!(UnixAddr::from_abstract_name([b'x'; 107]).is_ok());
+    assert_eq!(
+        UnixAddr::from_abstract_name([b'x'; 108])
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+    let s = UnixDatagram::unbound().unwrap();
+    assert_eq!(
+        s.send_to(b"x", "/tmp/a\0b").unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[test]
+fn binding_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("taken.sock");
+    let s = UnixDatagram::bind(&path).unwrap();
+    // the file exists: AddrInUse, and dgram does not unlink it
+    let e = UnixDatagram::bind(&path).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AddrInUse);
+    assert!(path.exists());
+    drop(s);
+    assert!(path.exists(), "dgram never unlinks a socket file");
+    assert_eq!(
+        UnixDatagram::bind(&path).unwrap_err().kind(),
+        ErrorKind::AddrInUse
+    );
+    // bind twice
+    let t = UnixDatagram::bind(dir.path().join("t.sock")).unwrap();
+    let e = t.bind_to(dir.path().join("u.sock")).unwrap_err();
+    assert!(
+        e.kind() == ErrorKind::InvalidInput && e.to_string().contains("already bound"),
+        "{e}"
+    );
+    // bind_to on an unbound socket
+    let u = UnixDatagram::unbound().unwrap();
+    assert!(!u.is_bound().unwrap());
+    let name = abstract_name("late");
+    u.bind_to(name).unwrap();
+    assert_eq!(u.local_addr().unwrap(), name);
+    assert_eq!(
+        UnixDatagram::bind(name).unwrap_err().kind(),
+        ErrorKind::AddrInUse
+    );
+}
+
+#[test]
+fn sending_to_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = UnixDatagram::unbound().unwrap();
+    let e = s
+        .send_to(b"x", dir.path().join("missing.sock"))
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.raw_os_error()),
+        (ErrorKind::NotFound, Some(libc::ENOENT))
+    );
+    // a stale socket file: bound once, socket gone
+    let stale = dir.path().join("stale.sock");
+    drop(UnixDatagram::bind(&stale).unwrap());
+    let e = s.send_to(b"x", &stale).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.raw_os_error()),
+        (ErrorKind::ConnectionRefused, Some(libc::ECONNREFUSED))
+    );
+    assert_eq!(
+        s.connect(&stale).unwrap_err().kind(),
+        ErrorKind::ConnectionRefused
+    );
+    let e = s.send_to(b"x", abstract_name("nobody")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionRefused);
+    assert_eq!(s.send(b"x").unwrap_err().kind(), ErrorKind::NotConnected);
+}
+
+#[test]
+fn shutdown_read_and_write() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    b.shutdown(Shutdown::Read).unwrap();
+    for e in [
+        b.recv(&mut [0; 4]).unwrap_err(),
+        b.recv_msg(&mut [0; 4]).unwrap_err(),
+        b.try_recv_from(&mut [0; 4]).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::BrokenPipe, "{e}");
+    }
+    a.shutdown(Shutdown::Write).unwrap();
+    let e = a.send(b"late").unwrap_err();
+    assert_eq!(
+        (e.kind(), e.raw_os_error()),
+        (ErrorKind::BrokenPipe, Some(libc::EPIPE))
+    );
+    // an empty datagram on an open socket is a datagram, not end-of-file
+    let (c, d) = UnixDatagram::pair().unwrap();
+    c.send(b"").unwrap();
+    assert_eq!(d.recv(&mut [0; 4]).unwrap(), 0);
+    c.send(b"").unwrap();
+    let meta = d.recv_msg(&mut [0; 4]).unwrap();
+    assert_eq!((meta.len, meta.full_len, meta.truncated), (0, 0, false));
+}
+
+/// The state letter of a thread of this process, from `/proc/self/task/TID/stat`.
+fn thread_state(tid: &str) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    stat.rsplit(')').next()?.trim_start().chars().next()
+}
+
+#[test]
+fn shutdown_read_wakes_a_blocked_receive() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let _keep = a;
+    b.set_read_timeout(None).unwrap();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let b = &b;
+        let waiter = scope.spawn(move || {
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+            tx.send(stat.split_whitespace().next().unwrap().to_string())
+                .unwrap();
+            b.recv(&mut [0; 8])
+        });
+        let tid = rx.recv_timeout(PATIENCE).unwrap();
+        // wait (bounded, without sleeping) until the receiver is asleep in the kernel
+        let start = Instant::now();
+        while thread_state(&tid) != Some('S') {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "the receiving thread never blocked"
+            );
+            std::thread::yield_now();
+        }
+        b.shutdown(Shutdown::Read).unwrap();
+        let e = waiter.join().unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BrokenPipe);
+    });
+}
+
+/// The close-on-exec flag of a descriptor, read from `/proc/self/fdinfo` (flags are octal).
+fn cloexec(fd: &impl AsRawFd) -> bool {
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd())).unwrap();
+    let flags = info
+        .lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .unwrap()
+        .trim();
+    u32::from_str_radix(flags, 8).unwrap() & 0o2000000 != 0
+}
+
+#[test]
+fn descriptors_pass_and_are_close_on_exec() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    assert_eq!(a.send_with_fds(b"take this", &[writer.as_fd()]).unwrap(), 9);
+    drop(writer);
+    let mut fds = Vec::with_capacity(2);
+    let mut buf = [0u8; 32];
+    let meta = b.recv_with_fds(&mut buf, &mut fds).unwrap();
+    assert_eq!(
+        (&buf[..meta.len], fds.len(), meta.control_truncated),
+        (&b"take this"[..], 1, false)
+    );
+    assert!(
+        cloexec(&fds[0]),
+        "a received descriptor must be close-on-exec"
+    );
+    let mut w = std::fs::File::from(fds.pop().unwrap());
+    w.write_all(b"written through the passed fd").unwrap();
+    drop(w);
+    let mut s = String::new();
+    reader.read_to_string(&mut s).unwrap();
+    assert_eq!(s, "written through the passed fd");
+
+    // several at once, to an address, with recv_from_with_fds and recv_vectored_with_fds
+    let dir = tempfile::tempdir().unwrap();
+    let server = UnixDatagram::bind(dir.path().join("s.sock")).unwrap();
+    let client = UnixDatagram::bind(dir.path().join("c.sock")).unwrap();
+    let pipes: Vec<_> = (0..3).map(|_| std::io::pipe().unwrap()).collect();
+    let borrowed: Vec<_> = pipes.iter().map(|(_, w)| w.as_fd()).collect();
+    client
+        .send_to_with_fds(b"three", &borrowed, server.local_addr().unwrap())
+        .unwrap();
+    let mut got = Vec::with_capacity(8);
+    let meta = server.recv_from_with_fds(&mut buf, &mut got).unwrap();
+    assert_eq!(
+        (meta.len, got.len(), meta.addr),
+        (5, 3, client.local_addr().unwrap())
+    );
+    client
+        .send_msg(
+            &[IoSlice::new(b"v")],
+            Some(&server.local_addr().unwrap()),
+            &borrowed[..1],
+            None,
+            MsgFlags::empty(),
+        )
+        .unwrap();
+    let meta = server
+        .recv_vectored_with_fds(
+            &mut [IoSliceMut::new(&mut buf)],
+            MsgFlags::empty(),
+            &mut got,
+        )
+        .unwrap();
+    assert_eq!((meta.len, got.len()), (1, 4));
+}
+
+#[test]
+fn too_many_descriptors_are_refused() {
+    let (a, _b) = UnixDatagram::pair().unwrap();
+    let (_r, w) = std::io::pipe().unwrap();
+    let fds = vec![w.as_fd(); 254];
+    let e = a.send_with_fds(b"x", &fds).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(
+        e.to_string().contains("254 descriptors") && e.to_string().contains("253"),
+        "{e}"
+    );
+    // exactly the maximum passes
+    a.send_with_fds(b"x", &fds[..253]).unwrap();
+}
+
+#[test]
+fn more_descriptors_than_room_are_all_closed() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let (_r, w) = std::io::pipe().unwrap();
+    let mut fds = Vec::with_capacity(2);
+    fds.push(OwnedFd::from(std::io::pipe().unwrap().0)); // one already there: room for one more
+    a.send_with_fds(b"three", &[w.as_fd(), w.as_fd(), w.as_fd()])
+        .unwrap();
+    let meta = b.recv_with_fds(&mut [0u8; 8], &mut fds).unwrap();
+    assert!(meta.control_truncated);
+    assert_eq!(
+        (meta.len, fds.len(), fds.capacity()),
+        (5, 1, 2),
+        "the collection is left as it was, without growing"
+    );
+    // no room at all: recv_msg closes whatever came
+    a.send_with_fds(b"one", &[w.as_fd()]).unwrap();
+    let meta = b.recv_msg(&mut [0u8; 8]).unwrap();
+    assert_eq!((meta.len, meta.control_truncated), (3, true));
+    // a plain datagram is not truncated
+    a.send(b"plain").unwrap();
+    assert!(!b.recv_msg(&mut [0u8; 8]).unwrap().control_truncated);
+}
+
+#[test]
+fn credentials() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let me = UCred::current();
+    assert!(!b.pass_cred().unwrap());
+    b.set_pass_cred(true).unwrap();
+    assert!(b.pass_cred().unwrap());
+    a.send(b"who am i").unwrap();
+    let meta = b.recv_msg(&mut [0u8; 16]).unwrap();
+    assert_eq!((meta.len, meta.cred), (8, Some(me)));
+    a.send_with_cred(b"explicit", me).unwrap();
+    let meta = b.recv_msg(&mut [0u8; 16]).unwrap();
+    assert_eq!(meta.cred, Some(me));
+    // credentials and descriptors together
+    let (_r, w) = std::io::pipe().unwrap();
+    a.send_msg(
+        &[IoSlice::new(b"both")],
+        None,
+        &[w.as_fd()],
+        Some(me),
+        MsgFlags::empty(),
+    )
+    .unwrap();
+    let mut fds = Vec::with_capacity(1);
+    let meta = b.recv_with_fds(&mut [0u8; 16], &mut fds).unwrap();
+    assert_eq!(
+        (meta.cred, fds.len(), meta.control_truncated),
+        (Some(me), 1, false)
+    );
+    // without SO_PASSCRED there are none
+    b.set_pass_cred(false).unwrap();
+    a.send(b"anon").unwrap();
+    assert_eq!(b.recv_msg(&mut [0u8; 16]).unwrap().cred, None);
+}
+
+#[test]
+fn buffer_sizes_and_limits() {
+    let (a, _b) = UnixDatagram::pair().unwrap();
+    a.set_send_buffer_size(32 * 1024).unwrap();
+    assert_eq!(a.send_buffer_size().unwrap(), 64 * 1024);
+    a.set_recv_buffer_size(16 * 1024).unwrap();
+    assert_eq!(a.recv_buffer_size().unwrap(), 32 * 1024);
+    let max: usize = std::fs::read_to_string("/proc/sys/net/core/wmem_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let e = a.set_send_buffer_size(max + 1).unwrap_err();
+    assert!(
+        e.kind() == ErrorKind::InvalidInput && e.to_string().contains(&max.to_string()),
+        "{e}"
+    );
+    // a datagram larger than the send buffer: the kernel's EMSGSIZE, intact
+    let e = a.send(&vec![0u8; 256 * 1024]).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE));
+    assert_eq!(
+        a.set_write_timeout(Some(Duration::ZERO))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[test]
+fn python_sends_fds_and_credentials_to_dgram() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dgram.sock");
+    let sock = UnixDatagram::bind(&path).unwrap();
+    sock.set_read_timeout(Some(PATIENCE)).unwrap();
+    sock.set_pass_cred(true).unwrap();
+    let mut child = Child::spawn(&mut python(
+        "unix_peer.py",
+        &["send", path.to_str().unwrap(), &hex(b"from\x00py")],
+    ));
+    let pid: i32 = child.expect("sent pid ").parse().unwrap();
+    let mut fds = Vec::with_capacity(4);
+    let mut buf = [0u8; 64];
+    let meta = sock.recv_with_fds(&mut buf, &mut fds).unwrap();
+    assert_eq!(&buf[..meta.len], b"from\x00py");
+    assert_eq!(fds.len(), 1);
+    assert!(cloexec(&fds[0]));
+    let me = UCred::current();
+    assert_eq!(
+        meta.cred,
+        Some(UCred {
+            pid,
+            uid: me.uid,
+            gid: me.gid
+        })
+    );
+    assert_eq!(meta.addr, UnixAddr::unnamed());
+    let mut w = std::fs::File::from(fds.pop().unwrap());
+    w.write_all(b"hello from rust").unwrap();
+    drop(w);
+    assert_eq!(child.line(), "pipe said hello from rust");
+    child.success();
+}
+
+#[test]
+fn dgram_sends_fds_and_credentials_to_python() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("py.sock");
+    let mut child = Child::spawn(&mut python(
+        "unix_peer.py",
+        &["recv", path.to_str().unwrap()],
+    ));
+    assert_eq!(child.line(), "ready");
+    let sock = UnixDatagram::unbound().unwrap();
+    let (mut r1, w1) = std::io::pipe().unwrap();
+    let (mut r2, w2) = std::io::pipe().unwrap();
+    let me = UCred::current();
+    sock.send_msg(
+        &[IoSlice::new(b"to\xffpython")],
+        Some(&UnixAddr::from_pathname(&path).unwrap()),
+        &[w1.as_fd(), w2.as_fd()],
+        Some(me),
+        MsgFlags::empty(),
+    )
+    .unwrap();
+    drop((w1, w2));
+    assert_eq!(
+        child.line(),
+        format!(
+            "got {} fds 2 cred {} {} {}",
+            hex(b"to\xffpython"),
+            me.pid,
+            me.uid,
+            me.gid
+        )
+    );
+    for r in [&mut r1, &mut r2] {
+        let mut s = String::new();
+        r.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "from python");
+    }
+    child.success();
+}
