@@ -10,7 +10,11 @@ use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use dgram::UdpSocket;
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr as StdUnixAddr, UnixDatagram as StdUnixDatagram};
+use std::sync::atomic::AtomicU64;
+
+use dgram::{UdpSocket, UnixAddr, UnixDatagram};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -29,31 +33,37 @@ pub(crate) struct Args {
     /// Print the results as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Measure dgram's UnixDatagram against std's (abstract addresses) instead of UDP.
+    #[arg(long)]
+    unix: bool,
 }
 
-/// The calls a benchmarked socket type must have: the same for dgram and std.
+/// The calls a benchmarked socket type must have: the same for dgram and its baseline.
 trait BenchSocket: Send + Sync + Sized + 'static {
-    const NAME: &'static str;
-    fn bind_loopback() -> io::Result<Self>;
-    fn local(&self) -> io::Result<SocketAddr>;
+    /// The address a datagram comes from and a reply goes to.
+    type Addr: Send + Sync;
+    /// Two sockets bound on loopback (or to fresh abstract names), and the second one's address.
+    fn pair() -> io::Result<(Self, Self, Self::Addr)>;
     fn timeout(&self, t: Duration) -> io::Result<()>;
-    fn send_to(&self, buf: &[u8], to: SocketAddr) -> io::Result<usize>;
-    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)>;
+    fn send_to(&self, buf: &[u8], to: &Self::Addr) -> io::Result<usize>;
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, Self::Addr)>;
 }
 
 impl BenchSocket for UdpSocket {
-    const NAME: &'static str = "dgram";
-    fn bind_loopback() -> io::Result<Self> {
-        UdpSocket::bind("127.0.0.1:0")
-    }
-    fn local(&self) -> io::Result<SocketAddr> {
-        self.local_addr()
+    type Addr = SocketAddr;
+    fn pair() -> io::Result<(Self, Self, SocketAddr)> {
+        let (a, b) = (
+            UdpSocket::bind("127.0.0.1:0")?,
+            UdpSocket::bind("127.0.0.1:0")?,
+        );
+        let to = b.local_addr()?;
+        Ok((a, b, to))
     }
     fn timeout(&self, t: Duration) -> io::Result<()> {
         self.set_read_timeout(Some(t))
     }
     #[inline]
-    fn send_to(&self, buf: &[u8], to: SocketAddr) -> io::Result<usize> {
+    fn send_to(&self, buf: &[u8], to: &SocketAddr) -> io::Result<usize> {
         UdpSocket::send_to(self, buf, to)
     }
     #[inline]
@@ -63,23 +73,77 @@ impl BenchSocket for UdpSocket {
 }
 
 impl BenchSocket for StdUdpSocket {
-    const NAME: &'static str = "std";
-    fn bind_loopback() -> io::Result<Self> {
-        StdUdpSocket::bind("127.0.0.1:0")
-    }
-    fn local(&self) -> io::Result<SocketAddr> {
-        self.local_addr()
+    type Addr = SocketAddr;
+    fn pair() -> io::Result<(Self, Self, SocketAddr)> {
+        let (a, b) = (
+            StdUdpSocket::bind("127.0.0.1:0")?,
+            StdUdpSocket::bind("127.0.0.1:0")?,
+        );
+        let to = b.local_addr()?;
+        Ok((a, b, to))
     }
     fn timeout(&self, t: Duration) -> io::Result<()> {
         self.set_read_timeout(Some(t))
     }
     #[inline]
-    fn send_to(&self, buf: &[u8], to: SocketAddr) -> io::Result<usize> {
+    fn send_to(&self, buf: &[u8], to: &SocketAddr) -> io::Result<usize> {
         StdUdpSocket::send_to(self, buf, to)
     }
     #[inline]
     fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         StdUdpSocket::recv_from(self, buf)
+    }
+}
+
+/// A fresh abstract name for a benchmark socket, so nothing touches the filesystem.
+fn bench_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "dgram-bench-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl BenchSocket for UnixDatagram {
+    type Addr = UnixAddr;
+    fn pair() -> io::Result<(Self, Self, UnixAddr)> {
+        let a = UnixDatagram::bind(UnixAddr::from_abstract_name(bench_name())?)?;
+        let b = UnixDatagram::bind(UnixAddr::from_abstract_name(bench_name())?)?;
+        let to = b.local_addr()?;
+        Ok((a, b, to))
+    }
+    fn timeout(&self, t: Duration) -> io::Result<()> {
+        self.set_read_timeout(Some(t))
+    }
+    #[inline]
+    fn send_to(&self, buf: &[u8], to: &UnixAddr) -> io::Result<usize> {
+        UnixDatagram::send_to(self, buf, to)
+    }
+    #[inline]
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        UnixDatagram::recv_from(self, buf)
+    }
+}
+
+impl BenchSocket for StdUnixDatagram {
+    type Addr = StdUnixAddr;
+    fn pair() -> io::Result<(Self, Self, StdUnixAddr)> {
+        let a = StdUnixDatagram::bind_addr(&StdUnixAddr::from_abstract_name(bench_name())?)?;
+        let b = StdUnixDatagram::bind_addr(&StdUnixAddr::from_abstract_name(bench_name())?)?;
+        let to = b.local_addr()?;
+        Ok((a, b, to))
+    }
+    fn timeout(&self, t: Duration) -> io::Result<()> {
+        self.set_read_timeout(Some(t))
+    }
+    #[inline]
+    fn send_to(&self, buf: &[u8], to: &StdUnixAddr) -> io::Result<usize> {
+        StdUnixDatagram::send_to_addr(self, buf, to)
+    }
+    #[inline]
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, StdUnixAddr)> {
+        StdUnixDatagram::recv_from(self, buf)
     }
 }
 
@@ -145,7 +209,7 @@ impl Tally {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
-    if !(args.secs > 0.0 && args.secs.is_finite()) {
+    if !(args.secs > 0.0 && args.secs <= 3600.0) {
         return Err(format!(
             "--secs must be a positive number of seconds, not {}",
             args.secs
@@ -188,7 +252,8 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             },
         ],
     };
-    let slice = Duration::from_secs_f64(args.secs / f64::from(args.rounds));
+    let slice = Duration::try_from_secs_f64(args.secs / f64::from(args.rounds))
+        .map_err(|_| format!("--secs {} is out of range", args.secs))?;
     let bar = ProgressBar::new(workloads.len() as u64 * u64::from(args.rounds) * 2);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
@@ -196,30 +261,45 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     );
 
     let mut results = Vec::new();
+    let baseline = if args.unix {
+        "std UnixDatagram"
+    } else {
+        "std UdpSocket"
+    };
     for w in &workloads {
         let (mut ours, mut std) = (Tally::default(), Tally::default());
         for round in 1..=args.rounds {
-            bar.set_message(format!(
-                "{}: dgram, round {round}/{}",
-                w.name(),
-                args.rounds
-            ));
-            measure::<UdpSocket>(*w, slice, &mut ours)
-                .map_err(|e| format!("{}: dgram: {e}", w.name()))?;
-            bar.inc(1);
-            bar.set_message(format!("{}: std, round {round}/{}", w.name(), args.rounds));
-            measure::<StdUdpSocket>(*w, slice, &mut std)
-                .map_err(|e| format!("{}: std: {e}", w.name()))?;
-            bar.inc(1);
+            // A B, then B A: whichever runs second in a pair meets a warmer machine, so it alternates.
+            let order = if round % 2 == 1 {
+                [true, false]
+            } else {
+                [false, true]
+            };
+            for dgram_turn in order {
+                let who = if dgram_turn { "dgram" } else { baseline };
+                bar.set_message(format!(
+                    "{}: {who}, round {round}/{}",
+                    w.name(),
+                    args.rounds
+                ));
+                let r = match (args.unix, dgram_turn) {
+                    (false, true) => measure::<UdpSocket>(*w, slice, &mut ours),
+                    (false, false) => measure::<StdUdpSocket>(*w, slice, &mut std),
+                    (true, true) => measure::<UnixDatagram>(*w, slice, &mut ours),
+                    (true, false) => measure::<StdUnixDatagram>(*w, slice, &mut std),
+                };
+                r.map_err(|e| format!("{}: {who}: {e}", w.name()))?;
+                bar.inc(1);
+            }
         }
         results.push((*w, ours, std));
     }
     bar.finish_and_clear();
 
     if args.json {
-        println!("{}", to_json(&mut results));
+        println!("{}", to_json(&mut results, args.unix));
     } else {
-        print_table(&mut results);
+        print_table(&mut results, args.unix);
     }
     Ok(())
 }
@@ -233,23 +313,27 @@ fn measure<S: BenchSocket>(w: Workload, slice: Duration, tally: &mut Tally) -> i
 
 /// A sender thread blasts for `slice`; the receiver counts what arrives until the queue is drained.
 fn one_way<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) -> io::Result<()> {
-    let rx = S::bind_loopback()?;
-    let tx = S::bind_loopback()?;
-    let to = rx.local()?;
+    let (tx, rx, to) = S::pair()?;
     rx.timeout(Duration::from_millis(20))?;
+    // A Unix sender blocks on a full receiver; bound it so the end of the window is noticed.
+    tx.timeout(Duration::from_millis(20))?;
     let done = AtomicBool::new(false);
-    let (sent, elapsed, received, bytes) = std::thread::scope(|scope| {
+    let (sent, elapsed, received, bytes, failed) = std::thread::scope(|scope| {
         let sender = scope.spawn(|| {
             let buf = vec![0xabu8; size];
             let mut sent = 0u64;
+            let mut failed = None;
             let start = Instant::now();
             // Check the clock every 64 sends so the loop measures sends, not clock reads.
             'outer: loop {
                 for _ in 0..64 {
-                    match tx.send_to(&buf, to) {
+                    match tx.send_to(&buf, &to) {
                         Ok(_) => sent += 1,
                         Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                        Err(_) => break 'outer,
+                        Err(e) => {
+                            failed = Some(e);
+                            break 'outer;
+                        }
                     }
                 }
                 if start.elapsed() >= slice {
@@ -258,7 +342,7 @@ fn one_way<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) -> i
             }
             let elapsed = start.elapsed();
             done.store(true, Ordering::Release);
-            (sent, elapsed)
+            (sent, elapsed, failed)
         });
         let mut buf = vec![0u8; size.max(2048)];
         let (mut received, mut bytes) = (0u64, 0u64);
@@ -276,9 +360,16 @@ fn one_way<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) -> i
                 Err(_) => break,
             }
         }
-        let (sent, elapsed) = sender.join().unwrap_or((0, Duration::ZERO));
-        (sent, elapsed, received, bytes)
+        let (sent, elapsed, failed) = sender.join().unwrap_or((
+            0,
+            Duration::ZERO,
+            Some(io::Error::other("the sender thread panicked")),
+        ));
+        (sent, elapsed, received, bytes, failed)
     });
+    if let Some(e) = failed {
+        return Err(e);
+    }
     tally.sent += sent;
     tally.received += received;
     tally.bytes += bytes;
@@ -288,12 +379,10 @@ fn one_way<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) -> i
 
 /// One datagram in flight: the client sends, the server echoes, the client times the round trip.
 fn ping_pong<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) -> io::Result<()> {
-    let server = S::bind_loopback()?;
-    let client = S::bind_loopback()?;
-    let server_addr = server.local()?;
-    let client_addr = client.local()?;
+    let (client, server, server_addr) = S::pair()?;
     server.timeout(Duration::from_millis(100))?;
-    client.timeout(Duration::from_millis(100))?;
+    // Long enough that a late reply is never taken for the next round trip's.
+    client.timeout(Duration::from_secs(1))?;
     let done = AtomicBool::new(false);
     tally.rtts_ns.reserve(2_000_000);
     std::thread::scope(|scope| {
@@ -301,7 +390,7 @@ fn ping_pong<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) ->
             let mut buf = vec![0u8; size.max(2048)];
             while !done.load(Ordering::Acquire) {
                 if let Ok((n, from)) = server.recv_from(&mut buf) {
-                    let _ = server.send_to(&buf[..n], from);
+                    let _ = server.send_to(&buf[..n], &from);
                 }
             }
         });
@@ -312,7 +401,7 @@ fn ping_pong<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) ->
         while now.duration_since(start) < slice {
             let t0 = now;
             tally.sent += 1;
-            if client.send_to(&buf, server_addr).is_ok()
+            if client.send_to(&buf, &server_addr).is_ok()
                 && let Ok((n, _)) = client.recv_from(&mut reply)
             {
                 now = Instant::now();
@@ -327,7 +416,6 @@ fn ping_pong<S: BenchSocket>(size: usize, slice: Duration, tally: &mut Tally) ->
         }
         tally.elapsed += now.duration_since(start);
         done.store(true, Ordering::Release);
-        let _ = client_addr;
     });
     Ok(())
 }
@@ -342,10 +430,15 @@ fn human(rate: f64) -> String {
     }
 }
 
-fn print_table(results: &mut [(Workload, Tally, Tally)]) {
+fn print_table(results: &mut [(Workload, Tally, Tally)], unix: bool) {
+    let (ours, base) = if unix {
+        ("dgram UnixDatagram", "std UnixDatagram")
+    } else {
+        ("dgram UdpSocket", "std UdpSocket")
+    };
     println!(
         "{:<20} {:>22} {:>22} {:>10}",
-        "workload", "dgram", "std", "dgram/std"
+        "workload", ours, base, "dgram/std"
     );
     for (w, ours, std) in results.iter_mut() {
         match (w.kind, w.size >= 1000) {
@@ -416,7 +509,7 @@ fn side(t: &mut Tally, kind: Kind) -> serde_json::Value {
     v
 }
 
-fn to_json(results: &mut [(Workload, Tally, Tally)]) -> serde_json::Value {
+fn to_json(results: &mut [(Workload, Tally, Tally)], unix: bool) -> serde_json::Value {
     let rows: Vec<_> = results
         .iter_mut()
         .map(|(w, ours, std)| {
@@ -425,11 +518,15 @@ fn to_json(results: &mut [(Workload, Tally, Tally)]) -> serde_json::Value {
                 "workload": w.id(),
                 "size": w.size,
                 "unit": match w.kind { Kind::OneWay => "datagrams/s", Kind::PingPong => "round trips/s" },
-                UdpSocket::NAME: side(ours, w.kind),
-                StdUdpSocket::NAME: side(std, w.kind),
+                "dgram": side(ours, w.kind),
+                "std": side(std, w.kind),
                 "ratio": ratio,
             })
         })
         .collect();
-    json!({ "baseline": "std", "workloads": rows })
+    json!({
+        "socket": if unix { "unix" } else { "udp" },
+        "baseline": if unix { "std::os::unix::net::UnixDatagram" } else { "std::net::UdpSocket" },
+        "workloads": rows,
+    })
 }

@@ -1,12 +1,14 @@
 //! `dgram echo ADDR`: send every datagram back to its sender.
 
+use crate::endpoint::{Peer, print_line};
 use crate::listen::{bind, serve};
 use crate::output::{self, Format};
 
 /// Arguments of `dgram echo`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Address to bind, HOST:PORT (port 0 picks one; the line `listening on ...` shows it).
+    /// Address to bind: HOST:PORT (port 0 picks one; the line `listening on ...` shows it),
+    /// unix:/path or unix:@abstract-name.
     addr: String,
     /// Stop after N datagrams.
     #[arg(long, value_name = "N")]
@@ -17,25 +19,21 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
-    let sock = bind(&args.addr)?;
-    println!(
-        "listening on {}",
-        sock.local_addr().map_err(|e| e.to_string())?
-    );
-    serve(&sock, args.count, |sock, buf, meta| {
+    let ep = bind(&args.addr)?;
+    serve(&ep, args.count, |ep, data, full_len, from| {
         if args.verbose {
-            println!(
-                "{}",
-                output::line(Format::Text, &meta.addr, &buf[..meta.len], meta.full_len)
-            );
+            print_line(&output::line(Format::Text, from, data, full_len))?;
         }
-        match sock.send_to(&buf[..meta.len], meta.addr) {
-            Ok(_) => Ok(()),
+        if let Peer::Unix(a) = from
+            && a.is_unnamed()
+        {
+            eprintln!("dgram: cannot echo to an unnamed Unix sender (it never bound)");
+            return Ok(());
+        }
+        if let Err(e) = ep.send_to(data, from) {
             // One sender going away must not stop the echo for the others.
-            Err(e) => {
-                eprintln!("dgram: cannot echo to {}: {e}", meta.addr);
-                Ok(())
-            }
+            eprintln!("dgram: cannot echo to {from}: {e}");
         }
+        Ok(())
     })
 }

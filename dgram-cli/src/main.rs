@@ -2,6 +2,7 @@
 
 mod bench;
 mod echo;
+mod endpoint;
 mod listen;
 mod output;
 mod send;
@@ -37,8 +38,13 @@ fn main() {
         Command::Echo(a) => echo::run(a),
         Command::Bench(a) => bench::run(a),
     };
-    if let Err(e) = result {
-        eprintln!("dgram: {e}");
-        std::process::exit(1);
+    match result {
+        Ok(()) => {}
+        // A closed standard output: stop quietly, as a filter does.
+        Err(e) if e.is_empty() => {}
+        Err(e) => {
+            eprintln!("dgram: {e}");
+            std::process::exit(1);
+        }
     }
 }

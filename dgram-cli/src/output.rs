@@ -1,7 +1,6 @@
 //! How a received datagram is printed: text, hex or JSON lines.
 
-use std::fmt::Write as _;
-use std::net::SocketAddr;
+use std::fmt::{Display, Write as _};
 
 use clap::ValueEnum;
 
@@ -42,7 +41,7 @@ pub(crate) fn text(bytes: &[u8]) -> String {
 }
 
 /// One line describing a datagram of `full_len` bytes from `from`, whose first bytes are `data`.
-pub(crate) fn line(format: Format, from: &SocketAddr, data: &[u8], full_len: usize) -> String {
+pub(crate) fn line(format: Format, from: &dyn Display, data: &[u8], full_len: usize) -> String {
     let truncated = full_len > data.len();
     match format {
         Format::Text => {
@@ -70,7 +69,7 @@ mod tests {
 
     #[test]
     fn formats() {
-        let from: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let from: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
         assert_eq!(line(Format::Text, &from, b"hi\n", 3), "127.0.0.1:9 3 hi\\n");
         assert_eq!(line(Format::Hex, &from, b"hi\n", 3), "127.0.0.1:9 3 68690a");
         assert_eq!(

@@ -1,27 +1,27 @@
 //! `dgram send ADDR [MESSAGE...]`: send datagrams, optionally wait for replies.
 
 use std::io::{BufRead, ErrorKind};
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use dgram::{Family, UdpSocket};
+use dgram::Family;
 
+use crate::endpoint::{Endpoint, Peer, is_unix, print_line};
 use crate::output::{self, Format};
 
 /// Arguments of `dgram send`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Destination, HOST:PORT.
+    /// Destination: HOST:PORT, unix:/path or unix:@abstract-name.
     addr: String,
     /// Messages, one datagram each; without any, one datagram per line of standard input.
     messages: Vec<String>,
-    /// Bind this local address first, HOST:PORT.
+    /// Bind this local address first (HOST:PORT, or a unix: address for a Unix destination).
     #[arg(long, value_name = "ADDR")]
     from: Option<String>,
-    /// Allow sending to a broadcast address (SO_BROADCAST).
+    /// Allow sending to a broadcast address (SO_BROADCAST; UDP).
     #[arg(long)]
     broadcast: bool,
-    /// Time-to-live (IPv4) or hop limit (IPv6) of the datagrams, in hops.
+    /// Time-to-live (IPv4) or hop limit (IPv6) of the datagrams, in hops (UDP).
     #[arg(long, value_name = "N")]
     ttl: Option<u32>,
     /// Send each message N times.
@@ -33,7 +33,7 @@ pub(crate) struct Args {
     /// connect(2) to the destination and use send(2).
     #[arg(long)]
     connect: bool,
-    /// After each datagram, wait for one reply and print it.
+    /// After each datagram, wait for one reply from the destination and print it.
     #[arg(long)]
     wait_reply: bool,
     /// How long --wait-reply waits, e.g. 500ms.
@@ -45,32 +45,36 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
-    let dest = resolve(&args.addr)?;
-    let sock = match &args.from {
-        Some(from) => {
-            UdpSocket::bind(from.as_str()).map_err(|e| format!("cannot bind {from}: {e}"))?
-        }
-        None => UdpSocket::unbound(Family::of(&dest)).map_err(|e| e.to_string())?,
-    };
-    if args.broadcast {
-        sock.set_broadcast(true).map_err(|e| e.to_string())?;
+    if args.repeat == 0 {
+        return Err("--repeat must be at least 1".into());
     }
-    if let Some(ttl) = args.ttl {
-        match sock.family() {
-            Family::V4 => sock.set_ttl(ttl),
-            Family::V6 => sock.set_unicast_hops_v6(ttl),
+    if args.wait_reply && args.timeout.is_zero() {
+        return Err("--timeout must be above zero".into());
+    }
+    if is_unix(&args.addr) && (args.broadcast || args.ttl.is_some()) {
+        return Err("--broadcast and --ttl apply to UDP destinations, not Unix sockets".into());
+    }
+    let ep = match &args.from {
+        Some(from) => Endpoint::bind(from)?,
+        None => Endpoint::for_dest(&args.addr, args.wait_reply)?,
+    };
+    if let Some(udp) = ep.udp() {
+        if args.broadcast {
+            udp.set_broadcast(true).map_err(|e| e.to_string())?;
         }
-        .map_err(|e| format!("--ttl {ttl}: {e}"))?;
+        if let Some(ttl) = args.ttl {
+            match udp.family() {
+                Family::V4 => udp.set_ttl(ttl),
+                Family::V6 => udp.set_unicast_hops_v6(ttl),
+            }
+            .map_err(|e| format!("--ttl {ttl}: {e}"))?;
+        }
     }
     if args.connect {
-        sock.connect(dest)
-            .map_err(|e| format!("cannot connect to {dest}: {e}"))?;
+        ep.connect(&args.addr)?;
     }
     if args.wait_reply {
-        if args.timeout.is_zero() {
-            return Err("--timeout must be above zero".into());
-        }
-        sock.set_read_timeout(Some(args.timeout))
+        ep.set_read_timeout(args.timeout)
             .map_err(|e| e.to_string())?;
     }
 
@@ -82,23 +86,27 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             {
                 std::thread::sleep(pause);
             }
-            let r = if args.connect {
-                sock.send(msg)
+            if args.connect {
+                ep.send(msg)
+                    .map_err(|e| format!("cannot send to {}: {e}", args.addr))?;
             } else {
-                sock.send_to(msg, dest)
-            };
-            r.map_err(|e| format!("cannot send to {dest}: {e}"))?;
+                ep.send_to_str(msg, &args.addr)?;
+            }
             sent += 1;
             if args.wait_reply {
-                wait_reply(&sock, args.timeout, args.format)?;
+                wait_reply(&ep, args.timeout, args.format)?;
             }
         }
         Ok(())
     };
     if args.messages.is_empty() {
-        for line in std::io::stdin().lock().lines() {
-            let line = line.map_err(|e| format!("cannot read standard input: {e}"))?;
-            send_one(line.as_bytes())?;
+        // Lines are bytes: standard input need not be UTF-8.
+        for line in std::io::stdin().lock().split(b'\n') {
+            let mut line = line.map_err(|e| format!("cannot read standard input: {e}"))?;
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            send_one(&line)?;
         }
     } else {
         for m in &args.messages {
@@ -108,27 +116,22 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-fn resolve(addr: &str) -> Result<SocketAddr, String> {
-    addr.to_socket_addrs()
-        .map_err(|e| format!("bad address {addr}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("bad address {addr}: it resolves to nothing"))
-}
-
-fn wait_reply(sock: &UdpSocket, timeout: Duration, format: Format) -> Result<(), String> {
+/// Waits for one reply from the peer (the connected one, or whoever answers first on an unconnected
+/// socket whose destination we cannot compare, such as a host name) and prints it.
+fn wait_reply(ep: &Endpoint, timeout: Duration, format: Format) -> Result<(), String> {
     let mut buf = vec![0u8; 65_536];
-    let start = Instant::now();
+    let deadline = Instant::now() + timeout;
+    let expected: Option<Peer> = ep.peer();
     loop {
-        match sock.recv_msg(&mut buf) {
-            Ok(meta) => {
-                println!(
-                    "{}",
-                    output::line(format, &meta.addr, &buf[..meta.len], meta.full_len)
-                );
-                return Ok(());
+        match ep.recv(&mut buf) {
+            Ok((len, full_len, from)) => {
+                if expected.is_some_and(|p| p != from) {
+                    // The kernel filters for connected sockets; this is belt and braces.
+                    continue;
+                }
+                return print_line(&output::line(format, &from, &buf[..len], full_len));
             }
-            Err(e) if e.kind() == ErrorKind::Interrupted && start.elapsed() < timeout => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+            Err(e) if e.kind() == ErrorKind::WouldBlock || Instant::now() >= deadline => {
                 return Err(format!(
                     "no reply within {}",
                     humantime::format_duration(timeout)

@@ -5,6 +5,9 @@ use std::ops::{BitOr, BitOrAssign};
 
 /// Flags for one send or receive call (`MSG_*` of `send(2)`/`recv(2)`).
 ///
+/// A flag that has no meaning for the call it is given to (`PEEK` on a send, `MORE` or `DONTROUTE` on
+/// a receive) is refused with `InvalidInput`, not silently ignored.
+///
 /// Combine them with `|`:
 /// ```
 /// use dgram::MsgFlags;
@@ -48,6 +51,30 @@ impl MsgFlags {
     /// The raw `MSG_*` bits.
     pub const fn bits(self) -> i32 {
         self.0
+    }
+
+    /// The bits for a send call; a receive-only flag (`PEEK`) is refused rather than ignored.
+    #[inline]
+    pub(crate) fn send_bits(self) -> std::io::Result<libc::c_int> {
+        self.only(Self::DONTROUTE.0 | Self::DONTWAIT.0 | Self::MORE.0, "send")
+    }
+
+    /// The bits for a receive call; a send-only flag (`DONTROUTE`, `MORE`) is refused.
+    #[inline]
+    pub(crate) fn recv_bits(self) -> std::io::Result<libc::c_int> {
+        self.only(Self::PEEK.0 | Self::DONTWAIT.0, "receive")
+    }
+
+    #[inline]
+    fn only(self, allowed: libc::c_int, call: &str) -> std::io::Result<libc::c_int> {
+        if self.0 & !allowed == 0 {
+            Ok(self.0)
+        } else {
+            Err(crate::util::invalid_input(format!(
+                "{:?} has no meaning for a {call}",
+                MsgFlags(self.0 & !allowed)
+            )))
+        }
     }
 }
 

@@ -25,7 +25,7 @@ macro_rules! common_socket_methods {
             ///
             /// A receive that times out fails with `WouldBlock` (the kernel's `EAGAIN`, OS code intact),
             /// as std's does on Linux. The kernel counts in scheduler ticks, so the value reads back
-            /// rounded to a whole tick.
+            /// rounded to a whole tick; a timeout below 1 µs is raised to 1 µs.
             ///
             /// # Errors
             /// `InvalidInput` for a zero duration.
@@ -34,8 +34,8 @@ macro_rules! common_socket_methods {
                 &self,
                 timeout: Option<::std::time::Duration>,
             ) -> ::std::io::Result<()> {
-                $crate::util::check_timeout(timeout)?;
-                self.inner.set_read_timeout(timeout)
+                self.inner
+                    .set_read_timeout($crate::util::check_timeout(timeout)?)
             }
 
             /// The receive timeout (`SO_RCVTIMEO`); `None` when receives wait forever.
@@ -57,8 +57,8 @@ macro_rules! common_socket_methods {
                 &self,
                 timeout: Option<::std::time::Duration>,
             ) -> ::std::io::Result<()> {
-                $crate::util::check_timeout(timeout)?;
-                self.inner.set_write_timeout(timeout)
+                self.inner
+                    .set_write_timeout($crate::util::check_timeout(timeout)?)
             }
 
             /// The send timeout (`SO_SNDTIMEO`).

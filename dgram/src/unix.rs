@@ -453,7 +453,7 @@ impl UnixDatagram {
     /// # Errors
     /// As [`send`](Self::send).
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
-        msg::send_to(self.as_fd(), buf, None, flags.bits()).map_err(send_error)
+        msg::send_to(self.as_fd(), buf, None, flags.send_bits()?).map_err(send_error)
     }
 
     /// Sends `buf` as one datagram to `addr`.
@@ -476,7 +476,8 @@ impl UnixDatagram {
         flags: MsgFlags,
     ) -> io::Result<usize> {
         let addr = addr.to_unix_addr()?;
-        msg::send_to(self.as_fd(), buf, Some(&addr.to_raw()), flags.bits()).map_err(send_error)
+        msg::send_to(self.as_fd(), buf, Some(&addr.to_raw()), flags.send_bits()?)
+            .map_err(send_error)
     }
 
     /// Gathers `bufs` into one datagram to the connected peer.
@@ -597,8 +598,15 @@ impl UnixDatagram {
         }
         let raw = to.map(|a| a.to_raw());
         let cred = cred.map(|c| (c.pid, c.uid, c.gid));
-        msg::sendmsg_ancillary(self.as_fd(), bufs, raw.as_ref(), fds, cred, flags.bits())
-            .map_err(send_error)
+        msg::sendmsg_ancillary(
+            self.as_fd(),
+            bufs,
+            raw.as_ref(),
+            fds,
+            cred,
+            flags.send_bits()?,
+        )
+        .map_err(send_error)
     }
 
     /// Sends to the connected peer without blocking.
@@ -637,7 +645,7 @@ impl UnixDatagram {
     /// # Errors
     /// As [`recv`](Self::recv).
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
-        let n = msg::recv_from(self.as_fd(), buf, None, flags.bits())
+        let n = msg::recv_from(self.as_fd(), buf, None, flags.recv_bits()?)
             .map_err(|e| self.shut_down_error(e))?;
         self.check_eof(n)?;
         Ok(n.min(buf.len()))
@@ -661,7 +669,7 @@ impl UnixDatagram {
         flags: MsgFlags,
     ) -> io::Result<(usize, UnixAddr)> {
         let mut from = RawAddr::empty();
-        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), flags.bits())
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), flags.recv_bits()?)
             .map_err(|e| self.shut_down_error(e))?;
         self.check_eof(n)?;
         Ok((n.min(buf.len()), UnixAddr::from_raw(&from)?))
@@ -799,7 +807,7 @@ impl UnixDatagram {
             self.as_fd(),
             bufs,
             &mut from,
-            flags.bits() | libc::MSG_TRUNC,
+            flags.recv_bits()? | libc::MSG_TRUNC,
             fds,
         )
         .map_err(|e| self.shut_down_error(e))?;

@@ -39,13 +39,18 @@ pub(crate) fn check_range(
     }
 }
 
-/// Refuses a zero timeout, as std does (the kernel would read it as "no timeout").
-pub(crate) fn check_timeout(t: Option<std::time::Duration>) -> io::Result<()> {
-    if t == Some(std::time::Duration::ZERO) {
-        Err(invalid_input(
+/// Refuses a zero timeout, as std does (the kernel would read it as "no timeout"), and rounds a
+/// timeout below the kernel's 1 µs resolution up to 1 µs, so it cannot turn into "no timeout" either.
+pub(crate) fn check_timeout(
+    t: Option<std::time::Duration>,
+) -> io::Result<Option<std::time::Duration>> {
+    match t {
+        Some(d) if d.is_zero() => Err(invalid_input(
             "a zero timeout is invalid: use None for no timeout",
-        ))
-    } else {
-        Ok(())
+        )),
+        Some(d) if d < std::time::Duration::from_micros(1) => {
+            Ok(Some(std::time::Duration::from_micros(1)))
+        }
+        other => Ok(other),
     }
 }

@@ -49,6 +49,9 @@ both!(
     conversions_and_close,
     shared_between_threads,
     dontroute_reaches_loopback,
+    wildcard_bind_survives_disconnect,
+    clones_share_binding_state,
+    flags_of_the_wrong_direction_are_refused,
 );
 
 fn lo(f: Family) -> SocketAddr {
@@ -292,6 +295,9 @@ fn try_calls_never_block(f: Family) {
     assert_eq!(b.try_send(b"again").unwrap(), 5);
     let (n, _) = a.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"now");
+    // wait (bounded) until the second is queued, then take it without blocking
+    a.set_read_timeout(Some(PATIENCE)).unwrap();
+    a.peek_from(&mut []).unwrap();
     let (n, _) = a.try_recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"again");
 
@@ -386,6 +392,28 @@ fn largest_datagram_passes_and_one_more_byte_is_refused(f: Family) {
     let meta = b.recv_msg(&mut buf).unwrap();
     assert_eq!((meta.len, meta.truncated), (max, false));
     assert!(buf[..max].iter().all(|&x| x == 0x5a));
+
+    if f == Family::V6 {
+        // an IPv4 destination on an IPv6 socket carries IPv4's limit, connected or not
+        let v4 = bound(Family::V4);
+        let dual = UdpSocket::bind("[::]:0").unwrap();
+        let over = &big[..dgram::MAX_PAYLOAD_V4 + 1];
+        let e = dual.send_to(over, v4.local_addr().unwrap()).unwrap_err();
+        assert!(
+            e.kind() == ErrorKind::InvalidInput && e.to_string().contains("65507"),
+            "{e}"
+        );
+        dual.connect(v4.local_addr().unwrap()).unwrap();
+        let e = dual.send(over).unwrap_err();
+        assert!(
+            e.kind() == ErrorKind::InvalidInput && e.to_string().contains("65507"),
+            "{e}"
+        );
+        assert_eq!(
+            dual.send(&big[..dgram::MAX_PAYLOAD_V4]).unwrap(),
+            dgram::MAX_PAYLOAD_V4
+        );
+    }
 }
 
 fn option_round_trips(f: Family) {
@@ -805,6 +833,75 @@ fn dontroute_reaches_loopback(f: Family) {
     let mut buf = [0; 8];
     let (n, _) = b.recv_from_with_flags(&mut buf, MsgFlags::empty()).unwrap();
     assert_eq!(&buf[..n], b"direct");
+}
+
+fn wildcard_bind_survives_disconnect(f: Family) {
+    // bound to the wildcard on port 0: the kernel would release the port on disconnect, and
+    // getsockname while connected shows the routed source, not the wildcard
+    let s = UdpSocket::bind(unspecified(f)).unwrap();
+    let port = s.local_addr().unwrap().port();
+    let peer = bound(f);
+    s.connect(peer.local_addr().unwrap()).unwrap();
+    assert_eq!(s.local_addr().unwrap(), SocketAddr::new(f.loopback(), port));
+    s.disconnect().unwrap();
+    assert_eq!(
+        s.local_addr().unwrap(),
+        SocketAddr::new(f.unspecified(), port)
+    );
+    // and it still receives on that port
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    peer.send_to(b"still here", (f.loopback(), port)).unwrap();
+    let mut buf = [0; 16];
+    let n = s.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"still here");
+}
+
+fn clones_share_binding_state(f: Family) {
+    let peer = bound(f);
+    let s = UdpSocket::unbound(f).unwrap();
+    s.connect(peer.local_addr().unwrap()).unwrap();
+    let clone = s.try_clone().unwrap();
+    assert_eq!(
+        clone
+            .recv_with_flags(&mut [0; 4], MsgFlags::DONTWAIT)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::WouldBlock
+    );
+    // one handle dissolves the association and the kernel releases the implicit port...
+    s.disconnect().unwrap();
+    // ...and the other handle knows: a receive would never end, so it is refused at once
+    let e = clone.recv(&mut [0; 4]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+}
+
+fn flags_of_the_wrong_direction_are_refused(f: Family) {
+    let a = bound(f);
+    let to = a.local_addr().unwrap();
+    let e = a.send_to_with_flags(b"x", to, MsgFlags::PEEK).unwrap_err();
+    assert!(
+        e.kind() == ErrorKind::InvalidInput && e.to_string().contains("PEEK"),
+        "{e}"
+    );
+    let e = a
+        .recv_with_flags(&mut [0; 4], MsgFlags::MORE | MsgFlags::DONTWAIT)
+        .unwrap_err();
+    assert!(
+        e.kind() == ErrorKind::InvalidInput && e.to_string().contains("MORE"),
+        "{e}"
+    );
+    assert_eq!(
+        a.recv_from_with_flags(&mut [0; 4], MsgFlags::DONTROUTE)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        a.recv_msg_vectored(&mut [], MsgFlags::MORE)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
 }
 
 #[test]

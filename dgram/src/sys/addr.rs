@@ -67,7 +67,7 @@ impl RawAddr {
                 let sin6 = libc::sockaddr_in6 {
                     sin6_family: libc::AF_INET6 as libc::sa_family_t,
                     sin6_port: v6.port().to_be(),
-                    sin6_flowinfo: v6.flowinfo().to_be(),
+                    sin6_flowinfo: v6.flowinfo(),
                     sin6_addr: libc::in6_addr {
                         s6_addr: v6.ip().octets(),
                     },
@@ -109,7 +109,7 @@ impl RawAddr {
                 Some(SocketAddr::V6(SocketAddrV6::new(
                     Ipv6Addr::from(sin6.sin6_addr.s6_addr),
                     u16::from_be(sin6.sin6_port),
-                    u32::from_be(sin6.sin6_flowinfo),
+                    sin6.sin6_flowinfo,
                     sin6.sin6_scope_id,
                 )))
             }
@@ -170,6 +170,12 @@ mod tests {
             let a: SocketAddr = s.parse().unwrap();
             assert_eq!(RawAddr::from_inet(&a).socket_addr(), Some(a));
         }
+        // flowinfo is carried as std carries it (no byte swap), so both agree on the wire
+        let a = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 1, 0x000a_bcde, 0));
+        let raw = RawAddr::from_inet(&a);
+        // SAFETY: the storage holds the sockaddr_in6 just encoded.
+        let sin6 = unsafe { (&raw const raw.storage).cast::<libc::sockaddr_in6>().read() };
+        assert_eq!(sin6.sin6_flowinfo, 0x000a_bcde);
     }
 
     #[test]

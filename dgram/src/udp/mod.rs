@@ -4,8 +4,8 @@ use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use socket2::{Protocol, Socket, Type};
 
@@ -50,12 +50,19 @@ mod options;
 pub struct UdpSocket {
     inner: Socket,
     family: Family,
+    /// What the kernel cannot tell us, shared by every handle `try_clone` makes.
+    state: Arc<State>,
+    resolver: Option<Arc<dyn Resolve>>,
+}
+
+/// The little state the kernel cannot tell us.
+#[derive(Debug, Default)]
+struct State {
     /// Set once the socket is known to be bound, so receives need no `getsockname` after the first.
     bound: AtomicBool,
-    /// Set by an explicit bind: `disconnect` then keeps the port, which the kernel would release when
-    /// the bind asked for port 0.
-    explicit: AtomicBool,
-    resolver: Option<Arc<dyn Resolve>>,
+    /// The address of an explicit bind: `disconnect` binds it again when the kernel releases a port
+    /// that a bind to port 0 chose.
+    explicit: OnceLock<SocketAddr>,
 }
 
 /// Creation options for a [`UdpSocket`]: those of Node's `dgram.createSocket(options)`.
@@ -149,8 +156,7 @@ impl UdpSocketBuilder {
         let sock = UdpSocket {
             inner,
             family,
-            bound: AtomicBool::new(false),
-            explicit: AtomicBool::new(false),
+            state: Arc::default(),
             resolver: self.resolver,
         };
         if self.reuse_address {
@@ -245,8 +251,8 @@ impl UdpSocket {
 
     fn bind_raw(&self, a: &SocketAddr) -> io::Result<()> {
         sys::msg::bind(self.as_fd(), &RawAddr::from_inet(a))?;
-        self.bound.store(true, Ordering::Relaxed);
-        self.explicit.store(true, Ordering::Relaxed);
+        self.state.bound.store(true, Ordering::Relaxed);
+        let _ = self.state.explicit.set(*a);
         Ok(())
     }
 
@@ -327,7 +333,7 @@ impl UdpSocket {
 
     fn connect_raw(&self, a: &SocketAddr) -> io::Result<()> {
         sys::msg::connect(self.as_fd(), &RawAddr::from_inet(a))?;
-        self.bound.store(true, Ordering::Relaxed);
+        self.state.bound.store(true, Ordering::Relaxed);
         Ok(())
     }
 
@@ -349,12 +355,18 @@ impl UdpSocket {
         if !self.is_connected()? {
             return Ok(());
         }
-        let before = self.local_addr()?;
+        let port = self.local_addr()?.port();
         sys::msg::connect(self.as_fd(), &RawAddr::unspec())?;
-        self.bound.store(false, Ordering::Relaxed);
-        if self.explicit.load(Ordering::Relaxed) && self.local_addr()?.port() == 0 {
-            sys::msg::bind(self.as_fd(), &RawAddr::from_inet(&before))?;
-            self.bound.store(true, Ordering::Relaxed);
+        self.state.bound.store(false, Ordering::Relaxed);
+        if let Some(bound) = self.state.explicit.get()
+            && self.local_addr()?.port() == 0
+        {
+            // The address as bound (a wildcard stays a wildcard), with the port the kernel had chosen.
+            sys::msg::bind(
+                self.as_fd(),
+                &RawAddr::from_inet(&SocketAddr::new(bound.ip(), port)),
+            )?;
+            self.state.bound.store(true, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -367,8 +379,7 @@ impl UdpSocket {
         Ok(UdpSocket {
             inner: self.inner.try_clone()?,
             family: self.family,
-            bound: AtomicBool::new(self.bound.load(Ordering::Relaxed)),
-            explicit: AtomicBool::new(self.explicit.load(Ordering::Relaxed)),
+            state: Arc::clone(&self.state),
             resolver: self.resolver.clone(),
         })
     }
@@ -399,8 +410,9 @@ impl UdpSocket {
     /// # Errors
     /// As [`send`](Self::send); `WouldBlock` with `DONTWAIT` when the send buffer is full.
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
-        self.check_len(buf.len())?;
-        msg::send_to(self.as_fd(), buf, None, flags.bits()).map_err(send_error)
+        self.check_len(buf.len(), None)?;
+        msg::send_to(self.as_fd(), buf, None, flags.send_bits()?)
+            .map_err(|e| self.connected_send_error(e, buf.len()))
     }
 
     /// Sends `buf` as one datagram to `addr` (Node's `send(msg, port, address)`).
@@ -431,7 +443,7 @@ impl UdpSocket {
         flags: MsgFlags,
     ) -> io::Result<usize> {
         let to = self.dest(addr)?;
-        self.send_to_addr(buf, &to, flags.bits())
+        self.send_to_addr(buf, &to, flags.send_bits()?)
     }
 
     /// Sends to `host`:`port`, resolving a host name through the socket's resolver (Node's `lookup`
@@ -449,8 +461,10 @@ impl UdpSocket {
     /// # Errors
     /// As [`send`](Self::send); the size limit applies to the sum of the buffers.
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.check_len(total_len(bufs.iter().map(|b| b.len())))?;
-        msg::sendmsg(self.as_fd(), bufs, None, &[], 0).map_err(send_error)
+        let len = total_len(bufs.iter().map(|b| b.len()));
+        self.check_len(len, None)?;
+        msg::sendmsg(self.as_fd(), bufs, None, &[], 0)
+            .map_err(|e| self.connected_send_error(e, len))
     }
 
     /// Gathers `bufs` into one datagram to `addr`.
@@ -463,7 +477,7 @@ impl UdpSocket {
         addr: impl ToSocketAddrs,
     ) -> io::Result<usize> {
         let to = self.dest(addr)?;
-        self.check_len(total_len(bufs.iter().map(|b| b.len())))?;
+        self.check_len(total_len(bufs.iter().map(|b| b.len())), Some(&to))?;
         msg::sendmsg(self.as_fd(), bufs, Some(&RawAddr::from_inet(&to)), &[], 0).map_err(send_error)
     }
 
@@ -485,7 +499,7 @@ impl UdpSocket {
 
     #[inline]
     fn send_to_addr(&self, buf: &[u8], to: &SocketAddr, flags: libc::c_int) -> io::Result<usize> {
-        self.check_len(buf.len())?;
+        self.check_len(buf.len(), Some(to))?;
         msg::send_to(self.as_fd(), buf, Some(&RawAddr::from_inet(to)), flags).map_err(send_error)
     }
 }
@@ -511,7 +525,7 @@ impl UdpSocket {
     /// As [`recv`](Self::recv).
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
         self.ensure_bound()?;
-        let n = msg::recv_from(self.as_fd(), buf, None, flags.bits())?;
+        let n = msg::recv_from(self.as_fd(), buf, None, flags.recv_bits()?)?;
         Ok(n.min(buf.len()))
     }
 
@@ -537,7 +551,7 @@ impl UdpSocket {
     ) -> io::Result<(usize, SocketAddr)> {
         self.ensure_bound()?;
         let mut from = RawAddr::empty();
-        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), flags.bits())?;
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), flags.recv_bits()?)?;
         Ok((n.min(buf.len()), inet(&from)?))
     }
 
@@ -607,7 +621,7 @@ impl UdpSocket {
             bufs,
             Some(&mut from),
             &mut [],
-            flags.bits() | libc::MSG_TRUNC,
+            flags.recv_bits()? | libc::MSG_TRUNC,
         )?;
         Ok(RecvMeta {
             addr: inet(&from)?,
@@ -649,11 +663,11 @@ impl UdpSocket {
     /// Refuses a receive on a socket with no local port: it could never end.
     #[inline]
     fn ensure_bound(&self) -> io::Result<()> {
-        if self.bound.load(Ordering::Relaxed) {
+        if self.state.bound.load(Ordering::Relaxed) {
             return Ok(());
         }
         if self.local_addr()?.port() != 0 {
-            self.bound.store(true, Ordering::Relaxed);
+            self.state.bound.store(true, Ordering::Relaxed);
             return Ok(());
         }
         Err(invalid_input(
@@ -662,15 +676,30 @@ impl UdpSocket {
     }
 
     #[inline]
-    fn check_len(&self, len: usize) -> io::Result<()> {
-        let max = self.family.max_payload();
-        if len > max {
-            return Err(invalid_input(format!(
-                "datagram of {len} bytes exceeds the {} UDP maximum of {max} bytes",
-                self.family.name()
-            )));
+    fn check_len(&self, len: usize, to: Option<&SocketAddr>) -> io::Result<()> {
+        // The destination decides: an IPv4 (or v4-mapped) destination carries IPv4's limit.
+        let family = match to {
+            Some(SocketAddr::V4(_)) => Family::V4,
+            Some(SocketAddr::V6(v6)) if v6.ip().to_ipv4_mapped().is_some() => Family::V4,
+            Some(SocketAddr::V6(_)) => Family::V6,
+            None => self.family,
+        };
+        if len > family.max_payload() {
+            return Err(oversize(len, family));
         }
         Ok(())
+    }
+
+    /// Maps the kernel's `EMSGSIZE` for a connected send on an IPv6 socket whose peer is v4-mapped, and
+    /// which [`check_len`](Self::check_len) could not see, to the same `InvalidInput`.
+    fn connected_send_error(&self, e: io::Error, len: usize) -> io::Error {
+        if e.raw_os_error() == Some(libc::EMSGSIZE)
+            && self.family == Family::V6
+            && len > Family::V4.max_payload()
+        {
+            return oversize(len, Family::V4);
+        }
+        send_error(e)
     }
 
     /// Resolves a destination and picks the address that fits this socket.
@@ -737,6 +766,14 @@ impl UdpSocket {
     }
 }
 
+fn oversize(len: usize, family: Family) -> io::Error {
+    invalid_input(format!(
+        "datagram of {len} bytes exceeds the {} UDP maximum of {} bytes",
+        family.name(),
+        family.max_payload()
+    ))
+}
+
 fn inet(a: &RawAddr) -> io::Result<SocketAddr> {
     a.socket_addr().ok_or_else(|| {
         io::Error::new(
@@ -786,8 +823,7 @@ impl From<socket2::Socket> for UdpSocket {
         UdpSocket {
             inner,
             family,
-            bound: AtomicBool::new(false),
-            explicit: AtomicBool::new(false),
+            state: Arc::default(),
             resolver: None,
         }
     }
