@@ -261,3 +261,126 @@ fn bench_prints_its_table_and_json() {
         assert!(row["ratio"].as_f64().unwrap() > 0.0, "{row}");
     }
 }
+
+#[test]
+fn listen_on_a_unix_path_prints_and_removes_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listen.sock");
+    let spec = format!("unix:{}", path.display());
+    let mut listen = Child::spawn(&mut dgram(&["listen", &spec, "--count", "2"]));
+    assert_eq!(listen.line(), format!("listening on {spec}"));
+    assert!(path.exists());
+    let named = dgram::UnixDatagram::bind(dir.path().join("client.sock")).unwrap();
+    named.send_to(b"from a path", &path).unwrap();
+    assert_eq!(
+        listen.line(),
+        format!(
+            "unix:{} 11 from a path",
+            dir.path().join("client.sock").display()
+        )
+    );
+    let unnamed = dgram::UnixDatagram::unbound().unwrap();
+    unnamed.send_to(b"anon", &path).unwrap();
+    assert_eq!(listen.line(), "unix: 4 anon");
+    listen.success();
+    assert!(!path.exists(), "listen removes the socket file it created");
+}
+
+#[test]
+fn unix_echo_and_send_wait_reply_over_abstract_names() {
+    let name = format!("unix:@dgram-cli-test-{}", std::process::id());
+    let mut echo = Child::spawn(&mut dgram(&["echo", &name, "--count", "1"]));
+    assert_eq!(echo.line(), format!("listening on {name}"));
+    let out = dgram(&["send", &name, "round trip", "--wait-reply"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{name} 10 round trip\n")
+    );
+    echo.success();
+}
+
+#[test]
+fn unix_errors_are_one_line() {
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["listen", "unix:/no/such/dir/x.sock"],
+            "cannot bind unix:/no/such/dir/x.sock",
+        ),
+        (&["send", "unix:@x", "hi", "--ttl", "3"], "apply to UDP"),
+        (&["send", "unix:/no/such/dir/x.sock", "hi"], "No such file"),
+    ];
+    for (args, needle) in cases {
+        let out = dgram(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn bench_unix_json() {
+    let out = dgram(&[
+        "bench", "--unix", "--secs", "0.1", "--rounds", "2", "--size", "64", "--json",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["socket"], "unix");
+    assert_eq!(v["baseline"], "std::os::unix::net::UnixDatagram");
+    for row in v["workloads"].as_array().unwrap() {
+        // Unix datagrams are never dropped: the sender waits for room
+        assert_eq!(row["dgram"]["lost"], 0, "{row}");
+        assert_eq!(row["std"]["lost"], 0, "{row}");
+        assert!(row["dgram"]["received"].as_u64().unwrap() > 0, "{row}");
+    }
+}
+
+#[test]
+fn closed_stdout_ends_listen_quietly() {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    let mut child = dgram(&["listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        std::io::BufReader::new(out).read_line(&mut first).unwrap();
+        // returning drops the read end of the pipe
+        tx.send(first).unwrap();
+    });
+    let first = rx.recv_timeout(common::PATIENCE).unwrap();
+    let addr: SocketAddr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(b"into the void", addr).unwrap();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || done_tx.send(child.wait_with_output()).unwrap());
+    let output = done_rx
+        .recv_timeout(common::PATIENCE)
+        .expect("listen did not stop on a closed stdout")
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+}
