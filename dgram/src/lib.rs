@@ -1,5 +1,5 @@
-//! Datagram sockets for Rust: UDP over IPv4 and IPv6, with blocking calls and `try_*` calls that never
-//! block.
+//! Datagram sockets for Rust: UDP over IPv4 and IPv6, and Unix-domain datagram sockets with descriptor
+//! and credential passing, with blocking calls and `try_*` calls that never block.
 //!
 //! dgram covers what Node's `dgram`, Lua's `net.dgram`, Racket's UDP API and Linux `udp(7)` name, under
 //! std's and the kernel's names:
@@ -13,6 +13,8 @@
 //! | never block | [`UdpSocket::try_send_to`], [`UdpSocket::try_recv_from`] |
 //! | options | `set_broadcast`, `set_ttl`, `set_tos_v4`, `set_recv_buffer_size`, `set_reuse_port`, ... |
 //! | queues | [`UdpSocket::bytes_readable`] (`FIONREAD`), [`UdpSocket::send_queue_size`] (`SIOCOUTQ`) |
+//! | Unix datagrams | [`UnixDatagram`] over [`UnixAddr`] (`unix:/path`, `unix:@abstract`, unnamed) |
+//! | descriptors, credentials | [`UnixDatagram::send_with_fds`], [`UnixDatagram::recv_with_fds`], [`UnixDatagram::set_pass_cred`] → [`UCred`] |
 //!
 //! Errors are [`std::io::Error`]: the kernel's errors keep their OS code, and usage errors use the
 //! closest [`std::io::ErrorKind`] with a message naming the bad value. Nothing here panics on bad input.
