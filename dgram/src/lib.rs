@@ -28,6 +28,8 @@ mod meta;
 mod resolve;
 mod socket;
 mod sys;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod udp;
 mod unix;
 mod util;

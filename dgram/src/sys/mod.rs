@@ -5,6 +5,8 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod addr;
+#[cfg(feature = "tokio")]
+pub(crate) mod asyncfd;
 pub(crate) mod cmsg;
 pub(crate) mod ioctl;
 pub(crate) mod msg;

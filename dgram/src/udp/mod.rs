@@ -461,9 +461,21 @@ impl UdpSocket {
     /// # Errors
     /// As [`send`](Self::send); the size limit applies to the sum of the buffers.
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.send_vectored_with_flags(bufs, MsgFlags::empty())
+    }
+
+    /// [`send_vectored`](Self::send_vectored) with message flags.
+    ///
+    /// # Errors
+    /// As [`send_vectored`](Self::send_vectored).
+    pub fn send_vectored_with_flags(
+        &self,
+        bufs: &[IoSlice<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
         let len = total_len(bufs.iter().map(|b| b.len()));
         self.check_len(len, None)?;
-        msg::sendmsg(self.as_fd(), bufs, None, &[], 0)
+        msg::sendmsg(self.as_fd(), bufs, None, &[], flags.send_bits()?)
             .map_err(|e| self.connected_send_error(e, len))
     }
 
@@ -476,9 +488,29 @@ impl UdpSocket {
         bufs: &[IoSlice<'_>],
         addr: impl ToSocketAddrs,
     ) -> io::Result<usize> {
+        self.send_to_vectored_with_flags(bufs, addr, MsgFlags::empty())
+    }
+
+    /// [`send_to_vectored`](Self::send_to_vectored) with message flags.
+    ///
+    /// # Errors
+    /// As [`send_to_vectored`](Self::send_to_vectored).
+    pub fn send_to_vectored_with_flags(
+        &self,
+        bufs: &[IoSlice<'_>],
+        addr: impl ToSocketAddrs,
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
         let to = self.dest(addr)?;
         self.check_len(total_len(bufs.iter().map(|b| b.len())), Some(&to))?;
-        msg::sendmsg(self.as_fd(), bufs, Some(&RawAddr::from_inet(&to)), &[], 0).map_err(send_error)
+        msg::sendmsg(
+            self.as_fd(),
+            bufs,
+            Some(&RawAddr::from_inet(&to)),
+            &[],
+            flags.send_bits()?,
+        )
+        .map_err(send_error)
     }
 
     /// Sends to the connected peer without blocking (Racket's `udp-send*`).
@@ -662,7 +694,7 @@ impl UdpSocket {
 impl UdpSocket {
     /// Refuses a receive on a socket with no local port: it could never end.
     #[inline]
-    fn ensure_bound(&self) -> io::Result<()> {
+    pub(crate) fn ensure_bound(&self) -> io::Result<()> {
         if self.state.bound.load(Ordering::Relaxed) {
             return Ok(());
         }

@@ -1,0 +1,157 @@
+//! The async layer (feature `tokio`, on by default): [`UdpSocket`] and [`UnixDatagram`] over tokio's
+//! `AsyncFd`.
+//!
+//! Each type holds an `AsyncFd` of the blocking type and turns the blocking type's non-blocking calls
+//! into async fns (through `AsyncFd::async_io`) and `poll_*` fns (through the readiness guard's
+//! `try_io`): this layer has no syscall of its own. Method names are those of `tokio::net::UdpSocket` and
+//! `tokio::net::UnixDatagram`, so swapping the type keeps code compiling; dgram's additions (`recv_msg`,
+//! descriptor passing, truncation reports) come on top.
+//!
+//! Options: the socket options tokio's types have are delegated under tokio's names (`set_broadcast`,
+//! `set_ttl`, `take_error`, ...). Every other option is reached without `unsafe` through
+//! [`UdpSocket::get_ref`]/[`UnixDatagram::get_ref`], which lends the blocking socket: its option
+//! methods are safe to call on an async socket. (Its blocking send and receive calls are not useful
+//! there: the descriptor is non-blocking, so they return `WouldBlock`; use the async ones.)
+//!
+//! Receive waits include tokio's `Interest::ERROR`: a pending socket error (an ICMP port unreachable
+//! on a connected UDP socket) wakes a parked `recv`/`recv_from`/`recv_msg` and the [`RecvStream`], which
+//! then fail with `ConnectionRefused`. The `poll_recv*` fns wait on readability alone, as tokio's do
+//! (`AsyncFd` offers no poll-style wait on errors); they report the error at the next call.
+//!
+//! Event style (Node's `'message'`, Racket's `udp-receive-evt`): [`RecvStream`] is a
+//! `futures_core::Stream` of received datagrams and [`SendSink`] a `futures_sink::Sink` of datagrams to
+//! send; both are built from an `Arc` of the socket, so one socket can feed both.
+
+mod stream;
+mod udp;
+mod unix;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use ::tokio::io::Interest;
+use ::tokio::io::unix::AsyncFd;
+
+pub use stream::{Datagram, RecvStream, SendSink};
+pub use udp::UdpSocket;
+pub use unix::UnixDatagram;
+
+/// The future an [`AsyncResolve`] returns.
+pub type ResolveFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Vec<SocketAddr>>> + Send + 'a>>;
+
+/// Resolves host names asynchronously: the async hook behind Node's `lookup` option.
+///
+/// Plug one in with [`UdpSocket::set_resolver`]; the socket then resolves every host name of
+/// [`UdpSocket::send_to_host`] and [`UdpSocket::connect_host`] through it. Literal IP addresses never
+/// reach it. Without one, tokio's resolver (`tokio::net::lookup_host`, `getaddrinfo` on a blocking
+/// thread) is used.
+pub trait AsyncResolve: Send + Sync + std::fmt::Debug {
+    /// Returns the addresses of `host`, each with `port`, best first.
+    ///
+    /// # Errors
+    /// Whatever the resolver reports; dgram passes it through unchanged.
+    fn resolve<'a>(&'a self, host: &'a str, port: u16) -> ResolveFuture<'a>;
+}
+
+/// Readiness plumbing shared by both async types: the only place that talks to `AsyncFd`.
+#[derive(Debug)]
+pub(crate) struct Io<T: crate::sys::asyncfd::OwnsFd> {
+    fd: AsyncFd<T>,
+}
+
+/// Readiness a receive waits for: data, or an error to report.
+const RECV: Interest = Interest::READABLE.add(Interest::ERROR);
+
+impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
+    pub(crate) fn new(inner: T) -> io::Result<Self> {
+        Ok(Io {
+            fd: crate::sys::asyncfd::register(inner, Interest::READABLE | Interest::WRITABLE)?,
+        })
+    }
+
+    pub(crate) fn get_ref(&self) -> &T {
+        self.fd.get_ref()
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.fd.into_inner()
+    }
+
+    /// Runs a non-blocking receive until it does not say `WouldBlock`, waiting for readability or an
+    /// error in between. Cancel-safe: the call runs only when ready, and synchronously.
+    pub(crate) async fn recv<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.fd.async_io(RECV, f).await
+    }
+
+    /// Runs a non-blocking send until it does not say `WouldBlock`, waiting for writability.
+    pub(crate) async fn send<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.fd.async_io(Interest::WRITABLE, f).await
+    }
+
+    /// The caller's own operation with its own interest (`AsyncFd::async_io`).
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.fd.async_io(interest, f).await
+    }
+
+    /// The caller's own operation, once, if the socket is ready for `interest` (`AsyncFd::try_io`).
+    pub(crate) fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.fd.try_io(interest, f)
+    }
+
+    pub(crate) async fn ready(&self, interest: Interest) -> io::Result<::tokio::io::Ready> {
+        let mut guard = self.fd.ready(interest).await?;
+        let ready = guard.ready();
+        // The caller will attempt I/O itself; keep the readiness for it.
+        guard.retain_ready();
+        Ok(ready)
+    }
+
+    /// A receive in poll form: waits for readability, then tries.
+    pub(crate) fn poll_recv<R>(
+        &self,
+        cx: &mut Context<'_>,
+        mut f: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let mut guard = ready!(self.fd.poll_read_ready(cx))?;
+            if let Ok(r) = guard.try_io(|fd| f(fd.get_ref())) {
+                return Poll::Ready(r);
+            }
+        }
+    }
+
+    /// A send in poll form: waits for writability, then tries.
+    pub(crate) fn poll_send<R>(
+        &self,
+        cx: &mut Context<'_>,
+        mut f: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let mut guard = ready!(self.fd.poll_write_ready(cx))?;
+            if let Ok(r) = guard.try_io(|fd| f(fd.get_ref())) {
+                return Poll::Ready(r);
+            }
+        }
+    }
+
+    pub(crate) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.fd.poll_read_ready(cx).map_ok(|mut g| g.retain_ready())
+    }
+
+    pub(crate) fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.fd
+            .poll_write_ready(cx)
+            .map_ok(|mut g| g.retain_ready())
+    }
+}
