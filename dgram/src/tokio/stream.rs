@@ -50,16 +50,11 @@ mod private {
 
 impl EventSocket for UdpSocket {
     type Addr = SocketAddr;
-    fn recv_owned(
-        self: Arc<Self>,
-        max_len: usize,
-    ) -> impl Future<Output = io::Result<Datagram>> + Send + 'static {
-        async move {
-            let mut data = vec![0u8; max_len];
-            let meta = self.recv_msg(&mut data).await?;
-            data.truncate(meta.len);
-            Ok(Datagram { data, meta })
-        }
+    async fn recv_owned(self: Arc<Self>, max_len: usize) -> io::Result<Datagram> {
+        let mut data = vec![0u8; max_len];
+        let meta = self.recv_msg(&mut data).await?;
+        data.truncate(meta.len);
+        Ok(Datagram { data, meta })
     }
     fn poll_send_to_addr(
         &self,
@@ -73,16 +68,11 @@ impl EventSocket for UdpSocket {
 
 impl EventSocket for UnixDatagram {
     type Addr = UnixAddr;
-    fn recv_owned(
-        self: Arc<Self>,
-        max_len: usize,
-    ) -> impl Future<Output = io::Result<Datagram<UnixAddr>>> + Send + 'static {
-        async move {
-            let mut data = vec![0u8; max_len];
-            let meta = self.recv_msg(&mut data).await?;
-            data.truncate(meta.len);
-            Ok(Datagram { data, meta })
-        }
+    async fn recv_owned(self: Arc<Self>, max_len: usize) -> io::Result<Datagram<UnixAddr>> {
+        let mut data = vec![0u8; max_len];
+        let meta = self.recv_msg(&mut data).await?;
+        data.truncate(meta.len);
+        Ok(Datagram { data, meta })
     }
     fn poll_send_to_addr(
         &self,

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use dgram::{Family, MsgFlags, RecvMeta};
 
-use super::PATIENCE;
+use crate::common::PATIENCE;
 
 /// The runtime every async test call runs on.
 pub fn rt() -> &'static tokio::runtime::Runtime {

@@ -2,7 +2,6 @@
 //! waits, the peer scripts, the root gate.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
-pub mod api;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
