@@ -1,0 +1,333 @@
+//! What only the async layer has: waking on socket errors, cancel safety, many tasks on one socket,
+//! streams and sinks, the poll fns, conversions, async resolution, and a Node peer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::future::poll_fn;
+use std::io::{self, ErrorKind};
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+
+use common::{Child, PATIENCE, hex, node};
+use dgram::tokio::{AsyncResolve, RecvStream, ResolveFuture, SendSink, UdpSocket};
+use dgram::{Family, MsgFlags};
+use futures::{SinkExt, StreamExt};
+use tokio::io::{Interest, ReadBuf};
+use tokio::time::timeout;
+
+async fn lo(f: Family) -> UdpSocket {
+    UdpSocket::bind(SocketAddr::new(f.loopback(), 0)).await.unwrap()
+}
+
+/// A port on loopback with no socket: bind one, note the port, close it.
+async fn closed_port(f: Family) -> SocketAddr {
+    lo(f).await.local_addr().unwrap()
+}
+
+#[tokio::test]
+async fn a_pending_error_wakes_a_parked_receive() {
+    for f in [Family::V4, Family::V6] {
+        let s = lo(f).await;
+        s.connect(closed_port(f).await).await.unwrap();
+        let mut buf = [0u8; 16];
+        let mut recv = pin!(s.recv(&mut buf));
+        // parked: nothing to read, no error yet
+        assert!(futures::poll!(recv.as_mut()).is_pending());
+        s.send(b"anyone?").await.unwrap();
+        // the ICMP port unreachable must wake it with ECONNREFUSED, not leave it hanging
+        let e = timeout(PATIENCE, recv).await.expect("the parked receive was never woken").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{f:?}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn the_stream_reports_socket_errors_too() {
+    let s = Arc::new(lo(Family::V4).await);
+    s.connect(closed_port(Family::V4).await).await.unwrap();
+    let mut stream = RecvStream::new(Arc::clone(&s), 64);
+    s.send(b"x").await.unwrap();
+    let item = timeout(PATIENCE, stream.next()).await.unwrap().unwrap();
+    assert_eq!(item.unwrap_err().kind(), ErrorKind::ConnectionRefused);
+}
+
+#[tokio::test]
+async fn dropping_a_pending_receive_loses_nothing() {
+    let (a, b) = (lo(Family::V4).await, lo(Family::V4).await);
+    let to = b.local_addr().unwrap();
+    let mut buf = [0u8; 16];
+    {
+        let mut recv = pin!(b.recv_from(&mut buf));
+        assert!(futures::poll!(recv.as_mut()).is_pending());
+        // dropped here, while waiting
+    }
+    a.send_to(b"kept", to).await.unwrap();
+    // the datagram that arrived after the drop is still there
+    let (n, from) = timeout(PATIENCE, b.recv_from(&mut buf)).await.unwrap().unwrap();
+    assert_eq!((&buf[..n], from), (&b"kept"[..], a.local_addr().unwrap()));
+
+    // and under churn: a receive cancelled again and again by a competing branch takes every
+    // datagram exactly once, in order (a Unix pair: no datagram is dropped by the kernel)
+    let (tx, rx) = dgram::tokio::UnixDatagram::pair().unwrap();
+    const N: u32 = 2000;
+    let sender = tokio::spawn(async move {
+        for i in 0..N {
+            tx.send(&i.to_be_bytes()).await.unwrap();
+        }
+        tx
+    });
+    let mut next = 0u32;
+    let mut cancelled = 0u32;
+    while next < N {
+        tokio::select! {
+            biased;
+            _ = tokio::task::yield_now() => cancelled += 1,
+            r = rx.recv(&mut buf) => {
+                let n = r.unwrap();
+                assert_eq!(&buf[..n], &next.to_be_bytes());
+                next += 1;
+            }
+        }
+    }
+    assert!(cancelled > 0, "the receive was never cancelled, so the test proved nothing");
+    let _tx = sender.await.unwrap();
+    assert_eq!(rx.try_recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_tasks_share_one_socket() {
+    // One socket, eight tasks, 10,000 datagrams each; a reply may reach any task, so the tasks
+    // together must receive exactly the 80,000 payloads they sent.
+    const TASKS: u16 = 8;
+    const EACH: u16 = 10_000;
+    let echo = lo(Family::V4).await;
+    let echo_addr = echo.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let mut buf = [0u8; 8];
+        let mut served = 0u32;
+        while served < u32::from(TASKS) * u32::from(EACH) {
+            let (n, from) = echo.recv_from(&mut buf).await.unwrap();
+            echo.send_to(&buf[..n], from).await.unwrap();
+            served += 1;
+        }
+    });
+    let shared = Arc::new(lo(Family::V4).await);
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let s = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let mut got = Vec::with_capacity(usize::from(EACH));
+                let mut buf = [0u8; 8];
+                for i in 0..EACH {
+                    let mut msg = [0u8; 4];
+                    msg[..2].copy_from_slice(&t.to_be_bytes());
+                    msg[2..].copy_from_slice(&i.to_be_bytes());
+                    s.send_to(&msg, echo_addr).await.unwrap();
+                    let (n, from) = timeout(PATIENCE, s.recv_from(&mut buf)).await.unwrap().unwrap();
+                    assert_eq!((n, from), (4, echo_addr));
+                    got.push(u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]));
+                }
+                got
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    server.await.unwrap();
+    all.sort_unstable();
+    let want: Vec<u32> =
+        (0..TASKS).flat_map(|t| (0..EACH).map(move |i| (u32::from(t) << 16) | u32::from(i))).collect();
+    assert_eq!(all.len(), want.len());
+    assert!(all == want, "the replies are not exactly the datagrams sent");
+}
+
+#[tokio::test]
+async fn stream_and_sink_carry_datagrams() {
+    let rx = Arc::new(lo(Family::V6).await);
+    let tx = Arc::new(lo(Family::V6).await);
+    let to = rx.local_addr().unwrap();
+    let mut sink = SendSink::new(Arc::clone(&tx));
+    let mut stream = RecvStream::new(Arc::clone(&rx), 8);
+    for i in 0..50u8 {
+        sink.feed((vec![i; usize::from(i % 12)], to)).await.unwrap();
+        sink.flush().await.unwrap();
+        let d = timeout(PATIENCE, stream.next()).await.unwrap().unwrap().unwrap();
+        let len = usize::from(i % 12);
+        assert_eq!(d.meta.addr, tx.local_addr().unwrap());
+        assert_eq!((d.meta.full_len, d.meta.truncated), (len, len > 8));
+        assert_eq!(d.data, vec![i; len.min(8)]);
+    }
+    sink.close().await.unwrap();
+    // a failed send is reported by the sink, and the sink stays usable
+    sink.send((b"x".to_vec(), SocketAddr::new(Family::V6.loopback(), 0))).await.unwrap_err();
+    sink.send((b"after".to_vec(), to)).await.unwrap();
+    let d = timeout(PATIENCE, stream.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(d.data, b"after");
+}
+
+#[tokio::test]
+async fn unix_stream_ends_after_shutdown() {
+    let (a, b) = dgram::tokio::UnixDatagram::pair().unwrap();
+    let b = Arc::new(b);
+    let mut stream = RecvStream::new(Arc::clone(&b), 16);
+    let mut sink = SendSink::new(Arc::new(dgram::tokio::UnixDatagram::unbound().unwrap()));
+    let name = dgram::UnixAddr::from_abstract_name(format!("dgram-async-{}", std::process::id())).unwrap();
+    let named = Arc::new(dgram::tokio::UnixDatagram::bind(name).unwrap());
+    let mut named_stream = RecvStream::new(Arc::clone(&named), 16);
+    sink.send((b"to a name".to_vec(), name)).await.unwrap();
+    let d = timeout(PATIENCE, named_stream.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!((&d.data[..], d.meta.addr.is_unnamed()), (&b"to a name"[..], true));
+
+    a.send(b"last").await.unwrap();
+    assert_eq!(timeout(PATIENCE, stream.next()).await.unwrap().unwrap().unwrap().data, b"last");
+    let pending = tokio::spawn(async move { (stream.next().await.map(|r| r.map(|d| d.data)), stream.next().await.is_none()) });
+    b.shutdown(std::net::Shutdown::Read).unwrap();
+    let (item, ended) = timeout(PATIENCE, pending).await.unwrap().unwrap();
+    assert_eq!(item.unwrap().unwrap_err().kind(), ErrorKind::BrokenPipe);
+    assert!(ended, "the stream ends after the read side is shut down");
+}
+
+#[tokio::test]
+async fn poll_fns_and_escape_hatches() {
+    let (a, b) = (lo(Family::V4).await, lo(Family::V4).await);
+    let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+    let n = poll_fn(|cx| a.poll_send_to(cx, b"polled", ba)).await.unwrap();
+    assert_eq!(n, 6);
+    let mut storage = [0u8; 16];
+    let mut rb = ReadBuf::new(&mut storage);
+    let from = timeout(PATIENCE, poll_fn(|cx| b.poll_peek_from(cx, &mut rb))).await.unwrap().unwrap();
+    assert_eq!((rb.filled(), from), (&b"polled"[..], aa));
+    let mut rb = ReadBuf::new(&mut storage);
+    let from = poll_fn(|cx| b.poll_recv_from(cx, &mut rb)).await.unwrap();
+    assert_eq!((rb.filled(), from), (&b"polled"[..], aa));
+
+    a.connect(ba).await.unwrap();
+    b.connect(aa).await.unwrap();
+    poll_fn(|cx| a.poll_send(cx, b"conn")).await.unwrap();
+    let mut rb = ReadBuf::new(&mut storage);
+    poll_fn(|cx| b.poll_recv(cx, &mut rb)).await.unwrap();
+    assert_eq!(rb.filled(), b"conn");
+    // nothing queued: the poll is pending, not an error
+    let mut rb = ReadBuf::new(&mut storage);
+    assert!(poll_fn(|cx| Poll::Ready(b.poll_recv(cx, &mut rb))).await.is_pending());
+
+    // the caller's own syscall through async_io and try_io
+    a.send(b"mine").await.unwrap();
+    let n = b
+        .async_io(Interest::READABLE, |s| s.recv_with_flags(&mut storage, MsgFlags::DONTWAIT))
+        .await
+        .unwrap();
+    assert_eq!(&storage[..n], b"mine");
+    assert_eq!(b.try_io(Interest::READABLE, |s| s.try_recv(&mut [0; 4])).unwrap_err().kind(), ErrorKind::WouldBlock);
+    b.writable().await.unwrap();
+    assert!(b.ready(Interest::WRITABLE).await.unwrap().is_writable());
+    a.send(b"ready").await.unwrap();
+    timeout(PATIENCE, b.readable()).await.unwrap().unwrap();
+    assert_eq!(b.try_recv(&mut storage).unwrap(), 5);
+    let meta = {
+        a.send(b"msg").await.unwrap();
+        timeout(PATIENCE, b.recv_msg(&mut storage)).await.unwrap().unwrap()
+    };
+    assert_eq!((meta.len, meta.addr), (3, aa));
+    a.send(b"peeked").await.unwrap();
+    assert_eq!(b.peek_sender().await.unwrap(), aa);
+    assert_eq!(b.peek(&mut storage).await.unwrap(), 6);
+    assert_eq!(b.try_recv_msg(&mut storage).unwrap().len, 6);
+}
+
+#[tokio::test]
+async fn conversions_keep_the_socket() {
+    let std_sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = std_sock.local_addr().unwrap();
+    let s = UdpSocket::from_std(std_sock).unwrap();
+    let t = s.into_tokio().unwrap();
+    assert_eq!(t.local_addr().unwrap(), addr);
+    let s = UdpSocket::try_from(t).unwrap();
+    assert_eq!(format!("{s:?}"), format!("{:?}", s.get_ref()));
+    let blocking = s.into_blocking();
+    let s = UdpSocket::try_from(blocking).unwrap();
+    let std_again = s.into_std().unwrap();
+    assert_eq!(std_again.local_addr().unwrap(), addr);
+    let s = UdpSocket::new(dgram::UdpSocket::from(std_again)).unwrap();
+    // options the type delegates under tokio's names
+    s.set_broadcast(true).unwrap();
+    assert!(s.broadcast().unwrap());
+    s.set_ttl(9).unwrap();
+    assert_eq!(s.ttl().unwrap(), 9);
+    s.set_tos(0x20).unwrap();
+    assert_eq!(s.tos().unwrap(), 0x20);
+    assert!(s.take_error().unwrap().is_none());
+    s.close().unwrap();
+    let u = UdpSocket::unbound(Family::V6).unwrap();
+    assert_eq!(u.local_addr().unwrap(), "[::]:0".parse::<SocketAddr>().unwrap());
+}
+
+#[test]
+fn no_runtime_is_an_error_not_a_panic() {
+    let e = UdpSocket::unbound(Family::V4).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Other);
+    assert!(e.to_string().contains("no tokio runtime"), "{e}");
+    assert!(dgram::tokio::UnixDatagram::pair().is_err());
+}
+
+#[derive(Debug)]
+struct Table(SocketAddr);
+
+impl AsyncResolve for Table {
+    fn resolve<'a>(&'a self, host: &'a str, port: u16) -> ResolveFuture<'a> {
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            match host {
+                "echo.test" => Ok(vec![SocketAddr::new(self.0.ip(), port)]),
+                _ => Err(io::Error::new(ErrorKind::NotFound, format!("{host}: not in the table"))),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn async_resolution() {
+    let rx = lo(Family::V4).await;
+    let port = rx.local_addr().unwrap().port();
+    let mut tx = lo(Family::V4).await;
+    // tokio's resolver for plain host names
+    tx.send_to(b"by name", ("localhost", port)).await.unwrap();
+    let mut buf = [0u8; 16];
+    let (n, _) = timeout(PATIENCE, rx.recv_from(&mut buf)).await.unwrap().unwrap();
+    assert_eq!(&buf[..n], b"by name");
+    let e = tx.send_to(b"x", "no-such-host.invalid:9").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    // the pluggable one
+    tx.set_resolver(Table(rx.local_addr().unwrap()));
+    tx.send_to_host(b"by table", "echo.test", port).await.unwrap();
+    let (n, _) = timeout(PATIENCE, rx.recv_from(&mut buf)).await.unwrap().unwrap();
+    assert_eq!(&buf[..n], b"by table");
+    let e = tx.send_to_host(b"x", "other.test", port).await.unwrap_err();
+    assert_eq!((e.kind(), e.to_string()), (ErrorKind::NotFound, "other.test: not in the table".to_string()));
+    tx.connect_host("echo.test", port).await.unwrap();
+    assert_eq!(tx.peer_addr().unwrap(), rx.local_addr().unwrap());
+    let s = UdpSocket::unbound(Family::V4).unwrap();
+    s.bind_to("localhost:0").await.unwrap();
+    assert!(s.get_ref().is_bound().unwrap());
+}
+
+#[tokio::test]
+async fn node_peer_from_an_async_socket() {
+    for (f, kind) in [(Family::V4, "udp4"), (Family::V6, "udp6")] {
+        let mut peer = Child::spawn(&mut node("udp_peer.js", &["echo", kind]));
+        let port: u16 = peer.expect("port ").parse().unwrap();
+        let s = lo(f).await;
+        let data: Vec<u8> = (0..=255u8).collect();
+        s.send_to(&data, (f.loopback(), port)).await.unwrap();
+        let me = s.local_addr().unwrap();
+        assert_eq!(peer.expect("got "), format!("{} from {} {}", hex(&data), me.ip(), me.port()));
+        let mut buf = [0u8; 512];
+        let meta = timeout(PATIENCE, s.recv_msg(&mut buf)).await.unwrap().unwrap();
+        assert_eq!((&buf[..meta.len], meta.addr), (&data[..], SocketAddr::new(f.loopback(), port)));
+        peer.success();
+    }
+}
