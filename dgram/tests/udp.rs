@@ -2,9 +2,9 @@
 //! IPv4 and on IPv6.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 #[path = "common/api.rs"]
 mod api;
+mod common;
 
 use api::Udp;
 

@@ -1,4 +1,4 @@
-//! One face for the blocking and the async UDP socket, so that each test body is written once and run
+//! One face for the blocking and the async socket (UDP and Unix), so that each test body is written once and run
 //! against both: the async socket's calls are driven to completion on a shared runtime, bounded by
 //! [`PATIENCE`](super::PATIENCE) as the blocking socket's reads are by their timeout.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
@@ -8,7 +8,9 @@ use std::io::{self, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-use dgram::{Family, MsgFlags, RecvMeta};
+use std::os::fd::{BorrowedFd, OwnedFd};
+
+use dgram::{Family, MsgFlags, RecvMeta, ToUnixAddr, UCred, UnixAddr};
 
 use crate::common::PATIENCE;
 
@@ -257,5 +259,279 @@ impl Udp for dgram::tokio::UdpSocket {
     }
     fn try_peek_from(&self, b: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         dgram::tokio::UdpSocket::try_peek_from(self, b)
+    }
+}
+
+/// The calls the shared Unix-socket test bodies make, blocking or driven to completion.
+pub trait Unix: Sized + Send + Sync + std::fmt::Debug + 'static {
+    const NAME: &'static str;
+    fn bind(a: UnixAddr) -> io::Result<Self>;
+    fn unbound() -> io::Result<Self>;
+    fn pair() -> io::Result<(Self, Self)>;
+    /// The blocking socket underneath, for options and state queries.
+    fn blocking(&self) -> &dgram::UnixDatagram;
+    fn send(&self, b: &[u8]) -> io::Result<usize>;
+    fn send_to(&self, b: &[u8], a: impl ToUnixAddr) -> io::Result<usize>;
+    fn send_msg(
+        &self,
+        bufs: &[IoSlice<'_>],
+        to: Option<&UnixAddr>,
+        fds: &[BorrowedFd<'_>],
+        cred: Option<UCred>,
+    ) -> io::Result<usize>;
+    fn recv(&self, b: &mut [u8]) -> io::Result<usize>;
+    fn recv_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)>;
+    fn peek_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)>;
+    fn recv_msg(&self, b: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>>;
+    fn recv_msg_vectored(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta<UnixAddr>>;
+    fn recv_with_fds(&self, b: &mut [u8], fds: &mut Vec<OwnedFd>)
+    -> io::Result<RecvMeta<UnixAddr>>;
+    fn try_send(&self, b: &[u8]) -> io::Result<usize>;
+    fn try_send_to(&self, b: &[u8], a: impl ToUnixAddr) -> io::Result<usize>;
+    fn try_recv(&self, b: &mut [u8]) -> io::Result<usize>;
+    fn try_recv_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)>;
+
+    fn send_with_fds(&self, b: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
+        self.send_msg(&[IoSlice::new(b)], None, fds, None)
+    }
+    fn send_to_with_fds(
+        &self,
+        b: &[u8],
+        fds: &[BorrowedFd<'_>],
+        a: impl ToUnixAddr,
+    ) -> io::Result<usize> {
+        self.send_msg(&[IoSlice::new(b)], Some(&a.to_unix_addr()?), fds, None)
+    }
+    fn send_with_cred(&self, b: &[u8], cred: UCred) -> io::Result<usize> {
+        self.send_msg(&[IoSlice::new(b)], None, &[], Some(cred))
+    }
+    fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.send_msg(bufs, None, &[], None)
+    }
+    fn send_to_vectored(&self, bufs: &[IoSlice<'_>], a: impl ToUnixAddr) -> io::Result<usize> {
+        self.send_msg(bufs, Some(&a.to_unix_addr()?), &[], None)
+    }
+    fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.recv_msg_vectored(bufs, MsgFlags::empty())
+            .map(|m| m.len)
+    }
+    fn local_addr(&self) -> io::Result<UnixAddr> {
+        self.blocking().local_addr()
+    }
+    fn peer_addr(&self) -> io::Result<UnixAddr> {
+        self.blocking().peer_addr()
+    }
+    fn is_bound(&self) -> io::Result<bool> {
+        self.blocking().is_bound()
+    }
+    fn is_connected(&self) -> io::Result<bool> {
+        self.blocking().is_connected()
+    }
+    fn connect(&self, a: impl ToUnixAddr) -> io::Result<()> {
+        self.blocking().connect(a)
+    }
+    fn disconnect(&self) -> io::Result<()> {
+        self.blocking().disconnect()
+    }
+    fn bind_to(&self, a: impl ToUnixAddr) -> io::Result<()> {
+        self.blocking().bind_to(a)
+    }
+    fn peek(&self, b: &mut [u8]) -> io::Result<usize> {
+        self.peek_from(b).map(|(n, _)| n)
+    }
+    fn try_peek_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.blocking().try_peek_from(b)
+    }
+    fn recv_from_with_fds(
+        &self,
+        b: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_with_fds(b, fds)
+    }
+    fn recv_vectored_with_fds(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.blocking().recv_vectored_with_fds(bufs, flags, fds)
+    }
+    fn bytes_readable(&self) -> io::Result<usize> {
+        self.blocking().bytes_readable()
+    }
+    fn send_queue_size(&self) -> io::Result<usize> {
+        self.blocking().send_queue_size()
+    }
+    fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        self.blocking().shutdown(how)
+    }
+    fn set_pass_cred(&self, on: bool) -> io::Result<()> {
+        self.blocking().set_pass_cred(on)
+    }
+    fn pass_cred(&self) -> io::Result<bool> {
+        self.blocking().pass_cred()
+    }
+    fn peer_cred(&self) -> io::Result<UCred> {
+        self.blocking().peer_cred()
+    }
+}
+
+impl Unix for dgram::UnixDatagram {
+    const NAME: &'static str = "blocking";
+    fn bind(a: UnixAddr) -> io::Result<Self> {
+        let s = dgram::UnixDatagram::bind(a)?;
+        s.set_read_timeout(Some(PATIENCE))?;
+        Ok(s)
+    }
+    fn unbound() -> io::Result<Self> {
+        let s = dgram::UnixDatagram::unbound()?;
+        s.set_read_timeout(Some(PATIENCE))?;
+        Ok(s)
+    }
+    fn pair() -> io::Result<(Self, Self)> {
+        let (a, b) = dgram::UnixDatagram::pair()?;
+        a.set_read_timeout(Some(PATIENCE))?;
+        b.set_read_timeout(Some(PATIENCE))?;
+        Ok((a, b))
+    }
+    fn blocking(&self) -> &dgram::UnixDatagram {
+        self
+    }
+    fn send(&self, b: &[u8]) -> io::Result<usize> {
+        dgram::UnixDatagram::send(self, b)
+    }
+    fn send_to(&self, b: &[u8], a: impl ToUnixAddr) -> io::Result<usize> {
+        dgram::UnixDatagram::send_to(self, b, a)
+    }
+    fn send_msg(
+        &self,
+        bufs: &[IoSlice<'_>],
+        to: Option<&UnixAddr>,
+        fds: &[BorrowedFd<'_>],
+        cred: Option<UCred>,
+    ) -> io::Result<usize> {
+        dgram::UnixDatagram::send_msg(self, bufs, to, fds, cred, MsgFlags::empty())
+    }
+    fn recv(&self, b: &mut [u8]) -> io::Result<usize> {
+        dgram::UnixDatagram::recv(self, b)
+    }
+    fn recv_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        dgram::UnixDatagram::recv_from(self, b)
+    }
+    fn peek_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        dgram::UnixDatagram::peek_from(self, b)
+    }
+    fn recv_msg(&self, b: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
+        dgram::UnixDatagram::recv_msg(self, b)
+    }
+    fn recv_msg_vectored(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        dgram::UnixDatagram::recv_msg_vectored(self, bufs, flags)
+    }
+    fn recv_with_fds(
+        &self,
+        b: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        dgram::UnixDatagram::recv_with_fds(self, b, fds)
+    }
+    fn try_send(&self, b: &[u8]) -> io::Result<usize> {
+        dgram::UnixDatagram::try_send(self, b)
+    }
+    fn try_send_to(&self, b: &[u8], a: impl ToUnixAddr) -> io::Result<usize> {
+        dgram::UnixDatagram::try_send_to(self, b, a)
+    }
+    fn try_recv(&self, b: &mut [u8]) -> io::Result<usize> {
+        dgram::UnixDatagram::try_recv(self, b)
+    }
+    fn try_recv_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        dgram::UnixDatagram::try_recv_from(self, b)
+    }
+}
+
+impl Unix for dgram::tokio::UnixDatagram {
+    const NAME: &'static str = "async";
+    fn bind(a: UnixAddr) -> io::Result<Self> {
+        let _entered = rt().enter();
+        dgram::tokio::UnixDatagram::bind(a)
+    }
+    fn unbound() -> io::Result<Self> {
+        let _entered = rt().enter();
+        dgram::tokio::UnixDatagram::unbound()
+    }
+    fn pair() -> io::Result<(Self, Self)> {
+        let _entered = rt().enter();
+        dgram::tokio::UnixDatagram::pair()
+    }
+    fn blocking(&self) -> &dgram::UnixDatagram {
+        self.get_ref()
+    }
+    fn send(&self, b: &[u8]) -> io::Result<usize> {
+        run(dgram::tokio::UnixDatagram::send(self, b))
+    }
+    fn send_to(&self, b: &[u8], a: impl ToUnixAddr) -> io::Result<usize> {
+        run(dgram::tokio::UnixDatagram::send_to(self, b, a))
+    }
+    fn send_msg(
+        &self,
+        bufs: &[IoSlice<'_>],
+        to: Option<&UnixAddr>,
+        fds: &[BorrowedFd<'_>],
+        cred: Option<UCred>,
+    ) -> io::Result<usize> {
+        run(dgram::tokio::UnixDatagram::send_msg(
+            self, bufs, to, fds, cred,
+        ))
+    }
+    fn recv(&self, b: &mut [u8]) -> io::Result<usize> {
+        run(dgram::tokio::UnixDatagram::recv(self, b))
+    }
+    fn recv_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        run(dgram::tokio::UnixDatagram::recv_from(self, b))
+    }
+    fn peek_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        run(dgram::tokio::UnixDatagram::peek_from(self, b))
+    }
+    fn recv_msg(&self, b: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
+        run(dgram::tokio::UnixDatagram::recv_msg(self, b))
+    }
+    fn recv_msg_vectored(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        run(dgram::tokio::UnixDatagram::recv_msg_vectored(
+            self, bufs, flags,
+        ))
+    }
+    fn recv_with_fds(
+        &self,
+        b: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        run(dgram::tokio::UnixDatagram::recv_with_fds(self, b, fds))
+    }
+    // tokio's try_* attempt the call only once the reactor has seen readiness: wait for it first.
+    fn try_send(&self, b: &[u8]) -> io::Result<usize> {
+        run(self.writable())?;
+        dgram::tokio::UnixDatagram::try_send(self, b)
+    }
+    fn try_send_to(&self, b: &[u8], a: impl ToUnixAddr) -> io::Result<usize> {
+        run(self.writable())?;
+        dgram::tokio::UnixDatagram::try_send_to(self, b, a)
+    }
+    fn try_recv(&self, b: &mut [u8]) -> io::Result<usize> {
+        dgram::tokio::UnixDatagram::try_recv(self, b)
+    }
+    fn try_recv_from(&self, b: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        dgram::tokio::UnixDatagram::try_recv_from(self, b)
     }
 }

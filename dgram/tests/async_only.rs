@@ -1,4 +1,4 @@
-//! What only the async layer has: waking on socket errors, cancel safety, many tasks on one socket,
+//! What only the async layer has (UDP and Unix): waking on socket errors, cancel safety, many tasks on one socket,
 //! streams and sinks, the poll fns, conversions, async resolution, and a Node peer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,7 +19,9 @@ use tokio::io::{Interest, ReadBuf};
 use tokio::time::timeout;
 
 async fn lo(f: Family) -> UdpSocket {
-    UdpSocket::bind(SocketAddr::new(f.loopback(), 0)).await.unwrap()
+    UdpSocket::bind(SocketAddr::new(f.loopback(), 0))
+        .await
+        .unwrap()
 }
 
 /// A port on loopback with no socket: bind one, note the port, close it.
@@ -38,7 +40,10 @@ async fn a_pending_error_wakes_a_parked_receive() {
         assert!(futures::poll!(recv.as_mut()).is_pending());
         s.send(b"anyone?").await.unwrap();
         // the ICMP port unreachable must wake it with ECONNREFUSED, not leave it hanging
-        let e = timeout(PATIENCE, recv).await.expect("the parked receive was never woken").unwrap_err();
+        let e = timeout(PATIENCE, recv)
+            .await
+            .expect("the parked receive was never woken")
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{f:?}: {e}");
     }
 }
@@ -65,7 +70,10 @@ async fn dropping_a_pending_receive_loses_nothing() {
     }
     a.send_to(b"kept", to).await.unwrap();
     // the datagram that arrived after the drop is still there
-    let (n, from) = timeout(PATIENCE, b.recv_from(&mut buf)).await.unwrap().unwrap();
+    let (n, from) = timeout(PATIENCE, b.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((&buf[..n], from), (&b"kept"[..], a.local_addr().unwrap()));
 
     // and under churn: a receive cancelled again and again by a competing branch takes every
@@ -91,9 +99,15 @@ async fn dropping_a_pending_receive_loses_nothing() {
             }
         }
     }
-    assert!(cancelled > 0, "the receive was never cancelled, so the test proved nothing");
+    assert!(
+        cancelled > 0,
+        "the receive was never cancelled, so the test proved nothing"
+    );
     let _tx = sender.await.unwrap();
-    assert_eq!(rx.try_recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        rx.try_recv(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,7 +139,10 @@ async fn eight_tasks_share_one_socket() {
                     msg[..2].copy_from_slice(&t.to_be_bytes());
                     msg[2..].copy_from_slice(&i.to_be_bytes());
                     s.send_to(&msg, echo_addr).await.unwrap();
-                    let (n, from) = timeout(PATIENCE, s.recv_from(&mut buf)).await.unwrap().unwrap();
+                    let (n, from) = timeout(PATIENCE, s.recv_from(&mut buf))
+                        .await
+                        .unwrap()
+                        .unwrap();
                     assert_eq!((n, from), (4, echo_addr));
                     got.push(u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]));
                 }
@@ -139,10 +156,14 @@ async fn eight_tasks_share_one_socket() {
     }
     server.await.unwrap();
     all.sort_unstable();
-    let want: Vec<u32> =
-        (0..TASKS).flat_map(|t| (0..EACH).map(move |i| (u32::from(t) << 16) | u32::from(i))).collect();
+    let want: Vec<u32> = (0..TASKS)
+        .flat_map(|t| (0..EACH).map(move |i| (u32::from(t) << 16) | u32::from(i)))
+        .collect();
     assert_eq!(all.len(), want.len());
-    assert!(all == want, "the replies are not exactly the datagrams sent");
+    assert!(
+        all == want,
+        "the replies are not exactly the datagrams sent"
+    );
 }
 
 #[tokio::test]
@@ -155,7 +176,11 @@ async fn stream_and_sink_carry_datagrams() {
     for i in 0..50u8 {
         sink.feed((vec![i; usize::from(i % 12)], to)).await.unwrap();
         sink.flush().await.unwrap();
-        let d = timeout(PATIENCE, stream.next()).await.unwrap().unwrap().unwrap();
+        let d = timeout(PATIENCE, stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         let len = usize::from(i % 12);
         assert_eq!(d.meta.addr, tx.local_addr().unwrap());
         assert_eq!((d.meta.full_len, d.meta.truncated), (len, len > 8));
@@ -163,9 +188,15 @@ async fn stream_and_sink_carry_datagrams() {
     }
     sink.close().await.unwrap();
     // a failed send is reported by the sink, and the sink stays usable
-    sink.send((b"x".to_vec(), SocketAddr::new(Family::V6.loopback(), 0))).await.unwrap_err();
+    sink.send((b"x".to_vec(), SocketAddr::new(Family::V6.loopback(), 0)))
+        .await
+        .unwrap_err();
     sink.send((b"after".to_vec(), to)).await.unwrap();
-    let d = timeout(PATIENCE, stream.next()).await.unwrap().unwrap().unwrap();
+    let d = timeout(PATIENCE, stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(d.data, b"after");
 }
 
@@ -175,16 +206,37 @@ async fn unix_stream_ends_after_shutdown() {
     let b = Arc::new(b);
     let mut stream = RecvStream::new(Arc::clone(&b), 16);
     let mut sink = SendSink::new(Arc::new(dgram::tokio::UnixDatagram::unbound().unwrap()));
-    let name = dgram::UnixAddr::from_abstract_name(format!("dgram-async-{}", std::process::id())).unwrap();
+    let name =
+        dgram::UnixAddr::from_abstract_name(format!("dgram-async-{}", std::process::id())).unwrap();
     let named = Arc::new(dgram::tokio::UnixDatagram::bind(name).unwrap());
     let mut named_stream = RecvStream::new(Arc::clone(&named), 16);
     sink.send((b"to a name".to_vec(), name)).await.unwrap();
-    let d = timeout(PATIENCE, named_stream.next()).await.unwrap().unwrap().unwrap();
-    assert_eq!((&d.data[..], d.meta.addr.is_unnamed()), (&b"to a name"[..], true));
+    let d = timeout(PATIENCE, named_stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (&d.data[..], d.meta.addr.is_unnamed()),
+        (&b"to a name"[..], true)
+    );
 
     a.send(b"last").await.unwrap();
-    assert_eq!(timeout(PATIENCE, stream.next()).await.unwrap().unwrap().unwrap().data, b"last");
-    let pending = tokio::spawn(async move { (stream.next().await.map(|r| r.map(|d| d.data)), stream.next().await.is_none()) });
+    assert_eq!(
+        timeout(PATIENCE, stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+            .data,
+        b"last"
+    );
+    let pending = tokio::spawn(async move {
+        (
+            stream.next().await.map(|r| r.map(|d| d.data)),
+            stream.next().await.is_none(),
+        )
+    });
     b.shutdown(std::net::Shutdown::Read).unwrap();
     let (item, ended) = timeout(PATIENCE, pending).await.unwrap().unwrap();
     assert_eq!(item.unwrap().unwrap_err().kind(), ErrorKind::BrokenPipe);
@@ -195,11 +247,16 @@ async fn unix_stream_ends_after_shutdown() {
 async fn poll_fns_and_escape_hatches() {
     let (a, b) = (lo(Family::V4).await, lo(Family::V4).await);
     let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
-    let n = poll_fn(|cx| a.poll_send_to(cx, b"polled", ba)).await.unwrap();
+    let n = poll_fn(|cx| a.poll_send_to(cx, b"polled", ba))
+        .await
+        .unwrap();
     assert_eq!(n, 6);
     let mut storage = [0u8; 16];
     let mut rb = ReadBuf::new(&mut storage);
-    let from = timeout(PATIENCE, poll_fn(|cx| b.poll_peek_from(cx, &mut rb))).await.unwrap().unwrap();
+    let from = timeout(PATIENCE, poll_fn(|cx| b.poll_peek_from(cx, &mut rb)))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((rb.filled(), from), (&b"polled"[..], aa));
     let mut rb = ReadBuf::new(&mut storage);
     let from = poll_fn(|cx| b.poll_recv_from(cx, &mut rb)).await.unwrap();
@@ -213,16 +270,27 @@ async fn poll_fns_and_escape_hatches() {
     assert_eq!(rb.filled(), b"conn");
     // nothing queued: the poll is pending, not an error
     let mut rb = ReadBuf::new(&mut storage);
-    assert!(poll_fn(|cx| Poll::Ready(b.poll_recv(cx, &mut rb))).await.is_pending());
+    assert!(
+        poll_fn(|cx| Poll::Ready(b.poll_recv(cx, &mut rb)))
+            .await
+            .is_pending()
+    );
 
     // the caller's own syscall through async_io and try_io
     a.send(b"mine").await.unwrap();
     let n = b
-        .async_io(Interest::READABLE, |s| s.recv_with_flags(&mut storage, MsgFlags::DONTWAIT))
+        .async_io(Interest::READABLE, |s| {
+            s.recv_with_flags(&mut storage, MsgFlags::DONTWAIT)
+        })
         .await
         .unwrap();
     assert_eq!(&storage[..n], b"mine");
-    assert_eq!(b.try_io(Interest::READABLE, |s| s.try_recv(&mut [0; 4])).unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(
+        b.try_io(Interest::READABLE, |s| s.try_recv(&mut [0; 4]))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::WouldBlock
+    );
     b.writable().await.unwrap();
     assert!(b.ready(Interest::WRITABLE).await.unwrap().is_writable());
     a.send(b"ready").await.unwrap();
@@ -230,7 +298,10 @@ async fn poll_fns_and_escape_hatches() {
     assert_eq!(b.try_recv(&mut storage).unwrap(), 5);
     let meta = {
         a.send(b"msg").await.unwrap();
-        timeout(PATIENCE, b.recv_msg(&mut storage)).await.unwrap().unwrap()
+        timeout(PATIENCE, b.recv_msg(&mut storage))
+            .await
+            .unwrap()
+            .unwrap()
     };
     assert_eq!((meta.len, meta.addr), (3, aa));
     a.send(b"peeked").await.unwrap();
@@ -263,7 +334,10 @@ async fn conversions_keep_the_socket() {
     assert!(s.take_error().unwrap().is_none());
     s.close().unwrap();
     let u = UdpSocket::unbound(Family::V6).unwrap();
-    assert_eq!(u.local_addr().unwrap(), "[::]:0".parse::<SocketAddr>().unwrap());
+    assert_eq!(
+        u.local_addr().unwrap(),
+        "[::]:0".parse::<SocketAddr>().unwrap()
+    );
 }
 
 #[test]
@@ -283,7 +357,10 @@ impl AsyncResolve for Table {
             tokio::task::yield_now().await;
             match host {
                 "echo.test" => Ok(vec![SocketAddr::new(self.0.ip(), port)]),
-                _ => Err(io::Error::new(ErrorKind::NotFound, format!("{host}: not in the table"))),
+                _ => Err(io::Error::new(
+                    ErrorKind::NotFound,
+                    format!("{host}: not in the table"),
+                )),
             }
         })
     }
@@ -297,17 +374,34 @@ async fn async_resolution() {
     // tokio's resolver for plain host names
     tx.send_to(b"by name", ("localhost", port)).await.unwrap();
     let mut buf = [0u8; 16];
-    let (n, _) = timeout(PATIENCE, rx.recv_from(&mut buf)).await.unwrap().unwrap();
+    let (n, _) = timeout(PATIENCE, rx.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&buf[..n], b"by name");
-    let e = tx.send_to(b"x", "no-such-host.invalid:9").await.unwrap_err();
+    let e = tx
+        .send_to(b"x", "no-such-host.invalid:9")
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     // the pluggable one
     tx.set_resolver(Table(rx.local_addr().unwrap()));
-    tx.send_to_host(b"by table", "echo.test", port).await.unwrap();
-    let (n, _) = timeout(PATIENCE, rx.recv_from(&mut buf)).await.unwrap().unwrap();
+    tx.send_to_host(b"by table", "echo.test", port)
+        .await
+        .unwrap();
+    let (n, _) = timeout(PATIENCE, rx.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&buf[..n], b"by table");
     let e = tx.send_to_host(b"x", "other.test", port).await.unwrap_err();
-    assert_eq!((e.kind(), e.to_string()), (ErrorKind::NotFound, "other.test: not in the table".to_string()));
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (
+            ErrorKind::NotFound,
+            "other.test: not in the table".to_string()
+        )
+    );
     tx.connect_host("echo.test", port).await.unwrap();
     assert_eq!(tx.peer_addr().unwrap(), rx.local_addr().unwrap());
     let s = UdpSocket::unbound(Family::V4).unwrap();
@@ -324,10 +418,66 @@ async fn node_peer_from_an_async_socket() {
         let data: Vec<u8> = (0..=255u8).collect();
         s.send_to(&data, (f.loopback(), port)).await.unwrap();
         let me = s.local_addr().unwrap();
-        assert_eq!(peer.expect("got "), format!("{} from {} {}", hex(&data), me.ip(), me.port()));
+        assert_eq!(
+            peer.expect("got "),
+            format!("{} from {} {}", hex(&data), me.ip(), me.port())
+        );
         let mut buf = [0u8; 512];
-        let meta = timeout(PATIENCE, s.recv_msg(&mut buf)).await.unwrap().unwrap();
-        assert_eq!((&buf[..meta.len], meta.addr), (&data[..], SocketAddr::new(f.loopback(), port)));
+        let meta = timeout(PATIENCE, s.recv_msg(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (&buf[..meta.len], meta.addr),
+            (&data[..], SocketAddr::new(f.loopback(), port))
+        );
         peer.success();
     }
+}
+
+#[tokio::test]
+async fn shutdown_read_wakes_a_parked_unix_receive() {
+    let (_a, b) = dgram::tokio::UnixDatagram::pair().unwrap();
+    let mut buf = [0u8; 8];
+    let mut recv = pin!(b.recv(&mut buf));
+    assert!(futures::poll!(recv.as_mut()).is_pending());
+    b.shutdown(std::net::Shutdown::Read).unwrap();
+    let e = timeout(PATIENCE, recv)
+        .await
+        .expect("shutdown(Read) did not wake the receive")
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BrokenPipe);
+    // and every later receive says so at once
+    assert_eq!(
+        b.try_recv(&mut [0u8; 8]).unwrap_err().kind(),
+        ErrorKind::BrokenPipe
+    );
+}
+
+#[tokio::test]
+async fn unix_conversions_and_credentials() {
+    let (a, b) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    let a = dgram::tokio::UnixDatagram::from_std(a).unwrap();
+    b.set_nonblocking(true).unwrap(); // tokio's own from_std wants it
+    let b = dgram::tokio::UnixDatagram::try_from(tokio::net::UnixDatagram::from_std(b).unwrap())
+        .unwrap();
+    b.get_ref().set_pass_cred(true).unwrap();
+    a.send_with_cred(b"me", dgram::UCred::current())
+        .await
+        .unwrap();
+    let meta = timeout(PATIENCE, b.recv_msg(&mut [0u8; 8]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((meta.len, meta.cred), (2, Some(dgram::UCred::current())));
+    assert_eq!(a.peer_cred().unwrap(), dgram::UCred::current());
+    let t = a.into_tokio().unwrap();
+    t.send(b"via tokio").await.unwrap();
+    let mut buf = [0u8; 16];
+    let (n, from) = timeout(PATIENCE, b.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((&buf[..n], from.is_unnamed()), (&b"via tokio"[..], true));
+    b.close().unwrap();
 }
