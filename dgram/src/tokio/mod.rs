@@ -56,6 +56,88 @@ pub trait AsyncResolve: Send + Sync + std::fmt::Debug {
     fn resolve<'a>(&'a self, host: &'a str, port: u16) -> ResolveFuture<'a>;
 }
 
+/// Expands to the readiness calls and escape hatches both async types have, under tokio's names.
+macro_rules! readiness_methods {
+    ($ty:ident, $blocking:ty) => {
+        /// Readiness and the caller's own syscalls.
+        impl $ty {
+            /// Waits until the socket is ready for `interest` and returns what it is ready for.
+            ///
+            /// # Errors
+            /// tokio's readiness error (the runtime shut down).
+            ///
+            /// # Cancel safety
+            /// Cancel-safe.
+            pub async fn ready(
+                &self,
+                interest: ::tokio::io::Interest,
+            ) -> ::std::io::Result<::tokio::io::Ready> {
+                self.io.ready(interest).await
+            }
+
+            /// Waits until a receive may succeed (data, or an error to report, is pending).
+            ///
+            /// # Errors
+            /// As [`ready`](Self::ready).
+            ///
+            /// # Cancel safety
+            /// Cancel-safe.
+            pub async fn readable(&self) -> ::std::io::Result<()> {
+                self.io
+                    .ready(::tokio::io::Interest::READABLE | ::tokio::io::Interest::ERROR)
+                    .await
+                    .map(drop)
+            }
+
+            /// Waits until a send may succeed.
+            ///
+            /// # Errors
+            /// As [`ready`](Self::ready).
+            ///
+            /// # Cancel safety
+            /// Cancel-safe.
+            pub async fn writable(&self) -> ::std::io::Result<()> {
+                self.io
+                    .ready(::tokio::io::Interest::WRITABLE)
+                    .await
+                    .map(drop)
+            }
+
+            /// Runs the caller's own non-blocking operation `f` when the socket is ready for
+            /// `interest`, until it stops saying `WouldBlock` (tokio's `async_io`). `f` gets the
+            /// blocking socket.
+            ///
+            /// # Errors
+            /// What `f` returns other than `WouldBlock`.
+            ///
+            /// # Cancel safety
+            /// Cancel-safe if `f` is: it runs only synchronously inside a poll.
+            pub async fn async_io<R>(
+                &self,
+                interest: ::tokio::io::Interest,
+                f: impl FnMut(&$blocking) -> ::std::io::Result<R>,
+            ) -> ::std::io::Result<R> {
+                self.io.async_io(interest, f).await
+            }
+
+            /// Runs `f` once if the socket is ready for `interest` (tokio's `try_io`); `WouldBlock`
+            /// clears the readiness.
+            ///
+            /// # Errors
+            /// `WouldBlock` when not ready; otherwise what `f` returns.
+            pub fn try_io<R>(
+                &self,
+                interest: ::tokio::io::Interest,
+                f: impl FnOnce(&$blocking) -> ::std::io::Result<R>,
+            ) -> ::std::io::Result<R> {
+                self.io.try_io(interest, f)
+            }
+        }
+    };
+}
+
+use readiness_methods;
+
 /// Readiness plumbing shared by both async types: the only place that talks to `AsyncFd`.
 #[derive(Debug)]
 pub(crate) struct Io<T: crate::sys::asyncfd::OwnsFd> {

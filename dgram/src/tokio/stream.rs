@@ -24,6 +24,14 @@ pub struct Datagram<A = SocketAddr> {
     pub meta: RecvMeta<A>,
 }
 
+impl<A> Datagram<A> {
+    /// The bytes a receive wrote into `data`, with what it reported.
+    fn new(mut data: Vec<u8>, meta: RecvMeta<A>) -> Self {
+        data.truncate(meta.len);
+        Datagram { data, meta }
+    }
+}
+
 /// The socket calls the stream and the sink need, for both socket types.
 pub trait EventSocket: Send + Sync + 'static + private::Sealed {
     /// The address type: `SocketAddr` or `UnixAddr`.
@@ -53,8 +61,7 @@ impl EventSocket for UdpSocket {
     async fn recv_owned(self: Arc<Self>, max_len: usize) -> io::Result<Datagram> {
         let mut data = vec![0u8; max_len];
         let meta = self.recv_msg(&mut data).await?;
-        data.truncate(meta.len);
-        Ok(Datagram { data, meta })
+        Ok(Datagram::new(data, meta))
     }
     fn poll_send_to_addr(
         &self,
@@ -71,8 +78,7 @@ impl EventSocket for UnixDatagram {
     async fn recv_owned(self: Arc<Self>, max_len: usize) -> io::Result<Datagram<UnixAddr>> {
         let mut data = vec![0u8; max_len];
         let meta = self.recv_msg(&mut data).await?;
-        data.truncate(meta.len);
-        Ok(Datagram { data, meta })
+        Ok(Datagram::new(data, meta))
     }
     fn poll_send_to_addr(
         &self,

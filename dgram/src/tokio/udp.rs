@@ -7,7 +7,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use ::tokio::io::{Interest, ReadBuf, Ready};
+use ::tokio::io::{Interest, ReadBuf};
 use ::tokio::net::{ToSocketAddrs, lookup_host};
 
 use super::{AsyncResolve, Io};
@@ -237,44 +237,10 @@ impl UdpSocket {
     }
 }
 
-/// Readiness and the caller's own syscalls.
+super::readiness_methods!(UdpSocket, crate::UdpSocket);
+
+/// Readiness in poll form.
 impl UdpSocket {
-    /// Waits until the socket is ready for `interest` and returns what it is ready for.
-    ///
-    /// # Errors
-    /// tokio's readiness error (the runtime shut down).
-    ///
-    /// # Cancel safety
-    /// Cancel-safe.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.io.ready(interest).await
-    }
-
-    /// Waits until a receive may succeed (data or an error is pending).
-    ///
-    /// # Errors
-    /// As [`ready`](Self::ready).
-    ///
-    /// # Cancel safety
-    /// Cancel-safe.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io
-            .ready(Interest::READABLE | Interest::ERROR)
-            .await
-            .map(drop)
-    }
-
-    /// Waits until a send may succeed.
-    ///
-    /// # Errors
-    /// As [`ready`](Self::ready).
-    ///
-    /// # Cancel safety
-    /// Cancel-safe.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.ready(Interest::WRITABLE).await.map(drop)
-    }
-
     /// Polls for read readiness (waking on readability).
     ///
     /// # Errors
@@ -289,35 +255,6 @@ impl UdpSocket {
     /// As [`ready`](Self::ready).
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.io.poll_write_ready(cx)
-    }
-
-    /// Runs the caller's own non-blocking operation `f` when the socket is ready for `interest`,
-    /// until it stops saying `WouldBlock` (tokio's `async_io`). `f` gets the blocking socket.
-    ///
-    /// # Errors
-    /// What `f` returns other than `WouldBlock`.
-    ///
-    /// # Cancel safety
-    /// Cancel-safe if `f` is: it runs only synchronously inside a poll.
-    pub async fn async_io<R>(
-        &self,
-        interest: Interest,
-        f: impl FnMut(&crate::UdpSocket) -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.io.async_io(interest, f).await
-    }
-
-    /// Runs `f` once if the socket is ready for `interest` (tokio's `try_io`); `WouldBlock` clears the
-    /// readiness.
-    ///
-    /// # Errors
-    /// `WouldBlock` when not ready; otherwise what `f` returns.
-    pub fn try_io<R>(
-        &self,
-        interest: Interest,
-        f: impl FnOnce(&crate::UdpSocket) -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.io.try_io(interest, f)
     }
 }
 

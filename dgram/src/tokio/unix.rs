@@ -6,7 +6,7 @@ use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::task::{Context, Poll};
 
-use ::tokio::io::{Interest, ReadBuf, Ready};
+use ::tokio::io::{Interest, ReadBuf};
 
 use super::Io;
 use crate::{MsgFlags, RecvMeta, ToUnixAddr, UCred, UnixAddr};
@@ -188,71 +188,7 @@ impl UnixDatagram {
     }
 }
 
-/// Readiness and the caller's own syscalls.
-impl UnixDatagram {
-    /// Waits until the socket is ready for `interest`.
-    ///
-    /// # Errors
-    /// tokio's readiness error.
-    ///
-    /// # Cancel safety
-    /// Cancel-safe.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.io.ready(interest).await
-    }
-
-    /// Waits until a receive may succeed.
-    ///
-    /// # Errors
-    /// As [`ready`](Self::ready).
-    ///
-    /// # Cancel safety
-    /// Cancel-safe.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io
-            .ready(Interest::READABLE | Interest::ERROR)
-            .await
-            .map(drop)
-    }
-
-    /// Waits until a send may succeed.
-    ///
-    /// # Errors
-    /// As [`ready`](Self::ready).
-    ///
-    /// # Cancel safety
-    /// Cancel-safe.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.ready(Interest::WRITABLE).await.map(drop)
-    }
-
-    /// Runs the caller's own non-blocking operation when ready, until it stops saying `WouldBlock`.
-    ///
-    /// # Errors
-    /// What `f` returns other than `WouldBlock`.
-    ///
-    /// # Cancel safety
-    /// Cancel-safe if `f` is.
-    pub async fn async_io<R>(
-        &self,
-        interest: Interest,
-        f: impl FnMut(&crate::UnixDatagram) -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.io.async_io(interest, f).await
-    }
-
-    /// Runs `f` once if ready for `interest`.
-    ///
-    /// # Errors
-    /// `WouldBlock` when not ready; otherwise what `f` returns.
-    pub fn try_io<R>(
-        &self,
-        interest: Interest,
-        f: impl FnOnce(&crate::UnixDatagram) -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.io.try_io(interest, f)
-    }
-}
+super::readiness_methods!(UnixDatagram, crate::UnixDatagram);
 
 /// Sending.
 impl UnixDatagram {
