@@ -34,8 +34,38 @@ pub(crate) struct Args {
     #[arg(long)]
     json: bool,
     /// Measure dgram's UnixDatagram against std's (abstract addresses) instead of UDP.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "r#async")]
     unix: bool,
+    /// Measure dgram's async UdpSocket against tokio::net::UdpSocket, on a 2-worker tokio runtime.
+    #[arg(long = "async")]
+    r#async: bool,
+}
+
+/// What is measured against what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Udp,
+    Unix,
+    Async,
+}
+
+impl Mode {
+    /// Column labels: (ours, baseline).
+    fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Mode::Udp => ("dgram UdpSocket", "std UdpSocket"),
+            Mode::Unix => ("dgram UnixDatagram", "std UnixDatagram"),
+            Mode::Async => ("dgram tokio UdpSocket", "tokio UdpSocket"),
+        }
+    }
+
+    fn json(self) -> (&'static str, &'static str) {
+        match self {
+            Mode::Udp => ("udp", "std::net::UdpSocket"),
+            Mode::Unix => ("unix", "std::os::unix::net::UnixDatagram"),
+            Mode::Async => ("udp-async", "tokio::net::UdpSocket"),
+        }
+    }
 }
 
 /// The calls a benchmarked socket type must have: the same for dgram and its baseline.
@@ -148,15 +178,15 @@ impl BenchSocket for StdUnixDatagram {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
     OneWay,
     PingPong,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Workload {
-    kind: Kind,
-    size: usize,
+pub(crate) struct Workload {
+    pub(crate) kind: Kind,
+    pub(crate) size: usize,
 }
 
 impl Workload {
@@ -177,15 +207,54 @@ impl Workload {
 
 /// What one implementation did in one workload, summed over the rounds.
 #[derive(Debug, Default, Clone)]
-struct Tally {
-    sent: u64,
-    received: u64,
-    bytes: u64,
-    elapsed: Duration,
-    rtts_ns: Vec<u64>,
+pub(crate) struct Tally {
+    pub(crate) sent: u64,
+    pub(crate) received: u64,
+    pub(crate) bytes: u64,
+    pub(crate) elapsed: Duration,
+    pub(crate) rtts_ns: Vec<u64>,
+    /// The figure of merit of each round alone (datagrams or round trips per second), for paired
+    /// ratios that drift between rounds cannot bias.
+    pub(crate) per_round: Vec<f64>,
+    /// (received, elapsed seconds) at the end of the previous round.
+    mark: (u64, f64),
+}
+
+/// The median of paired per-round ratios ours/base: each round measured both sides back to back.
+fn paired_ratio(ours: &Tally, base: &Tally) -> f64 {
+    let mut r: Vec<f64> = ours
+        .per_round
+        .iter()
+        .zip(&base.per_round)
+        .filter(|(_, b)| **b > 0.0)
+        .map(|(o, b)| o / b)
+        .collect();
+    if r.is_empty() {
+        return 0.0;
+    }
+    r.sort_by(f64::total_cmp);
+    let mid = r.len() / 2;
+    if r.len() % 2 == 1 {
+        r[mid]
+    } else {
+        (r[mid - 1] + r[mid]) / 2.0
+    }
 }
 
 impl Tally {
+    /// Records this round's rate (the counters so far minus those at the previous round's end).
+    fn close_round(&mut self) {
+        let (received, secs) = (self.received, self.elapsed.as_secs_f64());
+        let (prev_received, prev_secs) = self.mark;
+        let dt = secs - prev_secs;
+        self.per_round.push(if dt > 0.0 {
+            (received - prev_received) as f64 / dt
+        } else {
+            0.0
+        });
+        self.mark = (received, secs);
+    }
+
     fn rate(&self) -> f64 {
         self.received as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
@@ -260,12 +329,19 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
 
-    let mut results = Vec::new();
-    let baseline = if args.unix {
-        "std UnixDatagram"
-    } else {
-        "std UdpSocket"
+    let mode = match (args.unix, args.r#async) {
+        (true, _) => Mode::Unix,
+        (false, true) => Mode::Async,
+        (false, false) => Mode::Udp,
     };
+    let runtime = match mode {
+        Mode::Async => {
+            Some(crate::bench_async::runtime().map_err(|e| format!("cannot start tokio: {e}"))?)
+        }
+        _ => None,
+    };
+    let mut results = Vec::new();
+    let baseline = mode.labels().1;
     for w in &workloads {
         let (mut ours, mut std) = (Tally::default(), Tally::default());
         for round in 1..=args.rounds {
@@ -282,24 +358,32 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
                     w.name(),
                     args.rounds
                 ));
-                let r = match (args.unix, dgram_turn) {
-                    (false, true) => measure::<UdpSocket>(*w, slice, &mut ours),
-                    (false, false) => measure::<StdUdpSocket>(*w, slice, &mut std),
-                    (true, true) => measure::<UnixDatagram>(*w, slice, &mut ours),
-                    (true, false) => measure::<StdUnixDatagram>(*w, slice, &mut std),
+                let r = match (mode, dgram_turn, &runtime) {
+                    (Mode::Async, true, Some(rt)) => crate::bench_async::measure::<
+                        dgram::tokio::UdpSocket,
+                    >(rt, *w, slice, &mut ours),
+                    (Mode::Async, false, Some(rt)) => crate::bench_async::measure::<
+                        tokio::net::UdpSocket,
+                    >(rt, *w, slice, &mut std),
+                    (Mode::Unix, true, _) => measure::<UnixDatagram>(*w, slice, &mut ours),
+                    (Mode::Unix, false, _) => measure::<StdUnixDatagram>(*w, slice, &mut std),
+                    (_, true, _) => measure::<UdpSocket>(*w, slice, &mut ours),
+                    (_, false, _) => measure::<StdUdpSocket>(*w, slice, &mut std),
                 };
                 r.map_err(|e| format!("{}: {who}: {e}", w.name()))?;
                 bar.inc(1);
             }
+            ours.close_round();
+            std.close_round();
         }
         results.push((*w, ours, std));
     }
     bar.finish_and_clear();
 
     if args.json {
-        println!("{}", to_json(&mut results, args.unix));
+        println!("{}", to_json(&mut results, mode));
     } else {
-        print_table(&mut results, args.unix);
+        print_table(&mut results, mode);
     }
     Ok(())
 }
@@ -430,16 +514,14 @@ fn human(rate: f64) -> String {
     }
 }
 
-fn print_table(results: &mut [(Workload, Tally, Tally)], unix: bool) {
-    let (ours, base) = if unix {
-        ("dgram UnixDatagram", "std UnixDatagram")
-    } else {
-        ("dgram UdpSocket", "std UdpSocket")
-    };
+fn print_table(results: &mut [(Workload, Tally, Tally)], mode: Mode) {
+    let (ours, base) = mode.labels();
     println!(
         "{:<20} {:>22} {:>22} {:>10}",
-        "workload", ours, base, "dgram/std"
+        "workload", ours, base, "dgram/base"
     );
+    // The ratio column is the median over rounds of dgram's rate over the baseline's in the same
+    // round (A B, then B A), so that drift between rounds cancels out.
     for (w, ours, std) in results.iter_mut() {
         match (w.kind, w.size >= 1000) {
             (Kind::OneWay, false) => {
@@ -447,7 +529,7 @@ fn print_table(results: &mut [(Workload, Tally, Tally)], unix: bool) {
                     &w.name(),
                     format!("{}dgram/s", human(ours.rate())),
                     format!("{}dgram/s", human(std.rate())),
-                    ours.rate() / std.rate(),
+                    paired_ratio(ours, std),
                 );
             }
             (Kind::OneWay, true) => {
@@ -455,7 +537,7 @@ fn print_table(results: &mut [(Workload, Tally, Tally)], unix: bool) {
                     &w.name(),
                     format!("{:.3} Gbit/s", ours.gbits()),
                     format!("{:.3} Gbit/s", std.gbits()),
-                    ours.gbits() / std.gbits(),
+                    paired_ratio(ours, std),
                 );
             }
             (Kind::PingPong, _) => {
@@ -463,7 +545,7 @@ fn print_table(results: &mut [(Workload, Tally, Tally)], unix: bool) {
                     &w.name(),
                     format!("{}rt/s", human(ours.rate())),
                     format!("{}rt/s", human(std.rate())),
-                    ours.rate() / std.rate(),
+                    paired_ratio(ours, std),
                 );
                 let (o50, o99, s50, s99) = (
                     ours.percentile_us(0.5),
@@ -509,11 +591,12 @@ fn side(t: &mut Tally, kind: Kind) -> serde_json::Value {
     v
 }
 
-fn to_json(results: &mut [(Workload, Tally, Tally)], unix: bool) -> serde_json::Value {
+fn to_json(results: &mut [(Workload, Tally, Tally)], mode: Mode) -> serde_json::Value {
     let rows: Vec<_> = results
         .iter_mut()
         .map(|(w, ours, std)| {
-            let ratio = ours.rate() / std.rate().max(1e-9);
+            let aggregate = ours.rate() / std.rate().max(1e-9);
+            let ratio = paired_ratio(ours, std);
             json!({
                 "workload": w.id(),
                 "size": w.size,
@@ -521,12 +604,14 @@ fn to_json(results: &mut [(Workload, Tally, Tally)], unix: bool) -> serde_json::
                 "dgram": side(ours, w.kind),
                 "std": side(std, w.kind),
                 "ratio": ratio,
+                "ratio_aggregate": aggregate,
+                "rounds": ours.per_round.len(),
             })
         })
         .collect();
     json!({
-        "socket": if unix { "unix" } else { "udp" },
-        "baseline": if unix { "std::os::unix::net::UnixDatagram" } else { "std::net::UdpSocket" },
+        "socket": mode.json().0,
+        "baseline": mode.json().1,
         "workloads": rows,
     })
 }

@@ -1,6 +1,7 @@
 //! `dgram`: listen, send, echo and benchmark datagram sockets from the command line.
 
 mod bench;
+mod bench_async;
 mod echo;
 mod endpoint;
 mod listen;

@@ -125,11 +125,13 @@ impl UnixAddr {
         self.len == 0
     }
 
+    #[inline]
     fn bytes(&self) -> &[u8] {
         &self.path[..usize::from(self.len)]
     }
 
     /// From `sun_path` bytes the caller has checked to fit.
+    #[inline]
     fn from_sun_path(bytes: &[u8]) -> UnixAddr {
         let n = bytes.len().min(SUN_PATH_LEN);
         let mut a = UnixAddr {
@@ -140,12 +142,14 @@ impl UnixAddr {
         a
     }
 
+    #[inline]
     pub(crate) fn to_raw(self) -> RawAddr {
         RawAddr::from_unix(self.bytes())
     }
 
     /// Decodes what the kernel reported; a pathname ends at its first NUL (the kernel may count the
     /// terminator in the length).
+    #[inline]
     pub(crate) fn from_raw(raw: &RawAddr) -> io::Result<UnixAddr> {
         if raw.len == 0 {
             return Ok(UnixAddr::unnamed());
@@ -214,18 +218,21 @@ pub trait ToUnixAddr {
 }
 
 impl ToUnixAddr for UnixAddr {
+    #[inline]
     fn to_unix_addr(&self) -> io::Result<UnixAddr> {
         Ok(*self)
     }
 }
 
 impl ToUnixAddr for &UnixAddr {
+    #[inline]
     fn to_unix_addr(&self) -> io::Result<UnixAddr> {
         Ok(**self)
     }
 }
 
 impl<P: AsRef<Path>> ToUnixAddr for P {
+    #[inline]
     fn to_unix_addr(&self) -> io::Result<UnixAddr> {
         UnixAddr::from_pathname(self)
     }
@@ -444,6 +451,7 @@ impl UnixDatagram {
     /// `NotConnected` when not connected; `BrokenPipe` after `shutdown(Write)`; `ConnectionRefused`
     /// when the peer is gone; `WouldBlock` with a write timeout or in non-blocking mode when the
     /// peer's queue is full; `EMSGSIZE` above the send buffer size.
+    #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::empty())
     }
@@ -452,6 +460,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send`](Self::send).
+    #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
         msg::send_to(self.as_fd(), buf, None, flags.send_bits()?).map_err(send_error)
     }
@@ -461,6 +470,7 @@ impl UnixDatagram {
     /// # Errors
     /// `NotFound` when no file is at the path, `ConnectionRefused` when nobody is bound at the address;
     /// otherwise as [`send`](Self::send).
+    #[inline]
     pub fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::empty())
     }
@@ -469,6 +479,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to).
+    #[inline]
     pub fn send_to_with_flags(
         &self,
         buf: &[u8],
@@ -536,6 +547,7 @@ impl UnixDatagram {
     /// assert_eq!(s, "through it");
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[inline]
     pub fn send_with_fds(&self, buf: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
         self.send_msg(&[IoSlice::new(buf)], None, fds, None, MsgFlags::empty())
     }
@@ -581,6 +593,7 @@ impl UnixDatagram {
     /// # Errors
     /// As [`send_with_fds`](Self::send_with_fds), [`send_with_cred`](Self::send_with_cred) and
     /// [`send_to`](Self::send_to).
+    #[inline]
     pub fn send_msg(
         &self,
         bufs: &[IoSlice<'_>],
@@ -613,6 +626,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when the peer's queue is full; otherwise as [`send`](Self::send).
+    #[inline]
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::DONTWAIT)
     }
@@ -621,6 +635,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when the receiver's queue is full; otherwise as [`send_to`](Self::send_to).
+    #[inline]
     pub fn try_send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::DONTWAIT)
     }
@@ -636,6 +651,7 @@ impl UnixDatagram {
     /// `BrokenPipe` once the read side is shut down (also for a receive blocked at that moment, and
     /// for the `try_*` forms); `WouldBlock` when a read timeout expired or, non-blocking, nothing is
     /// queued.
+    #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::empty())
     }
@@ -644,6 +660,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
         let n = msg::recv_from(self.as_fd(), buf, None, flags.recv_bits()?)
             .map_err(|e| self.shut_down_error(e))?;
@@ -655,6 +672,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::empty())
     }
@@ -663,6 +681,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn recv_from_with_flags(
         &self,
         buf: &mut [u8],
@@ -687,6 +706,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::PEEK)
     }
@@ -695,6 +715,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::PEEK)
     }
@@ -705,6 +726,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
         self.recv_inner(&mut [IoSliceMut::new(buf)], MsgFlags::empty(), None)
     }
@@ -734,6 +756,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn recv_with_fds(
         &self,
         buf: &mut [u8],
@@ -772,6 +795,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::DONTWAIT)
     }
@@ -780,6 +804,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::DONTWAIT)
     }
@@ -788,6 +813,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
     }

@@ -1,12 +1,15 @@
 //! Socket addresses as the kernel sees them: one `sockaddr_storage` codec for IPv4, IPv6 and Unix.
 
-use std::mem;
+use std::mem::{self, MaybeUninit};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 /// A `sockaddr_storage` and its length: the buffer every address-carrying syscall reads or fills.
+///
+/// Only the first `len` bytes are ever initialised or read: nothing zeroes the 128-byte storage on
+/// the hot path, as std's own conversions do not.
 #[derive(Clone, Copy)]
 pub(crate) struct RawAddr {
-    pub(crate) storage: libc::sockaddr_storage,
+    storage: MaybeUninit<libc::sockaddr_storage>,
     pub(crate) len: libc::socklen_t,
 }
 
@@ -19,10 +22,8 @@ impl RawAddr {
     /// An empty buffer, ready for the kernel to fill (its length is the full capacity).
     #[inline]
     pub(crate) fn empty() -> Self {
-        // SAFETY: `sockaddr_storage` is plain old data: all-zero bytes are a valid value.
-        let storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
         RawAddr {
-            storage,
+            storage: MaybeUninit::uninit(),
             len: mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
         }
     }
@@ -33,13 +34,18 @@ impl RawAddr {
         if (self.len as usize) < mem::size_of::<libc::sa_family_t>() {
             return libc::AF_UNSPEC;
         }
-        libc::c_int::from(self.storage.ss_family)
+        // SAFETY: `len` covers the family field, so it was written (by us or by the kernel).
+        libc::c_int::from(unsafe { (*self.storage.as_ptr()).ss_family })
     }
 
     /// An `AF_UNSPEC` address: `connect(2)` with it dissolves a datagram association.
     pub(crate) fn unspec() -> Self {
         let mut a = Self::empty();
-        a.storage.ss_family = libc::AF_UNSPEC as libc::sa_family_t;
+        // SAFETY: the storage is large enough for its family field; we write it through a raw place.
+        unsafe {
+            (&raw mut (*a.storage.as_mut_ptr()).ss_family)
+                .write(libc::AF_UNSPEC as libc::sa_family_t)
+        };
         a.len = mem::size_of::<libc::sa_family_t>() as libc::socklen_t;
         a
     }
@@ -60,7 +66,12 @@ impl RawAddr {
                 };
                 // SAFETY: `sockaddr_storage` is larger than and aligned for every sockaddr type; we write
                 // one `sockaddr_in` at its start.
-                unsafe { (&raw mut a.storage).cast::<libc::sockaddr_in>().write(sin) };
+                unsafe {
+                    a.storage
+                        .as_mut_ptr()
+                        .cast::<libc::sockaddr_in>()
+                        .write(sin)
+                };
                 a.len = mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
             }
             SocketAddr::V6(v6) => {
@@ -75,7 +86,8 @@ impl RawAddr {
                 };
                 // SAFETY: as above, for one `sockaddr_in6`.
                 unsafe {
-                    (&raw mut a.storage)
+                    a.storage
+                        .as_mut_ptr()
                         .cast::<libc::sockaddr_in6>()
                         .write(sin6)
                 };
@@ -92,7 +104,7 @@ impl RawAddr {
         match self.family() {
             libc::AF_INET if len >= mem::size_of::<libc::sockaddr_in>() => {
                 // SAFETY: the family says the storage holds a `sockaddr_in` and the length covers it.
-                let sin = unsafe { (&raw const self.storage).cast::<libc::sockaddr_in>().read() };
+                let sin = unsafe { self.storage.as_ptr().cast::<libc::sockaddr_in>().read() };
                 let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
                 Some(SocketAddr::V4(SocketAddrV4::new(
                     ip,
@@ -101,11 +113,7 @@ impl RawAddr {
             }
             libc::AF_INET6 if len >= mem::size_of::<libc::sockaddr_in6>() => {
                 // SAFETY: the family says the storage holds a `sockaddr_in6` and the length covers it.
-                let sin6 = unsafe {
-                    (&raw const self.storage)
-                        .cast::<libc::sockaddr_in6>()
-                        .read()
-                };
+                let sin6 = unsafe { self.storage.as_ptr().cast::<libc::sockaddr_in6>().read() };
                 Some(SocketAddr::V6(SocketAddrV6::new(
                     Ipv6Addr::from(sin6.sin6_addr.s6_addr),
                     u16::from_be(sin6.sin6_port),
@@ -119,15 +127,21 @@ impl RawAddr {
 
     /// Encodes a Unix address from the bytes of `sun_path` (for an abstract name, a leading NUL and the
     /// name; empty for unnamed). The caller has checked that `path` fits [`SUN_PATH_LEN`].
+    #[inline]
     pub(crate) fn from_unix(path: &[u8]) -> Self {
         let mut a = Self::empty();
         let n = path.len().min(SUN_PATH_LEN);
-        // SAFETY: `sockaddr_storage` is larger than and aligned for `sockaddr_un`; all-zero bytes are a
-        // valid `sockaddr_un`, so viewing the zeroed storage as one is sound.
-        let sun = unsafe { &mut *(&raw mut a.storage).cast::<libc::sockaddr_un>() };
-        sun.sun_family = libc::AF_UNIX as libc::sa_family_t;
-        for (dst, src) in sun.sun_path.iter_mut().zip(&path[..n]) {
-            *dst = *src as libc::c_char;
+        let sun = a.storage.as_mut_ptr().cast::<libc::sockaddr_un>();
+        // SAFETY: `sockaddr_storage` is larger than and aligned for `sockaddr_un`; we write its family
+        // and the first `n` bytes of `sun_path` through raw places (`n` fits both `path` and
+        // `sun_path`, and they do not overlap), never forming a reference to uninitialised memory.
+        unsafe {
+            (&raw mut (*sun).sun_family).write(libc::AF_UNIX as libc::sa_family_t);
+            std::ptr::copy_nonoverlapping(
+                path.as_ptr(),
+                (&raw mut (*sun).sun_path).cast::<u8>(),
+                n,
+            );
         }
         a.len = (SUN_PATH_OFFSET + n) as libc::socklen_t;
         a
@@ -136,27 +150,32 @@ impl RawAddr {
     /// The bytes of `sun_path` that the length covers, for an `AF_UNIX` address; `None` otherwise.
     ///
     /// The length is clamped to the buffer, so a kernel-reported length beyond it cannot overrun.
+    #[inline]
     pub(crate) fn unix_path(&self) -> Option<&[u8]> {
         if self.family() != libc::AF_UNIX {
             return None;
         }
         let len = (self.len as usize).clamp(SUN_PATH_OFFSET, SUN_PATH_OFFSET + SUN_PATH_LEN);
-        // SAFETY: the family says the storage holds a `sockaddr_un`, and the storage is large enough for
-        // one whatever the length says.
-        let sun = unsafe { &*(&raw const self.storage).cast::<libc::sockaddr_un>() };
-        let path = &sun.sun_path[..len - SUN_PATH_OFFSET];
-        // SAFETY: `c_char` and `u8` have the same size and alignment; the slice is in bounds.
-        Some(unsafe { std::slice::from_raw_parts(path.as_ptr().cast::<u8>(), path.len()) })
+        let sun = self.storage.as_ptr().cast::<libc::sockaddr_un>();
+        // SAFETY: the family says the storage holds a `sockaddr_un`, whose first `len` bytes were
+        // written (by the kernel or `from_unix`); the slice covers `sun_path` up to `len` only, within
+        // the storage, and `c_char` and `u8` have the same size and alignment.
+        Some(unsafe {
+            std::slice::from_raw_parts(
+                (&raw const (*sun).sun_path).cast::<u8>(),
+                len - SUN_PATH_OFFSET,
+            )
+        })
     }
 
     #[inline]
     pub(crate) fn as_ptr(&self) -> *const libc::sockaddr {
-        (&raw const self.storage).cast()
+        self.storage.as_ptr().cast()
     }
 
     #[inline]
     pub(crate) fn as_mut_ptr(&mut self) -> *mut libc::sockaddr {
-        (&raw mut self.storage).cast()
+        self.storage.as_mut_ptr().cast()
     }
 }
 
@@ -174,7 +193,7 @@ mod tests {
         let a = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 1, 0x000a_bcde, 0));
         let raw = RawAddr::from_inet(&a);
         // SAFETY: the storage holds the sockaddr_in6 just encoded.
-        let sin6 = unsafe { (&raw const raw.storage).cast::<libc::sockaddr_in6>().read() };
+        let sin6 = unsafe { raw.storage.as_ptr().cast::<libc::sockaddr_in6>().read() };
         assert_eq!(sin6.sin6_flowinfo, 0x000a_bcde);
     }
 
@@ -187,8 +206,9 @@ mod tests {
         let mut b = a;
         b.len = 1; // shorter than the family field
         assert_eq!(b.family(), libc::AF_UNSPEC);
-        let mut c = a;
-        c.len = 10_000; // a lying length is clamped to the buffer
-        assert_eq!(c.unix_path().map(<[u8]>::len), Some(SUN_PATH_LEN));
+        // a lying length is clamped to the buffer (the whole sun_path written, so all of it is defined)
+        let mut c = RawAddr::from_unix(&[b'p'; SUN_PATH_LEN]);
+        c.len = 10_000;
+        assert_eq!(c.unix_path(), Some(&[b'p'; SUN_PATH_LEN][..]));
     }
 }

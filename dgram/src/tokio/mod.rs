@@ -164,13 +164,22 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
 
     /// Runs a non-blocking receive until it does not say `WouldBlock`, waiting for readability or an
     /// error in between. Cancel-safe: the call runs only when ready, and synchronously.
-    pub(crate) async fn recv<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.fd.async_io(RECV, f).await
+    #[inline]
+    pub(crate) fn recv<'a, R: 'a>(
+        &'a self,
+        f: impl FnMut(&T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        // A plain fn returning `AsyncFd`'s future: no extra state machine on the hot path.
+        self.fd.async_io(RECV, f)
     }
 
     /// Runs a non-blocking send until it does not say `WouldBlock`, waiting for writability.
-    pub(crate) async fn send<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.fd.async_io(Interest::WRITABLE, f).await
+    #[inline]
+    pub(crate) fn send<'a, R: 'a>(
+        &'a self,
+        f: impl FnMut(&T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        self.fd.async_io(Interest::WRITABLE, f)
     }
 
     /// The caller's own operation with its own interest (`AsyncFd::async_io`).

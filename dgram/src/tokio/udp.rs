@@ -202,13 +202,6 @@ impl UdpSocket {
         self.io.into_inner().close()
     }
 
-    /// A receive: refused at once on a socket that was never bound (it could never end), else run
-    /// when readable or an error is pending.
-    async fn recv_io<R>(&self, f: impl FnMut(&crate::UdpSocket) -> io::Result<R>) -> io::Result<R> {
-        self.get_ref().ensure_bound()?;
-        self.io.recv(f).await
-    }
-
     fn try_recv_io<R>(&self, f: impl FnOnce(&crate::UdpSocket) -> io::Result<R>) -> io::Result<R> {
         self.get_ref().ensure_bound()?;
         self.io.try_io(Interest::READABLE, f)
@@ -285,7 +278,9 @@ impl UdpSocket {
             .map_err(|e| crate::resolve::lookup_error(&"the destination", e))?;
         match addrs.next() {
             // The common case, one literal address, needs no collection.
-            Some(first) if addrs.size_hint().1 == Some(0) => self.send_to_addr(buf, first).await,
+            Some(first) if addrs.size_hint().1 == Some(0) => {
+                self.io.send(move |s| s.try_send_to(buf, first)).await
+            }
             Some(first) => {
                 let all: Vec<SocketAddr> = std::iter::once(first).chain(addrs).collect();
                 self.io.send(|s| s.try_send_to(buf, &all[..])).await
@@ -294,10 +289,6 @@ impl UdpSocket {
                 "the destination resolved to no address",
             )),
         }
-    }
-
-    async fn send_to_addr(&self, buf: &[u8], to: SocketAddr) -> io::Result<usize> {
-        self.io.send(|s| s.try_send_to(buf, to)).await
     }
 
     /// Sends to `host`:`port`, resolving through the socket's [`AsyncResolve`].
@@ -392,7 +383,8 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.recv_io(|s| s.try_recv(buf)).await
+        self.get_ref().ensure_bound()?;
+        self.io.recv(|s| s.try_recv(buf)).await
     }
 
     /// Receives one datagram and its sender.
@@ -403,7 +395,8 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.recv_io(|s| s.try_recv_from(buf)).await
+        self.get_ref().ensure_bound()?;
+        self.io.recv(|s| s.try_recv_from(buf)).await
     }
 
     /// Reads the next datagram and its sender without taking it from the queue.
@@ -414,7 +407,8 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.recv_io(|s| s.try_peek_from(buf)).await
+        self.get_ref().ensure_bound()?;
+        self.io.recv(|s| s.try_peek_from(buf)).await
     }
 
     /// Reads the next datagram without taking it from the queue.
@@ -425,7 +419,9 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.recv_io(|s| s.recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
+        self.get_ref().ensure_bound()?;
+        self.io
+            .recv(|s| s.recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
             .await
     }
 
@@ -437,7 +433,9 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        self.recv_io(|s| s.try_peek_from(&mut []).map(|(_, a)| a))
+        self.get_ref().ensure_bound()?;
+        self.io
+            .recv(|s| s.try_peek_from(&mut []).map(|(_, a)| a))
             .await
     }
 
@@ -450,7 +448,9 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
-        self.recv_io(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
+        self.get_ref().ensure_bound()?;
+        self.io
+            .recv(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
             .await
     }
 
@@ -467,7 +467,9 @@ impl UdpSocket {
         bufs: &mut [IoSliceMut<'_>],
         flags: MsgFlags,
     ) -> io::Result<RecvMeta> {
-        self.recv_io(|s| s.recv_msg_vectored(bufs, flags | MsgFlags::DONTWAIT))
+        self.get_ref().ensure_bound()?;
+        self.io
+            .recv(|s| s.recv_msg_vectored(bufs, flags | MsgFlags::DONTWAIT))
             .await
     }
 

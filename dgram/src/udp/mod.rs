@@ -401,6 +401,7 @@ impl UdpSocket {
     /// - `InvalidInput` when `buf` is longer than the family's maximum payload ([`Family::max_payload`]).
     /// - `ConnectionRefused` when an earlier datagram drew an ICMP port unreachable.
     /// - The kernel's `EMSGSIZE` (above the path MTU with `IP_PMTUDISC_DO`), `ENOBUFS`, ... intact.
+    #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::empty())
     }
@@ -409,6 +410,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send`](Self::send); `WouldBlock` with `DONTWAIT` when the send buffer is full.
+    #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
         self.check_len(buf.len(), None)?;
         msg::send_to(self.as_fd(), buf, None, flags.send_bits()?)
@@ -428,6 +430,7 @@ impl UdpSocket {
     /// - `NotFound` when a host name does not resolve.
     /// - `PermissionDenied` for a broadcast address without [`set_broadcast`](Self::set_broadcast).
     /// - The kernel's errors (`EMSGSIZE`, `ENETUNREACH`, `ECONNREFUSED` from an earlier datagram) intact.
+    #[inline]
     pub fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::empty())
     }
@@ -436,6 +439,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to); `WouldBlock` with `DONTWAIT` when the send buffer is full.
+    #[inline]
     pub fn send_to_with_flags(
         &self,
         buf: &[u8],
@@ -517,6 +521,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when the send buffer is full; otherwise as [`send`](Self::send).
+    #[inline]
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::DONTWAIT)
     }
@@ -525,6 +530,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when the send buffer is full; otherwise as [`send_to`](Self::send_to).
+    #[inline]
     pub fn try_send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::DONTWAIT)
     }
@@ -547,6 +553,7 @@ impl UdpSocket {
     ///   receive could never end.
     /// - `WouldBlock` when a read timeout expired or the socket is non-blocking and nothing is queued.
     /// - `ConnectionRefused` on a connected socket whose earlier datagram drew an ICMP port unreachable.
+    #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::empty())
     }
@@ -555,6 +562,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
         self.ensure_bound()?;
         let n = msg::recv_from(self.as_fd(), buf, None, flags.recv_bits()?)?;
@@ -567,6 +575,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::empty())
     }
@@ -600,6 +609,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::PEEK)
     }
@@ -608,6 +618,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::PEEK)
     }
@@ -631,6 +642,7 @@ impl UdpSocket {
     /// assert_eq!(meta.addr, a.local_addr()?);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[inline]
     pub fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
         self.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::empty())
     }
@@ -640,6 +652,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    #[inline]
     pub fn recv_msg_vectored(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -669,6 +682,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when no datagram is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::DONTWAIT)
     }
@@ -677,6 +691,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when no datagram is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::DONTWAIT)
     }
@@ -685,6 +700,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when no datagram is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
     }
@@ -693,11 +709,17 @@ impl UdpSocket {
 /// Internals shared by the calls above.
 impl UdpSocket {
     /// Refuses a receive on a socket with no local port: it could never end.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn ensure_bound(&self) -> io::Result<()> {
         if self.state.bound.load(Ordering::Relaxed) {
             return Ok(());
         }
+        self.check_bound()
+    }
+
+    /// The slow path of [`ensure_bound`](Self::ensure_bound): ask the kernel once.
+    #[cold]
+    fn check_bound(&self) -> io::Result<()> {
         if self.local_addr()?.port() != 0 {
             self.state.bound.store(true, Ordering::Relaxed);
             return Ok(());

@@ -1,0 +1,103 @@
+//! A fixed number of loopback send+receive pairs through one implementation, for instruction counts
+//! under `valgrind --tool=callgrind` (deterministic, unlike wall time on a shared machine):
+//!
+//! ```sh
+//! cargo build --release --example ops
+//! for m in std dgram tokio dgram-async std-unix dgram-unix; do
+//!   valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/ops $m 20000 2>&1 | grep refs
+//! done
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| "dgram".into());
+    let n: u32 = args.next().map_or(10_000, |s| s.parse().unwrap());
+    let payload = [0x42u8; 64];
+    let mut buf = [0u8; 2048];
+    match mode.as_str() {
+        "std" => {
+            let (a, b) = (
+                std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+                std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+            );
+            let to = b.local_addr().unwrap();
+            for _ in 0..n {
+                a.send_to(black_box(&payload), to).unwrap();
+                black_box(b.recv_from(&mut buf).unwrap());
+            }
+        }
+        "dgram" => {
+            let (a, b) = (
+                dgram::UdpSocket::bind("127.0.0.1:0").unwrap(),
+                dgram::UdpSocket::bind("127.0.0.1:0").unwrap(),
+            );
+            let to = b.local_addr().unwrap();
+            for _ in 0..n {
+                a.send_to(black_box(&payload), to).unwrap();
+                black_box(b.recv_from(&mut buf).unwrap());
+            }
+        }
+        "tokio" | "dgram-async" => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if mode == "tokio" {
+                    let a = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                    let b = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                    let to = b.local_addr().unwrap();
+                    for _ in 0..n {
+                        a.send_to(black_box(&payload), to).await.unwrap();
+                        black_box(b.recv_from(&mut buf).await.unwrap());
+                    }
+                } else {
+                    let a = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                    let b = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                    let to = b.local_addr().unwrap();
+                    for _ in 0..n {
+                        a.send_to(black_box(&payload), to).await.unwrap();
+                        black_box(b.recv_from(&mut buf).await.unwrap());
+                    }
+                }
+            });
+        }
+        "std-unix" => {
+            use std::os::linux::net::SocketAddrExt;
+            use std::os::unix::net::{SocketAddr, UnixDatagram};
+            let name = |t: &str| {
+                SocketAddr::from_abstract_name(format!("ops-{}-{t}", std::process::id())).unwrap()
+            };
+            let (a, b) = (
+                UnixDatagram::bind_addr(&name("a")).unwrap(),
+                UnixDatagram::bind_addr(&name("b")).unwrap(),
+            );
+            let to = b.local_addr().unwrap();
+            for _ in 0..n {
+                a.send_to_addr(black_box(&payload), &to).unwrap();
+                black_box(b.recv_from(&mut buf).unwrap());
+            }
+        }
+        "dgram-unix" => {
+            use dgram::{UnixAddr, UnixDatagram};
+            let name = |t: &str| {
+                UnixAddr::from_abstract_name(format!("ops-{}-{t}", std::process::id())).unwrap()
+            };
+            let (a, b) = (
+                UnixDatagram::bind(name("a")).unwrap(),
+                UnixDatagram::bind(name("b")).unwrap(),
+            );
+            let to = b.local_addr().unwrap();
+            for _ in 0..n {
+                a.send_to(black_box(&payload), to).unwrap();
+                black_box(b.recv_from(&mut buf).unwrap());
+            }
+        }
+        other => {
+            panic!("unknown mode {other}: std, dgram, tokio, dgram-async, std-unix or dgram-unix")
+        }
+    }
+}
