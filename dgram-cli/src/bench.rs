@@ -34,7 +34,7 @@ pub(crate) struct Args {
     #[arg(long)]
     json: bool,
     /// Measure dgram's UnixDatagram against std's (abstract addresses) instead of UDP.
-    #[arg(long, conflicts_with = "r#async")]
+    #[arg(long, conflicts_with = "async")]
     unix: bool,
     /// Measure dgram's async UdpSocket against tokio::net::UdpSocket, on a 2-worker tokio runtime.
     #[arg(long = "async")]

@@ -384,3 +384,30 @@ fn closed_stdout_ends_listen_quietly() {
     assert_eq!(output.status.code(), Some(0), "{err}");
     assert!(err.is_empty(), "{err}");
 }
+
+#[test]
+fn bench_async_json() {
+    let out = dgram(&[
+        "bench", "--async", "--secs", "0.1", "--rounds", "2", "--size", "64", "--json",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["socket"].as_str(), v["baseline"].as_str()),
+        (Some("udp-async"), Some("tokio::net::UdpSocket"))
+    );
+    for row in v["workloads"].as_array().unwrap() {
+        assert_eq!(row["rounds"], 2, "{row}");
+        assert!(row["dgram"]["received"].as_u64().unwrap() > 0, "{row}");
+        assert!(row["std"]["received"].as_u64().unwrap() > 0, "{row}");
+    }
+    // --unix and --async measure different things: asking for both is an error, not a guess
+    let out = dgram(&["bench", "--unix", "--async"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
