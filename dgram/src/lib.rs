@@ -14,6 +14,7 @@
 //! | options | `set_broadcast`, `set_ttl`, `set_tos_v4`, `set_recv_buffer_size`, `set_reuse_port`, ... |
 //! | queues | [`UdpSocket::bytes_readable`] (`FIONREAD`), [`UdpSocket::send_queue_size`] (`SIOCOUTQ`) |
 //! | Unix datagrams | [`UnixDatagram`] over [`UnixAddr`] (`unix:/path`, `unix:@abstract`, unnamed) |
+//! | async (feature `tokio`) | [`tokio::UdpSocket`], [`tokio::UnixDatagram`], [`tokio::RecvStream`], [`tokio::SendSink`] |
 //! | descriptors, credentials | [`UnixDatagram::send_with_fds`], [`UnixDatagram::recv_with_fds`], [`UnixDatagram::set_pass_cred`] → [`UCred`] |
 //!
 //! Errors are [`std::io::Error`]: the kernel's errors keep their OS code, and usage errors use the
