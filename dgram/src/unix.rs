@@ -487,8 +487,7 @@ impl UnixDatagram {
         flags: MsgFlags,
     ) -> io::Result<usize> {
         let addr = addr.to_unix_addr()?;
-        msg::send_to(self.as_fd(), buf, Some(&addr.to_raw()), flags.send_bits()?)
-            .map_err(send_error)
+        msg::send_to_unix(self.as_fd(), buf, addr.bytes(), flags.send_bits()?).map_err(send_error)
     }
 
     /// Gathers `bufs` into one datagram to the connected peer.

@@ -97,6 +97,46 @@ impl RawAddr {
         a
     }
 
+    /// Calls `f` with an IP address encoded as the kernel wants it, built on the stack in the 16 or 28
+    /// bytes it needs (the send path's encoder: nothing else is written or copied).
+    #[inline]
+    pub(crate) fn with_inet<R>(
+        addr: &SocketAddr,
+        f: impl FnOnce(*const libc::sockaddr, libc::socklen_t) -> R,
+    ) -> R {
+        match addr {
+            SocketAddr::V4(v4) => {
+                let sin = libc::sockaddr_in {
+                    sin_family: libc::AF_INET as libc::sa_family_t,
+                    sin_port: v4.port().to_be(),
+                    sin_addr: libc::in_addr {
+                        s_addr: u32::from_ne_bytes(v4.ip().octets()),
+                    },
+                    sin_zero: [0; 8],
+                };
+                f(
+                    (&raw const sin).cast(),
+                    mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                )
+            }
+            SocketAddr::V6(v6) => {
+                let sin6 = libc::sockaddr_in6 {
+                    sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                    sin6_port: v6.port().to_be(),
+                    sin6_flowinfo: v6.flowinfo(),
+                    sin6_addr: libc::in6_addr {
+                        s6_addr: v6.ip().octets(),
+                    },
+                    sin6_scope_id: v6.scope_id(),
+                };
+                f(
+                    (&raw const sin6).cast(),
+                    mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                )
+            }
+        }
+    }
+
     /// Decodes an IP socket address; `None` for any other family or a short length.
     #[inline]
     pub(crate) fn socket_addr(&self) -> Option<SocketAddr> {
@@ -123,6 +163,29 @@ impl RawAddr {
             }
             _ => None,
         }
+    }
+
+    /// Calls `f` with a Unix address encoded on the stack from the bytes of `sun_path` (the send
+    /// path's encoder). The caller has checked that `path` fits [`SUN_PATH_LEN`].
+    #[inline]
+    pub(crate) fn with_unix<R>(
+        path: &[u8],
+        f: impl FnOnce(*const libc::sockaddr, libc::socklen_t) -> R,
+    ) -> R {
+        let mut sun = MaybeUninit::<libc::sockaddr_un>::uninit();
+        let n = path.len().min(SUN_PATH_LEN);
+        let p = sun.as_mut_ptr();
+        // SAFETY: we write the family and the first `n` bytes of `sun_path` through raw places (`n`
+        // fits both `path` and `sun_path`, which do not overlap); the kernel reads only the
+        // `SUN_PATH_OFFSET + n` bytes that the length says, all of them written.
+        unsafe {
+            (&raw mut (*p).sun_family).write(libc::AF_UNIX as libc::sa_family_t);
+            std::ptr::copy_nonoverlapping(path.as_ptr(), (&raw mut (*p).sun_path).cast::<u8>(), n);
+        }
+        f(
+            p.cast_const().cast(),
+            (SUN_PATH_OFFSET + n) as libc::socklen_t,
+        )
     }
 
     /// Encodes a Unix address from the bytes of `sun_path` (for an abstract name, a leading NUL and the

@@ -51,6 +51,60 @@ pub(crate) fn send_to(
     .map(|n| n as usize)
 }
 
+/// `sendto(2)` of one buffer to an IP address, encoded on the stack (the UDP hot path).
+#[inline]
+pub(crate) fn send_to_inet(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    to: &std::net::SocketAddr,
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    RawAddr::with_inet(to, |addr, len| {
+        retry(|| {
+            // SAFETY: `buf` is valid for `buf.len()` bytes of reading; `addr` points at a sockaddr of
+            // `len` bytes that lives on the stack for the whole call.
+            unsafe {
+                libc::sendto(
+                    fd.as_raw_fd(),
+                    buf.as_ptr().cast(),
+                    buf.len(),
+                    flags | libc::MSG_NOSIGNAL,
+                    addr,
+                    len,
+                )
+            }
+        })
+        .map(|n| n as usize)
+    })
+}
+
+/// `sendto(2)` of one buffer to a Unix address given as the bytes of its `sun_path`.
+#[inline]
+pub(crate) fn send_to_unix(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    path: &[u8],
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    RawAddr::with_unix(path, |addr, len| {
+        retry(|| {
+            // SAFETY: `buf` is valid for `buf.len()` bytes of reading; `addr` points at a sockaddr_un
+            // whose first `len` bytes are written and live on the stack for the whole call.
+            unsafe {
+                libc::sendto(
+                    fd.as_raw_fd(),
+                    buf.as_ptr().cast(),
+                    buf.len(),
+                    flags | libc::MSG_NOSIGNAL,
+                    addr,
+                    len,
+                )
+            }
+        })
+        .map(|n| n as usize)
+    })
+}
+
 /// `recvfrom(2)` into one buffer, filling `from` when given. Returns the syscall's value: the bytes
 /// written, or the datagram's full length when `flags` holds `MSG_TRUNC`.
 #[inline]

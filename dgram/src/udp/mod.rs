@@ -538,7 +538,7 @@ impl UdpSocket {
     #[inline]
     fn send_to_addr(&self, buf: &[u8], to: &SocketAddr, flags: libc::c_int) -> io::Result<usize> {
         self.check_len(buf.len(), Some(to))?;
-        msg::send_to(self.as_fd(), buf, Some(&RawAddr::from_inet(to)), flags).map_err(send_error)
+        msg::send_to_inet(self.as_fd(), buf, to, flags).map_err(send_error)
     }
 }
 
