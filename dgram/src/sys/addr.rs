@@ -50,50 +50,22 @@ impl RawAddr {
         a
     }
 
-    /// Encodes an IP socket address.
+    /// Encodes an IP socket address into the storage (for `bind` and `connect`).
     #[inline]
     pub(crate) fn from_inet(addr: &SocketAddr) -> Self {
         let mut a = Self::empty();
-        match addr {
-            SocketAddr::V4(v4) => {
-                let sin = libc::sockaddr_in {
-                    sin_family: libc::AF_INET as libc::sa_family_t,
-                    sin_port: v4.port().to_be(),
-                    sin_addr: libc::in_addr {
-                        s_addr: u32::from_ne_bytes(v4.ip().octets()),
-                    },
-                    sin_zero: [0; 8],
-                };
-                // SAFETY: `sockaddr_storage` is larger than and aligned for every sockaddr type; we write
-                // one `sockaddr_in` at its start.
-                unsafe {
-                    a.storage
-                        .as_mut_ptr()
-                        .cast::<libc::sockaddr_in>()
-                        .write(sin)
-                };
-                a.len = mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-            }
-            SocketAddr::V6(v6) => {
-                let sin6 = libc::sockaddr_in6 {
-                    sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                    sin6_port: v6.port().to_be(),
-                    sin6_flowinfo: v6.flowinfo(),
-                    sin6_addr: libc::in6_addr {
-                        s6_addr: v6.ip().octets(),
-                    },
-                    sin6_scope_id: v6.scope_id(),
-                };
-                // SAFETY: as above, for one `sockaddr_in6`.
-                unsafe {
-                    a.storage
-                        .as_mut_ptr()
-                        .cast::<libc::sockaddr_in6>()
-                        .write(sin6)
-                };
-                a.len = mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
-            }
-        }
+        Self::with_inet(addr, |p, len| {
+            // SAFETY: `p` points at `len` (16 or 28) written bytes, fewer than the storage holds; the
+            // two do not overlap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    p.cast::<u8>(),
+                    a.storage.as_mut_ptr().cast::<u8>(),
+                    len as usize,
+                )
+            };
+            a.len = len;
+        });
         a
     }
 

@@ -59,23 +59,7 @@ pub(crate) fn send_to_inet(
     to: &std::net::SocketAddr,
     flags: libc::c_int,
 ) -> io::Result<usize> {
-    RawAddr::with_inet(to, |addr, len| {
-        retry(|| {
-            // SAFETY: `buf` is valid for `buf.len()` bytes of reading; `addr` points at a sockaddr of
-            // `len` bytes that lives on the stack for the whole call.
-            unsafe {
-                libc::sendto(
-                    fd.as_raw_fd(),
-                    buf.as_ptr().cast(),
-                    buf.len(),
-                    flags | libc::MSG_NOSIGNAL,
-                    addr,
-                    len,
-                )
-            }
-        })
-        .map(|n| n as usize)
-    })
+    RawAddr::with_inet(to, |addr, len| sendto_raw(fd, buf, addr, len, flags))
 }
 
 /// `sendto(2)` of one buffer to a Unix address given as the bytes of its `sun_path`.
@@ -86,23 +70,33 @@ pub(crate) fn send_to_unix(
     path: &[u8],
     flags: libc::c_int,
 ) -> io::Result<usize> {
-    RawAddr::with_unix(path, |addr, len| {
-        retry(|| {
-            // SAFETY: `buf` is valid for `buf.len()` bytes of reading; `addr` points at a sockaddr_un
-            // whose first `len` bytes are written and live on the stack for the whole call.
-            unsafe {
-                libc::sendto(
-                    fd.as_raw_fd(),
-                    buf.as_ptr().cast(),
-                    buf.len(),
-                    flags | libc::MSG_NOSIGNAL,
-                    addr,
-                    len,
-                )
-            }
-        })
-        .map(|n| n as usize)
+    RawAddr::with_unix(path, |addr, len| sendto_raw(fd, buf, addr, len, flags))
+}
+
+/// `sendto(2)` to an encoded address that [`RawAddr::with_inet`]/[`RawAddr::with_unix`] lends.
+#[inline]
+fn sendto_raw(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    addr: *const libc::sockaddr,
+    len: libc::socklen_t,
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    retry(|| {
+        // SAFETY: `buf` is valid for `buf.len()` bytes of reading; `addr` points at a sockaddr whose
+        // first `len` bytes are written and which outlives this call (the encoders lend it to us).
+        unsafe {
+            libc::sendto(
+                fd.as_raw_fd(),
+                buf.as_ptr().cast(),
+                buf.len(),
+                flags | libc::MSG_NOSIGNAL,
+                addr,
+                len,
+            )
+        }
     })
+    .map(|n| n as usize)
 }
 
 /// `recvfrom(2)` into one buffer, filling `from` when given. Returns the syscall's value: the bytes
