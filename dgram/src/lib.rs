@@ -23,6 +23,7 @@
 //! Linux is the platform.
 #![cfg(target_os = "linux")]
 
+mod batch;
 mod family;
 mod flags;
 mod meta;
@@ -35,9 +36,10 @@ mod udp;
 mod unix;
 mod util;
 
+pub use batch::MAX_BATCH;
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::MsgFlags;
-pub use meta::{RecvMeta, UCred};
+pub use meta::{Ecn, RecvMeta, Transmit, UCred};
 pub use resolve::{Resolve, SystemResolver};
 pub use udp::{UdpSocket, UdpSocketBuilder};
 pub use unix::{MAX_ABSTRACT_NAME_LEN, MAX_PATHNAME_LEN, ToUnixAddr, UnixAddr, UnixDatagram};

@@ -1,6 +1,7 @@
-//! What arrived with a datagram.
+//! What arrived with a datagram ([`RecvMeta`]) and what goes with one ([`Transmit`]).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::{Duration, SystemTime};
 
 /// What the kernel reported about one received datagram.
 ///
@@ -26,6 +27,188 @@ pub struct RecvMeta<A = SocketAddr> {
     /// The sender's credentials (`SCM_CREDENTIALS`), on a Unix socket with
     /// [`set_pass_cred`](crate::UnixDatagram::set_pass_cred) on.
     pub cred: Option<UCred>,
+    /// The datagram's destination address (the local address it was sent to: useful on a wildcard
+    /// bind), with [`set_recv_pktinfo_v4`](crate::UdpSocket::set_recv_pktinfo_v4) or
+    /// [`set_recv_pktinfo_v6`](crate::UdpSocket::set_recv_pktinfo_v6) on (`IP_PKTINFO`,
+    /// `IPV6_PKTINFO`).
+    pub dst_ip: Option<IpAddr>,
+    /// The index of the interface it arrived on (from the same `IP_PKTINFO`/`IPV6_PKTINFO`).
+    pub ifindex: Option<u32>,
+    /// The IPv4 type-of-service byte or IPv6 traffic class it carried, with
+    /// [`set_recv_tos_v4`](crate::UdpSocket::set_recv_tos_v4) or
+    /// [`set_recv_tclass_v6`](crate::UdpSocket::set_recv_tclass_v6) on; its ECN codepoint is
+    /// [`ecn`](Self::ecn).
+    pub tos: Option<u8>,
+    /// The TTL (IPv4) or hop limit (IPv6) it arrived with, in hops, with
+    /// [`set_recv_ttl_v4`](crate::UdpSocket::set_recv_ttl_v4) or
+    /// [`set_recv_hoplimit_v6`](crate::UdpSocket::set_recv_hoplimit_v6) on.
+    pub ttl: Option<u8>,
+    /// When the kernel received it (`SO_TIMESTAMPNS`, nanoseconds, wall clock), with
+    /// [`set_recv_timestamp`](crate::UdpSocket::set_recv_timestamp) on.
+    pub timestamp: Option<SystemTime>,
+    /// How many datagrams the socket had dropped for a full receive buffer when this one was queued: a
+    /// running count since the option was switched on (`SO_RXQ_OVFL`), with
+    /// [`set_recv_drop_count`](crate::UdpSocket::set_recv_drop_count) on. The kernel reports it only
+    /// once the count is non-zero.
+    pub drops: Option<u32>,
+    /// With [`set_gro`](crate::UdpSocket::set_gro) on, the size in bytes of each of the several
+    /// datagrams one receive may hold (`UDP_GRO`); the last may be shorter. Split the buffer with
+    /// [`segments`](Self::segments).
+    pub stride: Option<usize>,
+}
+
+impl<A> RecvMeta<A> {
+    /// The ECN codepoint (RFC 3168) of the received datagram, from [`tos`](Self::tos).
+    pub fn ecn(&self) -> Option<Ecn> {
+        self.tos.map(Ecn::from_tos)
+    }
+
+    /// The datagrams in `buf` (the buffer this receive filled): one, or with GRO several of
+    /// [`stride`](Self::stride) bytes each, the last possibly shorter.
+    ///
+    /// # Examples
+    /// ```
+    /// # use dgram::RecvMeta;
+    /// let mut meta = RecvMeta::default();
+    /// meta.len = 10;
+    /// meta.stride = Some(4);
+    /// let buf = *b"aaaabbbbcc";
+    /// let parts: Vec<&[u8]> = meta.segments(&buf).collect();
+    /// assert_eq!(parts, [&b"aaaa"[..], b"bbbb", b"cc"]);
+    /// ```
+    pub fn segments<'a>(&self, buf: &'a [u8]) -> std::slice::Chunks<'a, u8> {
+        let data = &buf[..self.len.min(buf.len())];
+        let stride = match self.stride {
+            Some(s) if s > 0 => s,
+            _ => data.len().max(1),
+        };
+        data.chunks(stride)
+    }
+}
+
+/// An empty report, for arrays of them to hand to [`recv_batch`](crate::UdpSocket::recv_batch).
+impl Default for RecvMeta<SocketAddr> {
+    fn default() -> Self {
+        RecvMeta {
+            addr: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
+            len: 0,
+            full_len: 0,
+            truncated: false,
+            control_truncated: false,
+            cred: None,
+            dst_ip: None,
+            ifindex: None,
+            tos: None,
+            ttl: None,
+            timestamp: None,
+            drops: None,
+            stride: None,
+        }
+    }
+}
+
+/// The Explicit Congestion Notification codepoint: the low two bits of the IPv4 TOS byte or IPv6
+/// traffic class (RFC 3168, section 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Ecn {
+    /// Not ECN-capable transport (`00`).
+    NotEct = 0b00,
+    /// ECN-capable transport, ECT(1) (`01`; L4S uses it).
+    Ect1 = 0b01,
+    /// ECN-capable transport, ECT(0) (`10`).
+    Ect0 = 0b10,
+    /// Congestion experienced (`11`).
+    Ce = 0b11,
+}
+
+impl Ecn {
+    /// The codepoint in a TOS byte or traffic class.
+    pub fn from_tos(tos: u8) -> Ecn {
+        match tos & 0b11 {
+            0b00 => Ecn::NotEct,
+            0b01 => Ecn::Ect1,
+            0b10 => Ecn::Ect0,
+            _ => Ecn::Ce,
+        }
+    }
+}
+
+/// One datagram to send with [`send_msg`](crate::UdpSocket::send_msg) or
+/// [`send_batch`](crate::UdpSocket::send_batch): its destination, its bytes, and what goes with it.
+///
+/// With `segment_size`, `contents` is several datagrams of that size (the last may be shorter) sent in
+/// one call with UDP GSO (`UDP_SEGMENT`); dgram falls back to one datagram per segment where the kernel
+/// or the device refuses.
+///
+/// # Examples
+/// ```
+/// use dgram::{Ecn, Transmit, UdpSocket};
+/// let rx = UdpSocket::bind("127.0.0.1:0")?;
+/// let tx = UdpSocket::bind("127.0.0.1:0")?;
+/// let t = Transmit::new(rx.local_addr()?, b"aaaabbbbcc").segment_size(4).ecn(Ecn::Ect0);
+/// assert_eq!(tx.send_msg(&t)?, 10);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Transmit<'a> {
+    /// Where it goes.
+    pub destination: SocketAddr,
+    /// Its bytes: one datagram, or with `segment_size` several.
+    pub contents: &'a [u8],
+    /// The size in bytes of each datagram `contents` holds (UDP GSO, `UDP_SEGMENT`); `None` for one.
+    pub segment_size: Option<usize>,
+    /// The source address to send from (`IP_PKTINFO`/`IPV6_PKTINFO`), on a socket bound to a wildcard.
+    pub src_ip: Option<IpAddr>,
+    /// The outgoing interface index (`IP_PKTINFO`/`IPV6_PKTINFO`).
+    pub ifindex: Option<u32>,
+    /// The ECN codepoint to mark it with (an `IP_TOS`/`IPV6_TCLASS` control message).
+    pub ecn: Option<Ecn>,
+}
+
+impl<'a> Transmit<'a> {
+    /// One datagram of `contents` to `destination`, with nothing else.
+    pub fn new(destination: SocketAddr, contents: &'a [u8]) -> Self {
+        Transmit {
+            destination,
+            contents,
+            segment_size: None,
+            src_ip: None,
+            ifindex: None,
+            ecn: None,
+        }
+    }
+
+    /// Several datagrams of `bytes` each (the last may be shorter), sent with GSO.
+    pub fn segment_size(mut self, bytes: usize) -> Self {
+        self.segment_size = Some(bytes);
+        self
+    }
+
+    /// Sends from `ip` (`IP_PKTINFO`/`IPV6_PKTINFO`).
+    pub fn src_ip(mut self, ip: IpAddr) -> Self {
+        self.src_ip = Some(ip);
+        self
+    }
+
+    /// Sends out of interface `index`.
+    pub fn ifindex(mut self, index: u32) -> Self {
+        self.ifindex = Some(index);
+        self
+    }
+
+    /// Marks the datagrams with `ecn`.
+    pub fn ecn(mut self, ecn: Ecn) -> Self {
+        self.ecn = Some(ecn);
+        self
+    }
+}
+
+/// A kernel timestamp (`struct timespec`, wall clock) as a `SystemTime`.
+pub(crate) fn timestamp(sec: i64, nsec: i64) -> Option<SystemTime> {
+    let since = Duration::new(u64::try_from(sec).ok()?, u32::try_from(nsec).ok()?);
+    SystemTime::UNIX_EPOCH.checked_add(since)
 }
 
 /// The credentials of a Unix-socket peer: process id, user id, group id (`struct ucred`).
@@ -45,5 +228,39 @@ impl UCred {
     pub fn current() -> UCred {
         let (pid, uid, gid) = crate::sys::process_cred();
         UCred { pid, uid, gid }
+    }
+}
+
+/// The total capacity in bytes of scatter buffers.
+pub(crate) fn capacity(bufs: &[std::io::IoSliceMut<'_>]) -> usize {
+    bufs.iter()
+        .map(|b| b.len())
+        .fold(0usize, usize::saturating_add)
+}
+
+/// The report of one receive, from what `recvmsg` returned and its decoded control messages: the one
+/// place both socket kinds build a `RecvMeta`.
+#[inline]
+pub(crate) fn build<A>(
+    addr: A,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+    anc: &crate::sys::msg::Ancillary,
+) -> RecvMeta<A> {
+    let d = &anc.decoded;
+    RecvMeta {
+        addr,
+        len: out.ret.min(cap),
+        full_len: out.ret,
+        truncated: out.flags & libc::MSG_TRUNC != 0,
+        control_truncated: anc.truncated,
+        cred: d.cred.map(|(pid, uid, gid)| UCred { pid, uid, gid }),
+        dst_ip: d.dst_ip,
+        ifindex: d.ifindex,
+        tos: d.tos,
+        ttl: d.ttl,
+        timestamp: d.timestamp.and_then(|(s, ns)| timestamp(s, ns)),
+        drops: d.drops,
+        stride: d.gro.map(usize::from),
     }
 }

@@ -823,28 +823,24 @@ impl UnixDatagram {
         flags: MsgFlags,
         fds: Option<&mut Vec<OwnedFd>>,
     ) -> io::Result<RecvMeta<UnixAddr>> {
-        let cap = bufs
-            .iter()
-            .map(|b| b.len())
-            .fold(0usize, usize::saturating_add);
+        let cap = crate::meta::capacity(bufs);
         let mut from = RawAddr::empty();
         let (out, anc) = msg::recvmsg_ancillary(
             self.as_fd(),
             bufs,
             &mut from,
             flags.recv_bits()? | libc::MSG_TRUNC,
+            msg::Space::Unix,
             fds,
         )
         .map_err(|e| self.shut_down_error(e))?;
         self.check_eof(out.ret)?;
-        Ok(RecvMeta {
-            addr: UnixAddr::from_raw(&from)?,
-            len: out.ret.min(cap),
-            full_len: out.ret,
-            truncated: out.flags & libc::MSG_TRUNC != 0,
-            control_truncated: anc.truncated,
-            cred: anc.cred.map(|(pid, uid, gid)| UCred { pid, uid, gid }),
-        })
+        Ok(crate::meta::build(
+            UnixAddr::from_raw(&from)?,
+            cap,
+            &out,
+            &anc,
+        ))
     }
 
     /// A receive that would block on a socket whose read side is shut down will never get anything:

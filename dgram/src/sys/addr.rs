@@ -19,6 +19,12 @@ pub(crate) const SUN_PATH_OFFSET: usize = mem::offset_of!(libc::sockaddr_un, sun
 pub(crate) const SUN_PATH_LEN: usize = mem::size_of::<[libc::c_char; 108]>();
 
 impl RawAddr {
+    /// An empty buffer, as a constant (for arrays of them).
+    pub(crate) const EMPTY: RawAddr = RawAddr {
+        storage: MaybeUninit::uninit(),
+        len: mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
+    };
+
     /// An empty buffer, ready for the kernel to fill (its length is the full capacity).
     #[inline]
     pub(crate) fn empty() -> Self {

@@ -34,6 +34,111 @@ pub(crate) const MAX_FDS: usize = 253;
 /// The size of `struct ucred` in bytes.
 pub(crate) const UCRED_LEN: usize = size_of::<libc::ucred>();
 
+// Option and control-message numbers of Linux (asm-generic, x86_64 and arm64 alike) that not every
+// libc target defines.
+/// `SOL_UDP`/`UDP_SEGMENT`: GSO segment size (u16) on send.
+pub(crate) const UDP_SEGMENT: libc::c_int = 103;
+/// `SOL_UDP`/`UDP_GRO`: the socket option, and the control message carrying the segment size (int).
+pub(crate) const UDP_GRO: libc::c_int = 104;
+/// `SOL_SOCKET`/`SO_TIMESTAMPNS` (and `SCM_TIMESTAMPNS`, the same number).
+pub(crate) const SO_TIMESTAMPNS: libc::c_int = 35;
+/// `SOL_SOCKET`/`SO_RXQ_OVFL`: the drop counter (u32).
+pub(crate) const SO_RXQ_OVFL: libc::c_int = 40;
+
+/// The control area a UDP receive needs for every option dgram decodes: packet info (IPv6's is the
+/// larger), TOS or traffic class, TTL or hop limit, a timestamp, the drop counter and the GRO size.
+pub(crate) const UDP_RECV_SPACE: usize = space(size_of::<libc::in6_pktinfo>())
+    + space(size_of::<libc::in_pktinfo>())
+    + 2 * space(size_of::<libc::c_int>())
+    + 2 * space(size_of::<libc::c_int>())
+    + space(size_of::<libc::timespec>())
+    + space(size_of::<u32>())
+    + space(size_of::<libc::c_int>());
+
+/// The control area a UDP send needs at most: packet info, TOS or traffic class, GSO segment size.
+pub(crate) const UDP_SEND_SPACE: usize = space(size_of::<libc::in6_pktinfo>())
+    + space(size_of::<libc::c_int>())
+    + space(size_of::<u16>());
+
+/// What dgram decodes from a receive's control messages (both socket kinds share it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Decoded {
+    pub(crate) cred: Option<(i32, u32, u32)>,
+    pub(crate) dst_ip: Option<std::net::IpAddr>,
+    pub(crate) ifindex: Option<u32>,
+    pub(crate) tos: Option<u8>,
+    pub(crate) ttl: Option<u8>,
+    /// `(seconds, nanoseconds)` of `SCM_TIMESTAMPNS`.
+    pub(crate) timestamp: Option<(i64, i64)>,
+    pub(crate) drops: Option<u32>,
+    pub(crate) gro: Option<u16>,
+}
+
+fn ne_u32(data: &[u8], at: usize) -> Option<u32> {
+    let b = data.get(at..at + 4)?;
+    Some(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn ne_i64(data: &[u8], at: usize) -> Option<i64> {
+    let b = data.get(at..at + 8)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Some(i64::from_ne_bytes(a))
+}
+
+/// A small integer control message: an `int` (most of them) or one byte (`IP_TOS` on receive).
+fn small_int(data: &[u8]) -> Option<u8> {
+    match data.len() {
+        1 => Some(data[0]),
+        n if n >= 4 => ne_u32(data, 0).map(|v| v as u8),
+        _ => None,
+    }
+}
+
+impl Decoded {
+    /// Decodes one control message that carries no descriptors; returns false for one it does not
+    /// know (kept by callers that want it). Short data is ignored, never read past.
+    pub(crate) fn take(&mut self, c: &Cmsg<'_>) -> bool {
+        let d = c.data;
+        match (c.level, c.kind) {
+            (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) => self.cred = cred(d),
+            (libc::IPPROTO_IP, libc::IP_PKTINFO) => {
+                // struct in_pktinfo { int ipi_ifindex; in_addr ipi_spec_dst; in_addr ipi_addr; }
+                if let (Some(ifindex), Some(addr)) = (ne_u32(d, 0), d.get(8..12)) {
+                    self.ifindex = Some(ifindex);
+                    self.dst_ip =
+                        Some(std::net::Ipv4Addr::new(addr[0], addr[1], addr[2], addr[3]).into());
+                }
+            }
+            (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
+                // struct in6_pktinfo { in6_addr ipi6_addr; unsigned ipi6_ifindex; }
+                if let (Some(addr), Some(ifindex)) = (d.get(..16), ne_u32(d, 16)) {
+                    let mut a = [0u8; 16];
+                    a.copy_from_slice(addr);
+                    let ip = std::net::Ipv6Addr::from(a);
+                    self.dst_ip = Some(ip.to_ipv4_mapped().map_or(ip.into(), Into::into));
+                    self.ifindex = Some(ifindex);
+                }
+            }
+            (libc::IPPROTO_IP, libc::IP_TOS) | (libc::IPPROTO_IPV6, libc::IPV6_TCLASS) => {
+                self.tos = small_int(d)
+            }
+            (libc::IPPROTO_IP, libc::IP_TTL) | (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) => {
+                self.ttl = small_int(d)
+            }
+            (libc::SOL_SOCKET, SO_TIMESTAMPNS) => {
+                if let (Some(sec), Some(nsec)) = (ne_i64(d, 0), ne_i64(d, 8)) {
+                    self.timestamp = Some((sec, nsec));
+                }
+            }
+            (libc::SOL_SOCKET, SO_RXQ_OVFL) => self.drops = ne_u32(d, 0),
+            (libc::SOL_UDP, UDP_GRO) => self.gro = ne_u32(d, 0).and_then(|v| u16::try_from(v).ok()),
+            _ => return false,
+        }
+        true
+    }
+}
+
 /// A control buffer of `N` bytes, aligned for `cmsghdr`.
 #[repr(C, align(8))]
 pub(crate) struct CmsgBuf<const N: usize>(pub(crate) [u8; N]);
@@ -108,6 +213,37 @@ impl<'a> Encoder<'a> {
         data[4..8].copy_from_slice(&uid.to_ne_bytes());
         data[8..12].copy_from_slice(&gid.to_ne_bytes());
         self.push(libc::SOL_SOCKET, libc::SCM_CREDENTIALS, &data)
+    }
+
+    /// Appends an `int` control message (`IP_TOS`, `IPV6_TCLASS`, ...).
+    pub(crate) fn push_int(
+        &mut self,
+        level: libc::c_int,
+        kind: libc::c_int,
+        value: libc::c_int,
+    ) -> Option<()> {
+        self.push(level, kind, &value.to_ne_bytes())
+    }
+
+    /// Appends `SOL_UDP`/`UDP_SEGMENT` with the GSO segment size.
+    pub(crate) fn push_segment(&mut self, size: u16) -> Option<()> {
+        self.push(libc::SOL_UDP, UDP_SEGMENT, &size.to_ne_bytes())
+    }
+
+    /// Appends `IP_PKTINFO` asking for source `src` (`ipi_spec_dst`) and interface `ifindex` (0: any).
+    pub(crate) fn push_pktinfo_v4(&mut self, src: std::net::Ipv4Addr, ifindex: u32) -> Option<()> {
+        let mut data = [0u8; size_of::<libc::in_pktinfo>()];
+        data[0..4].copy_from_slice(&ifindex.to_ne_bytes());
+        data[4..8].copy_from_slice(&src.octets());
+        self.push(libc::IPPROTO_IP, libc::IP_PKTINFO, &data)
+    }
+
+    /// Appends `IPV6_PKTINFO` asking for source `src` and interface `ifindex` (0: any).
+    pub(crate) fn push_pktinfo_v6(&mut self, src: std::net::Ipv6Addr, ifindex: u32) -> Option<()> {
+        let mut data = [0u8; size_of::<libc::in6_pktinfo>()];
+        data[0..16].copy_from_slice(&src.octets());
+        data[16..20].copy_from_slice(&ifindex.to_ne_bytes());
+        self.push(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, &data)
     }
 
     /// The bytes written so far: what `msg_controllen` should say.

@@ -11,7 +11,7 @@ use super::addr::RawAddr;
 use super::{cmsg, retry};
 
 /// What `recvmsg(2)` reported besides the data.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct MsgOut {
     /// The syscall's return value: with `MSG_TRUNC` in the flags, the datagram's full length.
     pub(crate) ret: usize,
@@ -229,71 +229,107 @@ pub(crate) fn connect(fd: BorrowedFd<'_>, addr: &RawAddr) -> io::Result<()> {
     retry(|| unsafe { libc::connect(fd.as_raw_fd(), addr.as_ptr(), addr.len) }).map(drop)
 }
 
-/// What the Unix-socket ancillary data of one `recvmsg` said.
+/// What the ancillary data of one `recvmsg` said.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Ancillary {
-    /// `SCM_CREDENTIALS`: `(pid, uid, gid)`.
-    pub(crate) cred: Option<(i32, u32, u32)>,
-    /// More descriptors arrived than there was room for (or the kernel set `MSG_CTRUNC`): every
-    /// descriptor of this message was closed.
+    /// Every control message dgram knows, decoded.
+    pub(crate) decoded: cmsg::Decoded,
+    /// More descriptors arrived than there was room for, or the kernel set `MSG_CTRUNC`: on a Unix
+    /// socket every descriptor of this message was closed.
     pub(crate) truncated: bool,
+}
+
+/// The control area a receive offers the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Space {
+    /// None: no option that adds control messages is on.
+    None,
+    /// Room for every UDP option dgram decodes.
+    Udp,
+    /// Credentials, and the spare capacity of the descriptor collection (at most `SCM_MAX_FD`).
+    Unix,
 }
 
 /// The largest control area a Unix receive needs: credentials and `SCM_MAX_FD` descriptors.
 const CONTROL_MAX: usize = cmsg::space(cmsg::UCRED_LEN) + cmsg::space(cmsg::MAX_FDS * 4);
-/// The control area of a receive with no room for descriptors: credentials only.
+/// The control area of a Unix receive with no room for descriptors: credentials only.
 const CONTROL_CRED: usize = cmsg::space(cmsg::UCRED_LEN);
 
-/// `recvmsg(2)` with a control area for credentials and up to the spare capacity of `fds` descriptors
-/// (at most `SCM_MAX_FD`), decoded.
+/// `recvmsg(2)` with a control area of `space`, decoded: the one receive-and-decode path of every
+/// socket type.
 ///
-/// Received descriptors are close-on-exec (`MSG_CMSG_CLOEXEC`) and become `OwnedFd`s at once. When more
-/// arrived than `fds` had room for, or the kernel truncated the control area (`MSG_CTRUNC`), every
-/// descriptor of this message is closed, `fds` is left as it was, and `Ancillary::truncated` says so:
-/// no path leaks one. `fds` never grows beyond its capacity, so this allocates nothing.
+/// For `Space::Unix`, descriptors (`SCM_RIGHTS`) go into the spare capacity of `fds`. They are
+/// close-on-exec (`MSG_CMSG_CLOEXEC`) and become `OwnedFd`s at once. When more arrived than `fds` had
+/// room for, or the kernel truncated the control area (`MSG_CTRUNC`), every descriptor of this message
+/// is closed, `fds` is left as it was, and `Ancillary::truncated` says so: no path leaks one. `fds`
+/// never grows beyond its capacity, so this allocates nothing.
+#[inline]
 pub(crate) fn recvmsg_ancillary(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
     from: &mut RawAddr,
     flags: libc::c_int,
+    space: Space,
     fds: Option<&mut Vec<OwnedFd>>,
 ) -> io::Result<(MsgOut, Ancillary)> {
     let room = fds
         .as_ref()
         .map_or(0, |v| (v.capacity() - v.len()).min(cmsg::MAX_FDS));
-    let mut big;
-    let mut small;
-    let control: &mut [u8] = if room == 0 {
-        small = cmsg::CmsgBuf::<CONTROL_CRED>::new();
-        &mut small.0
-    } else {
-        big = cmsg::CmsgBuf::<CONTROL_MAX>::new();
-        &mut big.0[..CONTROL_CRED + cmsg::space(room * 4)]
-    };
+    match space {
+        Space::None => {
+            let out = recvmsg(fd, bufs, Some(from), &mut [], flags)?;
+            Ok((
+                out,
+                Ancillary {
+                    decoded: cmsg::Decoded::default(),
+                    truncated: out.flags & libc::MSG_CTRUNC != 0,
+                },
+            ))
+        }
+        Space::Udp => {
+            let mut buf = cmsg::CmsgBuf::<{ cmsg::UDP_RECV_SPACE }>::new();
+            recv_decode(fd, bufs, from, flags, &mut buf.0, None, 0)
+        }
+        Space::Unix if room == 0 => {
+            let mut buf = cmsg::CmsgBuf::<CONTROL_CRED>::new();
+            recv_decode(fd, bufs, from, flags, &mut buf.0, fds, 0)
+        }
+        Space::Unix => {
+            let mut buf = cmsg::CmsgBuf::<CONTROL_MAX>::new();
+            let control = &mut buf.0[..CONTROL_CRED + cmsg::space(room * 4)];
+            recv_decode(fd, bufs, from, flags, control, fds, room)
+        }
+    }
+}
+
+fn recv_decode(
+    fd: BorrowedFd<'_>,
+    bufs: &mut [IoSliceMut<'_>],
+    from: &mut RawAddr,
+    flags: libc::c_int,
+    control: &mut [u8],
+    mut fds: Option<&mut Vec<OwnedFd>>,
+    room: usize,
+) -> io::Result<(MsgOut, Ancillary)> {
     let out = recvmsg(fd, bufs, Some(from), control, flags)?;
     let mut anc = Ancillary {
-        cred: None,
+        decoded: cmsg::Decoded::default(),
         truncated: out.flags & libc::MSG_CTRUNC != 0,
     };
-    let mut fds = fds;
     let before = fds.as_ref().map_or(0, |v| v.len());
     for c in cmsg::iter(&control[..out.control_len]) {
-        match (c.level, c.kind) {
-            (libc::SOL_SOCKET, libc::SCM_RIGHTS) => {
-                // SAFETY: this is an SCM_RIGHTS message the kernel wrote into our buffer in the
-                // recvmsg above: its descriptors are newly installed and owned by nobody else.
-                unsafe {
-                    cmsg::take_fds(c.data, |owned| match fds.as_deref_mut() {
-                        Some(v) if v.len() < v.capacity() && v.len() - before < room => {
-                            v.push(owned)
-                        }
-                        // No room: dropping the OwnedFd closes it.
-                        _ => anc.truncated = true,
-                    })
-                };
-            }
-            (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) => anc.cred = cmsg::cred(c.data),
-            _ => {}
+        if (c.level, c.kind) == (libc::SOL_SOCKET, libc::SCM_RIGHTS) {
+            // SAFETY: this is an SCM_RIGHTS message the kernel wrote into our buffer in the recvmsg
+            // above: its descriptors are newly installed and owned by nobody else.
+            unsafe {
+                cmsg::take_fds(c.data, |owned| match fds.as_deref_mut() {
+                    Some(v) if v.len() < v.capacity() && v.len() - before < room => v.push(owned),
+                    // No room: dropping the OwnedFd closes it.
+                    _ => anc.truncated = true,
+                })
+            };
+        } else {
+            anc.decoded.take(&c);
         }
     }
     if anc.truncated
@@ -345,4 +381,139 @@ pub(crate) fn read_shut_down(fd: BorrowedFd<'_>) -> io::Result<bool> {
     // SAFETY: `p` is one live pollfd and the count says 1; a zero timeout never blocks.
     retry(|| unsafe { libc::poll(&raw mut p, 1, 0) })?;
     Ok(p.revents & libc::POLLRDHUP != 0)
+}
+
+/// The most messages one `sendmmsg`/`recvmmsg` call carries (the public `MAX_BATCH`).
+pub(crate) const MAX_BATCH: usize = 32;
+
+/// One message of a send batch: its bytes, its encoded destination and its control messages.
+pub(crate) struct SendEntry<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) addr: RawAddr,
+    pub(crate) control: cmsg::CmsgBuf<{ cmsg::UDP_SEND_SPACE }>,
+    pub(crate) control_len: usize,
+}
+
+impl SendEntry<'_> {
+    pub(crate) const EMPTY: SendEntry<'static> = SendEntry {
+        buf: &[],
+        addr: RawAddr::EMPTY,
+        control: cmsg::CmsgBuf::new(),
+        control_len: 0,
+    };
+}
+
+/// `sendmmsg(2)` of up to [`MAX_BATCH`] entries in one call; returns how many were sent (the kernel
+/// stops at the first that fails, and reports that failure only when it is the first). `MSG_NOSIGNAL`
+/// is always added.
+pub(crate) fn sendmmsg(
+    fd: BorrowedFd<'_>,
+    entries: &[SendEntry<'_>],
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    let n = entries.len().min(MAX_BATCH);
+    let mut iov = [const { std::mem::MaybeUninit::<libc::iovec>::uninit() }; MAX_BATCH];
+    let mut hdrs = [const { std::mem::MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
+    for (i, e) in entries[..n].iter().enumerate() {
+        let v = iov[i].write(libc::iovec {
+            iov_base: e.buf.as_ptr().cast_mut().cast(),
+            iov_len: e.buf.len(),
+        });
+        // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_name = e.addr.as_ptr().cast_mut().cast();
+        msg.msg_namelen = e.addr.len;
+        msg.msg_iov = v;
+        msg.msg_iovlen = 1;
+        if e.control_len > 0 {
+            msg.msg_control = e.control.0.as_ptr().cast_mut().cast();
+            msg.msg_controllen = e.control_len.min(e.control.0.len());
+        }
+        hdrs[i].write(libc::mmsghdr {
+            msg_hdr: msg,
+            msg_len: 0,
+        });
+    }
+    retry(|| {
+        // SAFETY: the first `n` headers are initialised above; every pointer in them refers to memory
+        // borrowed for this call (`entries` and `iov`) with the matching length, and the kernel only
+        // reads through them (it writes `msg_len`, inside `hdrs`).
+        unsafe {
+            libc::sendmmsg(
+                fd.as_raw_fd(),
+                hdrs.as_mut_ptr().cast(),
+                n as libc::c_uint,
+                flags | libc::MSG_NOSIGNAL,
+            )
+        }
+    })
+    .map(|sent| sent as usize)
+}
+
+/// `recvmmsg(2)` into `bufs` (one buffer per message), filling `addrs`, `controls` (when not empty)
+/// and `out` for each message received; returns how many. With `MSG_WAITFORONE` in `flags` it waits
+/// for the first only. `MSG_CMSG_CLOEXEC` is always added.
+pub(crate) fn recvmmsg(
+    fd: BorrowedFd<'_>,
+    bufs: &mut [IoSliceMut<'_>],
+    addrs: &mut [RawAddr],
+    controls: &mut [cmsg::CmsgBuf<{ cmsg::UDP_RECV_SPACE }>],
+    out: &mut [MsgOut],
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    let n = bufs.len().min(addrs.len()).min(out.len()).min(MAX_BATCH);
+    let with_control = controls.len() >= n;
+    let mut hdrs = [const { std::mem::MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
+    for i in 0..n {
+        // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_name = addrs[i].as_mut_ptr().cast();
+        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
+        msg.msg_iov = (&raw mut bufs[i]).cast();
+        msg.msg_iovlen = 1;
+        if with_control {
+            msg.msg_control = controls[i].0.as_mut_ptr().cast();
+            msg.msg_controllen = controls[i].0.len();
+        }
+        hdrs[i].write(libc::mmsghdr {
+            msg_hdr: msg,
+            msg_len: 0,
+        });
+    }
+    let got = retry(|| {
+        // SAFETY: the first `n` headers are initialised above; every pointer in them refers to memory
+        // exclusively borrowed for this call with the matching capacity, which bounds what the kernel
+        // writes. A null timeout means none.
+        unsafe {
+            libc::recvmmsg(
+                fd.as_raw_fd(),
+                hdrs.as_mut_ptr().cast(),
+                n as libc::c_uint,
+                flags | libc::MSG_CMSG_CLOEXEC,
+                std::ptr::null_mut(),
+            )
+        }
+    })? as usize;
+    for i in 0..got.min(n) {
+        // SAFETY: header `i` was initialised above and the kernel filled it in.
+        let h = unsafe { hdrs[i].assume_init_ref() };
+        addrs[i].len = h.msg_hdr.msg_namelen;
+        let control_len = if with_control {
+            h.msg_hdr.msg_controllen.min(controls[i].0.len())
+        } else {
+            0
+        };
+        out[i] = MsgOut {
+            ret: h.msg_len as usize,
+            flags: h.msg_hdr.msg_flags,
+            control_len,
+        };
+    }
+    Ok(got.min(n))
+}
+
+/// Probes UDP GSO: whether the kernel knows `UDP_SEGMENT` (`getsockopt` answers).
+pub(crate) fn gso_supported(fd: BorrowedFd<'_>) -> bool {
+    super::sockopt::get_int(fd, libc::SOL_UDP, cmsg::UDP_SEGMENT).is_ok()
 }

@@ -11,7 +11,7 @@ use ::tokio::io::{Interest, ReadBuf};
 use ::tokio::net::{ToSocketAddrs, lookup_host};
 
 use super::{AsyncResolve, Io};
-use crate::{Family, MsgFlags, RecvMeta};
+use crate::{Family, MsgFlags, RecvMeta, Transmit};
 
 /// An async UDP socket: `tokio::net::UdpSocket`'s calls, plus dgram's (`recv_msg` with truncation
 /// reports, message flags, `send_to_host` with a pluggable resolver, unbound sockets).
@@ -559,6 +559,105 @@ impl UdpSocket {
     ) -> Poll<io::Result<RecvMeta>> {
         self.poll_recv_io(cx, |s| {
             s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT)
+        })
+    }
+}
+
+/// Batches, GSO/GRO and per-datagram metadata in async form (see the blocking calls for the details).
+impl UdpSocket {
+    /// Sends one [`Transmit`] (GSO, source address, ECN), as [`crate::UdpSocket::send_msg`].
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send_msg`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe as long as the GSO fallback is not in use; on the fallback path a cancelled send may
+    /// have sent some whole segments.
+    pub async fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
+        let mut offset = 0;
+        while offset < t.contents.len() || (offset == 0 && t.contents.is_empty()) {
+            let rest = Transmit {
+                contents: &t.contents[offset..],
+                ..*t
+            };
+            let n = self
+                .io
+                .send(|s| s.send_msg_with_flags(&rest, MsgFlags::DONTWAIT))
+                .await?;
+            if n == 0 {
+                break;
+            }
+            offset += n;
+        }
+        Ok(offset)
+    }
+
+    /// Sends up to [`crate::MAX_BATCH`] transmits in one `sendmmsg(2)`; returns how many were sent
+    /// (resend from that index), as [`crate::UdpSocket::send_batch`].
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send_batch`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, nothing was sent.
+    pub async fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
+        self.io
+            .send(|s| s.send_batch_with_flags(transmits, MsgFlags::DONTWAIT))
+            .await
+    }
+
+    /// Receives a batch in one `recvmmsg(2)`, as [`crate::UdpSocket::recv_batch`]; returns how many.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_batch(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> io::Result<usize> {
+        self.get_ref().ensure_bound()?;
+        self.io
+            .recv(|s| s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT))
+            .await
+    }
+
+    /// Sends a batch if the socket is writable now.
+    ///
+    /// # Errors
+    /// `WouldBlock` when it is not; otherwise as [`send_batch`](Self::send_batch).
+    pub fn try_send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
+        self.io.try_io(Interest::WRITABLE, |s| {
+            s.send_batch_with_flags(transmits, MsgFlags::DONTWAIT)
+        })
+    }
+
+    /// Receives a batch if datagrams are queued.
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_recv_batch(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> io::Result<usize> {
+        self.try_recv_io(|s| s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT))
+    }
+
+    /// Polls a batch receive (waking on readability).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn poll_recv_batch(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_recv_io(cx, |s| {
+            s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT)
         })
     }
 }

@@ -51,18 +51,23 @@ pub struct UdpSocket {
     inner: Socket,
     family: Family,
     /// What the kernel cannot tell us, shared by every handle `try_clone` makes.
-    state: Arc<State>,
+    pub(crate) state: Arc<State>,
     resolver: Option<Arc<dyn Resolve>>,
 }
 
 /// The little state the kernel cannot tell us.
 #[derive(Debug, Default)]
-struct State {
+pub(crate) struct State {
     /// Set once the socket is known to be bound, so receives need no `getsockname` after the first.
     bound: AtomicBool,
     /// The address of an explicit bind: `disconnect` binds it again when the kernel releases a port
     /// that a bind to port 0 chose.
     explicit: OnceLock<SocketAddr>,
+    /// The receive options that add control messages and are on (one bit each): a receive offers
+    /// the kernel a control area only when one is.
+    pub(crate) recv_opts: std::sync::atomic::AtomicU32,
+    /// UDP GSO: 0 not yet probed, 1 works, 2 refused (sends fall back to one datagram per segment).
+    pub(crate) gso: std::sync::atomic::AtomicU8,
 }
 
 /// Creation options for a [`UdpSocket`]: those of Node's `dgram.createSocket(options)`.
@@ -659,23 +664,17 @@ impl UdpSocket {
         flags: MsgFlags,
     ) -> io::Result<RecvMeta> {
         self.ensure_bound()?;
-        let cap = total_len(bufs.iter().map(|b| b.len()));
+        let cap = crate::meta::capacity(bufs);
         let mut from = RawAddr::empty();
-        let out = msg::recvmsg(
+        let (out, anc) = msg::recvmsg_ancillary(
             self.as_fd(),
             bufs,
-            Some(&mut from),
-            &mut [],
+            &mut from,
             flags.recv_bits()? | libc::MSG_TRUNC,
+            self.space(),
+            None,
         )?;
-        Ok(RecvMeta {
-            addr: inet(&from)?,
-            len: out.ret.min(cap),
-            full_len: out.ret,
-            truncated: out.flags & libc::MSG_TRUNC != 0,
-            control_truncated: out.flags & libc::MSG_CTRUNC != 0,
-            cred: None,
-        })
+        Ok(crate::meta::build(inet(&from)?, cap, &out, &anc))
     }
 
     /// Receives from the connected peer without blocking.
@@ -708,6 +707,16 @@ impl UdpSocket {
 
 /// Internals shared by the calls above.
 impl UdpSocket {
+    /// The control area receives offer: none unless an option that adds control messages is on.
+    #[inline]
+    pub(crate) fn space(&self) -> msg::Space {
+        if self.state.recv_opts.load(Ordering::Relaxed) == 0 {
+            msg::Space::None
+        } else {
+            msg::Space::Udp
+        }
+    }
+
     /// Refuses a receive on a socket with no local port: it could never end.
     #[inline(always)]
     pub(crate) fn ensure_bound(&self) -> io::Result<()> {
@@ -758,7 +767,7 @@ impl UdpSocket {
 
     /// Resolves a destination and picks the address that fits this socket.
     #[inline]
-    fn dest(&self, addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
+    pub(crate) fn dest(&self, addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
         let a = self.pick(
             addr.to_socket_addrs()
                 .map_err(|e| lookup_error(&"the destination", e))?,

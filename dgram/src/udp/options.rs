@@ -185,3 +185,247 @@ impl UdpSocket {
         }
     }
 }
+
+/// The receive options that add control messages: one bit each in `State::recv_opts`.
+mod bit {
+    pub(super) const PKTINFO_V4: u32 = 1 << 0;
+    pub(super) const PKTINFO_V6: u32 = 1 << 1;
+    pub(super) const TOS_V4: u32 = 1 << 2;
+    pub(super) const TCLASS_V6: u32 = 1 << 3;
+    pub(super) const TTL_V4: u32 = 1 << 4;
+    pub(super) const HOPLIMIT_V6: u32 = 1 << 5;
+    pub(super) const TIMESTAMP: u32 = 1 << 6;
+    pub(super) const DROPS: u32 = 1 << 7;
+    pub(super) const GRO: u32 = 1 << 8;
+}
+
+/// What arrives with a datagram: options that make [`UdpSocket::recv_msg`] fill more of
+/// [`RecvMeta`](crate::RecvMeta). Each is off by default and costs nothing while off: a receive offers
+/// the kernel a control area only when one of them is on.
+impl UdpSocket {
+    fn set_recv_opt(
+        &self,
+        bit: u32,
+        level: libc::c_int,
+        name: libc::c_int,
+        on: bool,
+    ) -> io::Result<()> {
+        crate::sys::sockopt::set_int(self.as_fd(), level, name, libc::c_int::from(on))?;
+        if on {
+            self.state
+                .recv_opts
+                .fetch_or(bit, std::sync::atomic::Ordering::Relaxed);
+        } else {
+            self.state
+                .recv_opts
+                .fetch_and(!bit, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    fn recv_opt(&self, level: libc::c_int, name: libc::c_int) -> io::Result<bool> {
+        Ok(crate::sys::sockopt::get_int(self.as_fd(), level, name)? != 0)
+    }
+
+    /// Reports each IPv4 datagram's destination address and arrival interface
+    /// ([`RecvMeta::dst_ip`](crate::RecvMeta::dst_ip), [`ifindex`](crate::RecvMeta::ifindex);
+    /// `IP_PKTINFO`). Works on IPv6 sockets for IPv4 traffic too.
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "IP_PKTINFO")]
+    pub fn set_recv_pktinfo_v4(&self, on: bool) -> io::Result<()> {
+        self.set_recv_opt(bit::PKTINFO_V4, libc::IPPROTO_IP, libc::IP_PKTINFO, on)
+    }
+
+    /// Whether `IP_PKTINFO` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_PKTINFO")]
+    pub fn recv_pktinfo_v4(&self) -> io::Result<bool> {
+        self.recv_opt(libc::IPPROTO_IP, libc::IP_PKTINFO)
+    }
+
+    /// Reports each IPv6 datagram's destination address and arrival interface (`IPV6_RECVPKTINFO`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_RECVPKTINFO")]
+    pub fn set_recv_pktinfo_v6(&self, on: bool) -> io::Result<()> {
+        self.require_v6("IPV6_RECVPKTINFO")?;
+        self.set_recv_opt(
+            bit::PKTINFO_V6,
+            libc::IPPROTO_IPV6,
+            libc::IPV6_RECVPKTINFO,
+            on,
+        )
+    }
+
+    /// Whether `IPV6_RECVPKTINFO` is on.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_RECVPKTINFO")]
+    pub fn recv_pktinfo_v6(&self) -> io::Result<bool> {
+        self.require_v6("IPV6_RECVPKTINFO")?;
+        self.recv_opt(libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO)
+    }
+
+    /// Reports each IPv4 datagram's TOS byte, and so its ECN codepoint
+    /// ([`RecvMeta::tos`](crate::RecvMeta::tos), [`ecn`](crate::RecvMeta::ecn); `IP_RECVTOS`).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "IP_RECVTOS")]
+    pub fn set_recv_tos_v4(&self, on: bool) -> io::Result<()> {
+        self.set_recv_opt(bit::TOS_V4, libc::IPPROTO_IP, libc::IP_RECVTOS, on)
+    }
+
+    /// Whether `IP_RECVTOS` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_RECVTOS")]
+    pub fn recv_tos_v4(&self) -> io::Result<bool> {
+        self.recv_opt(libc::IPPROTO_IP, libc::IP_RECVTOS)
+    }
+
+    /// Reports each IPv6 datagram's traffic class, and so its ECN codepoint (`IPV6_RECVTCLASS`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_RECVTCLASS")]
+    pub fn set_recv_tclass_v6(&self, on: bool) -> io::Result<()> {
+        self.require_v6("IPV6_RECVTCLASS")?;
+        self.set_recv_opt(
+            bit::TCLASS_V6,
+            libc::IPPROTO_IPV6,
+            libc::IPV6_RECVTCLASS,
+            on,
+        )
+    }
+
+    /// Whether `IPV6_RECVTCLASS` is on.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_RECVTCLASS")]
+    pub fn recv_tclass_v6(&self) -> io::Result<bool> {
+        self.require_v6("IPV6_RECVTCLASS")?;
+        self.recv_opt(libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS)
+    }
+
+    /// Reports each IPv4 datagram's TTL in hops ([`RecvMeta::ttl`](crate::RecvMeta::ttl);
+    /// `IP_RECVTTL`).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "IP_RECVTTL")]
+    pub fn set_recv_ttl_v4(&self, on: bool) -> io::Result<()> {
+        self.set_recv_opt(bit::TTL_V4, libc::IPPROTO_IP, libc::IP_RECVTTL, on)
+    }
+
+    /// Whether `IP_RECVTTL` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_RECVTTL")]
+    pub fn recv_ttl_v4(&self) -> io::Result<bool> {
+        self.recv_opt(libc::IPPROTO_IP, libc::IP_RECVTTL)
+    }
+
+    /// Reports each IPv6 datagram's hop limit in hops (`IPV6_RECVHOPLIMIT`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_RECVHOPLIMIT")]
+    pub fn set_recv_hoplimit_v6(&self, on: bool) -> io::Result<()> {
+        self.require_v6("IPV6_RECVHOPLIMIT")?;
+        self.set_recv_opt(
+            bit::HOPLIMIT_V6,
+            libc::IPPROTO_IPV6,
+            libc::IPV6_RECVHOPLIMIT,
+            on,
+        )
+    }
+
+    /// Whether `IPV6_RECVHOPLIMIT` is on.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_RECVHOPLIMIT")]
+    pub fn recv_hoplimit_v6(&self) -> io::Result<bool> {
+        self.require_v6("IPV6_RECVHOPLIMIT")?;
+        self.recv_opt(libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT)
+    }
+
+    /// Reports when the kernel received each datagram, in nanoseconds of wall-clock time
+    /// ([`RecvMeta::timestamp`](crate::RecvMeta::timestamp); `SO_TIMESTAMPNS`).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "SO_TIMESTAMPNS")]
+    pub fn set_recv_timestamp(&self, on: bool) -> io::Result<()> {
+        self.set_recv_opt(
+            bit::TIMESTAMP,
+            libc::SOL_SOCKET,
+            crate::sys::cmsg::SO_TIMESTAMPNS,
+            on,
+        )
+    }
+
+    /// Whether `SO_TIMESTAMPNS` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_TIMESTAMPNS")]
+    pub fn recv_timestamp(&self) -> io::Result<bool> {
+        self.recv_opt(libc::SOL_SOCKET, crate::sys::cmsg::SO_TIMESTAMPNS)
+    }
+
+    /// Reports the socket's running count of datagrams dropped for a full receive buffer
+    /// ([`RecvMeta::drops`](crate::RecvMeta::drops); `SO_RXQ_OVFL`).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "SO_RXQ_OVFL")]
+    pub fn set_recv_drop_count(&self, on: bool) -> io::Result<()> {
+        self.set_recv_opt(
+            bit::DROPS,
+            libc::SOL_SOCKET,
+            crate::sys::cmsg::SO_RXQ_OVFL,
+            on,
+        )
+    }
+
+    /// Whether `SO_RXQ_OVFL` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_RXQ_OVFL")]
+    pub fn recv_drop_count(&self) -> io::Result<bool> {
+        self.recv_opt(libc::SOL_SOCKET, crate::sys::cmsg::SO_RXQ_OVFL)
+    }
+
+    /// Lets one receive hold several datagrams of one flow, coalesced by the kernel (UDP GRO,
+    /// `UDP_GRO`, Linux 5.0): [`RecvMeta::stride`](crate::RecvMeta::stride) then says their size, and
+    /// [`RecvMeta::segments`](crate::RecvMeta::segments) splits the buffer. Give such receives buffers
+    /// of 64 KiB, or coalesced datagrams are truncated.
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports (`ENOPROTOOPT` before Linux 5.0).
+    #[doc(alias = "UDP_GRO")]
+    pub fn set_gro(&self, on: bool) -> io::Result<()> {
+        self.set_recv_opt(bit::GRO, libc::SOL_UDP, crate::sys::cmsg::UDP_GRO, on)
+    }
+
+    /// Whether `UDP_GRO` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "UDP_GRO")]
+    pub fn gro(&self) -> io::Result<bool> {
+        self.recv_opt(libc::SOL_UDP, crate::sys::cmsg::UDP_GRO)
+    }
+}

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 
-use dgram::{Family, MsgFlags, RecvMeta, ToUnixAddr, UCred, UnixAddr};
+use dgram::{Family, MsgFlags, RecvMeta, ToUnixAddr, Transmit, UCred, UnixAddr};
 
 use crate::common::PATIENCE;
 
@@ -76,6 +76,9 @@ pub trait Udp: Sized + Send + Sync + std::fmt::Debug + 'static {
     fn try_recv(&self, b: &mut [u8]) -> io::Result<usize>;
     fn try_recv_from(&self, b: &mut [u8]) -> io::Result<(usize, SocketAddr)>;
     fn try_peek_from(&self, b: &mut [u8]) -> io::Result<(usize, SocketAddr)>;
+    fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize>;
+    fn send_batch(&self, ts: &[Transmit<'_>]) -> io::Result<usize>;
+    fn recv_batch(&self, bufs: &mut [IoSliceMut<'_>], meta: &mut [RecvMeta]) -> io::Result<usize>;
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         self.blocking().local_addr()
@@ -176,6 +179,15 @@ impl Udp for dgram::UdpSocket {
     fn try_peek_from(&self, b: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         dgram::UdpSocket::try_peek_from(self, b)
     }
+    fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
+        dgram::UdpSocket::send_msg(self, t)
+    }
+    fn send_batch(&self, ts: &[Transmit<'_>]) -> io::Result<usize> {
+        dgram::UdpSocket::send_batch(self, ts)
+    }
+    fn recv_batch(&self, bufs: &mut [IoSliceMut<'_>], meta: &mut [RecvMeta]) -> io::Result<usize> {
+        dgram::UdpSocket::recv_batch(self, bufs, meta)
+    }
 }
 
 impl Udp for dgram::tokio::UdpSocket {
@@ -259,6 +271,15 @@ impl Udp for dgram::tokio::UdpSocket {
     }
     fn try_peek_from(&self, b: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         dgram::tokio::UdpSocket::try_peek_from(self, b)
+    }
+    fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
+        run(dgram::tokio::UdpSocket::send_msg(self, t))
+    }
+    fn send_batch(&self, ts: &[Transmit<'_>]) -> io::Result<usize> {
+        run(dgram::tokio::UdpSocket::send_batch(self, ts))
+    }
+    fn recv_batch(&self, bufs: &mut [IoSliceMut<'_>], meta: &mut [RecvMeta]) -> io::Result<usize> {
+        run(dgram::tokio::UdpSocket::recv_batch(self, bufs, meta))
     }
 }
 

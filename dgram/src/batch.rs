@@ -1,0 +1,444 @@
+//! The fast paths of `UdpSocket`: one datagram with its metadata ([`Transmit`]), batches
+//! (`sendmmsg`/`recvmmsg`), and UDP GSO/GRO. No allocation: batches live in stack arrays, control
+//! buffers are sized once at compile time.
+
+use std::io::{self, IoSliceMut};
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsFd;
+use std::sync::atomic::Ordering;
+
+use crate::family::Family;
+use crate::flags::MsgFlags;
+use crate::meta::{Ecn, RecvMeta, Transmit};
+use crate::sys::addr::RawAddr;
+use crate::sys::{cmsg, msg};
+use crate::udp::UdpSocket;
+use crate::util::invalid_input;
+
+/// The most datagrams one [`send_batch`](UdpSocket::send_batch) or
+/// [`recv_batch`](UdpSocket::recv_batch) call moves: 32, quinn-udp's choice, enough to amortise the
+/// syscall without large stack frames.
+pub const MAX_BATCH: usize = msg::MAX_BATCH;
+
+/// The most segments one GSO send carries (`UDP_MAX_SEGMENTS` of Linux before 6.9).
+const GSO_MAX_SEGMENTS: usize = 64;
+
+// `State::gso`: 0 is "not probed yet".
+const GSO_YES: u8 = 1;
+const GSO_NO: u8 = 2;
+
+/// Batches, GSO and per-datagram metadata (`sendmmsg(2)`, `recvmmsg(2)`, `UDP_SEGMENT`, `UDP_GRO`).
+impl UdpSocket {
+    /// Sends one [`Transmit`]: its datagram, or with a segment size its several datagrams in one call
+    /// (UDP GSO), with its source address, interface and ECN codepoint. Returns the bytes sent.
+    ///
+    /// GSO support is probed once per socket; when the kernel or the device refuses it (`EIO`,
+    /// `EINVAL`, `ENOPROTOOPT`), dgram sends one datagram per segment instead, and remembers.
+    ///
+    /// # Errors
+    /// - `InvalidInput` for a segment size of 0 or above the family's maximum payload, more than
+    ///   [`max_gso_segments`](Self::max_gso_segments) segments, `contents` above the family's maximum
+    ///   payload, port 0, or a destination of the other family.
+    /// - The kernel's errors as [`send_to`](Self::send_to)'s.
+    pub fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
+        self.send_msg_with_flags(t, MsgFlags::empty())
+    }
+
+    /// [`send_msg`](Self::send_msg) with message flags (`DONTWAIT` for the non-blocking form).
+    ///
+    /// With `DONTWAIT` on the GSO fallback path, a send buffer that fills part-way makes this return the
+    /// bytes of the whole segments sent so far (fewer than `contents.len()`): resend the rest.
+    ///
+    /// # Errors
+    /// As [`send_msg`](Self::send_msg); `WouldBlock` with `DONTWAIT` when the send buffer is full.
+    pub fn send_msg_with_flags(&self, t: &Transmit<'_>, flags: MsgFlags) -> io::Result<usize> {
+        let flags = flags.send_bits()?;
+        let to = self.fit_destination(t.destination)?;
+        let segment = self.check_transmit(t, &to)?;
+        let mut entry = msg::SendEntry {
+            buf: t.contents,
+            ..msg::SendEntry::EMPTY
+        };
+        let use_gso = segment.is_some() && self.gso_enabled();
+        self.encode(&mut entry, t, &to, if use_gso { segment } else { None })?;
+        match segment {
+            None => self.send_entry(&entry, flags),
+            Some(_) if use_gso => match self.send_entry(&entry, flags) {
+                Err(e) if gso_refused(&e) => {
+                    self.state.gso.store(GSO_NO, Ordering::Relaxed);
+                    self.send_segments(t, &to, flags)
+                }
+                r => r,
+            },
+            Some(_) => self.send_segments(t, &to, flags),
+        }
+    }
+
+    /// Sends up to [`MAX_BATCH`] transmits in one `sendmmsg(2)` call; returns how many were sent.
+    ///
+    /// Partial sends: the kernel stops at the first datagram it cannot send. If some were sent, the
+    /// count says how many, and the caller resends from that index (the failure will be reported by
+    /// that call); only a failure of the first is an `Err`. Transmits beyond `MAX_BATCH` are left for
+    /// the next call in the same way. Transmits with a segment size use GSO, or, where GSO is refused,
+    /// go out one by one through [`send_msg`](Self::send_msg).
+    ///
+    /// # Errors
+    /// As [`send_msg`](Self::send_msg), for the first transmit.
+    ///
+    /// # Examples
+    /// ```
+    /// use dgram::{Transmit, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let to = rx.local_addr()?;
+    /// let batch = [Transmit::new(to, b"one"), Transmit::new(to, b"two"), Transmit::new(to, b"three")];
+    /// let mut sent = 0;
+    /// while sent < batch.len() {
+    ///     sent += tx.send_batch(&batch[sent..])?; // resend from the first unsent one
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
+        self.send_batch_with_flags(transmits, MsgFlags::empty())
+    }
+
+    /// [`send_batch`](Self::send_batch) with message flags (`DONTWAIT` for the non-blocking form).
+    ///
+    /// # Errors
+    /// As [`send_batch`](Self::send_batch); `WouldBlock` with `DONTWAIT` when nothing could be queued.
+    pub fn send_batch_with_flags(
+        &self,
+        transmits: &[Transmit<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        let bits = flags.send_bits()?;
+        let gso = self.gso_enabled();
+        let mut entries = [const { msg::SendEntry::EMPTY }; MAX_BATCH];
+        let mut n = 0;
+        for t in transmits.iter().take(MAX_BATCH) {
+            let prepared = self
+                .fit_destination(t.destination)
+                .and_then(|to| Ok((to, self.check_transmit(t, &to)?)));
+            match prepared {
+                // A bad transmit: an error if it is the first, else the batch stops before it.
+                Err(e) if n == 0 => return Err(e),
+                Err(_) => break,
+                // GSO refused: this one goes alone, after what is batched before it.
+                Ok((_, Some(_))) if !gso && n == 0 => {
+                    self.send_msg_with_flags(t, flags)?;
+                    return Ok(1);
+                }
+                Ok((_, Some(_))) if !gso => break,
+                Ok((to, segment)) => {
+                    let e = &mut entries[n];
+                    e.buf = t.contents;
+                    self.encode(e, t, &to, segment)?;
+                    n += 1;
+                }
+            }
+        }
+        if n == 0 {
+            return Ok(0);
+        }
+        match msg::sendmmsg(self.as_fd(), &entries[..n], bits) {
+            Err(e) if gso_refused(&e) && entries[..n].iter().any(|e| e.control_len > 0) && gso => {
+                // The first transmit carried GSO and the device refused it: remember, and send it
+                // the slow way; the rest follow on the next call.
+                self.state.gso.store(GSO_NO, Ordering::Relaxed);
+                self.send_msg_with_flags(&transmits[0], flags)?;
+                Ok(1)
+            }
+            Err(e) => Err(crate::util::send_error(e)),
+            Ok(sent) => Ok(sent),
+        }
+    }
+
+    /// Receives up to `min(bufs.len(), meta.len(), MAX_BATCH)` datagrams in one `recvmmsg(2)` call
+    /// (`MSG_WAITFORONE`: it waits for the first, then takes what is queued); returns how many. Datagram
+    /// `i` is in `bufs[i]`, described by `meta[i]`, with everything [`recv_msg`](Self::recv_msg)
+    /// reports (with GRO, one buffer may hold several: see [`RecvMeta::segments`]).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use dgram::{RecvMeta, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"a", rx.local_addr()?)?;
+    /// tx.send_to(b"bb", rx.local_addr()?)?;
+    /// let mut storage = [[0u8; 1500]; 8];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); 8];
+    /// let mut got = 0;
+    /// while got < 2 {
+    ///     got += rx.recv_batch(&mut bufs[got..], &mut meta[got..])?;
+    /// }
+    /// assert_eq!((meta[0].len, meta[1].len), (1, 2));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn recv_batch(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> io::Result<usize> {
+        self.recv_batch_with_flags(bufs, meta, MsgFlags::empty())
+    }
+
+    /// [`recv_batch`](Self::recv_batch) with message flags (`DONTWAIT` for the non-blocking form).
+    ///
+    /// # Errors
+    /// As [`recv_batch`](Self::recv_batch); `WouldBlock` with `DONTWAIT` when nothing is queued.
+    pub fn recv_batch_with_flags(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        self.ensure_bound()?;
+        let bits = flags.recv_bits()? | libc::MSG_TRUNC | libc::MSG_WAITFORONE;
+        let n = bufs.len().min(meta.len()).min(MAX_BATCH);
+        let mut addrs = [RawAddr::EMPTY; MAX_BATCH];
+        let mut out = [msg::MsgOut::default(); MAX_BATCH];
+        let got = if self.space() == msg::Space::None {
+            msg::recvmmsg(
+                self.as_fd(),
+                &mut bufs[..n],
+                &mut addrs[..n],
+                &mut [],
+                &mut out[..n],
+                bits,
+            )?
+        } else {
+            let mut controls =
+                [const { cmsg::CmsgBuf::<{ cmsg::UDP_RECV_SPACE }>::new() }; MAX_BATCH];
+            let got = msg::recvmmsg(
+                self.as_fd(),
+                &mut bufs[..n],
+                &mut addrs[..n],
+                &mut controls[..n],
+                &mut out[..n],
+                bits,
+            )?;
+            for i in 0..got {
+                let mut anc = msg::Ancillary {
+                    truncated: out[i].flags & libc::MSG_CTRUNC != 0,
+                    ..Default::default()
+                };
+                for c in cmsg::iter(&controls[i].0[..out[i].control_len]) {
+                    anc.decoded.take(&c);
+                }
+                meta[i] = crate::meta::build(inet(&addrs[i])?, bufs[i].len(), &out[i], &anc);
+            }
+            return Ok(got);
+        };
+        for i in 0..got {
+            let anc = msg::Ancillary {
+                truncated: out[i].flags & libc::MSG_CTRUNC != 0,
+                ..Default::default()
+            };
+            meta[i] = crate::meta::build(inet(&addrs[i])?, bufs[i].len(), &out[i], &anc);
+        }
+        Ok(got)
+    }
+
+    /// The most segments one GSO [`Transmit`] may carry: 64 where the kernel supports UDP GSO (Linux
+    /// 4.18), else 1. Probed once per socket.
+    pub fn max_gso_segments(&self) -> usize {
+        if self.gso_enabled() {
+            GSO_MAX_SEGMENTS
+        } else {
+            1
+        }
+    }
+
+    /// Switches UDP GSO off (or back on, if the kernel supports it) for this socket: transmits with a
+    /// segment size then go out one datagram per segment. dgram does this by itself when the kernel or
+    /// the device refuses GSO; this is for callers who know better, and for tests of that path.
+    pub fn set_gso(&self, on: bool) {
+        let state = if !on {
+            GSO_NO
+        } else if crate::sys::msg::gso_supported(self.as_fd()) {
+            GSO_YES
+        } else {
+            GSO_NO
+        };
+        self.state.gso.store(state, Ordering::Relaxed);
+    }
+
+    fn gso_enabled(&self) -> bool {
+        match self.state.gso.load(Ordering::Relaxed) {
+            GSO_YES => true,
+            GSO_NO => false,
+            _ => {
+                let ok = msg::gso_supported(self.as_fd());
+                self.state
+                    .gso
+                    .store(if ok { GSO_YES } else { GSO_NO }, Ordering::Relaxed);
+                ok
+            }
+        }
+    }
+
+    /// The destination as this socket sends to it: v4-mapped on an IPv6 socket, port 0 refused.
+    fn fit_destination(&self, to: SocketAddr) -> io::Result<SocketAddr> {
+        self.dest(to)
+    }
+
+    /// Checks sizes; returns the GSO segment size when the transmit has more than one segment.
+    fn check_transmit(&self, t: &Transmit<'_>, to: &SocketAddr) -> io::Result<Option<u16>> {
+        let max = if is_v4(to) {
+            Family::V4.max_payload()
+        } else {
+            Family::V6.max_payload()
+        };
+        if t.contents.len() > max {
+            return Err(invalid_input(format!(
+                "transmit of {} bytes exceeds the UDP maximum of {max} bytes",
+                t.contents.len()
+            )));
+        }
+        let Some(size) = t.segment_size else {
+            return Ok(None);
+        };
+        if size == 0 {
+            return Err(invalid_input("segment size 0 is invalid"));
+        }
+        let segments = t.contents.len().div_ceil(size);
+        if segments > GSO_MAX_SEGMENTS {
+            return Err(invalid_input(format!(
+                "{segments} segments of {size} bytes in one transmit; at most {GSO_MAX_SEGMENTS}"
+            )));
+        }
+        // The kernel wants a GSO size only when there is more than one segment.
+        Ok(if segments > 1 {
+            Some(size as u16)
+        } else {
+            None
+        })
+    }
+
+    /// Fills `entry`'s address and control messages for `t` (to `to`), with `segment` as GSO size.
+    fn encode(
+        &self,
+        entry: &mut msg::SendEntry<'_>,
+        t: &Transmit<'_>,
+        to: &SocketAddr,
+        segment: Option<u16>,
+    ) -> io::Result<()> {
+        entry.addr = RawAddr::from_inet(to);
+        let mut enc = cmsg::Encoder::new(&mut entry.control.0);
+        let overflow = || invalid_input("control messages do not fit the send buffer");
+        let v4_dest = is_v4(to);
+        if t.src_ip.is_some() || t.ifindex.is_some() {
+            let ifindex = t.ifindex.unwrap_or(0);
+            match (self.family(), t.src_ip) {
+                (Family::V4, Some(IpAddr::V6(ip))) => {
+                    return Err(invalid_input(format!(
+                        "source {ip} is IPv6, on an IPv4 socket"
+                    )));
+                }
+                (Family::V4, ip) => {
+                    let src = match ip {
+                        Some(IpAddr::V4(v4)) => v4,
+                        _ => std::net::Ipv4Addr::UNSPECIFIED,
+                    };
+                    enc.push_pktinfo_v4(src, ifindex).ok_or_else(overflow)?;
+                }
+                (Family::V6, ip) => {
+                    let src = match ip {
+                        Some(IpAddr::V4(v4)) => v4.to_ipv6_mapped(),
+                        Some(IpAddr::V6(v6)) => v6,
+                        None => std::net::Ipv6Addr::UNSPECIFIED,
+                    };
+                    enc.push_pktinfo_v6(src, ifindex).ok_or_else(overflow)?;
+                }
+            }
+        }
+        if let Some(ecn) = t.ecn {
+            // IPv4 (also v4-mapped on an IPv6 socket) takes IP_TOS; IPv6 takes IPV6_TCLASS.
+            let (level, kind) = if v4_dest {
+                (libc::IPPROTO_IP, libc::IP_TOS)
+            } else {
+                (libc::IPPROTO_IPV6, libc::IPV6_TCLASS)
+            };
+            enc.push_int(level, kind, libc::c_int::from(ecn as u8))
+                .ok_or_else(overflow)?;
+        }
+        if let Some(size) = segment {
+            enc.push_segment(size).ok_or_else(overflow)?;
+        }
+        entry.control_len = enc.finish().len();
+        Ok(())
+    }
+
+    fn send_entry(&self, entry: &msg::SendEntry<'_>, flags: libc::c_int) -> io::Result<usize> {
+        let control = &entry.control.0[..entry.control_len];
+        msg::sendmsg(
+            self.as_fd(),
+            &[io::IoSlice::new(entry.buf)],
+            Some(&entry.addr),
+            control,
+            flags,
+        )
+        .map_err(crate::util::send_error)
+    }
+
+    /// The GSO fallback: one datagram per segment, each with the transmit's other metadata.
+    fn send_segments(
+        &self,
+        t: &Transmit<'_>,
+        to: &SocketAddr,
+        flags: libc::c_int,
+    ) -> io::Result<usize> {
+        let size = t.segment_size.unwrap_or(t.contents.len()).max(1);
+        let mut sent = 0;
+        for chunk in t.contents.chunks(size) {
+            let mut entry = msg::SendEntry {
+                buf: chunk,
+                ..msg::SendEntry::EMPTY
+            };
+            self.encode(&mut entry, t, to, None)?;
+            match self.send_entry(&entry, flags) {
+                Ok(n) => sent += n,
+                // Non-blocking, part-way: report what went (whole segments); the caller resends the rest.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && sent > 0 => return Ok(sent),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sent)
+    }
+}
+
+/// Whether a send error says the kernel or the device will not do GSO.
+fn gso_refused(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EIO | libc::EINVAL | libc::ENOPROTOOPT | libc::EOPNOTSUPP)
+    )
+}
+
+fn is_v4(to: &SocketAddr) -> bool {
+    match to {
+        SocketAddr::V4(_) => true,
+        SocketAddr::V6(v6) => v6.ip().to_ipv4_mapped().is_some(),
+    }
+}
+
+fn inet(a: &RawAddr) -> io::Result<SocketAddr> {
+    a.socket_addr().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the socket reported a non-IP address",
+        )
+    })
+}
+
+impl Ecn {
+    /// The bits to put in a TOS byte or traffic class.
+    pub fn bits(self) -> u8 {
+        self as u8
+    }
+}

@@ -1,0 +1,378 @@
+//! The fast paths over loopback, blocking and async from the same bodies: per-datagram metadata,
+//! `Transmit`, batches, GSO and GRO (with the fallback forced), and the drop counter.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/api.rs"]
+mod api;
+mod common;
+
+use std::io::{ErrorKind, IoSliceMut};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::SystemTime;
+
+use api::Udp;
+use dgram::{Ecn, Family, MAX_BATCH, RecvMeta, Transmit};
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod blocking {
+            mod v4 { $( #[test] fn $name() { crate::$name::<dgram::UdpSocket>(dgram::Family::V4) } )* }
+            mod v6 { $( #[test] fn $name() { crate::$name::<dgram::UdpSocket>(dgram::Family::V6) } )* }
+        }
+        mod asynchronous {
+            mod v4 { $( #[test] fn $name() { crate::$name::<dgram::tokio::UdpSocket>(dgram::Family::V4) } )* }
+            mod v6 { $( #[test] fn $name() { crate::$name::<dgram::tokio::UdpSocket>(dgram::Family::V6) } )* }
+        }
+    };
+}
+
+suite!(
+    metadata_is_exact_on_loopback,
+    metadata_costs_nothing_when_off,
+    gso_and_gro_round_trip_byte_exact,
+    gso_without_gro_arrives_as_separate_datagrams,
+    gso_fallback_forced,
+    batches_round_trip_in_order,
+    a_batch_stops_at_a_bad_transmit,
+    transmit_source_address,
+    bad_transmits_are_refused,
+);
+
+fn bound<S: Udp>(f: Family) -> S {
+    S::bind(SocketAddr::new(f.loopback(), 0)).unwrap()
+}
+
+fn loopback_index() -> u32 {
+    std::fs::read_to_string("/sys/class/net/lo/ifindex")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Distinct bytes per segment, so that a reordering or a lost byte cannot pass.
+fn pattern(len: usize, seg: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i / seg) as u8).wrapping_mul(31) ^ (i % seg) as u8)
+        .collect()
+}
+
+fn metadata_is_exact_on_loopback<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    let b = rx.blocking();
+    match f {
+        Family::V4 => {
+            b.set_recv_pktinfo_v4(true).unwrap();
+            b.set_recv_tos_v4(true).unwrap();
+            b.set_recv_ttl_v4(true).unwrap();
+            assert!(
+                b.recv_pktinfo_v4().unwrap()
+                    && b.recv_tos_v4().unwrap()
+                    && b.recv_ttl_v4().unwrap()
+            );
+            tx.blocking().set_ttl(42).unwrap();
+        }
+        Family::V6 => {
+            b.set_recv_pktinfo_v6(true).unwrap();
+            b.set_recv_tclass_v6(true).unwrap();
+            b.set_recv_hoplimit_v6(true).unwrap();
+            assert!(
+                b.recv_pktinfo_v6().unwrap()
+                    && b.recv_tclass_v6().unwrap()
+                    && b.recv_hoplimit_v6().unwrap()
+            );
+            tx.blocking().set_unicast_hops_v6(42).unwrap();
+        }
+    }
+    b.set_recv_timestamp(true).unwrap();
+    assert!(b.recv_timestamp().unwrap());
+    let before = SystemTime::now();
+    for ecn in [Ecn::Ect0, Ecn::Ect1, Ecn::Ce, Ecn::NotEct] {
+        tx.send_msg(&Transmit::new(rx.local_addr().unwrap(), b"meta").ecn(ecn))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let meta = rx.recv_msg(&mut buf).unwrap();
+        assert_eq!(&buf[..meta.len], b"meta");
+        assert_eq!(meta.dst_ip, Some(f.loopback()));
+        assert_eq!(meta.ifindex, Some(loopback_index()));
+        assert_eq!(meta.ecn(), Some(ecn));
+        assert_eq!(meta.tos.map(|t| t & 0b11), Some(ecn.bits()));
+        assert_eq!(meta.ttl, Some(42));
+        let at = meta.timestamp.expect("SO_TIMESTAMPNS is on");
+        assert!(
+            at >= before && at <= SystemTime::now(),
+            "{at:?} outside the send window"
+        );
+        assert_eq!(meta.addr, tx.local_addr().unwrap());
+    }
+    // switched off again: nothing reported
+    b.set_recv_timestamp(false).unwrap();
+    tx.send_to(b"x", rx.local_addr().unwrap()).unwrap();
+    assert_eq!(rx.recv_msg(&mut [0u8; 4]).unwrap().timestamp, None);
+}
+
+fn metadata_costs_nothing_when_off<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    tx.send_msg(&Transmit::new(rx.local_addr().unwrap(), b"plain").ecn(Ecn::Ect0))
+        .unwrap();
+    let meta = rx.recv_msg(&mut [0u8; 16]).unwrap();
+    assert_eq!(
+        (
+            meta.len,
+            meta.dst_ip,
+            meta.tos,
+            meta.ttl,
+            meta.stride,
+            meta.drops
+        ),
+        (5, None, None, None, None, None)
+    );
+    assert!(!meta.control_truncated);
+}
+
+fn gso_and_gro_round_trip_byte_exact<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    rx.blocking().set_gro(true).unwrap();
+    assert!(rx.blocking().gro().unwrap());
+    assert_eq!(tx.blocking().max_gso_segments(), 64);
+    let data = pattern(1200 * 9 + 500, 1200);
+    let t = Transmit::new(rx.local_addr().unwrap(), &data).segment_size(1200);
+    assert_eq!(tx.send_msg(&t).unwrap(), data.len());
+    // with GRO, the datagrams of one GSO send may arrive coalesced; collect until all are here
+    let mut got = Vec::new();
+    let mut sizes = Vec::new();
+    let mut buf = vec![0u8; 65_536];
+    while got.len() < data.len() {
+        let meta = rx.recv_msg(&mut buf).unwrap();
+        assert!(!meta.truncated);
+        if let Some(stride) = meta.stride {
+            assert_eq!(stride, 1200, "GRO stride is the GSO segment size");
+        }
+        for seg in meta.segments(&buf) {
+            sizes.push(seg.len());
+            got.extend_from_slice(seg);
+        }
+    }
+    assert_eq!(
+        got, data,
+        "the bytes survived GSO and GRO exactly, in order"
+    );
+    assert_eq!(
+        sizes,
+        [1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 500]
+    );
+}
+
+fn gso_without_gro_arrives_as_separate_datagrams<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    let data = pattern(64 * 20 + 7, 64);
+    tx.send_msg(&Transmit::new(rx.local_addr().unwrap(), &data).segment_size(64))
+        .unwrap();
+    let mut buf = [0u8; 2048];
+    for (i, want) in data.chunks(64).enumerate() {
+        let meta = rx.recv_msg(&mut buf).unwrap();
+        assert_eq!(&buf[..meta.len], want, "segment {i}");
+        assert_eq!(meta.stride, None);
+    }
+}
+
+fn gso_fallback_forced<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    tx.blocking().set_gso(false);
+    assert_eq!(tx.blocking().max_gso_segments(), 1);
+    let data = pattern(1000 * 5 + 1, 1000);
+    let t = Transmit::new(rx.local_addr().unwrap(), &data)
+        .segment_size(1000)
+        .ecn(Ecn::Ect1);
+    assert_eq!(tx.send_msg(&t).unwrap(), data.len());
+    rx.blocking().set_recv_tos_v4(true).unwrap();
+    if f == Family::V6 {
+        rx.blocking().set_recv_tclass_v6(true).unwrap();
+    }
+    let mut buf = [0u8; 2048];
+    for want in data.chunks(1000) {
+        let meta = rx.recv_msg(&mut buf).unwrap();
+        assert_eq!(&buf[..meta.len], want);
+    }
+    // the batch path falls back too
+    let ts = [Transmit::new(rx.local_addr().unwrap(), &data[..2000]).segment_size(1000)];
+    assert_eq!(tx.send_batch(&ts).unwrap(), 1);
+    for want in data[..2000].chunks(1000) {
+        let meta = rx.recv_msg(&mut buf).unwrap();
+        assert_eq!(&buf[..meta.len], want);
+        assert_eq!(meta.ecn(), Some(Ecn::NotEct));
+    }
+    // and back on
+    tx.blocking().set_gso(true);
+    assert_eq!(tx.blocking().max_gso_segments(), 64);
+}
+
+fn batches_round_trip_in_order<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    let to = rx.local_addr().unwrap();
+    let payloads: Vec<Vec<u8>> = (0..100u32)
+        .map(|i| i.to_be_bytes().repeat(1 + i as usize % 7))
+        .collect();
+    let transmits: Vec<Transmit<'_>> = payloads.iter().map(|p| Transmit::new(to, p)).collect();
+    let mut sent = 0;
+    let mut calls = 0;
+    while sent < transmits.len() {
+        let n = tx.send_batch(&transmits[sent..]).unwrap();
+        assert!((1..=MAX_BATCH).contains(&n), "{n}");
+        sent += n;
+        calls += 1;
+    }
+    assert!(
+        calls <= 100usize.div_ceil(MAX_BATCH) + 2,
+        "batches of one: {calls} calls"
+    );
+    let mut storage = vec![[0u8; 64]; MAX_BATCH];
+    let mut meta = [RecvMeta::default(); MAX_BATCH];
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    while got.len() < payloads.len() {
+        let mut bufs: Vec<IoSliceMut<'_>> =
+            storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let n = rx.recv_batch(&mut bufs, &mut meta).unwrap();
+        assert!(n >= 1);
+        for (m, b) in meta[..n].iter().zip(&storage) {
+            assert_eq!(m.addr, tx.local_addr().unwrap());
+            assert!(!m.truncated);
+            got.push(b[..m.len].to_vec());
+        }
+    }
+    assert_eq!(got, payloads);
+    // truncation is reported per datagram in a batch too
+    tx.send_to(&[9u8; 100], to).unwrap();
+    let mut small = [0u8; 10];
+    let n = rx
+        .recv_batch(&mut [IoSliceMut::new(&mut small)], &mut meta[..1])
+        .unwrap();
+    assert_eq!(
+        (n, meta[0].len, meta[0].full_len, meta[0].truncated),
+        (1, 10, 100, true)
+    );
+}
+
+fn a_batch_stops_at_a_bad_transmit<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    let to = rx.local_addr().unwrap();
+    let bad = SocketAddr::new(f.loopback(), 0);
+    let ts = [
+        Transmit::new(to, b"a"),
+        Transmit::new(to, b"b"),
+        Transmit::new(bad, b"c"),
+        Transmit::new(to, b"d"),
+    ];
+    // sent up to the bad one: the caller resends from index 2
+    assert_eq!(tx.send_batch(&ts).unwrap(), 2);
+    let e = tx.send_batch(&ts[2..]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(tx.send_batch(&ts[3..]).unwrap(), 1);
+    let mut buf = [0u8; 4];
+    for want in [b"a", b"b", b"d"] {
+        let n = rx.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], want);
+    }
+    assert_eq!(tx.send_batch(&[]).unwrap(), 0);
+}
+
+fn transmit_source_address<S: Udp>(f: Family) {
+    // bound to the wildcard, the sender picks its source per datagram
+    let tx = S::bind(SocketAddr::new(f.unspecified(), 0)).unwrap();
+    let rx = bound::<S>(Family::V4);
+    let port = tx.local_addr().unwrap().port();
+    let src = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    if f == Family::V6 && tx.blocking().only_v6().unwrap() {
+        return;
+    }
+    let t = Transmit::new(rx.local_addr().unwrap(), b"from .2")
+        .src_ip(src)
+        .ifindex(loopback_index());
+    tx.send_msg(&t).unwrap();
+    let mut buf = [0u8; 16];
+    let (n, from) = rx.recv_from(&mut buf).unwrap();
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"from .2"[..], SocketAddr::new(src, port))
+    );
+}
+
+fn bad_transmits_are_refused<S: Udp>(f: Family) {
+    let tx = bound::<S>(f);
+    let to = SocketAddr::new(f.loopback(), 9);
+    let big = vec![0u8; 70_000];
+    for (t, needle) in [
+        (
+            Transmit::new(to, &big[..1000]).segment_size(0),
+            "segment size 0",
+        ),
+        (
+            Transmit::new(to, &big[..65 * 10]).segment_size(10),
+            "65 segments",
+        ),
+        (Transmit::new(to, &big), "exceeds the UDP maximum"),
+        (
+            Transmit::new(SocketAddr::new(f.loopback(), 0), b"x"),
+            "port 0",
+        ),
+    ] {
+        let e = tx.send_msg(&t).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains(needle), "{needle}: {e}");
+    }
+    if f == Family::V4 {
+        let e = tx
+            .send_msg(&Transmit::new(to, b"x").src_ip("::1".parse().unwrap()))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    }
+}
+
+#[test]
+fn drop_counter_matches_what_was_lost() {
+    // Fill a small receive buffer far past its size, then read what fits: the kernel's drop count
+    // (SO_RXQ_OVFL) must equal what was sent and not received.
+    let rx = dgram::UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_recv_buffer_size(4096).unwrap();
+    rx.set_recv_drop_count(true).unwrap();
+    assert!(rx.recv_drop_count().unwrap());
+    let tx = dgram::UdpSocket::bind("127.0.0.1:0").unwrap();
+    const SENT: u32 = 500;
+    for i in 0..SENT {
+        tx.send_to(&i.to_be_bytes(), rx.local_addr().unwrap())
+            .unwrap();
+    }
+    let mut received = 0u32;
+    let mut last_drops = None;
+    let mut buf = [0u8; 8];
+    loop {
+        match rx.recv_msg_vectored(&mut [IoSliceMut::new(&mut buf)], dgram::MsgFlags::DONTWAIT) {
+            Ok(meta) => {
+                received += 1;
+                last_drops = meta.drops.or(last_drops);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(
+        received < SENT,
+        "the buffer never overflowed: the test proved nothing"
+    );
+    // the datagrams that fit were queued before any drop, so they carry no count (the kernel sends
+    // the control message only once the count is non-zero)
+    assert_eq!(last_drops, None);
+    // one more, queued after every drop, carries the running count: exactly what was lost
+    tx.send_to(b"after", rx.local_addr().unwrap()).unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let meta = rx.recv_msg(&mut buf).unwrap();
+    assert_eq!(&buf[..meta.len], b"after");
+    assert_eq!(meta.drops, Some(SENT - received));
+}
