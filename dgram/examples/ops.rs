@@ -96,6 +96,34 @@ fn main() {
                 black_box(b.recv_from(&mut buf).unwrap());
             }
         }
+        #[cfg(feature = "bench-baselines")]
+        "raw-gso64" | "dgram-gso64" => {
+            use std::os::fd::AsFd;
+            let (a, b) = (
+                dgram::UdpSocket::bind("127.0.0.1:0").unwrap(),
+                dgram::UdpSocket::bind("127.0.0.1:0").unwrap(),
+            );
+            let to = b.local_addr().unwrap();
+            let data = [0x42u8; 64 * 64];
+            let mut big = vec![0u8; 65_536];
+            b.set_gro(true).unwrap();
+            let t = dgram::Transmit::new(to, &data).segment_size(64);
+            for _ in 0..n {
+                if mode == "raw-gso64" {
+                    dgram::__baseline::send_gso(a.as_fd(), &to, &data, 64).unwrap();
+                    let mut got = 0;
+                    while got < data.len() {
+                        got += dgram::__baseline::recv_gro(b.as_fd(), &mut big).unwrap().0;
+                    }
+                } else {
+                    a.send_msg(&t).unwrap();
+                    let mut got = 0;
+                    while got < data.len() {
+                        got += b.recv_msg(&mut big).unwrap().len;
+                    }
+                }
+            }
+        }
         other => {
             panic!("unknown mode {other}: std, dgram, tokio, dgram-async, std-unix or dgram-unix")
         }

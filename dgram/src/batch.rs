@@ -12,7 +12,7 @@ use crate::flags::MsgFlags;
 use crate::meta::{Ecn, RecvMeta, Transmit};
 use crate::sys::addr::RawAddr;
 use crate::sys::{cmsg, msg};
-use crate::udp::UdpSocket;
+use crate::udp::{UdpSocket, inet};
 use crate::util::invalid_input;
 
 /// The most datagrams one [`send_batch`](UdpSocket::send_batch) or
@@ -40,6 +40,7 @@ impl UdpSocket {
     ///   [`max_gso_segments`](Self::max_gso_segments) segments, `contents` above the family's maximum
     ///   payload, port 0, or a destination of the other family.
     /// - The kernel's errors as [`send_to`](Self::send_to)'s.
+    #[inline]
     pub fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
         self.send_msg_with_flags(t, MsgFlags::empty())
     }
@@ -51,19 +52,28 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_msg`](Self::send_msg); `WouldBlock` with `DONTWAIT` when the send buffer is full.
+    #[inline]
     pub fn send_msg_with_flags(&self, t: &Transmit<'_>, flags: MsgFlags) -> io::Result<usize> {
         let flags = flags.send_bits()?;
         let to = self.fit_destination(t.destination)?;
         let segment = self.check_transmit(t, &to)?;
-        let mut entry = msg::SendEntry {
-            buf: t.contents,
-            ..msg::SendEntry::EMPTY
-        };
         let use_gso = segment.is_some() && self.gso_enabled();
-        self.encode(&mut entry, t, &to, if use_gso { segment } else { None })?;
+        let send_one = || {
+            let mut control = cmsg::CmsgBuf::<{ cmsg::UDP_SEND_SPACE }>::new();
+            let len =
+                self.encode_control(&mut control.0, t, &to, if use_gso { segment } else { None })?;
+            msg::sendmsg_inet(
+                self.as_fd(),
+                &[io::IoSlice::new(t.contents)],
+                &to,
+                &control.0[..len],
+                flags,
+            )
+            .map_err(crate::util::send_error)
+        };
         match segment {
-            None => self.send_entry(&entry, flags),
-            Some(_) if use_gso => match self.send_entry(&entry, flags) {
+            None => send_one(),
+            Some(_) if use_gso => match send_one() {
                 Err(e) if gso_refused(&e) => {
                     self.state.gso.store(GSO_NO, Ordering::Relaxed);
                     self.send_segments(t, &to, flags)
@@ -268,6 +278,7 @@ impl UdpSocket {
         self.state.gso.store(state, Ordering::Relaxed);
     }
 
+    #[inline]
     fn gso_enabled(&self) -> bool {
         match self.state.gso.load(Ordering::Relaxed) {
             GSO_YES => true,
@@ -283,11 +294,13 @@ impl UdpSocket {
     }
 
     /// The destination as this socket sends to it: v4-mapped on an IPv6 socket, port 0 refused.
+    #[inline]
     fn fit_destination(&self, to: SocketAddr) -> io::Result<SocketAddr> {
-        self.dest(to)
+        self.fit(to)
     }
 
     /// Checks sizes; returns the GSO segment size when the transmit has more than one segment.
+    #[inline]
     fn check_transmit(&self, t: &Transmit<'_>, to: &SocketAddr) -> io::Result<Option<u16>> {
         let max = if is_v4(to) {
             Family::V4.max_payload()
@@ -321,6 +334,7 @@ impl UdpSocket {
     }
 
     /// Fills `entry`'s address and control messages for `t` (to `to`), with `segment` as GSO size.
+    #[inline]
     fn encode(
         &self,
         entry: &mut msg::SendEntry<'_>,
@@ -329,7 +343,20 @@ impl UdpSocket {
         segment: Option<u16>,
     ) -> io::Result<()> {
         entry.addr = RawAddr::from_inet(to);
-        let mut enc = cmsg::Encoder::new(&mut entry.control.0);
+        entry.control_len = self.encode_control(&mut entry.control.0, t, to, segment)?;
+        Ok(())
+    }
+
+    /// Writes `t`'s control messages (packet info, ECN, GSO size) into `control`; returns their length.
+    #[inline]
+    fn encode_control(
+        &self,
+        control: &mut [u8],
+        t: &Transmit<'_>,
+        to: &SocketAddr,
+        segment: Option<u16>,
+    ) -> io::Result<usize> {
+        let mut enc = cmsg::Encoder::new(control);
         let overflow = || invalid_input("control messages do not fit the send buffer");
         let v4_dest = is_v4(to);
         if t.src_ip.is_some() || t.ifindex.is_some() {
@@ -370,10 +397,10 @@ impl UdpSocket {
         if let Some(size) = segment {
             enc.push_segment(size).ok_or_else(overflow)?;
         }
-        entry.control_len = enc.finish().len();
-        Ok(())
+        Ok(enc.finish().len())
     }
 
+    #[inline]
     fn send_entry(&self, entry: &msg::SendEntry<'_>, flags: libc::c_int) -> io::Result<usize> {
         let control = &entry.control.0[..entry.control_len];
         msg::sendmsg(
@@ -425,15 +452,6 @@ fn is_v4(to: &SocketAddr) -> bool {
         SocketAddr::V4(_) => true,
         SocketAddr::V6(v6) => v6.ip().to_ipv4_mapped().is_some(),
     }
-}
-
-fn inet(a: &RawAddr) -> io::Result<SocketAddr> {
-    a.socket_addr().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the socket reported a non-IP address",
-        )
-    })
 }
 
 impl Ecn {

@@ -232,6 +232,7 @@ impl UCred {
 }
 
 /// The total capacity in bytes of scatter buffers.
+#[inline]
 pub(crate) fn capacity(bufs: &[std::io::IoSliceMut<'_>]) -> usize {
     bufs.iter()
         .map(|b| b.len())

@@ -98,6 +98,7 @@ fn small_int(data: &[u8]) -> Option<u8> {
 impl Decoded {
     /// Decodes one control message that carries no descriptors; returns false for one it does not
     /// know (kept by callers that want it). Short data is ignored, never read past.
+    #[inline]
     pub(crate) fn take(&mut self, c: &Cmsg<'_>) -> bool {
         let d = c.data;
         match (c.level, c.kind) {
@@ -275,6 +276,7 @@ pub(crate) struct Iter<'a> {
 impl<'a> Iterator for Iter<'a> {
     type Item = Cmsg<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Cmsg<'a>> {
         let rest = self.buf.get(self.pos..)?;
         if rest.len() < size_of::<libc::cmsghdr>() {

@@ -138,12 +138,39 @@ pub(crate) fn sendmsg(
     control: &[u8],
     flags: libc::c_int,
 ) -> io::Result<usize> {
+    match to {
+        Some(a) => sendmsg_raw(fd, bufs, a.as_ptr(), a.len, control, flags),
+        None => sendmsg_raw(fd, bufs, ptr::null(), 0, control, flags),
+    }
+}
+
+/// `sendmsg(2)` to an IP address encoded on the stack (the `Transmit` hot path).
+#[inline]
+pub(crate) fn sendmsg_inet(
+    fd: BorrowedFd<'_>,
+    bufs: &[IoSlice<'_>],
+    to: &std::net::SocketAddr,
+    control: &[u8],
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    RawAddr::with_inet(to, |addr, len| {
+        sendmsg_raw(fd, bufs, addr, len, control, flags)
+    })
+}
+
+#[inline]
+fn sendmsg_raw(
+    fd: BorrowedFd<'_>,
+    bufs: &[IoSlice<'_>],
+    addr: *const libc::sockaddr,
+    addr_len: libc::socklen_t,
+    control: &[u8],
+    flags: libc::c_int,
+) -> io::Result<usize> {
     // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    if let Some(a) = to {
-        msg.msg_name = a.as_ptr().cast_mut().cast();
-        msg.msg_namelen = a.len;
-    }
+    msg.msg_name = addr.cast_mut().cast();
+    msg.msg_namelen = addr_len;
     // `IoSlice` is guaranteed ABI-compatible with `iovec` on Unix; the kernel only reads through it.
     msg.msg_iov = bufs.as_ptr().cast_mut().cast();
     msg.msg_iovlen = bufs.len();
@@ -152,8 +179,9 @@ pub(crate) fn sendmsg(
         msg.msg_controllen = control.len();
     }
     retry(|| {
-        // SAFETY: every pointer in `msg` refers to memory borrowed for this call (`bufs`, `to`,
-        // `control`) with the matching length; `sendmsg` only reads through them.
+        // SAFETY: every pointer in `msg` refers to memory borrowed for this call (`bufs`, the address
+        // of `addr_len` bytes or null with 0, `control`) with the matching length; `sendmsg` only
+        // reads through them.
         unsafe { libc::sendmsg(fd.as_raw_fd(), &raw const msg, flags | libc::MSG_NOSIGNAL) }
     })
     .map(|n| n as usize)
@@ -302,6 +330,7 @@ pub(crate) fn recvmsg_ancillary(
     }
 }
 
+#[inline]
 fn recv_decode(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],

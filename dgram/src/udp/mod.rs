@@ -765,6 +765,29 @@ impl UdpSocket {
         send_error(e)
     }
 
+    /// One destination address as this socket sends to it: v4-mapped on an IPv6 socket; port 0 and
+    /// IPv6 on an IPv4 socket refused (the fast path of [`dest`](Self::dest), for `Transmit`s).
+    #[inline]
+    pub(crate) fn fit(&self, a: SocketAddr) -> io::Result<SocketAddr> {
+        let a = match (self.family, a) {
+            (Family::V6, SocketAddr::V4(v4)) => {
+                SocketAddr::V6(SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0))
+            }
+            (Family::V4, SocketAddr::V6(_)) => {
+                return Err(invalid_input(format!(
+                    "IPv6 address {a} cannot be used on an IPv4 socket"
+                )));
+            }
+            _ => a,
+        };
+        if a.port() == 0 {
+            return Err(invalid_input(format!(
+                "destination port 0 is not a valid destination: {a}"
+            )));
+        }
+        Ok(a)
+    }
+
     /// Resolves a destination and picks the address that fits this socket.
     #[inline]
     pub(crate) fn dest(&self, addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
@@ -837,7 +860,8 @@ fn oversize(len: usize, family: Family) -> io::Error {
     ))
 }
 
-fn inet(a: &RawAddr) -> io::Result<SocketAddr> {
+#[inline]
+pub(crate) fn inet(a: &RawAddr) -> io::Result<SocketAddr> {
     a.socket_addr().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidData,
