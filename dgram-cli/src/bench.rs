@@ -33,10 +33,10 @@ pub(crate) struct Args {
     /// Print the results as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
-    /// Measure dgram's UnixDatagram against std's (abstract addresses) instead of UDP.
+    /// Measure only dgram's UnixDatagram against std's (abstract addresses), instead of every UDP mode.
     #[arg(long, conflicts_with = "async")]
     unix: bool,
-    /// Measure dgram's async UdpSocket against tokio::net::UdpSocket, on a 2-worker tokio runtime.
+    /// Measure only dgram's async UdpSocket against tokio::net::UdpSocket, on a 2-worker tokio runtime.
     #[arg(long = "async")]
     r#async: bool,
 }
@@ -44,7 +44,6 @@ pub(crate) struct Args {
 /// What is measured against what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
-    Udp,
     Unix,
     Async,
 }
@@ -53,7 +52,6 @@ impl Mode {
     /// Column labels: (ours, baseline).
     fn labels(self) -> (&'static str, &'static str) {
         match self {
-            Mode::Udp => ("dgram UdpSocket", "std UdpSocket"),
             Mode::Unix => ("dgram UnixDatagram", "std UnixDatagram"),
             Mode::Async => ("dgram tokio UdpSocket", "tokio UdpSocket"),
         }
@@ -61,7 +59,6 @@ impl Mode {
 
     fn json(self) -> (&'static str, &'static str) {
         match self {
-            Mode::Udp => ("udp", "std::net::UdpSocket"),
             Mode::Unix => ("unix", "std::os::unix::net::UnixDatagram"),
             Mode::Async => ("udp-async", "tokio::net::UdpSocket"),
         }
@@ -332,7 +329,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     let mode = match (args.unix, args.r#async) {
         (true, _) => Mode::Unix,
         (false, true) => Mode::Async,
-        (false, false) => Mode::Udp,
+        (false, false) => return run_all(&args, &workloads, slice),
     };
     let runtime = match mode {
         Mode::Async => {
@@ -367,8 +364,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
                     >(rt, *w, slice, &mut std),
                     (Mode::Unix, true, _) => measure::<UnixDatagram>(*w, slice, &mut ours),
                     (Mode::Unix, false, _) => measure::<StdUnixDatagram>(*w, slice, &mut std),
-                    (_, true, _) => measure::<UdpSocket>(*w, slice, &mut ours),
-                    (_, false, _) => measure::<StdUdpSocket>(*w, slice, &mut std),
+                    (Mode::Async, _, None) => Err(io::Error::other("no runtime")),
                 };
                 r.map_err(|e| format!("{}: {who}: {e}", w.name()))?;
                 bar.inc(1);
@@ -614,4 +610,227 @@ fn to_json(results: &mut [(Workload, Tally, Tally)], mode: Mode) -> serde_json::
         "baseline": mode.json().1,
         "workloads": rows,
     })
+}
+
+/// One row of the all-modes table: a way of moving datagrams and what it did over the rounds.
+struct Row {
+    id: &'static str,
+    name: &'static str,
+    baselines: Vec<&'static str>,
+    tally: Tally,
+    kernel_drops: u64,
+}
+
+/// `dgram bench` with no mode flag: every way, side by side, rotating the order each round.
+fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), String> {
+    use crate::bench_modes::{self, Way};
+    let rt = crate::bench_async::runtime().map_err(|e| format!("cannot start tokio: {e}"))?;
+    const ASYNC: [(&str, &str); 2] = [
+        ("tokio", "tokio::net::UdpSocket"),
+        ("dgram_async", "dgram tokio UdpSocket"),
+    ];
+    let per_workload = |w: &Workload| match w.kind {
+        Kind::OneWay => Way::ALL.len() + ASYNC.len(),
+        Kind::PingPong => 4,
+    };
+    let total: usize = workloads.iter().map(per_workload).sum::<usize>() * args.rounds as usize;
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut tables = Vec::new();
+    for w in workloads {
+        let mut rows: Vec<Row> = match w.kind {
+            Kind::OneWay => Way::ALL
+                .iter()
+                .map(|way| Row {
+                    id: way.id(),
+                    name: way.name(),
+                    baselines: way.baselines().iter().map(|b| b.id()).collect(),
+                    tally: Tally::default(),
+                    kernel_drops: 0,
+                })
+                .chain(ASYNC.iter().map(|(id, name)| Row {
+                    id,
+                    name,
+                    baselines: if *id == "dgram_async" {
+                        vec!["tokio"]
+                    } else {
+                        vec![]
+                    },
+                    tally: Tally::default(),
+                    kernel_drops: 0,
+                }))
+                .collect(),
+            Kind::PingPong => [
+                ("std", "std UdpSocket", None),
+                ("dgram", "dgram UdpSocket", Some("std")),
+                ("tokio", "tokio::net::UdpSocket", None),
+                ("dgram_async", "dgram tokio UdpSocket", Some("tokio")),
+            ]
+            .into_iter()
+            .map(|(id, name, baseline)| Row {
+                id,
+                name,
+                baselines: baseline.into_iter().collect(),
+                tally: Tally::default(),
+                kernel_drops: 0,
+            })
+            .collect(),
+        };
+        for round in 0..args.rounds as usize {
+            // Rotate the order each round, so no way always runs first or last.
+            let n = rows.len();
+            for k in 0..n {
+                let i = (k + round) % n;
+                bar.set_message(format!(
+                    "{}: {}, round {}/{}",
+                    w.name(),
+                    rows[i].name,
+                    round + 1,
+                    args.rounds
+                ));
+                let row = &mut rows[i];
+                let r =
+                    match (w.kind, row.id) {
+                        (Kind::OneWay, "tokio") => crate::bench_async::measure::<
+                            tokio::net::UdpSocket,
+                        >(
+                            &rt, *w, slice, &mut row.tally
+                        ),
+                        (Kind::OneWay, "dgram_async") => crate::bench_async::measure::<
+                            dgram::tokio::UdpSocket,
+                        >(
+                            &rt, *w, slice, &mut row.tally
+                        ),
+                        (Kind::OneWay, id) => {
+                            let way = Way::ALL
+                                .iter()
+                                .copied()
+                                .find(|x| x.id() == id)
+                                .unwrap_or(Way::Dgram);
+                            bench_modes::run(way, w.size, slice).map(|r| {
+                                row.tally.sent += r.sent;
+                                row.tally.received += r.received;
+                                row.tally.bytes += r.bytes;
+                                row.tally.elapsed += Duration::from_secs_f64(r.secs);
+                                row.kernel_drops += r.kernel_drops;
+                            })
+                        }
+                        (Kind::PingPong, "std") => {
+                            ping_pong::<StdUdpSocket>(w.size, slice, &mut row.tally)
+                        }
+                        (Kind::PingPong, "dgram") => {
+                            ping_pong::<UdpSocket>(w.size, slice, &mut row.tally)
+                        }
+                        (Kind::PingPong, "tokio") => crate::bench_async::measure::<
+                            tokio::net::UdpSocket,
+                        >(
+                            &rt, *w, slice, &mut row.tally
+                        ),
+                        (Kind::PingPong, _) => {
+                            crate::bench_async::measure::<dgram::tokio::UdpSocket>(
+                                &rt,
+                                *w,
+                                slice,
+                                &mut row.tally,
+                            )
+                        }
+                    };
+                r.map_err(|e| format!("{}: {}: {e}", w.name(), row.name))?;
+                bar.inc(1);
+            }
+            for row in rows.iter_mut() {
+                row.tally.close_round();
+            }
+        }
+        tables.push((*w, rows));
+    }
+    bar.finish_and_clear();
+    if args.json {
+        let out: Vec<_> = tables
+            .iter_mut()
+            .map(|(w, rows)| {
+                let base: Vec<(String, Tally)> = rows
+                    .iter()
+                    .map(|r| (r.id.to_string(), r.tally.clone()))
+                    .collect();
+                let ways: Vec<_> = rows
+                    .iter_mut()
+                    .map(|r| {
+                        let ratios: Vec<_> = r
+                            .baselines
+                            .iter()
+                            .filter_map(|b| base.iter().find(|(id, _)| id == b))
+                            .map(|(id, t)| json!({ "vs": id, "value": paired_ratio(&r.tally, t) }))
+                            .collect();
+                        let mut v = side(&mut r.tally, w.kind);
+                        v["id"] = json!(r.id);
+                        v["name"] = json!(r.name);
+                        v["kernel_drops"] = json!(r.kernel_drops);
+                        v["ratios"] = json!(ratios);
+                        v
+                    })
+                    .collect();
+                json!({ "workload": w.id(), "size": w.size, "ways": ways })
+            })
+            .collect();
+        println!(
+            "{}",
+            json!({ "socket": "udp", "rounds": args.rounds, "workloads": out })
+        );
+    } else {
+        for (w, rows) in tables.iter_mut() {
+            println!("{}", w.name());
+            println!(
+                "  {:<30} {:>16} {:>22} {:>14} {:>36}",
+                "way", "rate", "lost/sent", "kernel drops", "ratio"
+            );
+            let base: Vec<(&'static str, Tally)> =
+                rows.iter().map(|r| (r.id, r.tally.clone())).collect();
+            for r in rows.iter_mut() {
+                let rate = match w.kind {
+                    Kind::OneWay if w.size >= 1000 => format!("{:.3} Gbit/s", r.tally.gbits()),
+                    Kind::OneWay => format!("{}dgram/s", human(r.tally.rate())),
+                    Kind::PingPong => format!("{}rt/s", human(r.tally.rate())),
+                };
+                let ratio = r
+                    .baselines
+                    .iter()
+                    .filter_map(|b| base.iter().find(|(id, _)| id == b))
+                    .map(|(id, t)| format!("{:.3} vs {id}", paired_ratio(&r.tally, t)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let drops = if matches!(w.kind, Kind::OneWay)
+                    && !r.id.contains("tokio")
+                    && r.id != "dgram_async"
+                {
+                    r.kernel_drops.to_string()
+                } else {
+                    String::from("-")
+                };
+                println!(
+                    "  {:<30} {:>16} {:>22} {:>14} {:>36}",
+                    r.name,
+                    rate,
+                    format!("{}/{}", r.tally.lost(), r.tally.sent),
+                    drops,
+                    ratio
+                );
+                if let Kind::PingPong = w.kind {
+                    let (p50, p99) = (r.tally.percentile_us(0.5), r.tally.percentile_us(0.99));
+                    println!(
+                        "  {:<30} {:>16}",
+                        "  p50/p99 (us)",
+                        format!("{p50:.1}/{p99:.1}")
+                    );
+                }
+            }
+        }
+        println!(
+            "ratio: median over rounds of the way's rate over its baseline's in the same round"
+        );
+    }
+    Ok(())
 }

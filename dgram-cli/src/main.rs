@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_async;
+mod bench_modes;
 mod echo;
 mod endpoint;
 mod listen;
