@@ -254,6 +254,57 @@ impl UdpSocket {
         Ok(got)
     }
 
+    /// Receives one datagram like [`recv_msg_vectored`](Self::recv_msg_vectored), and keeps every
+    /// control message that arrived in `control`, the ones dgram does not decode included
+    /// ([`Control::Unknown`](crate::Control::Unknown)): for options set through other means, or
+    /// newer than dgram.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv). A control area larger than 512 bytes is cut by the kernel
+    /// (`RecvMeta::control_truncated`).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use dgram::{Control, ControlBuffer, MsgFlags, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_ttl_v4(true)?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"hi", rx.local_addr()?)?;
+    /// let mut control = ControlBuffer::new();
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg_with_control(&mut [IoSliceMut::new(&mut buf)], MsgFlags::empty(), &mut control)?;
+    /// assert_eq!(meta.len, 2);
+    /// assert!(control.iter().any(|c| matches!(c, Control::Ttl(_))));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn recv_msg_with_control(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        control: &mut crate::meta::ControlBuffer,
+    ) -> io::Result<RecvMeta> {
+        self.ensure_bound()?;
+        let cap = crate::meta::capacity(bufs);
+        let mut from = RawAddr::empty();
+        control.len = 0;
+        let out = msg::recvmsg(
+            self.as_fd(),
+            bufs,
+            Some(&mut from),
+            &mut control.buf.0,
+            flags.recv_bits()? | libc::MSG_TRUNC,
+        )?;
+        control.len = out.control_len;
+        let mut anc = msg::Ancillary {
+            truncated: out.flags & libc::MSG_CTRUNC != 0,
+            ..Default::default()
+        };
+        for c in cmsg::iter(&control.buf.0[..control.len]) {
+            anc.decoded.take(&c);
+        }
+        Ok(crate::meta::build(inet(&from)?, cap, &out, &anc))
+    }
+
     /// The most segments one GSO [`Transmit`] may carry: 64 where the kernel supports UDP GSO (Linux
     /// 4.18), else 1. Probed once per socket.
     pub fn max_gso_segments(&self) -> usize {

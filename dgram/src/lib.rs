@@ -45,7 +45,7 @@ mod util;
 pub use batch::MAX_BATCH;
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::MsgFlags;
-pub use meta::{Ecn, RecvMeta, Transmit, UCred};
+pub use meta::{Control, ControlBuffer, Ecn, RecvMeta, Transmit, UCred};
 pub use resolve::{Resolve, SystemResolver};
 pub use udp::{UdpSocket, UdpSocketBuilder};
 pub use unix::{MAX_ABSTRACT_NAME_LEN, MAX_PATHNAME_LEN, ToUnixAddr, UnixAddr, UnixDatagram};

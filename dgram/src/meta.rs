@@ -265,3 +265,105 @@ pub(crate) fn build<A>(
         stride: d.gro.map(usize::from),
     }
 }
+
+/// A control-message buffer for [`UdpSocket::recv_msg_with_control`](crate::UdpSocket::recv_msg_with_control):
+/// 512 bytes, aligned for `cmsghdr`, reused across receives. After a receive,
+/// [`iter`](Self::iter) yields every control message that arrived, the ones dgram does not know
+/// included ([`Control::Unknown`]).
+pub struct ControlBuffer {
+    pub(crate) buf: crate::sys::cmsg::CmsgBuf<512>,
+    pub(crate) len: usize,
+}
+
+impl ControlBuffer {
+    /// An empty buffer.
+    pub const fn new() -> Self {
+        ControlBuffer {
+            buf: crate::sys::cmsg::CmsgBuf::new(),
+            len: 0,
+        }
+    }
+
+    /// The control messages of the last receive into this buffer, decoded where dgram knows them.
+    pub fn iter(&self) -> impl Iterator<Item = Control<'_>> {
+        crate::sys::cmsg::iter(&self.buf.0[..self.len]).map(Control::from_cmsg)
+    }
+}
+
+impl Default for ControlBuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for ControlBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// One control message of a receive (`cmsg(3)`), typed where dgram knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Control<'a> {
+    /// `IP_PKTINFO`/`IPV6_PKTINFO`: the destination address and the arrival interface index.
+    PacketInfo {
+        /// The address the datagram was sent to.
+        dst_ip: IpAddr,
+        /// The interface it arrived on.
+        ifindex: u32,
+    },
+    /// `IP_TOS`/`IPV6_TCLASS`: the TOS byte or traffic class.
+    Tos(u8),
+    /// `IP_TTL`/`IPV6_HOPLIMIT`: the TTL or hop limit, in hops.
+    Ttl(u8),
+    /// `SCM_TIMESTAMPNS`: when the kernel received it.
+    Timestamp(SystemTime),
+    /// `SO_RXQ_OVFL`: the socket's running drop count.
+    Drops(u32),
+    /// `UDP_GRO`: the size of the coalesced datagrams, in bytes.
+    GroSegment(u16),
+    /// `SCM_CREDENTIALS`: the sender's credentials.
+    Credentials(UCred),
+    /// Anything else, kept as the kernel wrote it.
+    Unknown {
+        /// `cmsg_level`.
+        level: i32,
+        /// `cmsg_type`.
+        kind: i32,
+        /// The data, its length clamped to the buffer.
+        data: &'a [u8],
+    },
+}
+
+impl<'a> Control<'a> {
+    fn from_cmsg(c: crate::sys::cmsg::Cmsg<'a>) -> Control<'a> {
+        let mut d = crate::sys::cmsg::Decoded::default();
+        let unknown = Control::Unknown {
+            level: c.level,
+            kind: c.kind,
+            data: c.data,
+        };
+        if !d.take(&c) {
+            return unknown;
+        }
+        if let (Some(dst_ip), Some(ifindex)) = (d.dst_ip, d.ifindex) {
+            Control::PacketInfo { dst_ip, ifindex }
+        } else if let Some(t) = d.tos {
+            Control::Tos(t)
+        } else if let Some(t) = d.ttl {
+            Control::Ttl(t)
+        } else if let Some(at) = d.timestamp.and_then(|(s, ns)| timestamp(s, ns)) {
+            Control::Timestamp(at)
+        } else if let Some(n) = d.drops {
+            Control::Drops(n)
+        } else if let Some(g) = d.gro {
+            Control::GroSegment(g)
+        } else if let Some((pid, uid, gid)) = d.cred {
+            Control::Credentials(UCred { pid, uid, gid })
+        } else {
+            // Known kind, but its data was too short to decode.
+            unknown
+        }
+    }
+}

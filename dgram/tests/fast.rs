@@ -376,3 +376,39 @@ fn drop_counter_matches_what_was_lost() {
     assert_eq!(&buf[..meta.len], b"after");
     assert_eq!(meta.drops, Some(SENT - received));
 }
+
+#[test]
+fn unknown_control_messages_are_kept() {
+    use dgram::{Control, ControlBuffer, MsgFlags};
+    let rx = dgram::UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    // SO_TIMESTAMP (microseconds, SCM_TIMESTAMP) is an option dgram does not decode; nix sets it
+    nix::sys::socket::setsockopt(&rx, nix::sys::socket::sockopt::ReceiveTimestamp, &true).unwrap();
+    rx.set_recv_ttl_v4(true).unwrap();
+    let tx = dgram::UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.set_ttl(33).unwrap();
+    tx.send_to(b"ctl", rx.local_addr().unwrap()).unwrap();
+    let mut control = ControlBuffer::new();
+    let mut buf = [0u8; 8];
+    let meta = rx
+        .recv_msg_with_control(
+            &mut [IoSliceMut::new(&mut buf)],
+            MsgFlags::empty(),
+            &mut control,
+        )
+        .unwrap();
+    assert_eq!(
+        (&buf[..meta.len], meta.ttl, meta.control_truncated),
+        (&b"ctl"[..], Some(33), false)
+    );
+    let all: Vec<Control<'_>> = control.iter().collect();
+    assert!(all.contains(&Control::Ttl(33)), "{all:?}");
+    let timeval = std::mem::size_of::<libc::timeval>();
+    assert!(
+        all.iter()
+            .any(|c| matches!(c, Control::Unknown { level, kind, data }
+            if *level == libc::SOL_SOCKET && *kind == libc::SO_TIMESTAMP && data.len() == timeval)),
+        "the SCM_TIMESTAMP message is kept as Unknown: {all:?}"
+    );
+    assert_eq!(all.len(), 2, "{all:?}");
+}

@@ -624,6 +624,26 @@ impl UdpSocket {
             .await
     }
 
+    /// Receives one datagram and keeps every control message in `control`, as
+    /// [`crate::UdpSocket::recv_msg_with_control`].
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_msg_with_control(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        control: &mut crate::ControlBuffer,
+    ) -> io::Result<RecvMeta> {
+        self.get_ref().ensure_bound()?;
+        self.io
+            .recv(|s| s.recv_msg_with_control(bufs, flags | MsgFlags::DONTWAIT, control))
+            .await
+    }
+
     /// Sends a batch if the socket is writable now.
     ///
     /// # Errors
