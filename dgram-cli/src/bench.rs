@@ -25,7 +25,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "BYTES")]
     size: Option<usize>,
     /// Seconds each implementation runs each workload, split over the rounds.
-    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
     secs: f64,
     /// Alternations A B A B per workload.
     #[arg(long, default_value_t = 4)]
