@@ -279,7 +279,7 @@ impl UdpSocket {
         match addrs.next() {
             // The common case, one literal address, needs no collection.
             Some(first) if addrs.size_hint().1 == Some(0) => {
-                self.io.send(move |s| s.try_send_to(buf, first)).await
+                self.io.send(move |s| s.try_send_to_one(buf, first)).await
             }
             Some(first) => {
                 let all: Vec<SocketAddr> = std::iter::once(first).chain(addrs).collect();
@@ -396,7 +396,7 @@ impl UdpSocket {
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.get_ref().ensure_bound()?;
-        self.io.recv(|s| s.try_recv_from(buf)).await
+        self.io.recv(|s| s.try_recv_from_bound(buf)).await
     }
 
     /// Reads the next datagram and its sender without taking it from the queue.

@@ -545,6 +545,23 @@ impl UdpSocket {
         self.check_len(buf.len(), Some(to))?;
         msg::send_to_inet(self.as_fd(), buf, to, flags).map_err(send_error)
     }
+
+    /// A non-blocking send to one already-resolved address: the async layer's hot path (no
+    /// `ToSocketAddrs` iteration).
+    #[inline]
+    pub(crate) fn try_send_to_one(&self, buf: &[u8], to: SocketAddr) -> io::Result<usize> {
+        let to = self.fit(to)?;
+        self.send_to_addr(buf, &to, libc::MSG_DONTWAIT)
+    }
+
+    /// A non-blocking receive with its sender, for a caller that has checked the socket is bound:
+    /// the async layer's hot path.
+    #[inline]
+    pub(crate) fn try_recv_from_bound(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let mut from = RawAddr::empty();
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), libc::MSG_DONTWAIT)?;
+        Ok((n.min(buf.len()), inet(&from)?))
+    }
 }
 
 /// Receiving.
