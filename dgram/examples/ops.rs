@@ -97,6 +97,44 @@ fn main() {
             }
         }
         #[cfg(feature = "bench-baselines")]
+        "raw-batch" | "dgram-batch" => {
+            use std::io::IoSliceMut;
+            use std::os::fd::AsFd;
+            let (a, b) = (
+                dgram::UdpSocket::bind("127.0.0.1:0").unwrap(),
+                dgram::UdpSocket::bind("127.0.0.1:0").unwrap(),
+            );
+            let to = b.local_addr().unwrap();
+            let batch = [dgram::Transmit::new(to, &payload); dgram::MAX_BATCH];
+            let mut storage = vec![[0u8; 128]; dgram::MAX_BATCH];
+            let mut meta = [dgram::RecvMeta::default(); dgram::MAX_BATCH];
+            let mut lens = [0usize; dgram::MAX_BATCH];
+            for _ in 0..n {
+                let mut got = 0;
+                if mode == "raw-batch" {
+                    dgram::__baseline::sendmmsg(a.as_fd(), &to, &payload, dgram::MAX_BATCH)
+                        .unwrap();
+                    while got < dgram::MAX_BATCH {
+                        let mut bufs: Vec<IoSliceMut<'_>> = storage[got..]
+                            .iter_mut()
+                            .map(|s| IoSliceMut::new(s))
+                            .collect();
+                        got += dgram::__baseline::recvmmsg(b.as_fd(), &mut bufs, &mut lens[got..])
+                            .unwrap();
+                    }
+                } else {
+                    a.send_batch(&batch).unwrap();
+                    while got < dgram::MAX_BATCH {
+                        let mut bufs: Vec<IoSliceMut<'_>> = storage[got..]
+                            .iter_mut()
+                            .map(|s| IoSliceMut::new(s))
+                            .collect();
+                        got += b.recv_batch(&mut bufs, &mut meta[got..]).unwrap();
+                    }
+                }
+            }
+        }
+        #[cfg(feature = "bench-baselines")]
         "raw-gso64" | "dgram-gso64" => {
             use std::os::fd::AsFd;
             let (a, b) = (

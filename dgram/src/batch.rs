@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use crate::family::Family;
 use crate::flags::MsgFlags;
 use crate::meta::{Ecn, RecvMeta, Transmit};
-use crate::sys::addr::RawAddr;
+use crate::sys::addr::{InetAddr, RawAddr};
 use crate::sys::{cmsg, msg};
 use crate::udp::{UdpSocket, inet};
 use crate::util::invalid_input;
@@ -123,9 +123,10 @@ impl UdpSocket {
     ) -> io::Result<usize> {
         let bits = flags.send_bits()?;
         let gso = self.gso_enabled();
-        let mut entries = [const { msg::SendEntry::EMPTY }; MAX_BATCH];
-        let mut n = 0;
+        let mut batch = msg::SendBatch::new();
+        let mut carries_gso = false;
         for t in transmits.iter().take(MAX_BATCH) {
+            let n = batch.len();
             let prepared = self
                 .fit_destination(t.destination)
                 .and_then(|to| Ok((to, self.check_transmit(t, &to)?)));
@@ -140,18 +141,30 @@ impl UdpSocket {
                 }
                 Ok((_, Some(_))) if !gso => break,
                 Ok((to, segment)) => {
-                    let e = &mut entries[n];
-                    e.buf = t.contents;
-                    self.encode(e, t, &to, segment)?;
-                    n += 1;
+                    let needs_control = segment.is_some()
+                        || t.ecn.is_some()
+                        || t.src_ip.is_some()
+                        || t.ifindex.is_some();
+                    let mut encode =
+                        |control: &mut [u8]| self.encode_control(control, t, &to, segment);
+                    batch.push(
+                        t.contents,
+                        &to,
+                        if needs_control {
+                            Some(&mut encode)
+                        } else {
+                            None
+                        },
+                    )?;
+                    carries_gso |= segment.is_some();
                 }
             }
         }
-        if n == 0 {
+        if batch.len() == 0 {
             return Ok(0);
         }
-        match msg::sendmmsg(self.as_fd(), &entries[..n], bits) {
-            Err(e) if gso_refused(&e) && entries[..n].iter().any(|e| e.control_len > 0) && gso => {
+        match msg::sendmmsg(self.as_fd(), &batch, bits) {
+            Err(e) if gso_refused(&e) && carries_gso => {
                 // The first transmit carried GSO and the device refused it: remember, and send it
                 // the slow way; the rest follow on the next call.
                 self.state.gso.store(GSO_NO, Ordering::Relaxed);
@@ -210,7 +223,7 @@ impl UdpSocket {
         self.ensure_bound()?;
         let bits = flags.recv_bits()? | libc::MSG_TRUNC | libc::MSG_WAITFORONE;
         let n = bufs.len().min(meta.len()).min(MAX_BATCH);
-        let mut addrs = [RawAddr::EMPTY; MAX_BATCH];
+        let mut addrs = [InetAddr::EMPTY; MAX_BATCH];
         let mut out = [msg::MsgOut::default(); MAX_BATCH];
         let got = if self.space() == msg::Space::None {
             msg::recvmmsg(
@@ -240,7 +253,13 @@ impl UdpSocket {
                 for c in cmsg::iter(&controls[i].0[..out[i].control_len]) {
                     anc.decoded.take(&c);
                 }
-                meta[i] = crate::meta::build(inet(&addrs[i])?, bufs[i].len(), &out[i], &anc);
+                crate::meta::fill(
+                    &mut meta[i],
+                    addr_of(&addrs[i])?,
+                    bufs[i].len(),
+                    &out[i],
+                    &anc,
+                );
             }
             return Ok(got);
         };
@@ -249,7 +268,13 @@ impl UdpSocket {
                 truncated: out[i].flags & libc::MSG_CTRUNC != 0,
                 ..Default::default()
             };
-            meta[i] = crate::meta::build(inet(&addrs[i])?, bufs[i].len(), &out[i], &anc);
+            crate::meta::fill(
+                &mut meta[i],
+                addr_of(&addrs[i])?,
+                bufs[i].len(),
+                &out[i],
+                &anc,
+            );
         }
         Ok(got)
     }
@@ -384,20 +409,6 @@ impl UdpSocket {
         })
     }
 
-    /// Fills `entry`'s address and control messages for `t` (to `to`), with `segment` as GSO size.
-    #[inline]
-    fn encode(
-        &self,
-        entry: &mut msg::SendEntry<'_>,
-        t: &Transmit<'_>,
-        to: &SocketAddr,
-        segment: Option<u16>,
-    ) -> io::Result<()> {
-        entry.addr = RawAddr::from_inet(to);
-        entry.control_len = self.encode_control(&mut entry.control.0, t, to, segment)?;
-        Ok(())
-    }
-
     /// Writes `t`'s control messages (packet info, ECN, GSO size) into `control`; returns their length.
     #[inline]
     fn encode_control(
@@ -451,19 +462,6 @@ impl UdpSocket {
         Ok(enc.finish().len())
     }
 
-    #[inline]
-    fn send_entry(&self, entry: &msg::SendEntry<'_>, flags: libc::c_int) -> io::Result<usize> {
-        let control = &entry.control.0[..entry.control_len];
-        msg::sendmsg(
-            self.as_fd(),
-            &[io::IoSlice::new(entry.buf)],
-            Some(&entry.addr),
-            control,
-            flags,
-        )
-        .map_err(crate::util::send_error)
-    }
-
     /// The GSO fallback: one datagram per segment, each with the transmit's other metadata.
     fn send_segments(
         &self,
@@ -474,12 +472,16 @@ impl UdpSocket {
         let size = t.segment_size.unwrap_or(t.contents.len()).max(1);
         let mut sent = 0;
         for chunk in t.contents.chunks(size) {
-            let mut entry = msg::SendEntry {
-                buf: chunk,
-                ..msg::SendEntry::EMPTY
-            };
-            self.encode(&mut entry, t, to, None)?;
-            match self.send_entry(&entry, flags) {
+            let mut control = cmsg::CmsgBuf::<{ cmsg::UDP_SEND_SPACE }>::new();
+            let len = self.encode_control(&mut control.0, t, to, None)?;
+            let r = msg::sendmsg_inet(
+                self.as_fd(),
+                &[io::IoSlice::new(chunk)],
+                to,
+                &control.0[..len],
+                flags,
+            );
+            match r.map_err(crate::util::send_error) {
                 Ok(n) => sent += n,
                 // Non-blocking, part-way: report what went (whole segments); the caller resends the rest.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock && sent > 0 => return Ok(sent),
@@ -488,6 +490,15 @@ impl UdpSocket {
         }
         Ok(sent)
     }
+}
+
+fn addr_of(a: &InetAddr) -> io::Result<SocketAddr> {
+    a.socket_addr().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the socket reported a non-IP address",
+        )
+    })
 }
 
 /// Whether a send error says the kernel or the device will not do GSO.

@@ -367,3 +367,28 @@ impl<'a> Control<'a> {
         }
     }
 }
+
+/// [`build`] into an existing report, field by field (batches fill arrays of them in place).
+#[inline]
+pub(crate) fn fill<A>(
+    m: &mut RecvMeta<A>,
+    addr: A,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+    anc: &crate::sys::msg::Ancillary,
+) {
+    let d = &anc.decoded;
+    m.addr = addr;
+    m.len = out.ret.min(cap);
+    m.full_len = out.ret;
+    m.truncated = out.flags & libc::MSG_TRUNC != 0;
+    m.control_truncated = anc.truncated;
+    m.cred = d.cred.map(|(pid, uid, gid)| UCred { pid, uid, gid });
+    m.dst_ip = d.dst_ip;
+    m.ifindex = d.ifindex;
+    m.tos = d.tos;
+    m.ttl = d.ttl;
+    m.timestamp = d.timestamp.and_then(|(s, ns)| timestamp(s, ns));
+    m.drops = d.drops;
+    m.stride = d.gro.map(usize::from);
+}

@@ -19,12 +19,6 @@ pub(crate) const SUN_PATH_OFFSET: usize = mem::offset_of!(libc::sockaddr_un, sun
 pub(crate) const SUN_PATH_LEN: usize = mem::size_of::<[libc::c_char; 108]>();
 
 impl RawAddr {
-    /// An empty buffer, as a constant (for arrays of them).
-    pub(crate) const EMPTY: RawAddr = RawAddr {
-        storage: MaybeUninit::uninit(),
-        len: mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
-    };
-
     /// An empty buffer, ready for the kernel to fill (its length is the full capacity).
     #[inline]
     pub(crate) fn empty() -> Self {
@@ -118,29 +112,9 @@ impl RawAddr {
     /// Decodes an IP socket address; `None` for any other family or a short length.
     #[inline]
     pub(crate) fn socket_addr(&self) -> Option<SocketAddr> {
-        let len = self.len as usize;
-        match self.family() {
-            libc::AF_INET if len >= mem::size_of::<libc::sockaddr_in>() => {
-                // SAFETY: the family says the storage holds a `sockaddr_in` and the length covers it.
-                let sin = unsafe { self.storage.as_ptr().cast::<libc::sockaddr_in>().read() };
-                let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
-                Some(SocketAddr::V4(SocketAddrV4::new(
-                    ip,
-                    u16::from_be(sin.sin_port),
-                )))
-            }
-            libc::AF_INET6 if len >= mem::size_of::<libc::sockaddr_in6>() => {
-                // SAFETY: the family says the storage holds a `sockaddr_in6` and the length covers it.
-                let sin6 = unsafe { self.storage.as_ptr().cast::<libc::sockaddr_in6>().read() };
-                Some(SocketAddr::V6(SocketAddrV6::new(
-                    Ipv6Addr::from(sin6.sin6_addr.s6_addr),
-                    u16::from_be(sin6.sin6_port),
-                    sin6.sin6_flowinfo,
-                    sin6.sin6_scope_id,
-                )))
-            }
-            _ => None,
-        }
+        // SAFETY: the storage holds `len` written bytes (by us or by the kernel) and is larger than
+        // any `len` the kernel reports for an IP address.
+        unsafe { decode_inet(self.storage.as_ptr().cast(), self.len) }
     }
 
     /// Calls `f` with a Unix address encoded on the stack from the bytes of `sun_path` (the send
@@ -220,6 +194,101 @@ impl RawAddr {
     }
 }
 
+/// Decodes an IP socket address of `len` bytes at `p`; `None` for another family or a short length.
+///
+/// # Safety
+/// `p` must point at `len` readable, initialised bytes, aligned for `sockaddr_in6`.
+#[inline]
+unsafe fn decode_inet(p: *const libc::sockaddr, len: libc::socklen_t) -> Option<SocketAddr> {
+    let len = len as usize;
+    if len < mem::size_of::<libc::sa_family_t>() {
+        return None;
+    }
+    // SAFETY: `len` covers the family field (the caller's contract).
+    let family = libc::c_int::from(unsafe { (*p).sa_family });
+    match family {
+        libc::AF_INET if len >= mem::size_of::<libc::sockaddr_in>() => {
+            // SAFETY: the family says it is a `sockaddr_in`, and `len` covers it.
+            let sin = unsafe { p.cast::<libc::sockaddr_in>().read() };
+            let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(sin.sin_port),
+            )))
+        }
+        libc::AF_INET6 if len >= mem::size_of::<libc::sockaddr_in6>() => {
+            // SAFETY: the family says it is a `sockaddr_in6`, and `len` covers it.
+            let sin6 = unsafe { p.cast::<libc::sockaddr_in6>().read() };
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(sin6.sin6_addr.s6_addr),
+                u16::from_be(sin6.sin6_port),
+                sin6.sin6_flowinfo,
+                sin6.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// An IP socket address in the 28 bytes the kernel needs at most (`sockaddr_in6`): the per-datagram
+/// address of batches, where `RawAddr`'s 128-byte storage would be copied 32 times a call.
+#[derive(Clone, Copy)]
+pub(crate) struct InetAddr {
+    storage: MaybeUninit<libc::sockaddr_in6>,
+    pub(crate) len: libc::socklen_t,
+}
+
+impl InetAddr {
+    /// An empty buffer, ready for the kernel to fill.
+    pub(crate) const EMPTY: InetAddr = InetAddr {
+        storage: MaybeUninit::uninit(),
+        len: mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+    };
+
+    /// Encodes `addr`.
+    #[inline]
+    pub(crate) fn new(addr: &SocketAddr) -> Self {
+        let mut a = Self::EMPTY;
+        RawAddr::with_inet(addr, |p, len| {
+            // SAFETY: `p` points at `len` (16 or 28) written bytes, no more than the storage holds;
+            // the two do not overlap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    p.cast::<u8>(),
+                    a.storage.as_mut_ptr().cast::<u8>(),
+                    len as usize,
+                )
+            };
+            a.len = len;
+        });
+        a
+    }
+
+    /// Decodes what the kernel wrote; `None` for another family or a short length.
+    #[inline]
+    pub(crate) fn socket_addr(&self) -> Option<SocketAddr> {
+        // SAFETY: the storage holds `len` written bytes (by `new` or by the kernel, which never
+        // reports more than the 28 bytes it was given for an IP address).
+        unsafe {
+            decode_inet(
+                self.storage.as_ptr().cast(),
+                self.len
+                    .min(mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t),
+            )
+        }
+    }
+
+    #[inline]
+    pub(crate) fn as_ptr(&self) -> *const libc::sockaddr {
+        self.storage.as_ptr().cast()
+    }
+
+    #[inline]
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut libc::sockaddr {
+        self.storage.as_mut_ptr().cast()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +298,7 @@ mod tests {
         for s in ["127.0.0.1:5353", "[::1]:9", "[fe80::1%2]:443", "0.0.0.0:0"] {
             let a: SocketAddr = s.parse().unwrap();
             assert_eq!(RawAddr::from_inet(&a).socket_addr(), Some(a));
+            assert_eq!(InetAddr::new(&a).socket_addr(), Some(a));
         }
         // flowinfo is carried as std carries it (no byte swap), so both agree on the wire
         let a = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 1, 0x000a_bcde, 0));

@@ -7,7 +7,7 @@ use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::ptr;
 
-use super::addr::RawAddr;
+use super::addr::{InetAddr, RawAddr};
 use super::{cmsg, retry};
 
 /// What `recvmsg(2)` reported besides the data.
@@ -415,48 +415,98 @@ pub(crate) fn read_shut_down(fd: BorrowedFd<'_>) -> io::Result<bool> {
 /// The most messages one `sendmmsg`/`recvmmsg` call carries (the public `MAX_BATCH`).
 pub(crate) const MAX_BATCH: usize = 32;
 
-/// One message of a send batch: its bytes, its encoded destination and its control messages.
-pub(crate) struct SendEntry<'a> {
-    pub(crate) buf: &'a [u8],
-    pub(crate) addr: RawAddr,
-    pub(crate) control: cmsg::CmsgBuf<{ cmsg::UDP_SEND_SPACE }>,
-    pub(crate) control_len: usize,
+/// Up to [`MAX_BATCH`] messages to send, on the stack: each one's bytes and encoded destination, and
+/// control messages for those that carry any (most do not, and pay nothing for them).
+pub(crate) struct SendBatch<'a> {
+    bufs: [&'a [u8]; MAX_BATCH],
+    addrs: [InetAddr; MAX_BATCH],
+    /// Entry `i`'s control area is initialised (zeroed, then encoded) exactly when `control_len[i]`
+    /// is non-zero; only [`push`](Self::push) writes either.
+    controls: [std::mem::MaybeUninit<cmsg::CmsgBuf<{ cmsg::UDP_SEND_SPACE }>>; MAX_BATCH],
+    control_len: [usize; MAX_BATCH],
+    len: usize,
 }
 
-impl SendEntry<'_> {
-    pub(crate) const EMPTY: SendEntry<'static> = SendEntry {
-        buf: &[],
-        addr: RawAddr::EMPTY,
-        control: cmsg::CmsgBuf::new(),
-        control_len: 0,
-    };
+impl<'a> SendBatch<'a> {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        SendBatch {
+            bufs: [&[]; MAX_BATCH],
+            addrs: [InetAddr::EMPTY; MAX_BATCH],
+            controls: [const { std::mem::MaybeUninit::uninit() }; MAX_BATCH],
+            control_len: [0; MAX_BATCH],
+            len: 0,
+        }
+    }
+
+    /// Appends a message of `buf` to `to`; with `encode`, its control messages, written by the
+    /// closure into a zeroed area (it returns how much it filled). False when the batch is full.
+    #[inline]
+    pub(crate) fn push(
+        &mut self,
+        buf: &'a [u8],
+        to: &std::net::SocketAddr,
+        encode: Option<&mut dyn FnMut(&mut [u8]) -> io::Result<usize>>,
+    ) -> io::Result<bool> {
+        let i = self.len;
+        if i == MAX_BATCH {
+            return Ok(false);
+        }
+        self.bufs[i] = buf;
+        self.addrs[i] = InetAddr::new(to);
+        self.control_len[i] = 0;
+        if let Some(f) = encode {
+            let area = &mut self.controls[i].write(cmsg::CmsgBuf::new()).0;
+            self.control_len[i] = f(area)?.min(area.len());
+        }
+        self.len += 1;
+        Ok(true)
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn control(&self, i: usize) -> &[u8] {
+        let n = self.control_len[i];
+        if n == 0 {
+            return &[];
+        }
+        // SAFETY: a non-zero `control_len[i]` is only set by `push`, after it initialised
+        // `controls[i]`, and it never exceeds that buffer's length.
+        unsafe { &self.controls[i].assume_init_ref().0[..n] }
+    }
 }
 
-/// `sendmmsg(2)` of up to [`MAX_BATCH`] entries in one call; returns how many were sent (the kernel
+/// `sendmmsg(2)` of up to [`MAX_BATCH`] messages in one call; returns how many were sent (the kernel
 /// stops at the first that fails, and reports that failure only when it is the first). `MSG_NOSIGNAL`
 /// is always added.
 pub(crate) fn sendmmsg(
     fd: BorrowedFd<'_>,
-    entries: &[SendEntry<'_>],
+    batch: &SendBatch<'_>,
     flags: libc::c_int,
 ) -> io::Result<usize> {
-    let n = entries.len().min(MAX_BATCH);
+    let n = batch.len.min(MAX_BATCH);
     let mut iov = [const { std::mem::MaybeUninit::<libc::iovec>::uninit() }; MAX_BATCH];
     let mut hdrs = [const { std::mem::MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
-    for (i, e) in entries[..n].iter().enumerate() {
+    for i in 0..n {
+        let buf = batch.bufs[i];
         let v = iov[i].write(libc::iovec {
-            iov_base: e.buf.as_ptr().cast_mut().cast(),
-            iov_len: e.buf.len(),
+            iov_base: buf.as_ptr().cast_mut().cast(),
+            iov_len: buf.len(),
         });
         // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = e.addr.as_ptr().cast_mut().cast();
-        msg.msg_namelen = e.addr.len;
+        msg.msg_name = batch.addrs[i].as_ptr().cast_mut().cast();
+        msg.msg_namelen = batch.addrs[i].len;
         msg.msg_iov = v;
         msg.msg_iovlen = 1;
-        if e.control_len > 0 {
-            msg.msg_control = e.control.0.as_ptr().cast_mut().cast();
-            msg.msg_controllen = e.control_len.min(e.control.0.len());
+        let control = batch.control(i);
+        if !control.is_empty() {
+            msg.msg_control = control.as_ptr().cast_mut().cast();
+            msg.msg_controllen = control.len();
         }
         hdrs[i].write(libc::mmsghdr {
             msg_hdr: msg,
@@ -465,7 +515,7 @@ pub(crate) fn sendmmsg(
     }
     retry(|| {
         // SAFETY: the first `n` headers are initialised above; every pointer in them refers to memory
-        // borrowed for this call (`entries` and `iov`) with the matching length, and the kernel only
+        // borrowed for this call (`batch` and `iov`) with the matching length, and the kernel only
         // reads through them (it writes `msg_len`, inside `hdrs`).
         unsafe {
             libc::sendmmsg(
@@ -485,7 +535,7 @@ pub(crate) fn sendmmsg(
 pub(crate) fn recvmmsg(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
-    addrs: &mut [RawAddr],
+    addrs: &mut [InetAddr],
     controls: &mut [cmsg::CmsgBuf<{ cmsg::UDP_RECV_SPACE }>],
     out: &mut [MsgOut],
     flags: libc::c_int,
@@ -497,7 +547,7 @@ pub(crate) fn recvmmsg(
         // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         msg.msg_name = addrs[i].as_mut_ptr().cast();
-        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
         // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
         msg.msg_iov = (&raw mut bufs[i]).cast();
         msg.msg_iovlen = 1;
