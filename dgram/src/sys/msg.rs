@@ -415,6 +415,9 @@ pub(crate) fn read_shut_down(fd: BorrowedFd<'_>) -> io::Result<bool> {
 /// The most messages one `sendmmsg`/`recvmmsg` call carries (the public `MAX_BATCH`).
 pub(crate) const MAX_BATCH: usize = 32;
 
+/// Writes a message's control messages into a zeroed area; returns how many bytes it filled.
+pub(crate) type Encode<'f> = &'f mut dyn FnMut(&mut [u8]) -> io::Result<usize>;
+
 /// Up to [`MAX_BATCH`] messages to send, on the stack: each one's bytes and encoded destination, and
 /// control messages for those that carry any (most do not, and pay nothing for them).
 pub(crate) struct SendBatch<'a> {
@@ -446,7 +449,7 @@ impl<'a> SendBatch<'a> {
         &mut self,
         buf: &'a [u8],
         to: &std::net::SocketAddr,
-        encode: Option<&mut dyn FnMut(&mut [u8]) -> io::Result<usize>>,
+        encode: Option<Encode<'_>>,
     ) -> io::Result<bool> {
         let i = self.len;
         if i == MAX_BATCH {
