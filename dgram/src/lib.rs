@@ -26,6 +26,7 @@
 mod batch;
 mod family;
 mod flags;
+mod interface;
 mod meta;
 mod resolve;
 mod socket;
@@ -45,6 +46,7 @@ mod util;
 pub use batch::MAX_BATCH;
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::MsgFlags;
+pub use interface::Interface;
 pub use meta::{Control, ControlBuffer, Ecn, RecvMeta, Transmit, UCred};
 pub use resolve::{Resolve, SystemResolver};
 pub use udp::{UdpSocket, UdpSocketBuilder};

@@ -16,6 +16,7 @@ use crate::resolve::{Resolve, SystemResolver, lookup_error};
 use crate::sys::{self, addr::RawAddr, msg, sockopt};
 use crate::util::{invalid_input, send_error};
 
+mod multicast;
 mod options;
 
 /// A UDP socket, IPv4 or IPv6, with blocking calls and `try_*` calls that never block.
@@ -158,6 +159,13 @@ impl UdpSocketBuilder {
         };
         // socket2 sets SOCK_CLOEXEC on Linux.
         let inner = Socket::new(family.domain(), ty, Some(Protocol::UDP))?;
+        // A socket receives only the groups it joined (DESIGN.md): the kernel's default,
+        // IP_MULTICAST_ALL, delivers every group any socket joined on the port. Kernels without the
+        // option have the old behaviour either way, so an error here is not one.
+        let _ = inner.set_multicast_all_v4(false);
+        if family == Family::V6 {
+            let _ = inner.set_multicast_all_v6(false);
+        }
         let sock = UdpSocket {
             inner,
             family,

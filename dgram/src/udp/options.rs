@@ -175,7 +175,7 @@ impl UdpSocket {
         self.inner.tclass_v6()
     }
 
-    fn require_v6(&self, option: &str) -> io::Result<()> {
+    pub(crate) fn require_v6(&self, option: &str) -> io::Result<()> {
         if self.family == Family::V6 {
             Ok(())
         } else {

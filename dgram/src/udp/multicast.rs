@@ -1,0 +1,431 @@
+//! The multicast part of `UdpSocket`: any-source and source-specific membership, source blocking, the
+//! outgoing interface, loopback, TTL/hops and `IP_MULTICAST_ALL` (RFC 1112, RFC 3376/3810, RFC 3678).
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::AsFd;
+
+use super::UdpSocket;
+use crate::interface::Interface;
+use crate::sys::sockopt::{self, set_struct, storage};
+use crate::util::{check_range, invalid_input};
+
+fn in_addr(a: Ipv4Addr) -> libc::in_addr {
+    libc::in_addr {
+        s_addr: u32::from_ne_bytes(a.octets()),
+    }
+}
+
+fn check_group(group: IpAddr) -> io::Result<()> {
+    if group.is_multicast() {
+        Ok(())
+    } else {
+        Err(invalid_input(format!("{group} is not a multicast group")))
+    }
+}
+
+fn check_source(source: IpAddr) -> io::Result<()> {
+    if source.is_multicast() || source.is_unspecified() {
+        Err(invalid_input(format!(
+            "{source} is not a unicast source address"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// `group_source_req` for the `MCAST_*_SOURCE_*` options (RFC 3678), either family.
+fn group_source_req(index: u32, group: IpAddr, source: IpAddr) -> libc::group_source_req {
+    libc::group_source_req {
+        gsr_interface: index,
+        gsr_group: storage(&SocketAddr::new(group, 0)),
+        gsr_source: storage(&SocketAddr::new(source, 0)),
+    }
+}
+
+/// IPv4 multicast (`IPPROTO_IP`). These also work on an IPv6 socket, for IPv4 traffic.
+impl UdpSocket {
+    /// Joins `group` on `iface` (`IP_ADD_MEMBERSHIP` with `ip_mreqn`; Node's `addMembership`, Racket's
+    /// `udp-multicast-join-group!`): the socket then receives what is sent to the group on its port.
+    ///
+    /// # Errors
+    /// `InvalidInput` when `group` is not multicast; `NotFound` for an unknown interface name;
+    /// `AddrInUse` when already joined there; `ENODEV` when the interface has no IPv4 address.
+    #[doc(alias = "IP_ADD_MEMBERSHIP")]
+    pub fn join_multicast_v4(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
+        self.mreqn(libc::IP_ADD_MEMBERSHIP, group, iface)
+    }
+
+    /// Leaves `group` on `iface` (`IP_DROP_MEMBERSHIP`; Node's `dropMembership`). Give the interface
+    /// that was joined.
+    ///
+    /// # Errors
+    /// As [`join_multicast_v4`](Self::join_multicast_v4); the kernel's `EADDRNOTAVAIL`
+    /// (`AddrNotAvailable`) passes through when the group was never joined.
+    #[doc(alias = "IP_DROP_MEMBERSHIP")]
+    pub fn leave_multicast_v4(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
+        self.mreqn(libc::IP_DROP_MEMBERSHIP, group, iface)
+    }
+
+    /// Joins `group` for datagrams from `source` only (source-specific multicast, RFC 4607;
+    /// `IP_ADD_SOURCE_MEMBERSHIP` or `MCAST_JOIN_SOURCE_GROUP`; Node's `addSourceSpecificMembership`,
+    /// Lua's `mcastjoinsrc`).
+    ///
+    /// # Errors
+    /// `InvalidInput` when `group` is not multicast or `source` is not unicast; `NotFound` for an
+    /// unknown interface name; the kernel's errors intact.
+    #[doc(alias = "IP_ADD_SOURCE_MEMBERSHIP")]
+    #[doc(alias = "MCAST_JOIN_SOURCE_GROUP")]
+    pub fn join_ssm_v4(
+        &self,
+        group: Ipv4Addr,
+        source: Ipv4Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        self.source_op_v4(
+            libc::IP_ADD_SOURCE_MEMBERSHIP,
+            libc::MCAST_JOIN_SOURCE_GROUP,
+            group,
+            source,
+            iface,
+        )
+    }
+
+    /// Leaves a source-specific membership (`IP_DROP_SOURCE_MEMBERSHIP`, `MCAST_LEAVE_SOURCE_GROUP`;
+    /// Lua's `mcastleavesrc`).
+    ///
+    /// # Errors
+    /// As [`join_ssm_v4`](Self::join_ssm_v4); `EADDRNOTAVAIL` when it was never joined.
+    #[doc(alias = "IP_DROP_SOURCE_MEMBERSHIP")]
+    pub fn leave_ssm_v4(
+        &self,
+        group: Ipv4Addr,
+        source: Ipv4Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        self.source_op_v4(
+            libc::IP_DROP_SOURCE_MEMBERSHIP,
+            libc::MCAST_LEAVE_SOURCE_GROUP,
+            group,
+            source,
+            iface,
+        )
+    }
+
+    /// Stops receiving `group`'s datagrams from `source`, in an any-source membership
+    /// (`IP_BLOCK_SOURCE`, `MCAST_BLOCK_SOURCE`; Lua's `mcastblocksrc`).
+    ///
+    /// # Errors
+    /// As [`join_ssm_v4`](Self::join_ssm_v4); `EINVAL` when the group is not joined.
+    #[doc(alias = "IP_BLOCK_SOURCE")]
+    pub fn block_source_v4(
+        &self,
+        group: Ipv4Addr,
+        source: Ipv4Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        self.source_op_v4(
+            libc::IP_BLOCK_SOURCE,
+            libc::MCAST_BLOCK_SOURCE,
+            group,
+            source,
+            iface,
+        )
+    }
+
+    /// Receives `group`'s datagrams from `source` again (`IP_UNBLOCK_SOURCE`, `MCAST_UNBLOCK_SOURCE`;
+    /// Lua's `mcastunblocksrc`).
+    ///
+    /// # Errors
+    /// As [`block_source_v4`](Self::block_source_v4).
+    #[doc(alias = "IP_UNBLOCK_SOURCE")]
+    pub fn unblock_source_v4(
+        &self,
+        group: Ipv4Addr,
+        source: Ipv4Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        self.source_op_v4(
+            libc::IP_UNBLOCK_SOURCE,
+            libc::MCAST_UNBLOCK_SOURCE,
+            group,
+            source,
+            iface,
+        )
+    }
+
+    /// Sends multicast out of `iface` (`IP_MULTICAST_IF` with `ip_mreqn`: by address or index;
+    /// Node's `setMulticastInterface`, Racket's `udp-multicast-set-interface!`). `Interface::Any` lets
+    /// routing choose again.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown interface name; the kernel's errors intact.
+    #[doc(alias = "IP_MULTICAST_IF")]
+    pub fn set_multicast_interface_v4(&self, iface: &Interface) -> io::Result<()> {
+        self.mreqn(libc::IP_MULTICAST_IF, Ipv4Addr::UNSPECIFIED, iface)
+    }
+
+    /// Whether this socket's own multicast comes back to it and to other local members
+    /// (`IP_MULTICAST_LOOP`, on by default; Node's `setMulticastLoopback`).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "IP_MULTICAST_LOOP")]
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.inner.set_multicast_loop_v4(on)
+    }
+
+    /// Whether `IP_MULTICAST_LOOP` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_MULTICAST_LOOP")]
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.inner.multicast_loop_v4()
+    }
+
+    /// Sets the TTL of outgoing multicast in hops, 0..=255 (`IP_MULTICAST_TTL`, 1 by default: the
+    /// link only; Node's `setMulticastTTL`).
+    ///
+    /// # Errors
+    /// `InvalidInput` above 255.
+    #[doc(alias = "IP_MULTICAST_TTL")]
+    pub fn set_multicast_ttl_v4(&self, hops: u32) -> io::Result<()> {
+        let v = check_range("multicast TTL", hops, 0..=255)?;
+        sockopt::set_int(self.as_fd(), libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, v)
+    }
+
+    /// The TTL of outgoing multicast, in hops (`IP_MULTICAST_TTL`).
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_MULTICAST_TTL")]
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.inner.multicast_ttl_v4()
+    }
+
+    /// Whether the socket receives every group joined by any socket on its port (`IP_MULTICAST_ALL`,
+    /// the kernel's default), or only the groups it joined itself. dgram turns it off on every socket
+    /// it creates; this restores the kernel's behaviour.
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "IP_MULTICAST_ALL")]
+    pub fn set_multicast_all_v4(&self, on: bool) -> io::Result<()> {
+        self.inner.set_multicast_all_v4(on)
+    }
+
+    /// Whether `IP_MULTICAST_ALL` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_MULTICAST_ALL")]
+    pub fn multicast_all_v4(&self) -> io::Result<bool> {
+        self.inner.multicast_all_v4()
+    }
+
+    fn mreqn(&self, opt: libc::c_int, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
+        if opt != libc::IP_MULTICAST_IF {
+            check_group(group.into())?;
+        }
+        let (address, index) = match iface {
+            Interface::Addr(a) => (*a, 0),
+            other => (Ipv4Addr::UNSPECIFIED, other.index()?),
+        };
+        let index = libc::c_int::try_from(index)
+            .map_err(|_| invalid_input(format!("interface index {index} is out of range")))?;
+        let m = libc::ip_mreqn {
+            imr_multiaddr: in_addr(group),
+            imr_address: in_addr(address),
+            imr_ifindex: index,
+        };
+        set_struct(self.as_fd(), libc::IPPROTO_IP, opt, &m)
+    }
+
+    fn source_op_v4(
+        &self,
+        by_address: libc::c_int,
+        by_index: libc::c_int,
+        group: Ipv4Addr,
+        source: Ipv4Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        check_group(group.into())?;
+        check_source(source.into())?;
+        match iface {
+            Interface::Addr(a) => {
+                let m = libc::ip_mreq_source {
+                    imr_multiaddr: in_addr(group),
+                    imr_interface: in_addr(*a),
+                    imr_sourceaddr: in_addr(source),
+                };
+                set_struct(self.as_fd(), libc::IPPROTO_IP, by_address, &m)
+            }
+            other => {
+                let r = group_source_req(other.index()?, group.into(), source.into());
+                set_struct(self.as_fd(), libc::IPPROTO_IP, by_index, &r)
+            }
+        }
+    }
+}
+
+/// IPv6 multicast (`IPPROTO_IPV6`).
+impl UdpSocket {
+    /// Joins `group` on `iface` (`MCAST_JOIN_GROUP`; Node's `addMembership` on a `udp6` socket).
+    /// Link-scope groups need an interface.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket, when `group` is not multicast, or for an
+    /// [`Interface::Addr`]; `NotFound` for an unknown interface name; the kernel's errors intact.
+    #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
+    #[doc(alias = "MCAST_JOIN_GROUP")]
+    pub fn join_multicast_v6(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
+        self.group_op_v6(libc::MCAST_JOIN_GROUP, group, iface)
+    }
+
+    /// Leaves `group` on `iface` (`MCAST_LEAVE_GROUP`).
+    ///
+    /// # Errors
+    /// As [`join_multicast_v6`](Self::join_multicast_v6); `EADDRNOTAVAIL` when never joined.
+    #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
+    #[doc(alias = "MCAST_LEAVE_GROUP")]
+    pub fn leave_multicast_v6(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
+        self.group_op_v6(libc::MCAST_LEAVE_GROUP, group, iface)
+    }
+
+    /// Joins `group` for datagrams from `source` only (`MCAST_JOIN_SOURCE_GROUP`, RFC 3678).
+    ///
+    /// # Errors
+    /// As [`join_multicast_v6`](Self::join_multicast_v6); `InvalidInput` when `source` is not unicast.
+    #[doc(alias = "MCAST_JOIN_SOURCE_GROUP")]
+    pub fn join_ssm_v6(
+        &self,
+        group: Ipv6Addr,
+        source: Ipv6Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        self.source_op_v6(libc::MCAST_JOIN_SOURCE_GROUP, group, source, iface)
+    }
+
+    /// Leaves a source-specific membership (`MCAST_LEAVE_SOURCE_GROUP`).
+    ///
+    /// # Errors
+    /// As [`join_ssm_v6`](Self::join_ssm_v6).
+    #[doc(alias = "MCAST_LEAVE_SOURCE_GROUP")]
+    pub fn leave_ssm_v6(
+        &self,
+        group: Ipv6Addr,
+        source: Ipv6Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        self.source_op_v6(libc::MCAST_LEAVE_SOURCE_GROUP, group, source, iface)
+    }
+
+    /// Stops receiving `group`'s datagrams from `source` (`MCAST_BLOCK_SOURCE`).
+    ///
+    /// # Errors
+    /// As [`join_ssm_v6`](Self::join_ssm_v6).
+    #[doc(alias = "MCAST_BLOCK_SOURCE")]
+    pub fn block_source_v6(
+        &self,
+        group: Ipv6Addr,
+        source: Ipv6Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        self.source_op_v6(libc::MCAST_BLOCK_SOURCE, group, source, iface)
+    }
+
+    /// Receives `group`'s datagrams from `source` again (`MCAST_UNBLOCK_SOURCE`).
+    ///
+    /// # Errors
+    /// As [`join_ssm_v6`](Self::join_ssm_v6).
+    #[doc(alias = "MCAST_UNBLOCK_SOURCE")]
+    pub fn unblock_source_v6(
+        &self,
+        group: Ipv6Addr,
+        source: Ipv6Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        self.source_op_v6(libc::MCAST_UNBLOCK_SOURCE, group, source, iface)
+    }
+
+    /// Sends IPv6 multicast out of `iface` (`IPV6_MULTICAST_IF`, by index).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket or for an [`Interface::Addr`]; `NotFound` for an unknown name.
+    #[doc(alias = "IPV6_MULTICAST_IF")]
+    pub fn set_multicast_interface_v6(&self, iface: &Interface) -> io::Result<()> {
+        self.require_v6("IPV6_MULTICAST_IF")?;
+        self.inner.set_multicast_if_v6(iface.index()?)
+    }
+
+    /// Whether this socket's own IPv6 multicast comes back locally (`IPV6_MULTICAST_LOOP`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_MULTICAST_LOOP")]
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        self.require_v6("IPV6_MULTICAST_LOOP")?;
+        self.inner.set_multicast_loop_v6(on)
+    }
+
+    /// Whether `IPV6_MULTICAST_LOOP` is on.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_MULTICAST_LOOP")]
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.require_v6("IPV6_MULTICAST_LOOP")?;
+        self.inner.multicast_loop_v6()
+    }
+
+    /// Sets the hop limit of outgoing IPv6 multicast, 0..=255 (`IPV6_MULTICAST_HOPS`, 1 by default).
+    ///
+    /// # Errors
+    /// `InvalidInput` above 255 or on an IPv4 socket.
+    #[doc(alias = "IPV6_MULTICAST_HOPS")]
+    pub fn set_multicast_hops_v6(&self, hops: u32) -> io::Result<()> {
+        self.require_v6("IPV6_MULTICAST_HOPS")?;
+        let v = check_range("multicast hop limit", hops, 0..=255)?;
+        sockopt::set_int(
+            self.as_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_MULTICAST_HOPS,
+            v,
+        )
+    }
+
+    /// The hop limit of outgoing IPv6 multicast (`IPV6_MULTICAST_HOPS`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_MULTICAST_HOPS")]
+    pub fn multicast_hops_v6(&self) -> io::Result<u32> {
+        self.require_v6("IPV6_MULTICAST_HOPS")?;
+        self.inner.multicast_hops_v6()
+    }
+
+    fn group_op_v6(&self, opt: libc::c_int, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
+        self.require_v6("IPv6 multicast membership")?;
+        check_group(group.into())?;
+        let r = libc::group_req {
+            gr_interface: iface.index()?,
+            gr_group: storage(&SocketAddr::new(group.into(), 0)),
+        };
+        set_struct(self.as_fd(), libc::IPPROTO_IPV6, opt, &r)
+    }
+
+    fn source_op_v6(
+        &self,
+        opt: libc::c_int,
+        group: Ipv6Addr,
+        source: Ipv6Addr,
+        iface: &Interface,
+    ) -> io::Result<()> {
+        self.require_v6("IPv6 source-specific multicast")?;
+        check_group(group.into())?;
+        check_source(source.into())?;
+        let r = group_source_req(iface.index()?, group.into(), source.into());
+        set_struct(self.as_fd(), libc::IPPROTO_IPV6, opt, &r)
+    }
+}

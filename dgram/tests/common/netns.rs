@@ -1,0 +1,103 @@
+//! Private test networks: two hosts on one link, each a network namespace made with iproute2 and
+//! joined by a veth pair. Only documentation ranges are used (192.0.2.0/24, 2001:db8::/32), so nothing
+//! leaves the namespaces; everything is removed on drop, also after a panic. Root only.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Host A has 192.0.2.1 and 192.0.2.3 (a second source), 2001:db8::1 and 2001:db8::3; host B has
+/// 192.0.2.2 and 2001:db8::2. Both name their end of the link `veth0`.
+pub struct TwoHosts {
+    pub a: String,
+    pub b: String,
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .expect("iproute2's ip is needed");
+    assert!(
+        out.status.success(),
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl TwoHosts {
+    /// Builds the network, or returns `None` (having printed why) when not root; see
+    /// `common::root_or_skip`.
+    pub fn new(test: &str) -> Option<TwoHosts> {
+        if !crate::common::root_or_skip(test) {
+            return None;
+        }
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = format!(
+            "{}x{}",
+            std::process::id() % 100_000,
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let net = TwoHosts {
+            a: format!("dgA{n}"),
+            b: format!("dgB{n}"),
+        };
+        ip(&["netns", "add", &net.a]);
+        ip(&["netns", "add", &net.b]);
+        let (va, vb) = (format!("va{n}"), format!("vb{n}"));
+        ip(&["link", "add", &va, "type", "veth", "peer", "name", &vb]);
+        ip(&["link", "set", &va, "netns", &net.a]);
+        ip(&["link", "set", &vb, "netns", &net.b]);
+        ip(&["-n", &net.a, "link", "set", &va, "name", "veth0"]);
+        ip(&["-n", &net.b, "link", "set", &vb, "name", "veth0"]);
+        for (ns, v4, v6) in [
+            (
+                &net.a,
+                &["192.0.2.1/24", "192.0.2.3/24"][..],
+                &["2001:db8::1/64", "2001:db8::3/64"][..],
+            ),
+            (&net.b, &["192.0.2.2/24"][..], &["2001:db8::2/64"][..]),
+        ] {
+            for a in v4 {
+                ip(&["-n", ns, "addr", "add", a, "dev", "veth0"]);
+            }
+            for a in v6 {
+                ip(&["-n", ns, "-6", "addr", "add", a, "dev", "veth0", "nodad"]);
+            }
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            ip(&["-n", ns, "link", "set", "veth0", "up"]);
+        }
+        Some(net)
+    }
+
+    /// Runs `f` on a thread inside namespace `ns`: sockets it creates belong to that host, and keep
+    /// belonging to it when returned to the caller.
+    pub fn run<T: Send>(&self, ns: &str, f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let file = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
+                nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+                f()
+            })
+            .join()
+            .unwrap()
+        })
+    }
+
+    /// The index of `veth0` in namespace `ns`.
+    pub fn veth_index(&self, ns: &str) -> u32 {
+        self.run(ns, || {
+            dgram::Interface::Name("veth0".into()).index().unwrap()
+        })
+    }
+}
+
+impl Drop for TwoHosts {
+    fn drop(&mut self) {
+        // Deleting a namespace destroys its end of the veth pair, and with it the other end.
+        for ns in [&self.a, &self.b] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
