@@ -24,6 +24,7 @@
 #![cfg(target_os = "linux")]
 
 mod batch;
+mod errqueue;
 mod family;
 mod flags;
 mod interface;
@@ -44,6 +45,7 @@ mod unix;
 mod util;
 
 pub use batch::MAX_BATCH;
+pub use errqueue::{ErrorOrigin, PmtuDiscover, SockError};
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::MsgFlags;
 pub use interface::Interface;

@@ -481,3 +481,27 @@ async fn unix_conversions_and_credentials() {
     assert_eq!((&buf[..n], from.is_unnamed()), (&b"via tokio"[..], true));
     b.close().unwrap();
 }
+
+#[tokio::test]
+async fn the_error_queue_wakes_a_parked_receive() {
+    // unconnected, with IP_RECVERR: the ICMP port unreachable is queued, and the parked receive is
+    // woken (Interest::ERROR) to report it; the queue then holds the details
+    let s = lo(Family::V4).await;
+    s.get_ref().set_recv_err_v4(true).unwrap();
+    let to = closed_port(Family::V4).await;
+    let mut buf = [0u8; 16];
+    let mut recv = pin!(s.recv_from(&mut buf));
+    assert!(futures::poll!(recv.as_mut()).is_pending());
+    s.send_to(b"lost", to).await.unwrap();
+    let e = timeout(PATIENCE, recv)
+        .await
+        .expect("the parked receive was never woken")
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionRefused);
+    let report = s.get_ref().recv_error().unwrap().expect("a queued report");
+    assert_eq!(
+        (report.errno, report.destination),
+        (libc::ECONNREFUSED, Some(to))
+    );
+    assert_eq!(report.payload, b"lost");
+}

@@ -194,6 +194,34 @@ impl RawAddr {
     }
 }
 
+/// Decodes an IP socket address from bytes (a control message's copy of a `sockaddr_in`/`_in6`);
+/// `None` for another family (`AF_UNSPEC`: unknown) or too few bytes. Safe: it reads bytes only.
+pub(crate) fn decode_inet_bytes(b: &[u8]) -> Option<SocketAddr> {
+    let family = libc::c_int::from(u16::from_ne_bytes([*b.first()?, *b.get(1)?]));
+    let port = u16::from_be_bytes([*b.get(2)?, *b.get(3)?]);
+    match family {
+        libc::AF_INET => {
+            let a = b.get(4..8)?;
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                Ipv4Addr::new(a[0], a[1], a[2], a[3]),
+                port,
+            )))
+        }
+        libc::AF_INET6 => {
+            let flow = u32::from_ne_bytes(b.get(4..8)?.try_into().ok()?);
+            let ip: [u8; 16] = b.get(8..24)?.try_into().ok()?;
+            let scope = u32::from_ne_bytes(b.get(24..28)?.try_into().ok()?);
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(ip),
+                port,
+                flow,
+                scope,
+            )))
+        }
+        _ => None,
+    }
+}
+
 /// Decodes an IP socket address of `len` bytes at `p`; `None` for another family or a short length.
 ///
 /// # Safety
@@ -292,6 +320,20 @@ impl InetAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inet_bytes_decode_like_the_kernel_writes_them() {
+        for s in ["192.0.2.254:0", "[2001:db8::1]:53", "[fe80::1%3]:9"] {
+            let a: SocketAddr = s.parse().unwrap();
+            let bytes = RawAddr::with_inet(&a, |p, len| {
+                // SAFETY: `with_inet` lends `len` written bytes at `p`.
+                unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len as usize) }.to_vec()
+            });
+            assert_eq!(decode_inet_bytes(&bytes), Some(a));
+            assert_eq!(decode_inet_bytes(&bytes[..7]), None, "short");
+        }
+        assert_eq!(decode_inet_bytes(&[0u8; 16]), None, "AF_UNSPEC offender");
+    }
 
     #[test]
     fn inet_round_trip() {

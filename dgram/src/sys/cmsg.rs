@@ -60,6 +60,42 @@ pub(crate) const UDP_SEND_SPACE: usize = space(size_of::<libc::in6_pktinfo>())
     + space(size_of::<libc::c_int>())
     + space(size_of::<u16>());
 
+/// `struct sock_extended_err` and the offender that follows it (`IP_RECVERR`/`IPV6_RECVERR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ExtErr {
+    pub(crate) errno: i32,
+    pub(crate) origin: u8,
+    pub(crate) kind: u8,
+    pub(crate) code: u8,
+    pub(crate) info: u32,
+    pub(crate) offender: Option<std::net::SocketAddr>,
+}
+
+/// Decodes an `IP_RECVERR`/`IPV6_RECVERR` control message; `None` for any other or a short one.
+pub(crate) fn extended_err(c: &Cmsg<'_>) -> Option<ExtErr> {
+    let ok = matches!(
+        (c.level, c.kind),
+        (libc::IPPROTO_IP, libc::IP_RECVERR) | (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
+    );
+    if !ok {
+        return None;
+    }
+    let d = c.data;
+    let errno = ne_u32(d, 0)? as i32;
+    let (origin, kind, code) = (*d.get(4)?, *d.get(5)?, *d.get(6)?);
+    let info = ne_u32(d, 8)?;
+    // SO_EE_OFFENDER: the sockaddr right after the 16-byte struct.
+    let offender = d.get(16..).and_then(super::addr::decode_inet_bytes);
+    Some(ExtErr {
+        errno,
+        origin,
+        kind,
+        code,
+        info,
+        offender,
+    })
+}
+
 /// What dgram decodes from a receive's control messages (both socket kinds share it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Decoded {

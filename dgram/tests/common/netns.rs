@@ -74,15 +74,7 @@ impl TwoHosts {
     /// Runs `f` on a thread inside namespace `ns`: sockets it creates belong to that host, and keep
     /// belonging to it when returned to the caller.
     pub fn run<T: Send>(&self, ns: &str, f: impl FnOnce() -> T + Send) -> T {
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                let file = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
-                nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-                f()
-            })
-            .join()
-            .unwrap()
-        })
+        run_in(ns, f)
     }
 
     /// The index of `veth0` in namespace `ns`.
@@ -100,4 +92,150 @@ impl Drop for TwoHosts {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
     }
+}
+
+/// Two hosts behind a router: A (192.0.2.1, 2001:db8:1::1) — R (192.0.2.254 / 198.51.100.254,
+/// 2001:db8:1::fe / 2001:db8:2::fe, forwarding on) — C (198.51.100.1, 2001:db8:2::1). The link R–C has
+/// an MTU of 1280.
+pub struct Routed {
+    pub a: String,
+    pub r: String,
+    pub c: String,
+}
+
+impl Routed {
+    pub fn new(test: &str) -> Option<Routed> {
+        if !crate::common::root_or_skip(test) {
+            return None;
+        }
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = format!(
+            "{}y{}",
+            std::process::id() % 100_000,
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let net = Routed {
+            a: format!("dgA{n}"),
+            r: format!("dgR{n}"),
+            c: format!("dgC{n}"),
+        };
+        for ns in [&net.a, &net.r, &net.c] {
+            ip(&["netns", "add", ns]);
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+        }
+        let link = |left: &str, lname: &str, right: &str, rname: &str, tag: &str| {
+            let (l, r) = (format!("l{tag}{n}"), format!("r{tag}{n}"));
+            ip(&["link", "add", &l, "type", "veth", "peer", "name", &r]);
+            ip(&["link", "set", &l, "netns", left]);
+            ip(&["link", "set", &r, "netns", right]);
+            ip(&["-n", left, "link", "set", &l, "name", lname]);
+            ip(&["-n", right, "link", "set", &r, "name", rname]);
+        };
+        link(&net.a, "veth0", &net.r, "veth0", "1");
+        link(&net.r, "veth1", &net.c, "veth0", "2");
+        let addr = |ns: &str, dev: &str, v4: &str, v6: &str| {
+            ip(&["-n", ns, "addr", "add", v4, "dev", dev]);
+            ip(&["-n", ns, "-6", "addr", "add", v6, "dev", dev, "nodad"]);
+        };
+        addr(&net.a, "veth0", "192.0.2.1/24", "2001:db8:1::1/64");
+        addr(&net.r, "veth0", "192.0.2.254/24", "2001:db8:1::fe/64");
+        addr(&net.r, "veth1", "198.51.100.254/24", "2001:db8:2::fe/64");
+        addr(&net.c, "veth0", "198.51.100.1/24", "2001:db8:2::1/64");
+        ip(&["-n", &net.r, "link", "set", "veth1", "mtu", "1280"]);
+        ip(&["-n", &net.c, "link", "set", "veth0", "mtu", "1280"]);
+        for (ns, dev) in [
+            (&net.a, "veth0"),
+            (&net.r, "veth0"),
+            (&net.r, "veth1"),
+            (&net.c, "veth0"),
+        ] {
+            ip(&["-n", ns, "link", "set", dev, "up"]);
+        }
+        ip(&[
+            "-n",
+            &net.a,
+            "route",
+            "add",
+            "default",
+            "via",
+            "192.0.2.254",
+        ]);
+        ip(&[
+            "-n",
+            &net.a,
+            "-6",
+            "route",
+            "add",
+            "default",
+            "via",
+            "2001:db8:1::fe",
+        ]);
+        ip(&[
+            "-n",
+            &net.c,
+            "route",
+            "add",
+            "default",
+            "via",
+            "198.51.100.254",
+        ]);
+        ip(&[
+            "-n",
+            &net.c,
+            "-6",
+            "route",
+            "add",
+            "default",
+            "via",
+            "2001:db8:2::fe",
+        ]);
+        for path in [
+            "/proc/sys/net/ipv4/ip_forward",
+            "/proc/sys/net/ipv6/conf/all/forwarding",
+        ] {
+            let out = Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    &net.r,
+                    "sh",
+                    "-c",
+                    &format!("echo 1 > {path}"),
+                ])
+                .output()
+                .expect("ip netns exec");
+            assert!(
+                out.status.success(),
+                "{path}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Some(net)
+    }
+
+    /// Runs `f` on a thread inside namespace `ns` (see [`TwoHosts::run`]).
+    pub fn run<T: Send>(&self, ns: &str, f: impl FnOnce() -> T + Send) -> T {
+        run_in(ns, f)
+    }
+}
+
+impl Drop for Routed {
+    fn drop(&mut self) {
+        for ns in [&self.a, &self.r, &self.c] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+/// Runs `f` on a thread that has entered namespace `ns`.
+pub fn run_in<T: Send>(ns: &str, f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let file = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
+            nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            f()
+        })
+        .join()
+        .unwrap()
+    })
 }
