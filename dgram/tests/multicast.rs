@@ -358,3 +358,103 @@ fn interfaces_parse() {
     assert_eq!(Interface::Any.index().unwrap(), 0);
     assert_eq!(Interface::Index(5).to_string(), "5");
 }
+
+/// smcrouted running in a namespace with one static multicast route; killed on drop.
+struct MRouter {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+}
+
+impl MRouter {
+    fn start(ns: &str, route: &str) -> MRouter {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("smcroute.conf");
+        std::fs::write(&conf, format!("{route}\n")).unwrap();
+        let child = std::process::Command::new("ip")
+            .args(["netns", "exec", ns, "smcrouted", "-n", "-N", "-f"])
+            .arg(&conf)
+            .args(["-i", &format!("dgram{}", std::process::id())])
+            .arg("-u")
+            .arg(dir.path().join("smcroute.sock"))
+            .arg("-P")
+            .arg(dir.path().join("smcroute.pid"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("smcrouted (Debian's smcroute) is needed; .ci/run installs it");
+        MRouter { child, dir }
+    }
+}
+
+impl Drop for MRouter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = &self.dir;
+    }
+}
+
+#[test]
+fn multicast_ttl_decides_whether_it_crosses_the_router() {
+    let Some(net) = netns::Routed::new("multicast_ttl_decides_whether_it_crosses_the_router")
+    else {
+        return;
+    };
+    let group = Ipv4Addr::new(239, 1, 2, 9);
+    let _router = MRouter::start(
+        &net.r,
+        &format!(
+            "phyint veth0 enable\nphyint veth1 enable\nmroute from veth0 source 192.0.2.1 group {group} to veth1"
+        ),
+    );
+    let ia = net.run(&net.a, || Interface::Name("veth0".into()).index().unwrap());
+    let ic = net.run(&net.c, || Interface::Name("veth0".into()).index().unwrap());
+    let rx = net.run(&net.c, || UdpSocket::bind("0.0.0.0:0").unwrap());
+    rx.join_multicast_v4(group, &Interface::Index(ic)).unwrap();
+    let port = rx.local_addr().unwrap().port();
+    let tx = net.run(&net.a, || {
+        UdpSocket::bind(SocketAddr::new(A1.into(), 0)).unwrap()
+    });
+    tx.set_multicast_interface_v4(&Interface::Index(ia))
+        .unwrap();
+    tx.set_multicast_ttl_v4(2).unwrap();
+    assert_eq!(tx.multicast_ttl_v4().unwrap(), 2);
+
+    // The daemon installs its route shortly after it starts: send with TTL 2, each time waiting a
+    // bounded moment for it at C, until one crosses (bounded by PATIENCE in all).
+    rx.set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    loop {
+        tx.send_to(b"probe", (group, port)).unwrap();
+        match rx.recv_from(&mut buf) {
+            Ok((n, from)) => {
+                assert_eq!((&buf[..n], from), (&b"probe"[..], tx.local_addr().unwrap()));
+                break;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                assert!(
+                    start.elapsed() < PATIENCE,
+                    "no multicast crossed the router: is smcrouted running?"
+                );
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    rx.set_read_timeout(Some(PATIENCE)).unwrap();
+
+    // TTL 1 stays on the first link; TTL 2 crosses: after any late probes (the kernel forwards the
+    // ones it held while the route was unresolved), C's next datagram is the second
+    tx.set_multicast_ttl_v4(1).unwrap();
+    tx.send_to(b"ttl 1", (group, port)).unwrap();
+    tx.set_multicast_ttl_v4(2).unwrap();
+    tx.send_to(b"ttl 2", (group, port)).unwrap();
+    loop {
+        let (n, _) = rx.recv_from(&mut buf).unwrap();
+        if &buf[..n] != b"probe" {
+            assert_eq!(&buf[..n], b"ttl 2", "a TTL-1 datagram crossed the router");
+            break;
+        }
+    }
+}
