@@ -16,10 +16,17 @@ pub(crate) struct Args {
     /// Also print each datagram, as `listen` does.
     #[arg(short, long)]
     verbose: bool,
+    /// Print what the kernel's error queue reports about the replies (IP_RECVERR): ICMP port
+    /// unreachable from a sender that went away, for instance.
+    #[arg(long)]
+    errors: bool,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
     let ep = bind(&args.addr)?;
+    if args.errors {
+        crate::listen::enable_errors(&ep)?;
+    }
     serve(&ep, args.count, |ep, data, full_len, from| {
         if args.verbose {
             print_line(&output::line(Format::Text, from, data, full_len))?;

@@ -21,9 +21,15 @@ pub(crate) struct Args {
     /// Allow sending to a broadcast address (SO_BROADCAST; UDP).
     #[arg(long)]
     broadcast: bool,
-    /// Time-to-live (IPv4) or hop limit (IPv6) of the datagrams, in hops (UDP).
+    /// Time-to-live (IPv4) or hop limit (IPv6) of the datagrams, in hops (UDP; multicast too).
     #[arg(long, value_name = "N")]
     ttl: Option<u32>,
+    /// Send multicast out of this interface (a name, an index, an IPv4 address, or ::%NAME).
+    #[arg(long, value_name = "IF")]
+    multicast_iface: Option<String>,
+    /// Whether multicast sent comes back to this host's members (IP_MULTICAST_LOOP): true or false.
+    #[arg(long, value_name = "BOOL")]
+    multicast_loop: Option<bool>,
     /// Send each message N times.
     #[arg(long, value_name = "N", default_value_t = 1)]
     repeat: u64,
@@ -51,8 +57,13 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     if args.wait_reply && args.timeout.is_zero() {
         return Err("--timeout must be above zero".into());
     }
-    if is_unix(&args.addr) && (args.broadcast || args.ttl.is_some()) {
-        return Err("--broadcast and --ttl apply to UDP destinations, not Unix sockets".into());
+    if is_unix(&args.addr)
+        && (args.broadcast
+            || args.ttl.is_some()
+            || args.multicast_iface.is_some()
+            || args.multicast_loop.is_some())
+    {
+        return Err("--broadcast, --ttl and the multicast options apply to UDP destinations, not Unix sockets".into());
     }
     let ep = match &args.from {
         Some(from) => Endpoint::bind(from)?,
@@ -64,10 +75,30 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         }
         if let Some(ttl) = args.ttl {
             match udp.family() {
-                Family::V4 => udp.set_ttl(ttl),
-                Family::V6 => udp.set_unicast_hops_v6(ttl),
+                Family::V4 => udp
+                    .set_ttl(ttl)
+                    .and_then(|()| udp.set_multicast_ttl_v4(ttl)),
+                Family::V6 => udp
+                    .set_unicast_hops_v6(ttl)
+                    .and_then(|()| udp.set_multicast_hops_v6(ttl)),
             }
             .map_err(|e| format!("--ttl {ttl}: {e}"))?;
+        }
+        if let Some(i) = &args.multicast_iface {
+            let iface: dgram::Interface =
+                i.parse().map_err(|e| format!("bad interface {i}: {e}"))?;
+            match udp.family() {
+                Family::V4 => udp.set_multicast_interface_v4(&iface),
+                Family::V6 => udp.set_multicast_interface_v6(&iface),
+            }
+            .map_err(|e| format!("--multicast-iface {i}: {e}"))?;
+        }
+        if let Some(on) = args.multicast_loop {
+            match udp.family() {
+                Family::V4 => udp.set_multicast_loop_v4(on),
+                Family::V6 => udp.set_multicast_loop_v6(on),
+            }
+            .map_err(|e| format!("--multicast-loop {on}: {e}"))?;
         }
     }
     if args.connect {

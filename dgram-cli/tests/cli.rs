@@ -438,3 +438,133 @@ fn bench_async_json() {
     let out = dgram(&["bench", "--unix", "--async"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[path = "../../dgram/tests/common/netns.rs"]
+mod netns;
+
+/// `dgram ARGS` run inside network namespace `ns`.
+fn dgram_in(ns: &str, args: &[&str]) -> Command {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", ns, env!("CARGO_BIN_EXE_dgram")])
+        .args(args);
+    c
+}
+
+#[test]
+fn listen_join_and_send_multicast_between_hosts() {
+    let Some(net) = netns::TwoHosts::new("listen_join_and_send_multicast_between_hosts") else {
+        return;
+    };
+    let mut listen = Child::spawn(&mut dgram_in(
+        &net.b,
+        &[
+            "listen",
+            "239.1.2.3:0",
+            "--join",
+            "--iface",
+            "veth0",
+            "--count",
+            "1",
+        ],
+    ));
+    let line = listen.expect("listening on 0.0.0.0:");
+    let port = line.split_whitespace().next().unwrap().to_string();
+    assert!(line.ends_with("(joined 239.1.2.3)"), "{line}");
+    let out = dgram_in(
+        &net.a,
+        &[
+            "send",
+            &format!("239.1.2.3:{port}"),
+            "to the group",
+            "--from",
+            "192.0.2.1:0",
+            "--multicast-iface",
+            "veth0",
+            "--ttl",
+            "1",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = listen.line();
+    assert!(
+        got.starts_with("192.0.2.1:") && got.ends_with(" 12 to the group"),
+        "{got}"
+    );
+    listen.success();
+
+    // source-specific: only 192.0.2.1 is heard; 192.0.2.3's datagram goes first and never shows
+    let mut listen = Child::spawn(&mut dgram_in(
+        &net.b,
+        &[
+            "listen",
+            "239.1.2.4:0",
+            "--join",
+            "--source",
+            "192.0.2.1",
+            "--iface",
+            "veth0",
+            "--count",
+            "1",
+        ],
+    ));
+    let line = listen.expect("listening on 0.0.0.0:");
+    let port = line.split_whitespace().next().unwrap().to_string();
+    for (from, text) in [("192.0.2.3:0", "from three"), ("192.0.2.1:0", "from one")] {
+        let out = dgram_in(
+            &net.a,
+            &[
+                "send",
+                &format!("239.1.2.4:{port}"),
+                text,
+                "--from",
+                from,
+                "--multicast-iface",
+                "veth0",
+            ],
+        )
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let got = listen.line();
+    assert!(
+        got.starts_with("192.0.2.1:") && got.ends_with(" 8 from one"),
+        "{got}"
+    );
+    listen.success();
+}
+
+#[test]
+fn echo_errors_prints_the_error_queue() {
+    let (mut echo, addr) = serving(&["echo", "127.0.0.1:0", "--errors", "--count", "2"]);
+    // a sender that will not take the reply: connected to another peer, it matches only that
+    // peer's datagrams, so the reply finds no socket and draws an ICMP port unreachable
+    let deaf = UdpSocket::bind("127.0.0.1:0").unwrap();
+    deaf.connect("127.0.0.1:9").unwrap();
+    let gone_addr = deaf.local_addr().unwrap();
+    deaf.send_to(b"bye", addr).unwrap();
+    let line = echo.line();
+    assert!(
+        line.starts_with(&format!("error for datagram to {gone_addr}: "))
+            && line.contains("type 3 code 3"),
+        "{line}"
+    );
+    // and the echo goes on serving
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    client.send_to(b"still here", addr).unwrap();
+    let mut buf = [0u8; 16];
+    let (n, _) = client.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"still here");
+    echo.success();
+}
