@@ -14,6 +14,8 @@
 //! | options | `set_broadcast`, `set_ttl`, `set_tos_v4`, `set_recv_buffer_size`, `set_reuse_port`, ... |
 //! | queues | [`UdpSocket::bytes_readable`] (`FIONREAD`), [`UdpSocket::send_queue_size`] (`SIOCOUTQ`) |
 //! | Unix datagrams | [`UnixDatagram`] over [`UnixAddr`] (`unix:/path`, `unix:@abstract`, unnamed) |
+//! | multicast | [`UdpSocket::join_multicast_v4`], [`UdpSocket::join_ssm_v6`], [`Interface`], `set_multicast_*` |
+//! | the kernel's error reports | [`UdpSocket::recv_error`] → [`SockError`], [`UdpSocket::path_mtu`], [`UdpSocket::set_cork`] |
 //! | async (feature `tokio`) | [`tokio::UdpSocket`], [`tokio::UnixDatagram`], [`tokio::RecvStream`], [`tokio::SendSink`] |
 //! | descriptors, credentials | [`UnixDatagram::send_with_fds`], [`UnixDatagram::recv_with_fds`], [`UnixDatagram::set_pass_cred`] → [`UCred`] |
 //!

@@ -64,8 +64,8 @@ fn port_unreachable_from_the_error_queue() {
     let port = closed_port(&net);
     let s = sock(&net, &net.a, SocketAddr::new(A.into(), 0));
     s.set_recv_err_v4(true).unwrap();
-    // unconnected: only IP_RECVERR makes the error heard at all
-    s.send_to(b"knock knock", (C, port)).unwrap();
+    s.connect((C, port)).unwrap();
+    s.send(b"knock knock").unwrap();
     let e = s.recv(&mut [0u8; 16]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ConnectionRefused);
     let report = s.recv_error().unwrap().expect("a queued report");
