@@ -264,17 +264,7 @@ impl UdpSocket {
             return Ok(got);
         };
         for i in 0..got {
-            let anc = msg::Ancillary {
-                truncated: out[i].flags & libc::MSG_CTRUNC != 0,
-                ..Default::default()
-            };
-            crate::meta::fill(
-                &mut meta[i],
-                addr_of(&addrs[i])?,
-                bufs[i].len(),
-                &out[i],
-                &anc,
-            );
+            crate::meta::fill_plain(&mut meta[i], addr_of(&addrs[i])?, bufs[i].len(), &out[i]);
         }
         Ok(got)
     }
@@ -378,17 +368,32 @@ impl UdpSocket {
     /// Checks sizes; returns the GSO segment size when the transmit has more than one segment.
     #[inline]
     fn check_transmit(&self, t: &Transmit<'_>, to: &SocketAddr) -> io::Result<Option<u16>> {
+        let len = t.contents.len();
+        // Below the IPv4 limit nothing needs the family (the common case: no branch on it).
+        if len > Family::V4.max_payload() {
+            self.check_oversize(len, to)?;
+        }
+        self.segment(t)
+    }
+
+    #[cold]
+    fn check_oversize(&self, len: usize, to: &SocketAddr) -> io::Result<()> {
         let max = if is_v4(to) {
             Family::V4.max_payload()
         } else {
             Family::V6.max_payload()
         };
-        if t.contents.len() > max {
+        if len > max {
             return Err(invalid_input(format!(
-                "transmit of {} bytes exceeds the UDP maximum of {max} bytes",
-                t.contents.len()
+                "transmit of {len} bytes exceeds the UDP maximum of {max} bytes"
             )));
         }
+        Ok(())
+    }
+
+    /// The GSO segment size to ask the kernel for, checked: `None` without one, or for one segment.
+    #[inline]
+    fn segment(&self, t: &Transmit<'_>) -> io::Result<Option<u16>> {
         let Some(size) = t.segment_size else {
             return Ok(None);
         };

@@ -392,3 +392,26 @@ pub(crate) fn fill<A>(
     m.drops = d.drops;
     m.stride = d.gro.map(usize::from);
 }
+
+/// [`fill`] for a receive that offered no control area: every metadata field is absent.
+#[inline]
+pub(crate) fn fill_plain<A>(
+    m: &mut RecvMeta<A>,
+    addr: A,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+) {
+    m.addr = addr;
+    m.len = out.ret.min(cap);
+    m.full_len = out.ret;
+    m.truncated = out.flags & libc::MSG_TRUNC != 0;
+    m.control_truncated = out.flags & libc::MSG_CTRUNC != 0;
+    m.cred = None;
+    m.dst_ip = None;
+    m.ifindex = None;
+    m.tos = None;
+    m.ttl = None;
+    m.timestamp = None;
+    m.drops = None;
+    m.stride = None;
+}
