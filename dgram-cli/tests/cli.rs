@@ -450,46 +450,59 @@ fn dgram_in(ns: &str, args: &[&str]) -> Command {
     c
 }
 
+/// Runs `cmd` to completion and asserts it succeeded.
+fn run_ok(mut cmd: Command) {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Starts `dgram listen GROUP:0 --join ... --count 1` on host `ns`; returns it and the port it bound.
+fn join_listener(ns: &str, group: &str, extra: &[&str]) -> (Child, String) {
+    let mut args = vec![
+        "listen", group, "--join", "--iface", "veth0", "--count", "1",
+    ];
+    args.extend_from_slice(extra);
+    let mut listen = Child::spawn(&mut dgram_in(ns, &args));
+    let line = listen.expect("listening on 0.0.0.0:");
+    assert!(
+        line.ends_with(&format!("(joined {})", group.split(':').next().unwrap())),
+        "{line}"
+    );
+    let port = line.split_whitespace().next().unwrap().to_string();
+    (listen, port)
+}
+
 #[test]
 fn listen_join_and_send_multicast_between_hosts() {
     let Some(net) = netns::TwoHosts::new("listen_join_and_send_multicast_between_hosts") else {
         return;
     };
-    let mut listen = Child::spawn(&mut dgram_in(
-        &net.b,
-        &[
-            "listen",
-            "239.1.2.3:0",
-            "--join",
-            "--iface",
-            "veth0",
-            "--count",
-            "1",
-        ],
-    ));
-    let line = listen.expect("listening on 0.0.0.0:");
-    let port = line.split_whitespace().next().unwrap().to_string();
-    assert!(line.ends_with("(joined 239.1.2.3)"), "{line}");
-    let out = dgram_in(
-        &net.a,
-        &[
+    let send = |group: &str, port: &str, text: &str, from: &str, extra: &[&str]| {
+        let dest = format!("{group}:{port}");
+        let mut args = vec![
             "send",
-            &format!("239.1.2.3:{port}"),
-            "to the group",
+            &dest,
+            text,
             "--from",
-            "192.0.2.1:0",
+            from,
             "--multicast-iface",
             "veth0",
-            "--ttl",
-            "1",
-        ],
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ];
+        args.extend_from_slice(extra);
+        run_ok(dgram_in(&net.a, &args));
+    };
+
+    let (mut listen, port) = join_listener(&net.b, "239.1.2.3:0", &[]);
+    send(
+        "239.1.2.3",
+        &port,
+        "to the group",
+        "192.0.2.1:0",
+        &["--ttl", "1"],
     );
     let got = listen.line();
     assert!(
@@ -499,43 +512,9 @@ fn listen_join_and_send_multicast_between_hosts() {
     listen.success();
 
     // source-specific: only 192.0.2.1 is heard; 192.0.2.3's datagram goes first and never shows
-    let mut listen = Child::spawn(&mut dgram_in(
-        &net.b,
-        &[
-            "listen",
-            "239.1.2.4:0",
-            "--join",
-            "--source",
-            "192.0.2.1",
-            "--iface",
-            "veth0",
-            "--count",
-            "1",
-        ],
-    ));
-    let line = listen.expect("listening on 0.0.0.0:");
-    let port = line.split_whitespace().next().unwrap().to_string();
-    for (from, text) in [("192.0.2.3:0", "from three"), ("192.0.2.1:0", "from one")] {
-        let out = dgram_in(
-            &net.a,
-            &[
-                "send",
-                &format!("239.1.2.4:{port}"),
-                text,
-                "--from",
-                from,
-                "--multicast-iface",
-                "veth0",
-            ],
-        )
-        .output()
-        .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let (mut listen, port) = join_listener(&net.b, "239.1.2.4:0", &["--source", "192.0.2.1"]);
+    send("239.1.2.4", &port, "from three", "192.0.2.3:0", &[]);
+    send("239.1.2.4", &port, "from one", "192.0.2.1:0", &[]);
     let got = listen.line();
     assert!(
         got.starts_with("192.0.2.1:") && got.ends_with(" 8 from one"),
