@@ -47,8 +47,10 @@ impl UdpSocket {
 
     /// [`send_msg`](Self::send_msg) with message flags (`DONTWAIT` for the non-blocking form).
     ///
-    /// With `DONTWAIT` on the GSO fallback path, a send buffer that fills part-way makes this return the
-    /// bytes of the whole segments sent so far (fewer than `contents.len()`): resend the rest.
+    /// On the GSO fallback path (one datagram per segment), a send that fails part-way (a send buffer
+    /// that fills under `DONTWAIT`, a pending ICMP error) makes this return the bytes of the whole
+    /// segments sent so far, fewer than `contents.len()`: resend the rest. The error that stopped it
+    /// is then not reported; a persistent one recurs on the resend.
     ///
     /// # Errors
     /// As [`send_msg`](Self::send_msg); `WouldBlock` with `DONTWAIT` when the send buffer is full.
@@ -71,26 +73,47 @@ impl UdpSocket {
             )
             .map_err(crate::util::send_error)
         };
+        let partial = |(sent, err): (usize, Option<io::Error>)| match err {
+            // Part-way: report the whole segments that went; the caller resends the rest.
+            Some(e) if sent == 0 => Err(e),
+            _ => Ok(sent),
+        };
         match segment {
             None => send_one(),
             Some(_) if use_gso => match send_one() {
-                Err(e) if gso_refused(&e) => {
-                    self.state.gso.store(GSO_NO, Ordering::Relaxed);
-                    self.send_segments(t, &to, flags)
-                }
+                Err(e) if gso_refused(&e) => partial(self.gso_fallback(t, &to, flags)),
                 r => r,
             },
-            Some(_) => self.send_segments(t, &to, flags),
+            Some(_) => partial(self.send_segments(t, &to, flags)),
         }
+    }
+
+    /// The device refused GSO for `t` (`EIO`): sends it segment by segment, and turns GSO off for
+    /// this socket once that works, so that a failure of another cause leaves GSO on.
+    #[cold]
+    fn gso_fallback(
+        &self,
+        t: &Transmit<'_>,
+        to: &SocketAddr,
+        flags: libc::c_int,
+    ) -> (usize, Option<io::Error>) {
+        let (sent, err) = self.send_segments(t, to, flags);
+        if sent > 0 {
+            self.state.gso.store(GSO_NO, Ordering::Relaxed);
+        }
+        (sent, err)
     }
 
     /// Sends up to [`MAX_BATCH`] transmits in one `sendmmsg(2)` call; returns how many were sent.
     ///
     /// Partial sends: the kernel stops at the first datagram it cannot send. If some were sent, the
     /// count says how many, and the caller resends from that index (the failure will be reported by
-    /// that call); only a failure of the first is an `Err`. Transmits beyond `MAX_BATCH` are left for
-    /// the next call in the same way. Transmits with a segment size use GSO, or, where GSO is refused,
-    /// go out one by one through [`send_msg`](Self::send_msg).
+    /// that call); only a failure of the first is an `Err`. A transmit that cannot be encoded (an
+    /// IPv6 source for an IPv4 destination, say) stops the batch in the same way. Transmits beyond
+    /// `MAX_BATCH` are left for the next call. Transmits with a segment size use GSO, or, where GSO
+    /// is refused, go out one datagram per segment; if that stops part-way (a full send buffer under
+    /// `DONTWAIT`), the transmit counts as not sent and its error is returned, so a resend may repeat
+    /// its first segments: UDP's receivers must tolerate duplicates, not silent loss.
     ///
     /// # Errors
     /// As [`send_msg`](Self::send_msg), for the first transmit.
@@ -124,7 +147,7 @@ impl UdpSocket {
         let bits = flags.send_bits()?;
         let gso = self.gso_enabled();
         let mut batch = msg::SendBatch::new();
-        let mut carries_gso = false;
+        let mut first_gso = false;
         for t in transmits.iter().take(MAX_BATCH) {
             let n = batch.len();
             let prepared = self
@@ -135,9 +158,11 @@ impl UdpSocket {
                 Err(e) if n == 0 => return Err(e),
                 Err(_) => break,
                 // GSO refused: this one goes alone, after what is batched before it.
-                Ok((_, Some(_))) if !gso && n == 0 => {
-                    self.send_msg_with_flags(t, flags)?;
-                    return Ok(1);
+                Ok((to, Some(_))) if !gso && n == 0 => {
+                    return match self.send_segments(t, &to, bits) {
+                        (_, Some(e)) => Err(e),
+                        (_, None) => Ok(1),
+                    };
                 }
                 Ok((_, Some(_))) if !gso => break,
                 Ok((to, segment)) => {
@@ -147,7 +172,7 @@ impl UdpSocket {
                         || t.ifindex.is_some();
                     let mut encode =
                         |control: &mut [u8]| self.encode_control(control, t, &to, segment);
-                    batch.push(
+                    let pushed = batch.push(
                         t.contents,
                         &to,
                         if needs_control {
@@ -155,8 +180,12 @@ impl UdpSocket {
                         } else {
                             None
                         },
-                    )?;
-                    carries_gso |= segment.is_some();
+                    );
+                    match pushed {
+                        Err(e) if n == 0 => return Err(e),
+                        Err(_) => break,
+                        Ok(_) => first_gso |= n == 0 && segment.is_some(),
+                    }
                 }
             }
         }
@@ -164,12 +193,15 @@ impl UdpSocket {
             return Ok(0);
         }
         match msg::sendmmsg(self.as_fd(), &batch, bits) {
-            Err(e) if gso_refused(&e) && carries_gso => {
-                // The first transmit carried GSO and the device refused it: remember, and send it
-                // the slow way; the rest follow on the next call.
-                self.state.gso.store(GSO_NO, Ordering::Relaxed);
-                self.send_msg_with_flags(&transmits[0], flags)?;
-                Ok(1)
+            Err(e) if gso_refused(&e) && first_gso => {
+                // The first transmit carried GSO and the device refused it: send it the slow way
+                // (which turns GSO off once that works); the rest follow on the next call.
+                let t = &transmits[0];
+                let to = self.fit_destination(t.destination)?;
+                match self.gso_fallback(t, &to, bits) {
+                    (_, Some(e)) => Err(e),
+                    (_, None) => Ok(1),
+                }
             }
             Err(e) => Err(crate::util::send_error(e)),
             Ok(sent) => Ok(sent),
@@ -253,18 +285,18 @@ impl UdpSocket {
                 for c in cmsg::iter(&controls[i].0[..out[i].control_len]) {
                     anc.decoded.take(&c);
                 }
-                crate::meta::fill(
-                    &mut meta[i],
-                    addr_of(&addrs[i])?,
-                    bufs[i].len(),
-                    &out[i],
-                    &anc,
-                );
+                let Some(addr) = addr_at(&addrs, i)? else {
+                    return Ok(i);
+                };
+                crate::meta::fill(&mut meta[i], addr, bufs[i].len(), &out[i], &anc);
             }
             return Ok(got);
         };
         for i in 0..got {
-            crate::meta::fill_plain(&mut meta[i], addr_of(&addrs[i])?, bufs[i].len(), &out[i]);
+            let Some(addr) = addr_at(&addrs, i)? else {
+                return Ok(i);
+            };
+            crate::meta::fill_plain(&mut meta[i], addr, bufs[i].len(), &out[i]);
         }
         Ok(got)
     }
@@ -428,10 +460,20 @@ impl UdpSocket {
         let v4_dest = is_v4(to);
         if t.src_ip.is_some() || t.ifindex.is_some() {
             let ifindex = t.ifindex.unwrap_or(0);
-            match (self.family(), t.src_ip) {
-                (Family::V4, Some(IpAddr::V6(ip))) => {
+            // A v4-mapped source is the IPv4 address it carries.
+            let src = t.src_ip.map(|ip| match ip {
+                IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+                v4 => v4,
+            });
+            match (self.family(), src) {
+                (_, Some(IpAddr::V6(ip))) if v4_dest => {
                     return Err(invalid_input(format!(
-                        "source {ip} is IPv6, on an IPv4 socket"
+                        "source {ip} is IPv6, the destination {to} IPv4"
+                    )));
+                }
+                (_, Some(IpAddr::V4(ip))) if !v4_dest => {
+                    return Err(invalid_input(format!(
+                        "source {ip} is IPv4, the destination {to} IPv6"
                     )));
                 }
                 (Family::V4, ip) => {
@@ -442,9 +484,12 @@ impl UdpSocket {
                     enc.push_pktinfo_v4(src, ifindex).ok_or_else(overflow)?;
                 }
                 (Family::V6, ip) => {
+                    // The kernel wants a v4-mapped source (`::ffff:0.0.0.0` for "any") when the
+                    // destination is IPv4.
                     let src = match ip {
                         Some(IpAddr::V4(v4)) => v4.to_ipv6_mapped(),
                         Some(IpAddr::V6(v6)) => v6,
+                        None if v4_dest => std::net::Ipv4Addr::UNSPECIFIED.to_ipv6_mapped(),
                         None => std::net::Ipv6Addr::UNSPECIFIED,
                     };
                     enc.push_pktinfo_v6(src, ifindex).ok_or_else(overflow)?;
@@ -467,18 +512,22 @@ impl UdpSocket {
         Ok(enc.finish().len())
     }
 
-    /// The GSO fallback: one datagram per segment, each with the transmit's other metadata.
+    /// The GSO fallback: one datagram per segment, each with the transmit's other metadata. Returns
+    /// the bytes sent (whole segments) and the error that stopped it part-way, if one did.
     fn send_segments(
         &self,
         t: &Transmit<'_>,
         to: &SocketAddr,
         flags: libc::c_int,
-    ) -> io::Result<usize> {
+    ) -> (usize, Option<io::Error>) {
         let size = t.segment_size.unwrap_or(t.contents.len()).max(1);
         let mut sent = 0;
         for chunk in t.contents.chunks(size) {
             let mut control = cmsg::CmsgBuf::<{ cmsg::UDP_SEND_SPACE }>::new();
-            let len = self.encode_control(&mut control.0, t, to, None)?;
+            let len = match self.encode_control(&mut control.0, t, to, None) {
+                Ok(len) => len,
+                Err(e) => return (sent, Some(e)),
+            };
             let r = msg::sendmsg_inet(
                 self.as_fd(),
                 &[io::IoSlice::new(chunk)],
@@ -488,12 +537,20 @@ impl UdpSocket {
             );
             match r.map_err(crate::util::send_error) {
                 Ok(n) => sent += n,
-                // Non-blocking, part-way: report what went (whole segments); the caller resends the rest.
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock && sent > 0 => return Ok(sent),
-                Err(e) => return Err(e),
+                Err(e) => return (sent, Some(e)),
             }
         }
-        Ok(sent)
+        (sent, None)
+    }
+}
+
+/// The sender of datagram `i` of a batch; an address that is not IP (which a UDP socket never
+/// reports) is an error for the first, and ends the batch before it (`None`) for the others.
+fn addr_at(addrs: &[InetAddr], i: usize) -> io::Result<Option<SocketAddr>> {
+    match addrs.get(i).map(addr_of) {
+        Some(Ok(a)) => Ok(Some(a)),
+        Some(Err(e)) if i == 0 => Err(e),
+        _ => Ok(None),
     }
 }
 
@@ -506,12 +563,11 @@ fn addr_of(a: &InetAddr) -> io::Result<SocketAddr> {
     })
 }
 
-/// Whether a send error says the kernel or the device will not do GSO.
+/// Whether a send error says the device will not do GSO: `EIO`, from `udp_send_skb` when the
+/// device cannot checksum the segments. (`EINVAL` also comes from a segment size above the path
+/// MTU or a bad source address, which say nothing about the device.)
 fn gso_refused(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EIO | libc::EINVAL | libc::ENOPROTOOPT | libc::EOPNOTSUPP)
-    )
+    e.raw_os_error() == Some(libc::EIO)
 }
 
 fn is_v4(to: &SocketAddr) -> bool {

@@ -30,7 +30,10 @@ pub struct RecvMeta<A = SocketAddr> {
     /// The datagram's destination address (the local address it was sent to: useful on a wildcard
     /// bind), with [`set_recv_pktinfo_v4`](crate::UdpSocket::set_recv_pktinfo_v4) or
     /// [`set_recv_pktinfo_v6`](crate::UdpSocket::set_recv_pktinfo_v6) on (`IP_PKTINFO`,
-    /// `IPV6_PKTINFO`).
+    /// `IPV6_PKTINFO`). On a dual-stack IPv6 socket an IPv4 datagram's destination is v4-mapped
+    /// (`::ffff:a.b.c.d`), as its sender's [`addr`](Self::addr) is (and as std reports it): the
+    /// pair can be used as they are in a reply's [`Transmit`]; `IpAddr::to_canonical` gives the
+    /// plain IPv4 form.
     pub dst_ip: Option<IpAddr>,
     /// The index of the interface it arrived on (from the same `IP_PKTINFO`/`IPV6_PKTINFO`).
     pub ifindex: Option<u32>,

@@ -1,5 +1,6 @@
 //! The kernel's error reports between real hosts: ICMP port unreachable (with and without the error
-//! queue), TTL expiry at a router, path MTU discovery across a 1280-byte link; and `UDP_CORK`.
+//! queue), TTL expiry at a router, path MTU discovery across a 1280-byte link; a send buffer that
+//! fills part-way through a segmented transmit; and `UDP_CORK`.
 //! The routed tests need root; CI runs them as root.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,8 +12,8 @@ use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use common::PATIENCE;
-use dgram::{ErrorOrigin, PmtuDiscover, UdpSocket};
-use netns::Routed;
+use dgram::{ErrorOrigin, MsgFlags, PmtuDiscover, Transmit, UdpSocket};
+use netns::{Routed, TwoHosts};
 
 const A: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 const R_NEAR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 254);
@@ -206,6 +207,37 @@ fn v6_port_unreachable_from_the_error_queue() {
     );
     assert_eq!(report.offender.map(|o| o.ip()), Some(IpAddr::V6(C6)));
     assert_eq!(report.payload, b"v6 knock");
+}
+
+#[test]
+fn a_send_buffer_that_fills_part_way_through_the_gso_fallback() {
+    let Some(net) = TwoHosts::new("a_send_buffer_that_fills_part_way_through_the_gso_fallback")
+    else {
+        return;
+    };
+    // Nobody has 192.0.2.9: datagrams wait in the neighbour queue for ARP, and keep holding their
+    // sender's (smallest possible) send buffer.
+    let to: SocketAddr = "192.0.2.9:9".parse().unwrap();
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i / 1000) as u8).collect();
+    let t = Transmit::new(to, &data).segment_size(1000);
+    let small = || {
+        let s = net.run(&net.a, || UdpSocket::bind("192.0.2.1:0").unwrap());
+        s.set_send_buffer_size(1).unwrap();
+        s.set_gso(false);
+        s
+    };
+    // one transmit: the whole segments that went, fewer than all
+    let sent = small().send_msg_with_flags(&t, MsgFlags::DONTWAIT).unwrap();
+    assert!(
+        sent > 0 && sent < data.len() && sent % 1000 == 0,
+        "{sent} of {}",
+        data.len()
+    );
+    // a batch cannot say "part of one transmit": that transmit counts as not sent, with its error
+    let e = small()
+        .send_batch_with_flags(std::slice::from_ref(&t), MsgFlags::DONTWAIT)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::WouldBlock);
 }
 
 #[test]

@@ -35,6 +35,9 @@ suite!(
     batches_round_trip_in_order,
     a_batch_stops_at_a_bad_transmit,
     transmit_source_address,
+    transmit_source_family_must_match_the_destination,
+    gso_stays_on_after_an_unrelated_einval,
+    dual_stack_reports_ipv4_peers_v4_mapped,
     bad_transmits_are_refused,
 );
 
@@ -198,6 +201,8 @@ fn gso_fallback_forced<S: Udp>(f: Family) {
     for want in data.chunks(1000) {
         let meta = rx.recv_msg(&mut buf).unwrap();
         assert_eq!(&buf[..meta.len], want);
+        // every fallback datagram keeps the transmit's other metadata
+        assert_eq!(meta.ecn(), Some(Ecn::Ect1));
     }
     // the batch path falls back too
     let ts = [Transmit::new(rx.local_addr().unwrap(), &data[..2000]).segment_size(1000)];
@@ -264,19 +269,30 @@ fn a_batch_stops_at_a_bad_transmit<S: Udp>(f: Family) {
     let tx = bound::<S>(f);
     let to = rx.local_addr().unwrap();
     let bad = SocketAddr::new(f.loopback(), 0);
+    // a source of the other family fails only when its control message is encoded
+    let other_src: IpAddr = match f {
+        Family::V4 => "::1".parse().unwrap(),
+        _ => Ipv4Addr::LOCALHOST.into(),
+    };
     let ts = [
         Transmit::new(to, b"a"),
         Transmit::new(to, b"b"),
         Transmit::new(bad, b"c"),
         Transmit::new(to, b"d"),
+        Transmit::new(to, b"e").src_ip(other_src),
+        Transmit::new(to, b"f"),
     ];
     // sent up to the bad one: the caller resends from index 2
     assert_eq!(tx.send_batch(&ts).unwrap(), 2);
     let e = tx.send_batch(&ts[2..]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert_eq!(tx.send_batch(&ts[3..]).unwrap(), 1);
+    let e = tx.send_batch(&ts[4..]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("source"), "{e}");
+    assert_eq!(tx.send_batch(&ts[5..]).unwrap(), 1);
     let mut buf = [0u8; 4];
-    for want in [b"a", b"b", b"d"] {
+    for want in [b"a", b"b", b"d", b"f"] {
         let n = rx.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], want);
     }
@@ -302,6 +318,117 @@ fn transmit_source_address<S: Udp>(f: Family) {
         (&buf[..n], from),
         (&b"from .2"[..], SocketAddr::new(src, port))
     );
+}
+
+fn transmit_source_family_must_match_the_destination<S: Udp>(f: Family) {
+    let rx4 = bound::<S>(Family::V4);
+    let rx6 = bound::<S>(Family::V6);
+    let tx = S::bind(SocketAddr::new(f.unspecified(), 0)).unwrap();
+    let port = tx.local_addr().unwrap().port();
+    let lo = loopback_index();
+    let mut buf = [0u8; 16];
+    // an interface alone, to an IPv4 peer: on an IPv6 socket the kernel needs a v4-mapped "any"
+    let dual = f == Family::V6 && !tx.blocking().only_v6().unwrap();
+    if f == Family::V4 || dual {
+        let to = if dual {
+            SocketAddr::new(
+                Ipv4Addr::LOCALHOST.to_ipv6_mapped().into(),
+                rx4.local_addr().unwrap().port(),
+            )
+        } else {
+            rx4.local_addr().unwrap()
+        };
+        tx.send_msg(&Transmit::new(to, b"by index").ifindex(lo))
+            .unwrap();
+        let (n, from) = rx4.recv_from(&mut buf).unwrap();
+        assert_eq!(
+            (&buf[..n], from),
+            (
+                &b"by index"[..],
+                SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)
+            )
+        );
+        // an IPv6 source for an IPv4 destination is refused before the kernel sees it
+        let e = tx
+            .send_msg(&Transmit::new(to, b"x").src_ip("::1".parse().unwrap()))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+    if f == Family::V6 {
+        let to = rx6.local_addr().unwrap();
+        tx.send_msg(&Transmit::new(to, b"by index").ifindex(lo))
+            .unwrap();
+        let (n, from) = rx6.recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..n], from.port()), (&b"by index"[..], port));
+        // and an IPv4 source (plain or v4-mapped) for an IPv6 destination
+        for src in [
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped()),
+        ] {
+            let e = tx
+                .send_msg(&Transmit::new(to, b"x").src_ip(src))
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{src}: {e}");
+        }
+    }
+}
+
+fn dual_stack_reports_ipv4_peers_v4_mapped<S: Udp>(f: Family) {
+    let rx = S::bind(SocketAddr::new(f.unspecified(), 0)).unwrap();
+    if f == Family::V4 || rx.blocking().only_v6().unwrap() {
+        return;
+    }
+    rx.blocking().set_recv_pktinfo_v6(true).unwrap();
+    let tx = bound::<S>(Family::V4);
+    let port = rx.local_addr().unwrap().port();
+    tx.send_to(b"ping", SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port))
+        .unwrap();
+    let mut buf = [0u8; 8];
+    let meta = rx.recv_msg(&mut buf).unwrap();
+    let mapped = IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped());
+    assert_eq!(
+        (meta.addr, meta.dst_ip),
+        (
+            SocketAddr::new(mapped, tx.local_addr().unwrap().port()),
+            Some(mapped)
+        )
+    );
+    // the pair, as reported, makes the reply
+    let reply = Transmit::new(meta.addr, b"pong").src_ip(mapped);
+    rx.send_msg(&reply).unwrap();
+    let (n, from) = tx.recv_from(&mut buf).unwrap();
+    assert_eq!(
+        (&buf[..n], from),
+        (
+            &b"pong"[..],
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)
+        )
+    );
+}
+
+fn gso_stays_on_after_an_unrelated_einval<S: Udp>(f: Family) {
+    // A source address the kernel refuses (IPv4: multicast; IPv6: one this host lacks) fails with
+    // EINVAL, which says nothing about GSO, so GSO must stay on.
+    let tx = S::bind(SocketAddr::new(f.unspecified(), 0)).unwrap();
+    let gso = tx.blocking().max_gso_segments();
+    let (to, foreign): (SocketAddr, IpAddr) = match f {
+        Family::V4 => (
+            "127.0.0.1:9".parse().unwrap(),
+            "224.0.0.77".parse().unwrap(),
+        ),
+        _ => ("[::1]:9".parse().unwrap(), "2001:db8::77".parse().unwrap()),
+    };
+    let data = [7u8; 3000];
+    let t = Transmit::new(to, &data).segment_size(1000).src_ip(foreign);
+    let e = tx.send_msg(&t).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "{e}");
+    assert_eq!(
+        tx.send_batch(std::slice::from_ref(&t))
+            .unwrap_err()
+            .raw_os_error(),
+        Some(libc::EINVAL)
+    );
+    assert_eq!(tx.blocking().max_gso_segments(), gso);
 }
 
 fn bad_transmits_are_refused<S: Udp>(f: Family) {

@@ -28,6 +28,20 @@ impl RawAddr {
         }
     }
 
+    /// Offers the whole storage to the kernel before a receive (`len` = its capacity), so a reused
+    /// buffer never hands the kernel a shorter length than it may need.
+    #[inline]
+    pub(crate) fn prepare_recv(&mut self) {
+        self.len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    }
+
+    /// Records the length the kernel reported, capped at the storage: on truncation the kernel reports
+    /// the full length, more than it wrote, and only what it wrote may be read.
+    #[inline]
+    pub(crate) fn set_received_len(&mut self, reported: libc::socklen_t) {
+        self.len = reported.min(mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t);
+    }
+
     /// The address family (`AF_INET`, `AF_INET6`, `AF_UNIX`, `AF_UNSPEC`).
     #[inline]
     pub(crate) fn family(&self) -> libc::c_int {
@@ -272,6 +286,13 @@ impl InetAddr {
         storage: MaybeUninit::uninit(),
         len: mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
     };
+
+    /// Records the length the kernel reported, capped at the storage (see
+    /// [`RawAddr::set_received_len`]).
+    #[inline]
+    pub(crate) fn set_received_len(&mut self, reported: libc::socklen_t) {
+        self.len = reported.min(mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t);
+    }
 
     /// Encodes `addr`.
     #[inline]

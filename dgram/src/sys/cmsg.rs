@@ -152,8 +152,9 @@ impl Decoded {
                 if let (Some(addr), Some(ifindex)) = (d.get(..16), ne_u32(d, 16)) {
                     let mut a = [0u8; 16];
                     a.copy_from_slice(addr);
-                    let ip = std::net::Ipv6Addr::from(a);
-                    self.dst_ip = Some(ip.to_ipv4_mapped().map_or(ip.into(), Into::into));
+                    // As the kernel reports it: an IPv4 datagram on a dual-stack socket has a
+                    // v4-mapped destination, as its sender's address is v4-mapped.
+                    self.dst_ip = Some(std::net::Ipv6Addr::from(a).into());
                     self.ifindex = Some(ifindex);
                 }
             }

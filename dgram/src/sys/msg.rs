@@ -108,11 +108,15 @@ pub(crate) fn recv_from(
     from: Option<&mut RawAddr>,
     flags: libc::c_int,
 ) -> io::Result<usize> {
-    let (addr, len) = match from {
-        Some(a) => (a.as_mut_ptr(), &raw mut a.len),
+    let mut from = from;
+    let (addr, len) = match from.as_deref_mut() {
+        Some(a) => {
+            a.prepare_recv();
+            (a.as_mut_ptr(), &raw mut a.len)
+        }
         None => (ptr::null_mut(), ptr::null_mut()),
     };
-    retry(|| {
+    let ret = retry(|| {
         // SAFETY: `buf` is valid for `buf.len()` bytes of writing; `addr`/`len` are both null or point
         // at a live `RawAddr` whose `len` is its storage's capacity, which the kernel never exceeds.
         unsafe {
@@ -125,8 +129,11 @@ pub(crate) fn recv_from(
                 len,
             )
         }
-    })
-    .map(|n| n as usize)
+    })?;
+    if let Some(a) = from {
+        a.set_received_len(a.len);
+    }
+    Ok(ret as usize)
 }
 
 /// `sendmsg(2)`: gather `bufs`, to `to` (or the connected peer), with `control` as ancillary data
@@ -200,9 +207,10 @@ pub(crate) fn recvmsg(
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     let from_len = match from {
         Some(a) => {
+            a.prepare_recv();
             msg.msg_name = a.as_mut_ptr().cast();
             msg.msg_namelen = a.len;
-            Some(&mut a.len)
+            Some(a)
         }
         None => None,
     };
@@ -218,8 +226,8 @@ pub(crate) fn recvmsg(
         // matching capacity; the kernel writes at most that much through each.
         unsafe { libc::recvmsg(fd.as_raw_fd(), &raw mut msg, flags | libc::MSG_CMSG_CLOEXEC) }
     })?;
-    if let Some(len) = from_len {
-        *len = msg.msg_namelen;
+    if let Some(a) = from_len {
+        a.set_received_len(msg.msg_namelen);
     }
     Ok(MsgOut {
         ret: ret as usize,
@@ -580,7 +588,7 @@ pub(crate) fn recvmmsg(
     for i in 0..got.min(n) {
         // SAFETY: header `i` was initialised above and the kernel filled it in.
         let h = unsafe { hdrs[i].assume_init_ref() };
-        addrs[i].len = h.msg_hdr.msg_namelen;
+        addrs[i].set_received_len(h.msg_hdr.msg_namelen);
         let control_len = if with_control {
             h.msg_hdr.msg_controllen.min(controls[i].0.len())
         } else {
@@ -598,4 +606,46 @@ pub(crate) fn recvmmsg(
 /// Probes UDP GSO: whether the kernel knows `UDP_SEGMENT` (`getsockopt` answers).
 pub(crate) fn gso_supported(fd: BorrowedFd<'_>) -> bool {
     super::sockopt::get_int(fd, libc::SOL_UDP, cmsg::UDP_SEGMENT).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{SocketAddr, UdpSocket};
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn a_reused_address_buffer_offers_its_whole_storage() {
+        // A buffer last holding an IPv4 address (16 bytes) receives from an IPv6 sender (28 bytes):
+        // the kernel must be offered the whole storage, and the length it reports is what is read.
+        let rx = UdpSocket::bind("[::]:0").unwrap();
+        let port = rx.local_addr().unwrap().port();
+        let tx6 = UdpSocket::bind("[::1]:0").unwrap();
+        let tx4 = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut from = RawAddr::from_inet(&"192.0.2.1:7".parse().unwrap());
+        assert_eq!(from.len, 16);
+        tx6.send_to(b"six", ("::1", port)).unwrap();
+        let mut buf = [0u8; 8];
+        let n = recv_from(rx.as_fd(), &mut buf, Some(&mut from), 0).unwrap();
+        assert_eq!(
+            (&buf[..n], from.socket_addr()),
+            (&b"six"[..], Some(tx6.local_addr().unwrap()))
+        );
+        // the same through recvmsg
+        let mut from = RawAddr::from_inet(&"192.0.2.1:7".parse().unwrap());
+        tx4.send_to(b"four", ("127.0.0.1", port)).unwrap();
+        let out = recvmsg(
+            rx.as_fd(),
+            &mut [IoSliceMut::new(&mut buf)],
+            Some(&mut from),
+            &mut [],
+            0,
+        )
+        .unwrap();
+        let mapped = SocketAddr::new(
+            std::net::Ipv4Addr::LOCALHOST.to_ipv6_mapped().into(),
+            tx4.local_addr().unwrap().port(),
+        );
+        assert_eq!((out.ret, from.socket_addr()), (4, Some(mapped)));
+    }
 }

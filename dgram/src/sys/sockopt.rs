@@ -73,7 +73,8 @@ pub(crate) fn set_struct<T: Copy>(
 ) -> io::Result<()> {
     let len = mem::size_of::<T>() as libc::socklen_t;
     // SAFETY: `value` is a live `T` of exactly `len` bytes; the kernel only reads it. Callers pass
-    // only libc's C structs, which have no padding the kernel could misread.
+    // only libc's C structs whose layout the kernel defines; some (`group_req`, `group_source_req`)
+    // have padding, which the kernel copies but never interprets.
     retry(|| unsafe {
         libc::setsockopt(fd.as_raw_fd(), level, name, (value as *const T).cast(), len)
     })

@@ -26,6 +26,37 @@ fn ip(args: &[&str]) {
     );
 }
 
+/// Writes `value` to `/proc/sys/<path>` inside namespace `ns`.
+fn sysctl(ns: &str, path: &str, value: &str) {
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            ns,
+            "sh",
+            "-c",
+            &format!("echo {value} > /proc/sys/{path}"),
+        ])
+        .output()
+        .expect("ip netns exec");
+    assert!(
+        out.status.success(),
+        "{path}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A fresh namespace `ns` whose interfaces skip IPv6 duplicate-address detection: their link-local
+/// addresses are usable at once, so neighbour discovery (and ICMPv6 from a router) does not wait on
+/// DAD's timers. Set before any link moves in, which takes the namespace's defaults.
+fn netns_add(ns: &str) {
+    ip(&["netns", "add", ns]);
+    for conf in ["all", "default"] {
+        sysctl(ns, &format!("net/ipv6/conf/{conf}/accept_dad"), "0");
+    }
+    ip(&["-n", ns, "link", "set", "lo", "up"]);
+}
+
 impl TwoHosts {
     /// Builds the network, or returns `None` (having printed why) when not root; see
     /// `common::root_or_skip`.
@@ -43,8 +74,8 @@ impl TwoHosts {
             a: format!("dgA{n}"),
             b: format!("dgB{n}"),
         };
-        ip(&["netns", "add", &net.a]);
-        ip(&["netns", "add", &net.b]);
+        netns_add(&net.a);
+        netns_add(&net.b);
         let (va, vb) = (format!("va{n}"), format!("vb{n}"));
         ip(&["link", "add", &va, "type", "veth", "peer", "name", &vb]);
         ip(&["link", "set", &va, "netns", &net.a]);
@@ -65,7 +96,6 @@ impl TwoHosts {
             for a in v6 {
                 ip(&["-n", ns, "-6", "addr", "add", a, "dev", "veth0", "nodad"]);
             }
-            ip(&["-n", ns, "link", "set", "lo", "up"]);
             ip(&["-n", ns, "link", "set", "veth0", "up"]);
         }
         Some(net)
@@ -120,8 +150,7 @@ impl Routed {
             c: format!("dgC{n}"),
         };
         for ns in [&net.a, &net.r, &net.c] {
-            ip(&["netns", "add", ns]);
-            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            netns_add(ns);
         }
         let link = |left: &str, lname: &str, right: &str, rname: &str, tag: &str| {
             let (l, r) = (format!("l{tag}{n}"), format!("r{tag}{n}"));
@@ -189,26 +218,8 @@ impl Routed {
             "via",
             "2001:db8:2::fe",
         ]);
-        for path in [
-            "/proc/sys/net/ipv4/ip_forward",
-            "/proc/sys/net/ipv6/conf/all/forwarding",
-        ] {
-            let out = Command::new("ip")
-                .args([
-                    "netns",
-                    "exec",
-                    &net.r,
-                    "sh",
-                    "-c",
-                    &format!("echo 1 > {path}"),
-                ])
-                .output()
-                .expect("ip netns exec");
-            assert!(
-                out.status.success(),
-                "{path}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+        for path in ["net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding"] {
+            sysctl(&net.r, path, "1");
         }
         Some(net)
     }
