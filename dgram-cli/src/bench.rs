@@ -33,6 +33,12 @@ pub(crate) struct Args {
     /// Print the results as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Run the synchronous one-way ways in one thread, each send followed by receiving what it sent:
+    /// the rate is then the cost of the send and receive paths alone, free of the scheduling and
+    /// overload noise of a sender racing a receiver on few cores. The async ways and ping-pong are
+    /// unchanged.
+    #[arg(long, conflicts_with_all = ["unix", "async"])]
+    lockstep: bool,
     /// Measure only dgram's UnixDatagram against std's (abstract addresses), instead of every UDP mode.
     #[arg(long, conflicts_with = "async")]
     unix: bool,
@@ -710,7 +716,7 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
                                 .copied()
                                 .find(|x| x.id() == id)
                                 .unwrap_or(Way::Dgram);
-                            bench_modes::run(way, w.size, slice).map(|r| {
+                            bench_modes::run(way, w.size, slice, args.lockstep).map(|r| {
                                 row.tally.sent += r.sent;
                                 row.tally.received += r.received;
                                 row.tally.bytes += r.bytes;
@@ -778,7 +784,7 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
             .collect();
         println!(
             "{}",
-            json!({ "socket": "udp", "rounds": args.rounds, "workloads": out })
+            json!({ "socket": "udp", "rounds": args.rounds, "lockstep": args.lockstep, "workloads": out })
         );
     } else {
         for (w, rows) in tables.iter_mut() {

@@ -88,8 +88,9 @@ fn gso_segments(size: usize) -> usize {
     (60_000 / size.max(1)).clamp(1, 64)
 }
 
-/// Runs `way` for `slice` with datagrams of `size` bytes.
-pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
+/// Runs `way` for `slice` with datagrams of `size` bytes, on two threads or, with `lockstep`, on one
+/// (see [`harness`]).
+pub(crate) fn run(way: Way, size: usize, slice: Duration, lockstep: bool) -> io::Result<Run> {
     let rx = UdpSocket::bind("127.0.0.1:0")?;
     let tx = UdpSocket::bind("127.0.0.1:0")?;
     let to = rx.local_addr()?;
@@ -106,12 +107,14 @@ pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
             let (tx, rx) = (tx.into_std(), rx.into_std());
             harness(
                 slice,
+                lockstep,
                 || tx.send_to(&payload, to).map(|_| 1),
                 |buf| rx.recv_from(buf).map(|(n, _)| (1, n as u64)),
             )?
         }
         Way::Dgram => harness(
             slice,
+            lockstep,
             || tx.send_to(&payload, to).map(|_| 1),
             |buf| rx.recv_from(buf).map(|(n, _)| (1, n as u64)),
         )?,
@@ -120,6 +123,7 @@ pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
             let mut meta = [RecvMeta::default(); MAX_BATCH];
             harness(
                 slice,
+                lockstep,
                 || tx.send_batch(&batch).map(|n| n as u64),
                 |buf| {
                     let mut bufs = split(buf, size.max(64));
@@ -132,6 +136,7 @@ pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
             let mut lens = [0usize; MAX_BATCH];
             harness(
                 slice,
+                lockstep,
                 || raw::sendmmsg(tx.as_fd(), &to, &payload, MAX_BATCH).map(|n| n as u64),
                 |buf| {
                     let mut bufs = split(buf, size.max(64));
@@ -145,6 +150,7 @@ pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
             let t = Transmit::new(to, &gso_payload).segment_size(size);
             harness(
                 slice,
+                lockstep,
                 || tx.send_msg(&t).map(|_| segs as u64),
                 |buf| {
                     let meta = rx.recv_msg(buf)?;
@@ -159,6 +165,7 @@ pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
             raw::enable_gro(rx.as_fd())?;
             harness(
                 slice,
+                lockstep,
                 || raw::send_gso(tx.as_fd(), &to, &gso_payload, size as u16).map(|_| segs as u64),
                 |buf| {
                     let (n, stride) = raw::recv_gro(rx.as_fd(), buf)?;
@@ -180,6 +187,7 @@ pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
             let mut meta = [quinn_udp::RecvMeta::default(); quinn_udp::BATCH_SIZE];
             harness(
                 slice,
+                lockstep,
                 || sa.try_send((&tx).into(), &t).map(|()| segs as u64),
                 |buf| {
                     // One 64 KiB buffer: a GRO receive may fill it.
@@ -227,12 +235,41 @@ fn split(buf: &mut [u8], each: usize) -> Vec<IoSliceMut<'_>> {
 }
 
 /// A sender thread calls `send` (datagrams handed over) until the slice ends; the receiver calls
-/// `recv` (datagrams, bytes) until the queue is drained after that.
+/// `recv` (datagrams, bytes) until the queue is drained after that. With `lockstep`, one thread
+/// does both: each send, then receives until what it sent has arrived (or the receive times out,
+/// which counts the rest as lost).
 fn harness(
     slice: Duration,
+    lockstep: bool,
     mut send: impl FnMut() -> io::Result<u64> + Send,
     mut recv: impl FnMut(&mut [u8]) -> io::Result<(u64, u64)> + Send,
 ) -> io::Result<Run> {
+    if lockstep {
+        let mut buf = vec![0u8; 65_536];
+        let (mut sent, mut received, mut bytes, mut lost) = (0u64, 0u64, 0u64, 0u64);
+        let start = Instant::now();
+        while start.elapsed() < slice {
+            sent += send()?;
+            while received + lost < sent {
+                match recv(&mut buf) {
+                    Ok((n, b)) => {
+                        received += n;
+                        bytes += b;
+                    }
+                    // the receive timeout: the rest of this send was dropped
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => lost = sent - received,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        return Ok(Run {
+            sent,
+            received,
+            bytes,
+            secs: start.elapsed().as_secs_f64(),
+            kernel_drops: 0,
+        });
+    }
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let sender = scope.spawn(|| {

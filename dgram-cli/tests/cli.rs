@@ -353,6 +353,52 @@ fn unix_errors_are_one_line() {
 }
 
 #[test]
+fn bench_lockstep_json() {
+    let out = dgram(&[
+        "bench",
+        "--lockstep",
+        "--secs",
+        "0.2",
+        "--rounds",
+        "1",
+        "--size",
+        "1200",
+        "--json",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["lockstep"], true);
+    let one_way = &v["workloads"][0];
+    assert_eq!(one_way["workload"], "oneway_1200", "{one_way}");
+    let ways = one_way["ways"].as_array().unwrap();
+    for id in [
+        "std",
+        "dgram",
+        "dgram_batch",
+        "raw_batch",
+        "dgram_gso",
+        "raw_gso",
+        "quinn_udp",
+    ] {
+        let way = ways.iter().find(|w| w["id"] == id).expect(id);
+        let received = way["received"].as_u64().unwrap();
+        assert!(received > 0, "{way}");
+        assert_eq!(way["bytes"].as_u64().unwrap(), received * 1200, "{way}");
+        // a datagram not received is one the kernel counted as dropped, none is still in flight
+        assert_eq!(way["lost"], way["kernel_drops"], "{way}");
+    }
+    // the flag is for the UDP table only
+    let out = dgram(&["bench", "--lockstep", "--unix"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn bench_unix_json() {
     let out = dgram(&[
         "bench", "--unix", "--secs", "0.1", "--rounds", "2", "--size", "64", "--json",
