@@ -246,17 +246,7 @@ fn bench_prints_every_way_side_by_side() {
         assert!(table.contains(needle), "missing {needle}: {table}");
     }
 
-    let out = dgram(&[
-        "bench", "--secs", "0.2", "--rounds", "1", "--size", "100", "--json",
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = bench_json(&["--secs", "0.2", "--rounds", "1", "--size", "100"]);
     let w = v["workloads"].as_array().unwrap();
     assert_eq!(
         (
@@ -352,10 +342,22 @@ fn unix_errors_are_one_line() {
     }
 }
 
+/// Runs `dgram bench ARGS --json`, which must succeed, and parses what it prints.
+fn bench_json(args: &[&str]) -> serde_json::Value {
+    let out = dgram(&[&["bench"], args, &["--json"]].concat())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn bench_lockstep_json() {
-    let out = dgram(&[
-        "bench",
+    let v = bench_json(&[
         "--lockstep",
         "--secs",
         "0.2",
@@ -363,16 +365,7 @@ fn bench_lockstep_json() {
         "1",
         "--size",
         "1200",
-        "--json",
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    ]);
     assert_eq!(v["lockstep"], true);
     let one_way = &v["workloads"][0];
     assert_eq!(one_way["workload"], "oneway_1200", "{one_way}");
@@ -400,17 +393,7 @@ fn bench_lockstep_json() {
 
 #[test]
 fn bench_unix_json() {
-    let out = dgram(&[
-        "bench", "--unix", "--secs", "0.1", "--rounds", "2", "--size", "64", "--json",
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = bench_json(&["--unix", "--secs", "0.1", "--rounds", "2", "--size", "64"]);
     assert_eq!(v["socket"], "unix");
     assert_eq!(v["baseline"], "std::os::unix::net::UnixDatagram");
     for row in v["workloads"].as_array().unwrap() {
@@ -460,17 +443,7 @@ fn closed_stdout_ends_listen_quietly() {
 
 #[test]
 fn bench_async_json() {
-    let out = dgram(&[
-        "bench", "--async", "--secs", "0.1", "--rounds", "2", "--size", "64", "--json",
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = bench_json(&["--async", "--secs", "0.1", "--rounds", "2", "--size", "64"]);
     assert_eq!(
         (v["socket"].as_str(), v["baseline"].as_str()),
         (Some("udp-async"), Some("tokio::net::UdpSocket"))
