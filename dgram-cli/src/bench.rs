@@ -82,51 +82,32 @@ trait BenchSocket: Send + Sync + Sized + 'static {
     fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, Self::Addr)>;
 }
 
-impl BenchSocket for UdpSocket {
-    type Addr = SocketAddr;
-    fn pair() -> io::Result<(Self, Self, SocketAddr)> {
-        let (a, b) = (
-            UdpSocket::bind("127.0.0.1:0")?,
-            UdpSocket::bind("127.0.0.1:0")?,
-        );
-        let to = b.local_addr()?;
-        Ok((a, b, to))
-    }
-    fn timeout(&self, t: Duration) -> io::Result<()> {
-        self.set_read_timeout(Some(t))
-    }
-    #[inline]
-    fn send_to(&self, buf: &[u8], to: &SocketAddr) -> io::Result<usize> {
-        UdpSocket::send_to(self, buf, to)
-    }
-    #[inline]
-    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        UdpSocket::recv_from(self, buf)
-    }
+/// dgram's and std's `UdpSocket` have the same calls, so one body serves both.
+macro_rules! bench_udp_socket {
+    ($($ty:ty),*) => {$(
+        impl BenchSocket for $ty {
+            type Addr = SocketAddr;
+            fn pair() -> io::Result<(Self, Self, SocketAddr)> {
+                let (a, b) = (<$ty>::bind("127.0.0.1:0")?, <$ty>::bind("127.0.0.1:0")?);
+                let to = b.local_addr()?;
+                Ok((a, b, to))
+            }
+            fn timeout(&self, t: Duration) -> io::Result<()> {
+                self.set_read_timeout(Some(t))
+            }
+            #[inline]
+            fn send_to(&self, buf: &[u8], to: &SocketAddr) -> io::Result<usize> {
+                <$ty>::send_to(self, buf, to)
+            }
+            #[inline]
+            fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+                <$ty>::recv_from(self, buf)
+            }
+        }
+    )*};
 }
 
-impl BenchSocket for StdUdpSocket {
-    type Addr = SocketAddr;
-    fn pair() -> io::Result<(Self, Self, SocketAddr)> {
-        let (a, b) = (
-            StdUdpSocket::bind("127.0.0.1:0")?,
-            StdUdpSocket::bind("127.0.0.1:0")?,
-        );
-        let to = b.local_addr()?;
-        Ok((a, b, to))
-    }
-    fn timeout(&self, t: Duration) -> io::Result<()> {
-        self.set_read_timeout(Some(t))
-    }
-    #[inline]
-    fn send_to(&self, buf: &[u8], to: &SocketAddr) -> io::Result<usize> {
-        StdUdpSocket::send_to(self, buf, to)
-    }
-    #[inline]
-    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        StdUdpSocket::recv_from(self, buf)
-    }
-}
+bench_udp_socket!(UdpSocket, StdUdpSocket);
 
 /// A fresh abstract name for a benchmark socket, so nothing touches the filesystem.
 fn bench_name() -> String {

@@ -462,7 +462,7 @@ impl UnixDatagram {
     /// As [`send`](Self::send).
     #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
-        msg::send_to(self.as_fd(), buf, None, flags.send_bits()?).map_err(send_error)
+        msg::send(self.as_fd(), buf, flags.send_bits()?).map_err(send_error)
     }
 
     /// Sends `buf` as one datagram to `addr`.

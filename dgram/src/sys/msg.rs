@@ -21,34 +21,11 @@ pub(crate) struct MsgOut {
     pub(crate) control_len: usize,
 }
 
-/// `sendto(2)` of one buffer; `MSG_NOSIGNAL` is always added so a shut-down peer gives `EPIPE`, not
-/// `SIGPIPE`.
+/// `send(2)` of one buffer on a connected socket (`sendto(2)` with no address); `MSG_NOSIGNAL` is
+/// always added, as on every send here, so a shut-down peer gives `EPIPE`, not `SIGPIPE`.
 #[inline]
-pub(crate) fn send_to(
-    fd: BorrowedFd<'_>,
-    buf: &[u8],
-    to: Option<&RawAddr>,
-    flags: libc::c_int,
-) -> io::Result<usize> {
-    let (addr, len) = match to {
-        Some(a) => (a.as_ptr(), a.len),
-        None => (ptr::null(), 0),
-    };
-    retry(|| {
-        // SAFETY: `buf` is valid for `buf.len()` bytes of reading; `addr` is null with length 0 or
-        // points at a live `RawAddr` whose `len` does not exceed its storage.
-        unsafe {
-            libc::sendto(
-                fd.as_raw_fd(),
-                buf.as_ptr().cast(),
-                buf.len(),
-                flags | libc::MSG_NOSIGNAL,
-                addr,
-                len,
-            )
-        }
-    })
-    .map(|n| n as usize)
+pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: libc::c_int) -> io::Result<usize> {
+    sendto_raw(fd, buf, ptr::null(), 0, flags)
 }
 
 /// `sendto(2)` of one buffer to an IP address, encoded on the stack (the UDP hot path).
@@ -73,7 +50,8 @@ pub(crate) fn send_to_unix(
     RawAddr::with_unix(path, |addr, len| sendto_raw(fd, buf, addr, len, flags))
 }
 
-/// `sendto(2)` to an encoded address that [`RawAddr::with_inet`]/[`RawAddr::with_unix`] lends.
+/// `sendto(2)` to an encoded address that [`RawAddr::with_inet`]/[`RawAddr::with_unix`] lends, or to
+/// the connected peer (`addr` null, `len` 0).
 #[inline]
 fn sendto_raw(
     fd: BorrowedFd<'_>,
@@ -83,8 +61,9 @@ fn sendto_raw(
     flags: libc::c_int,
 ) -> io::Result<usize> {
     retry(|| {
-        // SAFETY: `buf` is valid for `buf.len()` bytes of reading; `addr` points at a sockaddr whose
-        // first `len` bytes are written and which outlives this call (the encoders lend it to us).
+        // SAFETY: `buf` is valid for `buf.len()` bytes of reading; `addr` is null with `len` 0, or
+        // points at a sockaddr whose first `len` bytes are written and which outlives this call (the
+        // encoders lend it to us).
         unsafe {
             libc::sendto(
                 fd.as_raw_fd(),

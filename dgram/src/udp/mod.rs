@@ -426,7 +426,7 @@ impl UdpSocket {
     #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
         self.check_len(buf.len(), None)?;
-        msg::send_to(self.as_fd(), buf, None, flags.send_bits()?)
+        msg::send(self.as_fd(), buf, flags.send_bits()?)
             .map_err(|e| self.connected_send_error(e, buf.len()))
     }
 
