@@ -608,6 +608,17 @@ struct Row {
     kernel_drops: u64,
 }
 
+impl Row {
+    /// Adds one run of this row's way.
+    fn add(&mut self, r: &crate::bench_modes::Run) {
+        self.tally.sent += r.sent;
+        self.tally.received += r.received;
+        self.tally.bytes += r.bytes;
+        self.tally.elapsed += Duration::from_secs_f64(r.secs);
+        self.kernel_drops += r.kernel_drops;
+    }
+}
+
 /// `dgram bench` with no mode flag: every way, side by side, rotating the order each round.
 fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), String> {
     use crate::bench_modes::{self, Way};
@@ -666,11 +677,33 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
             })
             .collect(),
         };
+        let lockstep = args.lockstep && matches!(w.kind, Kind::OneWay);
         for round in 0..args.rounds as usize {
+            if lockstep {
+                // The synchronous ways, interleaved step by step, each getting `slice` on average.
+                bar.set_message(format!(
+                    "{}: the synchronous ways in lockstep, round {}/{}",
+                    w.name(),
+                    round + 1,
+                    args.rounds
+                ));
+                let runs =
+                    bench_modes::run_lockstep(&Way::ALL, w.size, slice * Way::ALL.len() as u32)
+                        .map_err(|e| format!("{}: lockstep: {e}", w.name()))?;
+                for (way, r) in Way::ALL.iter().zip(runs) {
+                    if let Some(row) = rows.iter_mut().find(|row| row.id == way.id()) {
+                        row.add(&r);
+                    }
+                }
+                bar.inc(Way::ALL.len() as u64);
+            }
             // Rotate the order each round, so no way always runs first or last.
             let n = rows.len();
             for k in 0..n {
                 let i = (k + round) % n;
+                if lockstep && Way::ALL.iter().any(|way| way.id() == rows[i].id) {
+                    continue;
+                }
                 bar.set_message(format!(
                     "{}: {}, round {}/{}",
                     w.name(),
@@ -697,13 +730,7 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
                                 .copied()
                                 .find(|x| x.id() == id)
                                 .unwrap_or(Way::Dgram);
-                            bench_modes::run(way, w.size, slice, args.lockstep).map(|r| {
-                                row.tally.sent += r.sent;
-                                row.tally.received += r.received;
-                                row.tally.bytes += r.bytes;
-                                row.tally.elapsed += Duration::from_secs_f64(r.secs);
-                                row.kernel_drops += r.kernel_drops;
-                            })
+                            bench_modes::run(way, w.size, slice).map(|r| row.add(&r))
                         }
                         (Kind::PingPong, "std") => {
                             ping_pong::<StdUdpSocket>(w.size, slice, &mut row.tally)
@@ -771,7 +798,7 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
         for (w, rows) in tables.iter_mut() {
             println!("{}", w.name());
             println!(
-                "  {:<30} {:>16} {:>22} {:>14} {:>36}",
+                "  {:<30} {:>16} {:>22} {:>14} {:>60}",
                 "way", "rate", "lost/sent", "kernel drops", "ratio"
             );
             let base: Vec<(&'static str, Tally)> =
@@ -798,7 +825,7 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
                     String::from("-")
                 };
                 println!(
-                    "  {:<30} {:>16} {:>22} {:>14} {:>36}",
+                    "  {:<30} {:>16} {:>22} {:>14} {:>60}",
                     r.name,
                     rate,
                     format!("{}/{}", r.tally.lost(), r.tally.sent),

@@ -19,19 +19,23 @@ pub(crate) enum Way {
     Dgram,
     DgramBatch,
     RawBatch,
+    RawBatchSenders,
     DgramGso,
     RawGso,
+    RawGsoSenders,
     Quinn,
 }
 
 impl Way {
-    pub(crate) const ALL: [Way; 7] = [
+    pub(crate) const ALL: [Way; 9] = [
         Way::Std,
         Way::Dgram,
         Way::DgramBatch,
         Way::RawBatch,
+        Way::RawBatchSenders,
         Way::DgramGso,
         Way::RawGso,
+        Way::RawGsoSenders,
         Way::Quinn,
     ];
 
@@ -41,8 +45,10 @@ impl Way {
             Way::Dgram => "dgram send_to/recv_from",
             Way::DgramBatch => "dgram send_batch/recv_batch",
             Way::RawBatch => "raw sendmmsg/recvmmsg",
+            Way::RawBatchSenders => "raw sendmmsg/recvmmsg+senders",
             Way::DgramGso => "dgram GSO/GRO",
             Way::RawGso => "raw UDP_SEGMENT/UDP_GRO",
+            Way::RawGsoSenders => "raw UDP_SEGMENT/GRO+senders",
             Way::Quinn => "quinn-udp GSO/GRO",
         }
     }
@@ -53,18 +59,28 @@ impl Way {
             Way::Dgram => "dgram",
             Way::DgramBatch => "dgram_batch",
             Way::RawBatch => "raw_batch",
+            Way::RawBatchSenders => "raw_batch_senders",
             Way::DgramGso => "dgram_gso",
             Way::RawGso => "raw_gso",
+            Way::RawGsoSenders => "raw_gso_senders",
             Way::Quinn => "quinn_udp",
         }
+    }
+
+    /// Whether this way sends with GSO (and receives with GRO).
+    fn is_gso(self) -> bool {
+        matches!(
+            self,
+            Way::DgramGso | Way::RawGso | Way::RawGsoSenders | Way::Quinn
+        )
     }
 
     /// What this way's rate is compared with.
     pub(crate) fn baselines(self) -> &'static [Way] {
         match self {
             Way::Dgram => &[Way::Std],
-            Way::DgramBatch => &[Way::RawBatch],
-            Way::DgramGso => &[Way::RawGso, Way::Quinn],
+            Way::DgramBatch => &[Way::RawBatch, Way::RawBatchSenders],
+            Way::DgramGso => &[Way::RawGso, Way::RawGsoSenders, Way::Quinn],
             _ => &[],
         }
     }
@@ -88,128 +104,293 @@ fn gso_segments(size: usize) -> usize {
     (60_000 / size.max(1)).clamp(1, 64)
 }
 
-/// Runs `way` for `slice` with datagrams of `size` bytes, on two threads or, with `lockstep`, on one
-/// (see [`harness`]).
-pub(crate) fn run(way: Way, size: usize, slice: Duration, lockstep: bool) -> io::Result<Run> {
-    let rx = UdpSocket::bind("127.0.0.1:0")?;
-    let tx = UdpSocket::bind("127.0.0.1:0")?;
-    let to = rx.local_addr()?;
-    rx.set_read_timeout(Some(Duration::from_millis(20)))?;
-    // A second handle with its own dgram state reads the kernel's drop counter at the end. The counter
-    // (sk_drops) runs whether or not SO_RXQ_OVFL is on, so the option is switched on only after the
-    // run: the measured receivers get no control message they did not ask for.
-    let probe = UdpSocket::from(OwnedFd::from(rx.try_clone()?.into_std()));
-    let payload = vec![0xabu8; size];
-    let segs = gso_segments(size);
-    let gso_payload = vec![0xabu8; size * segs];
-    let mut run = match way {
-        Way::Std => {
-            let (tx, rx) = (tx.into_std(), rx.into_std());
-            harness(
-                slice,
-                lockstep,
-                || tx.send_to(&payload, to).map(|_| 1),
-                |buf| rx.recv_from(buf).map(|(n, _)| (1, n as u64)),
-            )?
+/// One way's sockets and payload, set up for one run: a sender, a receiver, and a second handle on
+/// the receiver that reads the kernel's drop counter at the end.
+pub(crate) struct Lane {
+    way: Way,
+    size: usize,
+    /// Datagrams per send: `MAX_BATCH` for batches, the GSO segments, or 1.
+    per_send: usize,
+    tx: UdpSocket,
+    rx: UdpSocket,
+    /// The same sockets as std's type, for the std and quinn-udp ways.
+    std_tx: std::net::UdpSocket,
+    std_rx: std::net::UdpSocket,
+    quinn: Option<(quinn_udp::UdpSocketState, quinn_udp::UdpSocketState)>,
+    to: SocketAddr,
+    probe: UdpSocket,
+    /// One datagram, or for the GSO ways all the segments of one send.
+    payload: Vec<u8>,
+}
+
+impl Lane {
+    pub(crate) fn new(way: Way, size: usize) -> io::Result<Lane> {
+        let rx = UdpSocket::bind("127.0.0.1:0")?;
+        let tx = UdpSocket::bind("127.0.0.1:0")?;
+        let to = rx.local_addr()?;
+        rx.set_read_timeout(Some(Duration::from_millis(20)))?;
+        // A second handle with its own dgram state reads the kernel's drop counter at the end. The
+        // counter (sk_drops) runs whether or not SO_RXQ_OVFL is on, so the option is switched on
+        // only after the run: the measured receivers get no control message they did not ask for.
+        let probe = UdpSocket::from(OwnedFd::from(rx.try_clone()?.into_std()));
+        let (std_tx, std_rx) = (tx.try_clone()?.into_std(), rx.try_clone()?.into_std());
+        let gso = way.is_gso();
+        let per_send = match way {
+            Way::DgramBatch | Way::RawBatch | Way::RawBatchSenders => MAX_BATCH,
+            _ if gso => gso_segments(size),
+            _ => 1,
+        };
+        let quinn = match way {
+            Way::Quinn => Some((
+                quinn_udp::UdpSocketState::new((&std_tx).into())?,
+                quinn_udp::UdpSocketState::new((&std_rx).into())?,
+            )),
+            _ => None,
+        };
+        match way {
+            Way::DgramGso => rx.set_gro(true)?,
+            Way::RawGso | Way::RawGsoSenders => raw::enable_gro(rx.as_fd())?,
+            _ => {}
         }
-        Way::Dgram => harness(
-            slice,
-            lockstep,
-            || tx.send_to(&payload, to).map(|_| 1),
-            |buf| rx.recv_from(buf).map(|(n, _)| (1, n as u64)),
-        )?,
-        Way::DgramBatch => {
-            let batch = [Transmit::new(to, &payload); MAX_BATCH];
-            let mut meta = [RecvMeta::default(); MAX_BATCH];
-            harness(
-                slice,
-                lockstep,
-                || tx.send_batch(&batch).map(|n| n as u64),
-                |buf| {
-                    let mut bufs = split(buf, size.max(64));
-                    let n = rx.recv_batch(&mut bufs, &mut meta)?;
-                    Ok((n as u64, meta[..n].iter().map(|m| m.len as u64).sum()))
-                },
-            )?
-        }
-        Way::RawBatch => {
-            let mut lens = [0usize; MAX_BATCH];
-            harness(
-                slice,
-                lockstep,
-                || raw::sendmmsg(tx.as_fd(), &to, &payload, MAX_BATCH).map(|n| n as u64),
-                |buf| {
-                    let mut bufs = split(buf, size.max(64));
-                    let n = raw::recvmmsg(rx.as_fd(), &mut bufs, &mut lens)?;
-                    Ok((n as u64, lens[..n].iter().map(|&l| l as u64).sum()))
-                },
-            )?
-        }
-        Way::DgramGso => {
-            rx.set_gro(true)?;
-            let t = Transmit::new(to, &gso_payload).segment_size(size);
-            harness(
-                slice,
-                lockstep,
-                || tx.send_msg(&t).map(|_| segs as u64),
-                |buf| {
-                    let meta = rx.recv_msg(buf)?;
-                    Ok((
-                        meta.len.div_ceil(meta.stride.unwrap_or(meta.len).max(1)) as u64,
-                        meta.len as u64,
-                    ))
-                },
-            )?
-        }
-        Way::RawGso => {
-            raw::enable_gro(rx.as_fd())?;
-            harness(
-                slice,
-                lockstep,
-                || raw::send_gso(tx.as_fd(), &to, &gso_payload, size as u16).map(|_| segs as u64),
-                |buf| {
-                    let (n, stride) = raw::recv_gro(rx.as_fd(), buf)?;
-                    Ok((n.div_ceil(stride.max(1)) as u64, n as u64))
-                },
-            )?
-        }
-        Way::Quinn => {
-            let (tx, rx) = (tx.into_std(), rx.into_std());
-            let sa = quinn_udp::UdpSocketState::new((&tx).into())?;
-            let sb = quinn_udp::UdpSocketState::new((&rx).into())?;
-            let t = quinn_udp::Transmit {
-                destination: to,
+        Ok(Lane {
+            way,
+            size,
+            per_send,
+            tx,
+            rx,
+            std_tx,
+            std_rx,
+            quinn,
+            to,
+            probe,
+            payload: vec![0xab; if gso { size * per_send } else { size }],
+        })
+    }
+
+    /// The sending side, ready to send.
+    pub(crate) fn sender(&self) -> Sender<'_> {
+        Sender {
+            lane: self,
+            batch: [Transmit::new(self.to, &self.payload); MAX_BATCH],
+            gso: Transmit::new(self.to, &self.payload).segment_size(self.size),
+            quinn: quinn_udp::Transmit {
+                destination: self.to,
                 ecn: None,
-                contents: &gso_payload,
-                segment_size: Some(size),
+                contents: &self.payload,
+                segment_size: Some(self.size),
                 src_ip: None,
-            };
-            let mut meta = [quinn_udp::RecvMeta::default(); quinn_udp::BATCH_SIZE];
-            harness(
-                slice,
-                lockstep,
-                || sa.try_send((&tx).into(), &t).map(|()| segs as u64),
-                |buf| {
-                    // One 64 KiB buffer: a GRO receive may fill it.
-                    let mut bufs = split(buf, 65_536);
-                    let n = sb.recv((&rx).into(), &mut bufs, &mut meta)?;
-                    let datagrams = meta[..n]
-                        .iter()
-                        .map(|m| m.len.div_ceil(m.stride.max(1)) as u64)
-                        .sum();
-                    Ok((datagrams, meta[..n].iter().map(|m| m.len as u64).sum()))
-                },
-            )?
+            },
         }
-    };
-    probe.set_recv_drop_count(true)?;
-    let per_drop = if matches!(way, Way::DgramGso | Way::RawGso | Way::Quinn) {
-        segs as u64
-    } else {
-        1
-    };
-    run.kernel_drops = drops(&probe, to)? * per_drop;
+    }
+
+    /// The receiving side, with its buffers.
+    pub(crate) fn receiver(&self) -> Receiver<'_> {
+        Receiver {
+            lane: self,
+            buf: vec![0u8; 65_536 * 2],
+            meta: [RecvMeta::default(); MAX_BATCH],
+            lens: [0; MAX_BATCH],
+            quinn_meta: [quinn_udp::RecvMeta::default(); quinn_udp::BATCH_SIZE],
+        }
+    }
+
+    /// The kernel's count of datagrams this lane's receiver dropped for a full buffer, read after the
+    /// run (see [`Run::kernel_drops`]).
+    pub(crate) fn kernel_drops(&self) -> io::Result<u64> {
+        self.probe.set_recv_drop_count(true)?;
+        let per_drop = if self.way.is_gso() {
+            self.per_send as u64
+        } else {
+            1
+        };
+        Ok(drops(&self.probe, self.to)? * per_drop)
+    }
+}
+
+/// A lane's sending side.
+pub(crate) struct Sender<'a> {
+    lane: &'a Lane,
+    batch: [Transmit<'a>; MAX_BATCH],
+    gso: Transmit<'a>,
+    quinn: quinn_udp::Transmit<'a>,
+}
+
+impl Sender<'_> {
+    /// One send: returns the datagrams handed to the kernel.
+    pub(crate) fn send(&self) -> io::Result<u64> {
+        let l = self.lane;
+        let n = match l.way {
+            Way::Std => l.std_tx.send_to(&l.payload, l.to).map(|_| 1)?,
+            Way::Dgram => l.tx.send_to(&l.payload, l.to).map(|_| 1)?,
+            Way::DgramBatch => l.tx.send_batch(&self.batch)?,
+            Way::RawBatch | Way::RawBatchSenders => {
+                raw::sendmmsg(l.tx.as_fd(), &l.to, &l.payload, MAX_BATCH)?
+            }
+            Way::DgramGso => l.tx.send_msg(&self.gso).map(|_| l.per_send)?,
+            Way::RawGso | Way::RawGsoSenders => {
+                raw::send_gso(l.tx.as_fd(), &l.to, &l.payload, l.size as u16).map(|_| l.per_send)?
+            }
+            Way::Quinn => match &l.quinn {
+                Some((state, _)) => state
+                    .try_send((&l.std_tx).into(), &self.quinn)
+                    .map(|()| l.per_send)?,
+                None => 0,
+            },
+        };
+        Ok(n as u64)
+    }
+}
+
+/// A lane's receiving side and its buffers.
+pub(crate) struct Receiver<'a> {
+    lane: &'a Lane,
+    buf: Vec<u8>,
+    meta: [RecvMeta; MAX_BATCH],
+    lens: [usize; MAX_BATCH],
+    quinn_meta: [quinn_udp::RecvMeta; quinn_udp::BATCH_SIZE],
+}
+
+impl Receiver<'_> {
+    /// One receive: returns the datagrams and bytes received (`WouldBlock` after the read timeout).
+    pub(crate) fn recv(&mut self) -> io::Result<(u64, u64)> {
+        let l = self.lane;
+        // Batches get `MAX_BATCH` buffers of the datagram size (at least 64 bytes); GRO receives one
+        // 64 KiB buffer.
+        let each = match l.way {
+            Way::DgramBatch | Way::RawBatch | Way::RawBatchSenders => l.size.max(64),
+            _ => 65_536,
+        };
+        let mut chunks = self.buf.chunks_mut(each);
+        let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
+            std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
+        let one = |r: io::Result<usize>| r.map(|n| (1, n as u64));
+        match l.way {
+            Way::Std => one(l.std_rx.recv_from(&mut bufs[0]).map(|(n, _)| n)),
+            Way::Dgram => one(l.rx.recv_from(&mut bufs[0]).map(|(n, _)| n)),
+            Way::DgramBatch => {
+                let n = l.rx.recv_batch(&mut bufs, &mut self.meta)?;
+                Ok((n as u64, self.meta[..n].iter().map(|m| m.len as u64).sum()))
+            }
+            Way::RawBatch | Way::RawBatchSenders => {
+                let senders = l.way == Way::RawBatchSenders;
+                let n = raw::recvmmsg(l.rx.as_fd(), &mut bufs, &mut self.lens, senders)?;
+                Ok((n as u64, self.lens[..n].iter().map(|&n| n as u64).sum()))
+            }
+            Way::DgramGso => {
+                let m = l.rx.recv_msg(&mut bufs[0])?;
+                Ok((
+                    m.len.div_ceil(m.stride.unwrap_or(m.len).max(1)) as u64,
+                    m.len as u64,
+                ))
+            }
+            Way::RawGso | Way::RawGsoSenders => {
+                let sender = l.way == Way::RawGsoSenders;
+                let (n, stride) = raw::recv_gro(l.rx.as_fd(), &mut bufs[0], sender)?;
+                Ok((n.div_ceil(stride.max(1)) as u64, n as u64))
+            }
+            Way::Quinn => {
+                let Some((_, state)) = &l.quinn else {
+                    return Ok((0, 0));
+                };
+                let n = state.recv((&l.std_rx).into(), &mut bufs[..1], &mut self.quinn_meta)?;
+                let meta = &self.quinn_meta[..n];
+                Ok((
+                    meta.iter()
+                        .map(|m| m.len.div_ceil(m.stride.max(1)) as u64)
+                        .sum(),
+                    meta.iter().map(|m| m.len as u64).sum(),
+                ))
+            }
+        }
+    }
+}
+
+/// Runs `way` for `slice` with datagrams of `size` bytes: a sender thread sends until the slice ends,
+/// the receiver receives until the queue is drained after that.
+pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
+    let lane = Lane::new(way, size)?;
+    let sender = lane.sender();
+    let mut receiver = lane.receiver();
+    let mut run = harness(slice, || sender.send(), || receiver.recv())?;
+    run.kernel_drops = lane.kernel_drops()?;
     Ok(run)
+}
+
+/// Runs every way in `ways` in one thread for `slice` of wall time, interleaved step by step: each
+/// step is one way's send followed by receiving all of it (or the receive timing out, which counts
+/// the rest as lost), and the ways take turns, in a new random order each turn. Each way's time is
+/// the sum of its own steps, so every way sees the same machine conditions (a neighbour's load, a
+/// frequency change) in the same proportion, and ratios between ways carry far less noise than
+/// runs one after the other. The rate is then the cost of the send and receive paths alone, free of
+/// the scheduling and overload noise of a sender racing a receiver on few cores.
+pub(crate) fn run_lockstep(ways: &[Way], size: usize, slice: Duration) -> io::Result<Vec<Run>> {
+    let lanes = ways
+        .iter()
+        .map(|&w| Lane::new(w, size))
+        .collect::<io::Result<Vec<_>>>()?;
+    let senders: Vec<_> = lanes.iter().map(Lane::sender).collect();
+    let mut receivers: Vec<_> = lanes.iter().map(Lane::receiver).collect();
+    let mut runs = vec![Run::default(); lanes.len()];
+    let mut secs = vec![Duration::ZERO; lanes.len()];
+    let mut lost = vec![0u64; lanes.len()];
+    let mut order: Vec<usize> = (0..lanes.len()).collect();
+    let mut rng = XorShift::seeded();
+    let start = Instant::now();
+    while start.elapsed() < slice {
+        // A new random order each turn: a step inherits some work from the one before it (memory
+        // the kernel frees and refills after a burst), so no way may always follow the same one.
+        rng.shuffle(&mut order);
+        for &i in &order {
+            let (run, receiver, lost) = (&mut runs[i], &mut receivers[i], &mut lost[i]);
+            let t = Instant::now();
+            run.sent += senders[i].send()?;
+            while run.received + *lost < run.sent {
+                match receiver.recv() {
+                    Ok((n, b)) => {
+                        run.received += n;
+                        run.bytes += b;
+                    }
+                    // the receive timeout: the rest of this send was dropped
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => *lost = run.sent - run.received,
+                    Err(e) => return Err(e),
+                }
+            }
+            secs[i] += t.elapsed();
+        }
+    }
+    for ((run, secs), lane) in runs.iter_mut().zip(secs).zip(&lanes) {
+        run.secs = secs.as_secs_f64();
+        run.kernel_drops = lane.kernel_drops()?;
+    }
+    Ok(runs)
+}
+
+/// A small xorshift generator (Marsaglia, 2003) for the lockstep order: statistical quality is
+/// beside the point, only that no order repeats systematically.
+struct XorShift(u64);
+
+impl XorShift {
+    fn seeded() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        XorShift(u64::from(nanos) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Fisher-Yates.
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
 }
 
 /// The kernel's drop count: a last datagram, queued after every drop, carries it.
@@ -226,50 +407,13 @@ fn drops(probe: &UdpSocket, to: SocketAddr) -> io::Result<u64> {
     }
 }
 
-/// Splits one buffer into `MAX_BATCH` receive buffers of `each` bytes (fewer if it is short).
-fn split(buf: &mut [u8], each: usize) -> Vec<IoSliceMut<'_>> {
-    buf.chunks_mut(each.max(1))
-        .take(MAX_BATCH)
-        .map(IoSliceMut::new)
-        .collect()
-}
-
 /// A sender thread calls `send` (datagrams handed over) until the slice ends; the receiver calls
-/// `recv` (datagrams, bytes) until the queue is drained after that. With `lockstep`, one thread
-/// does both: each send, then receives until what it sent has arrived (or the receive times out,
-/// which counts the rest as lost).
+/// `recv` (datagrams, bytes) until the queue is drained after that.
 fn harness(
     slice: Duration,
-    lockstep: bool,
     mut send: impl FnMut() -> io::Result<u64> + Send,
-    mut recv: impl FnMut(&mut [u8]) -> io::Result<(u64, u64)> + Send,
+    mut recv: impl FnMut() -> io::Result<(u64, u64)>,
 ) -> io::Result<Run> {
-    if lockstep {
-        let mut buf = vec![0u8; 65_536];
-        let (mut sent, mut received, mut bytes, mut lost) = (0u64, 0u64, 0u64, 0u64);
-        let start = Instant::now();
-        while start.elapsed() < slice {
-            sent += send()?;
-            while received + lost < sent {
-                match recv(&mut buf) {
-                    Ok((n, b)) => {
-                        received += n;
-                        bytes += b;
-                    }
-                    // the receive timeout: the rest of this send was dropped
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => lost = sent - received,
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        return Ok(Run {
-            sent,
-            received,
-            bytes,
-            secs: start.elapsed().as_secs_f64(),
-            kernel_drops: 0,
-        });
-    }
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let sender = scope.spawn(|| {
@@ -289,10 +433,9 @@ fn harness(
             done.store(true, Ordering::Release);
             result.map(|()| (sent, secs))
         });
-        let mut buf = vec![0u8; 65_536];
         let (mut received, mut bytes) = (0u64, 0u64);
         let recv_result = loop {
-            match recv(&mut buf) {
+            match recv() {
                 Ok((n, b)) => {
                     received += n;
                     bytes += b;

@@ -233,13 +233,17 @@ fn bench_prints_every_way_side_by_side() {
         "std send_to/recv_from",
         "dgram send_batch/recv_batch",
         "raw sendmmsg/recvmmsg",
+        "raw sendmmsg/recvmmsg+senders",
         "dgram GSO/GRO",
         "raw UDP_SEGMENT/UDP_GRO",
+        "raw UDP_SEGMENT/GRO+senders",
         "quinn-udp GSO/GRO",
         "tokio::net::UdpSocket",
         "vs std",
-        "vs raw_batch",
-        "vs raw_gso",
+        "vs raw_batch,",
+        "vs raw_batch_senders",
+        "vs raw_gso,",
+        "vs raw_gso_senders",
         "vs quinn_udp",
         "vs tokio",
     ] {
@@ -276,7 +280,7 @@ fn bench_prints_every_way_side_by_side() {
         .iter()
         .map(|r| r["vs"].as_str().unwrap())
         .collect();
-    assert_eq!(vs, ["raw_gso", "quinn_udp"]);
+    assert_eq!(vs, ["raw_gso", "raw_gso_senders", "quinn_udp"]);
 }
 
 #[test]
@@ -375,8 +379,10 @@ fn bench_lockstep_json() {
         "dgram",
         "dgram_batch",
         "raw_batch",
+        "raw_batch_senders",
         "dgram_gso",
         "raw_gso",
+        "raw_gso_senders",
         "quinn_udp",
     ] {
         let way = ways.iter().find(|w| w["id"] == id).expect(id);
@@ -386,6 +392,19 @@ fn bench_lockstep_json() {
         // a datagram not received is one the kernel counted as dropped, none is still in flight
         assert_eq!(way["lost"], way["kernel_drops"], "{way}");
     }
+    // the ways ran interleaved, step for step: those sending the same unit sent the same amount
+    let sent = |id: &str| {
+        ways.iter().find(|w| w["id"] == id).unwrap()["sent"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(sent("std"), sent("dgram"));
+    assert_eq!(sent("dgram_batch"), sent("raw_batch"));
+    assert_eq!(sent("dgram_batch"), sent("raw_batch_senders"));
+    assert_eq!(sent("dgram_batch"), 32 * sent("dgram"));
+    assert_eq!(sent("dgram_gso"), sent("raw_gso"));
+    assert_eq!(sent("dgram_gso"), sent("quinn_udp"));
+    assert_eq!(sent("dgram_gso"), 50 * sent("dgram"));
     // the flag is for the UDP table only
     let out = dgram(&["bench", "--lockstep", "--unix"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -6,6 +6,9 @@
 //! for m in std dgram tokio dgram-async std-unix dgram-unix; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/ops $m 20000 2>&1 | grep refs
 //! done
+//! # batches of 32 (the raw loops need the hidden `bench-baselines` feature):
+//! cargo build --release --example ops --features bench-baselines
+//! for m in raw-batch raw-batch-senders dgram-batch; do ...; done
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -97,7 +100,7 @@ fn main() {
             }
         }
         #[cfg(feature = "bench-baselines")]
-        "raw-batch" | "dgram-batch" => {
+        "raw-batch" | "raw-batch-senders" | "dgram-batch" => {
             use std::io::IoSliceMut;
             use std::os::fd::AsFd;
             let (a, b) = (
@@ -111,7 +114,7 @@ fn main() {
             let mut lens = [0usize; dgram::MAX_BATCH];
             for _ in 0..n {
                 let mut got = 0;
-                if mode == "raw-batch" {
+                if mode != "dgram-batch" {
                     dgram::__baseline::sendmmsg(a.as_fd(), &to, &payload, dgram::MAX_BATCH)
                         .unwrap();
                     while got < dgram::MAX_BATCH {
@@ -119,8 +122,13 @@ fn main() {
                             .iter_mut()
                             .map(|s| IoSliceMut::new(s))
                             .collect();
-                        got += dgram::__baseline::recvmmsg(b.as_fd(), &mut bufs, &mut lens[got..])
-                            .unwrap();
+                        got += dgram::__baseline::recvmmsg(
+                            b.as_fd(),
+                            &mut bufs,
+                            &mut lens[got..],
+                            mode == "raw-batch-senders",
+                        )
+                        .unwrap();
                     }
                 } else {
                     a.send_batch(&batch).unwrap();
@@ -151,7 +159,9 @@ fn main() {
                     dgram::__baseline::send_gso(a.as_fd(), &to, &data, 64).unwrap();
                     let mut got = 0;
                     while got < data.len() {
-                        got += dgram::__baseline::recv_gro(b.as_fd(), &mut big).unwrap().0;
+                        got += dgram::__baseline::recv_gro(b.as_fd(), &mut big, false)
+                            .unwrap()
+                            .0;
                     }
                 } else {
                     a.send_msg(&t).unwrap();

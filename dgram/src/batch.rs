@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use crate::family::Family;
 use crate::flags::MsgFlags;
 use crate::meta::{Ecn, RecvMeta, Transmit};
-use crate::sys::addr::{InetAddr, RawAddr};
+use crate::sys::addr::RawAddr;
 use crate::sys::{cmsg, msg};
 use crate::udp::{UdpSocket, inet};
 use crate::util::invalid_input;
@@ -59,33 +59,47 @@ impl UdpSocket {
         let flags = flags.send_bits()?;
         let to = self.fit_destination(t.destination)?;
         let segment = self.check_transmit(t, &to)?;
-        let use_gso = segment.is_some() && self.gso_enabled();
-        let send_one = || {
-            let mut control = cmsg::CmsgBuf::<{ cmsg::UDP_SEND_SPACE }>::new();
-            let len =
-                self.encode_control(&mut control.0, t, &to, if use_gso { segment } else { None })?;
-            msg::sendmsg_inet(
-                self.as_fd(),
-                &[io::IoSlice::new(t.contents)],
-                &to,
-                &control.0[..len],
-                flags,
-            )
-            .map_err(crate::util::send_error)
-        };
         let partial = |(sent, err): (usize, Option<io::Error>)| match err {
             // Part-way: report the whole segments that went; the caller resends the rest.
             Some(e) if sent == 0 => Err(e),
             _ => Ok(sent),
         };
-        match segment {
-            None => send_one(),
-            Some(_) if use_gso => match send_one() {
-                Err(e) if gso_refused(&e) => partial(self.gso_fallback(t, &to, flags)),
-                r => r,
-            },
-            Some(_) => partial(self.send_segments(t, &to, flags)),
+        if segment.is_some() && !self.gso_enabled() {
+            return partial(self.send_segments(t, &to, flags));
         }
+        match self.send_one(t, &to, segment, flags) {
+            Err(e) if segment.is_some() && gso_refused(&e) => {
+                partial(self.gso_fallback(t, &to, flags))
+            }
+            r => r,
+        }
+    }
+
+    /// One `sendmsg(2)` of `t` to `to` (fitted), with its control messages and, when given, the GSO
+    /// segment size.
+    #[inline]
+    fn send_one(
+        &self,
+        t: &Transmit<'_>,
+        to: &SocketAddr,
+        segment: Option<u16>,
+        flags: libc::c_int,
+    ) -> io::Result<usize> {
+        let mut control = cmsg::CmsgBuf::<{ cmsg::UDP_SEND_SPACE }>::new();
+        let len =
+            if segment.is_some() || t.ecn.is_some() || t.src_ip.is_some() || t.ifindex.is_some() {
+                self.encode_control(&mut control.0, t, to, segment)?
+            } else {
+                0
+            };
+        msg::sendmsg_inet(
+            self.as_fd(),
+            &[io::IoSlice::new(t.contents)],
+            to,
+            &control.0[..len],
+            flags,
+        )
+        .map_err(crate::util::send_error)
     }
 
     /// The device refused GSO for `t` (`EIO`): sends it segment by segment, and turns GSO off for
@@ -148,45 +162,51 @@ impl UdpSocket {
         let gso = self.gso_enabled();
         let mut batch = msg::SendBatch::new();
         let mut first_gso = false;
+        // The previous transmit's destination as given, and as this socket sends to it: a run of
+        // transmits to one peer is fitted and encoded once.
+        let mut given = SocketAddr::from(([0, 0, 0, 0], 0));
+        let mut to = given;
         for t in transmits.iter().take(MAX_BATCH) {
             let n = batch.len();
-            let prepared = self
-                .fit_destination(t.destination)
-                .and_then(|to| Ok((to, self.check_transmit(t, &to)?)));
-            match prepared {
-                // A bad transmit: an error if it is the first, else the batch stops before it.
+            let same_destination = n > 0 && same_addr(&given, &t.destination);
+            if !same_destination {
+                match self.fit_destination(t.destination) {
+                    Ok(fitted) => to = fitted,
+                    // A bad transmit: an error if it is the first, else the batch stops before it.
+                    Err(e) if n == 0 => return Err(e),
+                    Err(_) => break,
+                }
+                given = t.destination;
+            }
+            let segment = match self.check_transmit(t, &to) {
+                Ok(segment) => segment,
                 Err(e) if n == 0 => return Err(e),
                 Err(_) => break,
-                // GSO refused: this one goes alone, after what is batched before it.
-                Ok((to, Some(_))) if !gso && n == 0 => {
-                    return match self.send_segments(t, &to, bits) {
-                        (_, Some(e)) => Err(e),
-                        (_, None) => Ok(1),
-                    };
+            };
+            if segment.is_some() && !gso {
+                if n > 0 {
+                    // GSO refused: this one goes alone, after what is batched before it.
+                    break;
                 }
-                Ok((_, Some(_))) if !gso => break,
-                Ok((to, segment)) => {
-                    let needs_control = segment.is_some()
-                        || t.ecn.is_some()
-                        || t.src_ip.is_some()
-                        || t.ifindex.is_some();
-                    let mut encode =
-                        |control: &mut [u8]| self.encode_control(control, t, &to, segment);
-                    let pushed = batch.push(
-                        t.contents,
-                        &to,
-                        if needs_control {
-                            Some(&mut encode)
-                        } else {
-                            None
-                        },
-                    );
-                    match pushed {
-                        Err(e) if n == 0 => return Err(e),
-                        Err(_) => break,
-                        Ok(_) => first_gso |= n == 0 && segment.is_some(),
-                    }
-                }
+                return match self.send_segments(t, &to, bits) {
+                    (_, Some(e)) => Err(e),
+                    (_, None) => Ok(1),
+                };
+            }
+            let pushed = if segment.is_some()
+                || t.ecn.is_some()
+                || t.src_ip.is_some()
+                || t.ifindex.is_some()
+            {
+                let mut encode = |control: &mut [u8]| self.encode_control(control, t, &to, segment);
+                batch.push(t.contents, &to, same_destination, Some(&mut encode))
+            } else {
+                batch.push(t.contents, &to, same_destination, None)
+            };
+            match pushed {
+                Err(e) if n == 0 => return Err(e),
+                Err(_) => break,
+                Ok(_) => first_gso |= n == 0 && segment.is_some(),
             }
         }
         if batch.len() == 0 {
@@ -255,48 +275,42 @@ impl UdpSocket {
         self.ensure_bound()?;
         let bits = flags.recv_bits()? | libc::MSG_TRUNC | libc::MSG_WAITFORONE;
         let n = bufs.len().min(meta.len()).min(MAX_BATCH);
-        let mut addrs = [InetAddr::EMPTY; MAX_BATCH];
-        let mut out = [msg::MsgOut::default(); MAX_BATCH];
+        let (bufs, meta) = (&mut bufs[..n], &mut meta[..n]);
+        // A sender that is not IP (which a UDP socket never reports) is an error for the first
+        // datagram, and ends the batch before it for the others.
+        let mut bad_first = false;
         let got = if self.space() == msg::Space::None {
-            msg::recvmmsg(
-                self.as_fd(),
-                &mut bufs[..n],
-                &mut addrs[..n],
-                &mut [],
-                &mut out[..n],
-                bits,
-            )?
+            msg::recvmmsg(self.as_fd(), bufs, &mut [], bits, |i, r| {
+                let (Some(addr), Some(m)) = (r.addr, meta.get_mut(i)) else {
+                    bad_first = i == 0;
+                    return false;
+                };
+                crate::meta::fill_plain(m, addr, r.cap, &r.out);
+                true
+            })?
         } else {
-            let mut controls =
-                [const { cmsg::CmsgBuf::<{ cmsg::UDP_RECV_SPACE }>::new() }; MAX_BATCH];
-            let got = msg::recvmmsg(
-                self.as_fd(),
-                &mut bufs[..n],
-                &mut addrs[..n],
-                &mut controls[..n],
-                &mut out[..n],
-                bits,
-            )?;
-            for i in 0..got {
+            let mut controls = [msg::RECV_CONTROL; MAX_BATCH];
+            msg::recvmmsg(self.as_fd(), bufs, &mut controls, bits, |i, r| {
+                let (Some(addr), Some(m)) = (r.addr, meta.get_mut(i)) else {
+                    bad_first = i == 0;
+                    return false;
+                };
                 let mut anc = msg::Ancillary {
-                    truncated: out[i].flags & libc::MSG_CTRUNC != 0,
+                    truncated: r.out.flags & libc::MSG_CTRUNC != 0,
                     ..Default::default()
                 };
-                for c in cmsg::iter(&controls[i].0[..out[i].control_len]) {
+                for c in cmsg::iter(r.control) {
                     anc.decoded.take(&c);
                 }
-                let Some(addr) = addr_at(&addrs, i)? else {
-                    return Ok(i);
-                };
-                crate::meta::fill(&mut meta[i], addr, bufs[i].len(), &out[i], &anc);
-            }
-            return Ok(got);
+                crate::meta::fill(m, addr, r.cap, &r.out, &anc);
+                true
+            })?
         };
-        for i in 0..got {
-            let Some(addr) = addr_at(&addrs, i)? else {
-                return Ok(i);
-            };
-            crate::meta::fill_plain(&mut meta[i], addr, bufs[i].len(), &out[i]);
+        if bad_first {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the socket reported a non-IP address",
+            ));
         }
         Ok(got)
     }
@@ -523,19 +537,12 @@ impl UdpSocket {
         let size = t.segment_size.unwrap_or(t.contents.len()).max(1);
         let mut sent = 0;
         for chunk in t.contents.chunks(size) {
-            let mut control = cmsg::CmsgBuf::<{ cmsg::UDP_SEND_SPACE }>::new();
-            let len = match self.encode_control(&mut control.0, t, to, None) {
-                Ok(len) => len,
-                Err(e) => return (sent, Some(e)),
+            let one = Transmit {
+                contents: chunk,
+                segment_size: None,
+                ..*t
             };
-            let r = msg::sendmsg_inet(
-                self.as_fd(),
-                &[io::IoSlice::new(chunk)],
-                to,
-                &control.0[..len],
-                flags,
-            );
-            match r.map_err(crate::util::send_error) {
+            match self.send_one(&one, to, None, flags) {
                 Ok(n) => sent += n,
                 Err(e) => return (sent, Some(e)),
             }
@@ -544,30 +551,21 @@ impl UdpSocket {
     }
 }
 
-/// The sender of datagram `i` of a batch; an address that is not IP (which a UDP socket never
-/// reports) is an error for the first, and ends the batch before it (`None`) for the others.
-fn addr_at(addrs: &[InetAddr], i: usize) -> io::Result<Option<SocketAddr>> {
-    match addrs.get(i).map(addr_of) {
-        Some(Ok(a)) => Ok(Some(a)),
-        Some(Err(e)) if i == 0 => Err(e),
-        _ => Ok(None),
-    }
-}
-
-fn addr_of(a: &InetAddr) -> io::Result<SocketAddr> {
-    a.socket_addr().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the socket reported a non-IP address",
-        )
-    })
-}
-
 /// Whether a send error says the device will not do GSO: `EIO`, from `udp_send_skb` when the
 /// device cannot checksum the segments. (`EINVAL` also comes from a segment size above the path
 /// MTU or a bad source address, which say nothing about the device.)
 fn gso_refused(e: &io::Error) -> bool {
     e.raw_os_error() == Some(libc::EIO)
+}
+
+/// `a == b`, in fewer instructions than the derived comparison (this runs once per transmit).
+#[inline]
+fn same_addr(a: &SocketAddr, b: &SocketAddr) -> bool {
+    match (a, b) {
+        (SocketAddr::V4(a), SocketAddr::V4(b)) => a.ip() == b.ip() && a.port() == b.port(),
+        (SocketAddr::V6(a), SocketAddr::V6(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn is_v4(to: &SocketAddr) -> bool {

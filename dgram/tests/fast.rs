@@ -33,6 +33,7 @@ suite!(
     gso_without_gro_arrives_as_separate_datagrams,
     gso_fallback_forced,
     batches_round_trip_in_order,
+    batches_to_and_from_several_peers,
     a_batch_stops_at_a_bad_transmit,
     transmit_source_address,
     transmit_source_family_must_match_the_destination,
@@ -262,6 +263,75 @@ fn batches_round_trip_in_order<S: Udp>(f: Family) {
         (n, meta[0].len, meta[0].full_len, meta[0].truncated),
         (1, 10, 100, true)
     );
+}
+
+/// One batch to three receivers in runs and alternations (consecutive transmits to one peer share an
+/// encoded address, so every change of destination must take effect), and one batch received from
+/// three senders, each datagram with its own sender.
+fn batches_to_and_from_several_peers<S: Udp>(f: Family) {
+    let rxs: Vec<S> = (0..3).map(|_| bound::<S>(f)).collect();
+    let tx = bound::<S>(f);
+    let dest: Vec<SocketAddr> = rxs.iter().map(|r| r.local_addr().unwrap()).collect();
+    // receiver of each transmit: runs, alternations, a return to an earlier one, ECN on some
+    let plan = [
+        0, 0, 0, 1, 0, 2, 2, 1, 1, 0, 2, 0, 1, 2, 2, 2, 0, 1, 0, 0, 1, 1, 2, 0, 1, 2, 0, 0, 2, 1,
+        1, 0,
+    ];
+    assert_eq!(plan.len(), MAX_BATCH);
+    let payloads: Vec<[u8; 2]> = (0..plan.len() as u8)
+        .map(|i| [i, plan[i as usize]])
+        .collect();
+    let transmits: Vec<Transmit<'_>> = plan
+        .iter()
+        .zip(&payloads)
+        .enumerate()
+        .map(|(i, (&r, p))| {
+            let t = Transmit::new(dest[r as usize], p);
+            if i % 5 == 0 { t.ecn(Ecn::Ect0) } else { t }
+        })
+        .collect();
+    let mut sent = 0;
+    while sent < transmits.len() {
+        sent += tx.send_batch(&transmits[sent..]).unwrap();
+    }
+    for (r, rx) in rxs.iter().enumerate() {
+        let want: Vec<[u8; 2]> = payloads
+            .iter()
+            .filter(|p| p[1] == r as u8)
+            .copied()
+            .collect();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4];
+        while got.len() < want.len() {
+            let (n, from) = rx.recv_from(&mut buf).unwrap();
+            assert_eq!(from, tx.local_addr().unwrap());
+            got.push(<[u8; 2]>::try_from(&buf[..n]).unwrap());
+        }
+        assert_eq!(got, want, "receiver {r}");
+    }
+    // the other way: three senders, one receive batch, each datagram with its own sender
+    let rx = &rxs[0];
+    let to = rx.local_addr().unwrap();
+    let senders: Vec<S> = (0..3).map(|_| bound::<S>(f)).collect();
+    let mut expected = Vec::new();
+    for round in 0..4u8 {
+        for (k, s) in senders.iter().enumerate() {
+            s.send_to(&[round, k as u8], to).unwrap();
+            expected.push(([round, k as u8], s.local_addr().unwrap()));
+        }
+    }
+    let mut storage = vec![[0u8; 8]; MAX_BATCH];
+    let mut meta = [RecvMeta::default(); MAX_BATCH];
+    let mut got = Vec::new();
+    while got.len() < expected.len() {
+        let mut bufs: Vec<IoSliceMut<'_>> =
+            storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let n = rx.recv_batch(&mut bufs, &mut meta).unwrap();
+        for (m, b) in meta[..n].iter().zip(&storage) {
+            got.push((<[u8; 2]>::try_from(&b[..m.len]).unwrap(), m.addr));
+        }
+    }
+    assert_eq!(got, expected);
 }
 
 fn a_batch_stops_at_a_bad_transmit<S: Udp>(f: Family) {

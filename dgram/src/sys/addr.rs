@@ -328,11 +328,6 @@ impl InetAddr {
     }
 
     #[inline]
-    pub(crate) fn as_ptr(&self) -> *const libc::sockaddr {
-        self.storage.as_ptr().cast()
-    }
-
-    #[inline]
     pub(crate) fn as_mut_ptr(&mut self) -> *mut libc::sockaddr {
         self.storage.as_mut_ptr().cast()
     }

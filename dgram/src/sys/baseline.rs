@@ -55,7 +55,9 @@ pub fn sendmmsg(
 }
 
 /// `recvmmsg(2)` with `MSG_WAITFORONE` into `bufs` (at most 32); writes each length into `lens` and
-/// returns how many arrived.
+/// returns how many arrived. With `senders`, the kernel also writes each sender's address (into
+/// storage this function owns and never reads): the work any receiver that reports senders asks of
+/// the kernel, as `recv_batch` does. Without, lengths only: the least a `recvmmsg` can do.
 ///
 /// # Errors
 /// What `recvmmsg(2)` reports.
@@ -63,12 +65,18 @@ pub fn recvmmsg(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
     lens: &mut [usize],
+    senders: bool,
 ) -> io::Result<usize> {
     let n = bufs.len().min(lens.len()).min(BATCH);
+    let mut names = [const { MaybeUninit::<libc::sockaddr_in6>::uninit() }; BATCH];
     let mut hdrs = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; BATCH];
-    for (h, b) in hdrs.iter_mut().zip(bufs.iter_mut()).take(n) {
+    for ((h, b), name) in hdrs.iter_mut().zip(bufs.iter_mut()).zip(&mut names).take(n) {
         // SAFETY: `msghdr` is plain old data: all-zero bytes are valid.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        if senders {
+            msg.msg_name = name.as_mut_ptr().cast();
+            msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+        }
         // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
         msg.msg_iov = (b as *mut IoSliceMut<'_>).cast();
         msg.msg_iovlen = 1;
@@ -78,7 +86,8 @@ pub fn recvmmsg(
         });
     }
     // SAFETY: `n` headers are initialised and point at the caller's buffers, exclusively borrowed for
-    // the call, whose lengths bound what the kernel writes. A null timeout means none.
+    // the call, and with `senders` at `names`, whose lengths bound what the kernel writes. A null
+    // timeout means none.
     let got = retry(|| unsafe {
         libc::recvmmsg(
             fd.as_raw_fd(),
@@ -121,13 +130,22 @@ pub fn send_gso(
 }
 
 /// One `recvmsg(2)` into `buf` on a socket with `UDP_GRO` on; returns the bytes and the GRO segment
-/// size (the whole length when the kernel coalesced nothing).
+/// size (the whole length when the kernel coalesced nothing). With `sender`, the kernel also writes
+/// the sender's address (into storage this function owns and never reads), as for
+/// [`recvmmsg`]'s `senders`.
 ///
 /// # Errors
 /// What `recvmsg(2)` reports.
-pub fn recv_gro(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, usize)> {
+pub fn recv_gro(fd: BorrowedFd<'_>, buf: &mut [u8], sender: bool) -> io::Result<(usize, usize)> {
     let mut control = cmsg::CmsgBuf::<{ cmsg::space(4) }>::new();
-    let out = super::msg::recvmsg(fd, &mut [IoSliceMut::new(buf)], None, &mut control.0, 0)?;
+    let mut from = RawAddr::empty();
+    let out = super::msg::recvmsg(
+        fd,
+        &mut [IoSliceMut::new(buf)],
+        if sender { Some(&mut from) } else { None },
+        &mut control.0,
+        0,
+    )?;
     let mut stride = out.ret;
     for c in cmsg::iter(&control.0[..out.control_len]) {
         if (c.level, c.kind) == (libc::SOL_UDP, cmsg::UDP_GRO) && c.data.len() >= 4 {

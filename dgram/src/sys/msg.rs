@@ -4,6 +4,8 @@
 //! `UdpSocket` and `UnixDatagram` both call these; nothing above `sys` issues a send or receive syscall.
 
 use std::io::{self, IoSlice, IoSliceMut};
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::ptr;
 
@@ -182,6 +184,26 @@ pub(crate) fn recvmsg(
     control: &mut [u8],
     flags: libc::c_int,
 ) -> io::Result<MsgOut> {
+    // SAFETY: `control` is valid for writing `control.len()` bytes; the kernel writes only
+    // initialised bytes into it.
+    unsafe { recvmsg_raw(fd, bufs, from, control.as_mut_ptr(), control.len(), flags) }
+}
+
+/// [`recvmsg`] with a control area given as a pointer and its capacity, which may be uninitialised:
+/// the kernel writes the first `control_len` bytes it reports (capped at `cap`), and only those may
+/// be read afterwards.
+///
+/// # Safety
+/// `control` must be valid for writing `cap` bytes (or `cap` be 0), and aligned for `cmsghdr`.
+#[inline]
+unsafe fn recvmsg_raw(
+    fd: BorrowedFd<'_>,
+    bufs: &mut [IoSliceMut<'_>],
+    from: Option<&mut RawAddr>,
+    control: *mut u8,
+    cap: usize,
+    flags: libc::c_int,
+) -> io::Result<MsgOut> {
     // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     let from_len = match from {
@@ -196,13 +218,14 @@ pub(crate) fn recvmsg(
     // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
     msg.msg_iov = bufs.as_mut_ptr().cast();
     msg.msg_iovlen = bufs.len();
-    if !control.is_empty() {
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = control.len();
+    if cap > 0 {
+        msg.msg_control = control.cast();
+        msg.msg_controllen = cap;
     }
     let ret = retry(|| {
         // SAFETY: every pointer in `msg` refers to memory exclusively borrowed for this call with the
-        // matching capacity; the kernel writes at most that much through each.
+        // matching capacity (the control area by the caller's contract); the kernel writes at most
+        // that much through each.
         unsafe { libc::recvmsg(fd.as_raw_fd(), &raw mut msg, flags | libc::MSG_CMSG_CLOEXEC) }
     })?;
     if let Some(a) = from_len {
@@ -211,7 +234,11 @@ pub(crate) fn recvmsg(
     Ok(MsgOut {
         ret: ret as usize,
         flags: msg.msg_flags,
-        control_len: msg.msg_controllen.min(control.len()),
+        control_len: if cap > 0 {
+            msg.msg_controllen.min(cap)
+        } else {
+            0
+        },
     })
 }
 
@@ -301,39 +328,64 @@ pub(crate) fn recvmsg_ancillary(
                 },
             ))
         }
-        Space::Udp => {
-            let mut buf = cmsg::CmsgBuf::<{ cmsg::UDP_RECV_SPACE }>::new();
-            recv_decode(fd, bufs, from, flags, &mut buf.0, None, 0)
-        }
+        Space::Udp => recv_decode::<{ cmsg::UDP_RECV_SPACE }>(
+            fd,
+            bufs,
+            from,
+            flags,
+            cmsg::UDP_RECV_SPACE,
+            None,
+            0,
+        ),
         Space::Unix if room == 0 => {
-            let mut buf = cmsg::CmsgBuf::<CONTROL_CRED>::new();
-            recv_decode(fd, bufs, from, flags, &mut buf.0, fds, 0)
+            recv_decode::<CONTROL_CRED>(fd, bufs, from, flags, CONTROL_CRED, fds, 0)
         }
-        Space::Unix => {
-            let mut buf = cmsg::CmsgBuf::<CONTROL_MAX>::new();
-            let control = &mut buf.0[..CONTROL_CRED + cmsg::space(room * 4)];
-            recv_decode(fd, bufs, from, flags, control, fds, room)
-        }
+        Space::Unix => recv_decode::<CONTROL_MAX>(
+            fd,
+            bufs,
+            from,
+            flags,
+            CONTROL_CRED + cmsg::space(room * 4),
+            fds,
+            room,
+        ),
     }
 }
 
+/// Receives with a control area of `cap` bytes (at most `N`), left uninitialised (the kernel writes
+/// what it reports, and only that is read), and decodes it.
 #[inline]
-fn recv_decode(
+fn recv_decode<const N: usize>(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
     from: &mut RawAddr,
     flags: libc::c_int,
-    control: &mut [u8],
+    cap: usize,
     mut fds: Option<&mut Vec<OwnedFd>>,
     room: usize,
 ) -> io::Result<(MsgOut, Ancillary)> {
-    let out = recvmsg(fd, bufs, Some(from), control, flags)?;
+    let mut area = MaybeUninit::<cmsg::CmsgBuf<N>>::uninit();
+    // SAFETY: `area` is `N >= cap.min(N)` writable bytes, aligned for `cmsghdr` (`CmsgBuf`).
+    let out = unsafe {
+        recvmsg_raw(
+            fd,
+            bufs,
+            Some(from),
+            area.as_mut_ptr().cast(),
+            cap.min(N),
+            flags,
+        )?
+    };
+    // SAFETY: the kernel wrote the first `control_len` bytes of `area` (capped at what it was given),
+    // so they are initialised.
+    let control =
+        unsafe { std::slice::from_raw_parts(area.as_ptr().cast::<u8>(), out.control_len) };
     let mut anc = Ancillary {
         decoded: cmsg::Decoded::default(),
         truncated: out.flags & libc::MSG_CTRUNC != 0,
     };
     let before = fds.as_ref().map_or(0, |v| v.len());
-    for c in cmsg::iter(&control[..out.control_len]) {
+    for c in cmsg::iter(control) {
         if (c.level, c.kind) == (libc::SOL_SOCKET, libc::SCM_RIGHTS) {
             // SAFETY: this is an SCM_RIGHTS message the kernel wrote into our buffer in the recvmsg
             // above: its descriptors are newly installed and owned by nobody else.
@@ -401,54 +453,78 @@ pub(crate) fn read_shut_down(fd: BorrowedFd<'_>) -> io::Result<bool> {
 
 /// The most messages one `sendmmsg`/`recvmmsg` call carries (the public `MAX_BATCH`).
 pub(crate) const MAX_BATCH: usize = 32;
+const _: () = assert!(MAX_BATCH.is_power_of_two() && MAX_BATCH <= 256);
 
 /// Writes a message's control messages into a zeroed area; returns how many bytes it filled.
 pub(crate) type Encode<'f> = &'f mut dyn FnMut(&mut [u8]) -> io::Result<usize>;
 
-/// Up to [`MAX_BATCH`] messages to send, on the stack: each one's bytes and encoded destination, and
-/// control messages for those that carry any (most do not, and pay nothing for them).
+/// Up to [`MAX_BATCH`] messages to send, on the stack: each one's bytes, its destination, and control
+/// messages for those that carry any (most do not, and pay nothing for them). Consecutive messages to
+/// one destination share its encoding, so a batch to one peer encodes one address.
 pub(crate) struct SendBatch<'a> {
-    bufs: [&'a [u8]; MAX_BATCH],
-    addrs: [InetAddr; MAX_BATCH],
+    /// Entry `i < len` is initialised by [`push`](Self::push) and points into a `&'a [u8]`.
+    iov: [MaybeUninit<libc::iovec>; MAX_BATCH],
+    /// Entry `i < len` indexes an initialised address: it is below `addr_count`.
+    dest: [u8; MAX_BATCH],
+    /// Entries `..addr_count` are initialised.
+    addrs: [MaybeUninit<InetAddr>; MAX_BATCH],
+    addr_count: usize,
     /// Entry `i`'s control area is initialised (zeroed, then encoded) exactly when `control_len[i]`
     /// is non-zero; only [`push`](Self::push) writes either.
-    controls: [std::mem::MaybeUninit<cmsg::CmsgBuf<{ cmsg::UDP_SEND_SPACE }>>; MAX_BATCH],
+    controls: [MaybeUninit<cmsg::CmsgBuf<{ cmsg::UDP_SEND_SPACE }>>; MAX_BATCH],
     control_len: [usize; MAX_BATCH],
     len: usize,
+    _bufs: PhantomData<&'a [u8]>,
 }
 
 impl<'a> SendBatch<'a> {
     #[inline]
     pub(crate) fn new() -> Self {
         SendBatch {
-            bufs: [&[]; MAX_BATCH],
-            addrs: [InetAddr::EMPTY; MAX_BATCH],
-            controls: [const { std::mem::MaybeUninit::uninit() }; MAX_BATCH],
+            iov: [const { MaybeUninit::uninit() }; MAX_BATCH],
+            dest: [0; MAX_BATCH],
+            addrs: [const { MaybeUninit::uninit() }; MAX_BATCH],
+            addr_count: 0,
+            controls: [const { MaybeUninit::uninit() }; MAX_BATCH],
             control_len: [0; MAX_BATCH],
             len: 0,
+            _bufs: PhantomData,
         }
     }
 
-    /// Appends a message of `buf` to `to`; with `encode`, its control messages, written by the
-    /// closure into a zeroed area (it returns how much it filled). False when the batch is full.
+    /// Appends a message of `buf` to `to`, or, with `same_destination`, to the previous message's
+    /// destination without encoding it again (`to` is then not read; on the first message it is).
+    /// With `encode`, its control messages, written by the closure into a zeroed area (it returns how
+    /// much it filled). False when the batch is full.
     #[inline]
     pub(crate) fn push(
         &mut self,
         buf: &'a [u8],
         to: &std::net::SocketAddr,
+        same_destination: bool,
         encode: Option<Encode<'_>>,
     ) -> io::Result<bool> {
         let i = self.len;
         if i == MAX_BATCH {
             return Ok(false);
         }
-        self.bufs[i] = buf;
-        self.addrs[i] = InetAddr::new(to);
-        self.control_len[i] = 0;
         if let Some(f) = encode {
             let area = &mut self.controls[i].write(cmsg::CmsgBuf::new()).0;
             self.control_len[i] = f(area)?.min(area.len());
+        } else {
+            self.control_len[i] = 0;
         }
+        if !same_destination || self.addr_count == 0 {
+            // At most one address per message, so `addr_count <= i < MAX_BATCH`.
+            self.addrs[self.addr_count].write(InetAddr::new(to));
+            self.addr_count += 1;
+        }
+        // `addr_count - 1 < MAX_BATCH = 32` fits a byte.
+        self.dest[i] = (self.addr_count - 1) as u8;
+        self.iov[i].write(libc::iovec {
+            iov_base: buf.as_ptr().cast_mut().cast(),
+            iov_len: buf.len(),
+        });
         self.len += 1;
         Ok(true)
     }
@@ -479,34 +555,34 @@ pub(crate) fn sendmmsg(
     flags: libc::c_int,
 ) -> io::Result<usize> {
     let n = batch.len.min(MAX_BATCH);
-    let mut iov = [const { std::mem::MaybeUninit::<libc::iovec>::uninit() }; MAX_BATCH];
-    let mut hdrs = [const { std::mem::MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
-    for i in 0..n {
-        let buf = batch.bufs[i];
-        let v = iov[i].write(libc::iovec {
-            iov_base: buf.as_ptr().cast_mut().cast(),
-            iov_len: buf.len(),
-        });
+    let mut hdrs = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
+    for (i, h) in hdrs[..n].iter_mut().enumerate() {
+        // `dest[i] < addr_count <= MAX_BATCH` (the `SendBatch` invariant); the mask keeps it in
+        // bounds without a branch (`MAX_BATCH` is a power of two).
+        let a = batch.addrs[usize::from(batch.dest[i]) & (MAX_BATCH - 1)].as_ptr();
         // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = batch.addrs[i].as_ptr().cast_mut().cast();
-        msg.msg_namelen = batch.addrs[i].len;
-        msg.msg_iov = v;
+        msg.msg_name = a.cast_mut().cast();
+        // SAFETY: `dest[i]` indexes an address `push` initialised, and `a` points at it.
+        msg.msg_namelen = unsafe { (*a).len };
+        // An `iovec` `push` initialised; the kernel only reads through it.
+        msg.msg_iov = batch.iov[i].as_ptr().cast_mut();
         msg.msg_iovlen = 1;
         let control = batch.control(i);
         if !control.is_empty() {
             msg.msg_control = control.as_ptr().cast_mut().cast();
             msg.msg_controllen = control.len();
         }
-        hdrs[i].write(libc::mmsghdr {
+        h.write(libc::mmsghdr {
             msg_hdr: msg,
             msg_len: 0,
         });
     }
     retry(|| {
         // SAFETY: the first `n` headers are initialised above; every pointer in them refers to memory
-        // borrowed for this call (`batch` and `iov`) with the matching length, and the kernel only
-        // reads through them (it writes `msg_len`, inside `hdrs`).
+        // borrowed for this call (`batch`: its iovecs, the buffers they point at, its addresses and
+        // control areas, all initialised for the first `n` messages) with the matching length, and
+        // the kernel only reads through them (it writes `msg_len`, inside `hdrs`).
         unsafe {
             libc::sendmmsg(
                 fd.as_raw_fd(),
@@ -519,33 +595,54 @@ pub(crate) fn sendmmsg(
     .map(|sent| sent as usize)
 }
 
-/// `recvmmsg(2)` into `bufs` (one buffer per message), filling `addrs`, `controls` (when not empty)
-/// and `out` for each message received; returns how many. With `MSG_WAITFORONE` in `flags` it waits
-/// for the first only. `MSG_CMSG_CLOEXEC` is always added.
+/// The control area of one message of a [`recvmmsg`]: uninitialised until the kernel writes it.
+pub(crate) type RecvControl = MaybeUninit<cmsg::CmsgBuf<{ cmsg::UDP_RECV_SPACE }>>;
+
+/// An empty control area for [`recvmmsg`].
+pub(crate) const RECV_CONTROL: RecvControl = MaybeUninit::uninit();
+
+/// One message a [`recvmmsg`] received.
+pub(crate) struct Received<'c> {
+    /// The syscall's report: the datagram's length (its full length with `MSG_TRUNC`), its flags,
+    /// and how much control data arrived.
+    pub(crate) out: MsgOut,
+    /// The capacity of the message's buffer, in bytes.
+    pub(crate) cap: usize,
+    /// The sender; `None` if the kernel reported an address that is not IP.
+    pub(crate) addr: Option<std::net::SocketAddr>,
+    /// The control messages the kernel wrote (empty when the call offered no control areas).
+    pub(crate) control: &'c [u8],
+}
+
+/// `recvmmsg(2)` into `bufs` (one buffer per message), with a control area per message when
+/// `controls` has one for each; calls `each` with every message received, in order, until it returns
+/// false. Returns how many messages `each` accepted. With `MSG_WAITFORONE` in `flags` it waits for the
+/// first only. `MSG_CMSG_CLOEXEC` is always added.
+#[inline]
 pub(crate) fn recvmmsg(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
-    addrs: &mut [InetAddr],
-    controls: &mut [cmsg::CmsgBuf<{ cmsg::UDP_RECV_SPACE }>],
-    out: &mut [MsgOut],
+    controls: &mut [RecvControl],
     flags: libc::c_int,
+    mut each: impl FnMut(usize, Received<'_>) -> bool,
 ) -> io::Result<usize> {
-    let n = bufs.len().min(addrs.len()).min(out.len()).min(MAX_BATCH);
+    let n = bufs.len().min(MAX_BATCH);
     let with_control = controls.len() >= n;
-    let mut hdrs = [const { std::mem::MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
-    for i in 0..n {
+    let mut addrs = [InetAddr::EMPTY; MAX_BATCH];
+    let mut hdrs = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
+    for (i, h) in hdrs.iter_mut().enumerate().take(n) {
         // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         msg.msg_name = addrs[i].as_mut_ptr().cast();
-        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+        msg.msg_namelen = addrs[i].len;
         // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
         msg.msg_iov = (&raw mut bufs[i]).cast();
         msg.msg_iovlen = 1;
         if with_control {
-            msg.msg_control = controls[i].0.as_mut_ptr().cast();
-            msg.msg_controllen = controls[i].0.len();
+            msg.msg_control = controls[i].as_mut_ptr().cast();
+            msg.msg_controllen = cmsg::UDP_RECV_SPACE;
         }
-        hdrs[i].write(libc::mmsghdr {
+        h.write(libc::mmsghdr {
             msg_hdr: msg,
             msg_len: 0,
         });
@@ -568,16 +665,27 @@ pub(crate) fn recvmmsg(
         // SAFETY: header `i` was initialised above and the kernel filled it in.
         let h = unsafe { hdrs[i].assume_init_ref() };
         addrs[i].set_received_len(h.msg_hdr.msg_namelen);
-        let control_len = if with_control {
-            h.msg_hdr.msg_controllen.min(controls[i].0.len())
+        let control: &[u8] = if with_control {
+            let len = h.msg_hdr.msg_controllen.min(cmsg::UDP_RECV_SPACE);
+            // SAFETY: the kernel wrote the first `msg_controllen` bytes of this area (capped at its
+            // size), so they are initialised; the area is borrowed exclusively for this call.
+            unsafe { std::slice::from_raw_parts(controls[i].as_ptr().cast::<u8>(), len) }
         } else {
-            0
+            &[]
         };
-        out[i] = MsgOut {
-            ret: h.msg_len as usize,
-            flags: h.msg_hdr.msg_flags,
-            control_len,
+        let received = Received {
+            out: MsgOut {
+                ret: h.msg_len as usize,
+                flags: h.msg_hdr.msg_flags,
+                control_len: control.len(),
+            },
+            cap: bufs[i].len(),
+            addr: addrs[i].socket_addr(),
+            control,
         };
+        if !each(i, received) {
+            return Ok(i);
+        }
     }
     Ok(got.min(n))
 }
