@@ -8,6 +8,7 @@ use std::io::{self, ErrorKind, IoSliceMut};
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use dgram::{__baseline as raw, MAX_BATCH, RecvMeta, Transmit, UdpSocket};
@@ -18,22 +19,26 @@ pub(crate) enum Way {
     Std,
     Dgram,
     DgramBatch,
+    DgramBatchAsync,
     RawBatch,
     RawBatchSenders,
     DgramGso,
+    DgramGsoAsync,
     RawGso,
     RawGsoSenders,
     Quinn,
 }
 
 impl Way {
-    pub(crate) const ALL: [Way; 9] = [
+    pub(crate) const ALL: [Way; 11] = [
         Way::Std,
         Way::Dgram,
         Way::DgramBatch,
+        Way::DgramBatchAsync,
         Way::RawBatch,
         Way::RawBatchSenders,
         Way::DgramGso,
+        Way::DgramGsoAsync,
         Way::RawGso,
         Way::RawGsoSenders,
         Way::Quinn,
@@ -44,9 +49,11 @@ impl Way {
             Way::Std => "std send_to/recv_from",
             Way::Dgram => "dgram send_to/recv_from",
             Way::DgramBatch => "dgram send_batch/recv_batch",
+            Way::DgramBatchAsync => "dgram tokio send/recv_batch",
             Way::RawBatch => "raw sendmmsg/recvmmsg",
             Way::RawBatchSenders => "raw sendmmsg/recvmmsg+senders",
             Way::DgramGso => "dgram GSO/GRO",
+            Way::DgramGsoAsync => "dgram tokio GSO/GRO",
             Way::RawGso => "raw UDP_SEGMENT/UDP_GRO",
             Way::RawGsoSenders => "raw UDP_SEGMENT/GRO+senders",
             Way::Quinn => "quinn-udp GSO/GRO",
@@ -58,9 +65,11 @@ impl Way {
             Way::Std => "std",
             Way::Dgram => "dgram",
             Way::DgramBatch => "dgram_batch",
+            Way::DgramBatchAsync => "dgram_batch_async",
             Way::RawBatch => "raw_batch",
             Way::RawBatchSenders => "raw_batch_senders",
             Way::DgramGso => "dgram_gso",
+            Way::DgramGsoAsync => "dgram_gso_async",
             Way::RawGso => "raw_gso",
             Way::RawGsoSenders => "raw_gso_senders",
             Way::Quinn => "quinn_udp",
@@ -71,7 +80,15 @@ impl Way {
     fn is_gso(self) -> bool {
         matches!(
             self,
-            Way::DgramGso | Way::RawGso | Way::RawGsoSenders | Way::Quinn
+            Way::DgramGso | Way::DgramGsoAsync | Way::RawGso | Way::RawGsoSenders | Way::Quinn
+        )
+    }
+
+    /// Whether this way sends batches (`MAX_BATCH` datagrams a call).
+    fn is_batch(self) -> bool {
+        matches!(
+            self,
+            Way::DgramBatch | Way::DgramBatchAsync | Way::RawBatch | Way::RawBatchSenders
         )
     }
 
@@ -80,6 +97,8 @@ impl Way {
         match self {
             Way::Dgram => &[Way::Std],
             Way::DgramBatch => &[Way::RawBatch, Way::RawBatchSenders],
+            Way::DgramBatchAsync => &[Way::DgramBatch],
+            Way::DgramGsoAsync => &[Way::DgramGso],
             Way::DgramGso => &[Way::RawGso, Way::RawGsoSenders, Way::Quinn],
             _ => &[],
         }
@@ -106,7 +125,7 @@ fn gso_segments(size: usize) -> usize {
 
 /// One way's sockets and payload, set up for one run: a sender, a receiver, and a second handle on
 /// the receiver that reads the kernel's drop counter at the end.
-pub(crate) struct Lane {
+pub(crate) struct Lane<'r> {
     way: Way,
     size: usize,
     /// Datagrams per send: `MAX_BATCH` for batches, the GSO segments, or 1.
@@ -117,14 +136,21 @@ pub(crate) struct Lane {
     std_tx: std::net::UdpSocket,
     std_rx: std::net::UdpSocket,
     quinn: Option<(quinn_udp::UdpSocketState, quinn_udp::UdpSocketState)>,
+    /// The same sockets as dgram's async type, with the runtime that drives them, for the async
+    /// ways.
+    tokio: Option<(
+        dgram::tokio::UdpSocket,
+        dgram::tokio::UdpSocket,
+        &'r tokio::runtime::Runtime,
+    )>,
     to: SocketAddr,
     probe: UdpSocket,
     /// One datagram, or for the GSO ways all the segments of one send.
     payload: Vec<u8>,
 }
 
-impl Lane {
-    pub(crate) fn new(way: Way, size: usize) -> io::Result<Lane> {
+impl<'r> Lane<'r> {
+    pub(crate) fn new(way: Way, size: usize, rt: &'r tokio::runtime::Runtime) -> io::Result<Self> {
         let rx = UdpSocket::bind("127.0.0.1:0")?;
         let tx = UdpSocket::bind("127.0.0.1:0")?;
         let to = rx.local_addr()?;
@@ -136,7 +162,7 @@ impl Lane {
         let (std_tx, std_rx) = (tx.try_clone()?.into_std(), rx.try_clone()?.into_std());
         let gso = way.is_gso();
         let per_send = match way {
-            Way::DgramBatch | Way::RawBatch | Way::RawBatchSenders => MAX_BATCH,
+            _ if way.is_batch() => MAX_BATCH,
             _ if gso => gso_segments(size),
             _ => 1,
         };
@@ -147,8 +173,22 @@ impl Lane {
             )),
             _ => None,
         };
+        let tokio = match way {
+            Way::DgramBatchAsync | Way::DgramGsoAsync => {
+                // Registration needs the runtime's reactor. The async sockets share the blocking
+                // ones' open files, so those turn non-blocking too; only the drop probe reads
+                // through them, and what it waits for is queued before it reads.
+                let _entered = rt.enter();
+                Some((
+                    dgram::tokio::UdpSocket::new(tx.try_clone()?)?,
+                    dgram::tokio::UdpSocket::new(rx.try_clone()?)?,
+                    rt,
+                ))
+            }
+            _ => None,
+        };
         match way {
-            Way::DgramGso => rx.set_gro(true)?,
+            Way::DgramGso | Way::DgramGsoAsync => rx.set_gro(true)?,
             Way::RawGso | Way::RawGsoSenders => raw::enable_gro(rx.as_fd())?,
             _ => {}
         }
@@ -161,6 +201,7 @@ impl Lane {
             std_tx,
             std_rx,
             quinn,
+            tokio,
             to,
             probe,
             payload: vec![0xab; if gso { size * per_send } else { size }],
@@ -168,7 +209,7 @@ impl Lane {
     }
 
     /// The sending side, ready to send.
-    pub(crate) fn sender(&self) -> Sender<'_> {
+    pub(crate) fn sender(&self) -> Sender<'_, 'r> {
         Sender {
             lane: self,
             batch: [Transmit::new(self.to, &self.payload); MAX_BATCH],
@@ -184,7 +225,7 @@ impl Lane {
     }
 
     /// The receiving side, with its buffers.
-    pub(crate) fn receiver(&self) -> Receiver<'_> {
+    pub(crate) fn receiver(&self) -> Receiver<'_, 'r> {
         Receiver {
             lane: self,
             buf: vec![0u8; 65_536 * 2],
@@ -208,14 +249,14 @@ impl Lane {
 }
 
 /// A lane's sending side.
-pub(crate) struct Sender<'a> {
-    lane: &'a Lane,
+pub(crate) struct Sender<'a, 'r> {
+    lane: &'a Lane<'r>,
     batch: [Transmit<'a>; MAX_BATCH],
     gso: Transmit<'a>,
     quinn: quinn_udp::Transmit<'a>,
 }
 
-impl Sender<'_> {
+impl Sender<'_, '_> {
     /// One send: returns the datagrams handed to the kernel.
     pub(crate) fn send(&self) -> io::Result<u64> {
         let l = self.lane;
@@ -227,6 +268,10 @@ impl Sender<'_> {
                 raw::sendmmsg(l.tx.as_fd(), &l.to, &l.payload, MAX_BATCH)?
             }
             Way::DgramGso => l.tx.send_msg(&self.gso).map(|_| l.per_send)?,
+            Way::DgramBatchAsync | Way::DgramGsoAsync => match &l.tokio {
+                Some((_, _, rt)) => return rt.block_on(self.send_async()),
+                None => 0,
+            },
             Way::RawGso | Way::RawGsoSenders => {
                 raw::send_gso(l.tx.as_fd(), &l.to, &l.payload, l.size as u16).map(|_| l.per_send)?
             }
@@ -239,26 +284,38 @@ impl Sender<'_> {
         };
         Ok(n as u64)
     }
+
+    /// One send of an async way, on its runtime.
+    async fn send_async(&self) -> io::Result<u64> {
+        let l = self.lane;
+        let n = match &l.tokio {
+            Some((tx, _, _)) if l.way == Way::DgramBatchAsync => tx.send_batch(&self.batch).await?,
+            Some((tx, _, _)) => tx.send_msg(&self.gso).await.map(|_| l.per_send)?,
+            None => 0,
+        };
+        Ok(n as u64)
+    }
 }
 
 /// A lane's receiving side and its buffers.
-pub(crate) struct Receiver<'a> {
-    lane: &'a Lane,
+pub(crate) struct Receiver<'a, 'r> {
+    lane: &'a Lane<'r>,
     buf: Vec<u8>,
     meta: [RecvMeta; MAX_BATCH],
     lens: [usize; MAX_BATCH],
     quinn_meta: [quinn_udp::RecvMeta; quinn_udp::BATCH_SIZE],
 }
 
-impl Receiver<'_> {
+impl Receiver<'_, '_> {
     /// One receive: returns the datagrams and bytes received (`WouldBlock` after the read timeout).
     pub(crate) fn recv(&mut self) -> io::Result<(u64, u64)> {
         let l = self.lane;
         // Batches get `MAX_BATCH` buffers of the datagram size (at least 64 bytes); GRO receives one
         // 64 KiB buffer.
-        let each = match l.way {
-            Way::DgramBatch | Way::RawBatch | Way::RawBatchSenders => l.size.max(64),
-            _ => 65_536,
+        let each = if l.way.is_batch() {
+            l.size.max(64)
+        } else {
+            65_536
         };
         let mut chunks = self.buf.chunks_mut(each);
         let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
@@ -271,6 +328,10 @@ impl Receiver<'_> {
                 let n = l.rx.recv_batch(&mut bufs, &mut self.meta)?;
                 Ok((n as u64, self.meta[..n].iter().map(|m| m.len as u64).sum()))
             }
+            Way::DgramBatchAsync | Way::DgramGsoAsync => match &l.tokio {
+                Some((_, _, rt)) => rt.block_on(self.recv_async()),
+                None => Ok((0, 0)),
+            },
             Way::RawBatch | Way::RawBatchSenders => {
                 let senders = l.way == Way::RawBatchSenders;
                 let n = raw::recvmmsg(l.rx.as_fd(), &mut bufs, &mut self.lens, senders)?;
@@ -305,10 +366,57 @@ impl Receiver<'_> {
     }
 }
 
+impl Receiver<'_, '_> {
+    /// One receive of an async way, on its runtime; `WouldBlock` after 20 ms of quiet, as the
+    /// blocking receivers' read timeout.
+    async fn recv_async(&mut self) -> io::Result<(u64, u64)> {
+        let l = self.lane;
+        let Some((_, rx, _)) = &l.tokio else {
+            return Ok((0, 0));
+        };
+        let mut chunks = self.buf.chunks_mut(if l.way.is_batch() {
+            l.size.max(64)
+        } else {
+            65_536
+        });
+        let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
+            std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
+        if l.way == Way::DgramBatchAsync {
+            let meta = &mut self.meta;
+            let n = patiently(rx.recv_batch(&mut bufs, meta)).await?;
+            Ok((n as u64, meta[..n].iter().map(|m| m.len as u64).sum()))
+        } else {
+            let m = patiently(rx.recv_msg(&mut bufs[0])).await?;
+            Ok((
+                m.len.div_ceil(m.stride.unwrap_or(m.len).max(1)) as u64,
+                m.len as u64,
+            ))
+        }
+    }
+}
+
+/// Awaits a receive; `WouldBlock` if it waits 20 ms (as the blocking receivers' read timeout). The
+/// timer is armed only once the receive has to wait, so a receive that finds its datagram queued
+/// pays nothing for it.
+async fn patiently<T>(recv: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    let mut recv = std::pin::pin!(recv);
+    match std::future::poll_fn(|cx| Poll::Ready(recv.as_mut().poll(cx))).await {
+        Poll::Ready(r) => r,
+        Poll::Pending => tokio::time::timeout(Duration::from_millis(20), recv)
+            .await
+            .map_err(|_| io::Error::from(ErrorKind::WouldBlock))?,
+    }
+}
+
 /// Runs `way` for `slice` with datagrams of `size` bytes: a sender thread sends until the slice ends,
 /// the receiver receives until the queue is drained after that.
-pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
-    let lane = Lane::new(way, size)?;
+pub(crate) fn run(
+    way: Way,
+    size: usize,
+    slice: Duration,
+    rt: &tokio::runtime::Runtime,
+) -> io::Result<Run> {
+    let lane = Lane::new(way, size, rt)?;
     let sender = lane.sender();
     let mut receiver = lane.receiver();
     let mut run = harness(slice, || sender.send(), || receiver.recv())?;
@@ -316,17 +424,28 @@ pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
     Ok(run)
 }
 
-/// Runs every way in `ways` in one thread for `slice` of wall time, interleaved step by step: each
-/// step is one way's send followed by receiving all of it (or the receive timing out, which counts
-/// the rest as lost), and the ways take turns, in a new random order each turn. Each way's time is
-/// the sum of its own steps, so every way sees the same machine conditions (a neighbour's load, a
-/// frequency change) in the same proportion, and ratios between ways carry far less noise than
-/// runs one after the other. The rate is then the cost of the send and receive paths alone, free of
-/// the scheduling and overload noise of a sender racing a receiver on few cores.
+/// How long one way runs in each turn of [`run_lockstep`]: long enough that a way's first step,
+/// which finds the caches full of the other ways' code and data, is a small part of its time, short
+/// enough that the ways alternate a few hundred times a second.
+const QUANTUM: Duration = Duration::from_millis(1);
+
+/// Runs every way in `ways` in one thread for `slice` of wall time, interleaved: the ways take
+/// turns, in a new random order each turn, and in its turn a way runs steps for a [`QUANTUM`]. A
+/// step is one send followed by receiving all of it (or the receive timing out, which counts the
+/// rest as lost). Each way's time is the sum of its own turns, so every way sees the same machine
+/// conditions (a neighbour's load, a frequency change) in the same proportion, and ratios between
+/// ways carry far less noise than runs one after the other. The rate is then the cost of the send
+/// and receive paths alone, free of the scheduling and overload noise of a sender racing a receiver
+/// on few cores.
 pub(crate) fn run_lockstep(ways: &[Way], size: usize, slice: Duration) -> io::Result<Vec<Run>> {
+    // The async ways run on a runtime of this thread, as a single-threaded server would: each turn
+    // drives it with `block_on`.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let lanes = ways
         .iter()
-        .map(|&w| Lane::new(w, size))
+        .map(|&w| Lane::new(w, size, &rt))
         .collect::<io::Result<Vec<_>>>()?;
     let senders: Vec<_> = lanes.iter().map(Lane::sender).collect();
     let mut receivers: Vec<_> = lanes.iter().map(Lane::receiver).collect();
@@ -341,21 +460,46 @@ pub(crate) fn run_lockstep(ways: &[Way], size: usize, slice: Duration) -> io::Re
         // the kernel frees and refills after a burst), so no way may always follow the same one.
         rng.shuffle(&mut order);
         for &i in &order {
-            let (run, receiver, lost) = (&mut runs[i], &mut receivers[i], &mut lost[i]);
-            let t = Instant::now();
-            run.sent += senders[i].send()?;
-            while run.received + *lost < run.sent {
-                match receiver.recv() {
-                    Ok((n, b)) => {
-                        run.received += n;
-                        run.bytes += b;
+            let (run, sender, receiver, lost) =
+                (&mut runs[i], &senders[i], &mut receivers[i], &mut lost[i]);
+            // One send, then receive until all of it is in or the receive times out (the rest was
+            // dropped). An async way's step is one `block_on`, as one task would do both.
+            macro_rules! step {
+                ($send:expr, $recv:expr) => {{
+                    run.sent += $send?;
+                    while run.received + *lost < run.sent {
+                        match $recv {
+                            Ok((n, b)) => {
+                                run.received += n;
+                                run.bytes += b;
+                            }
+                            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                                *lost = run.sent - run.received
+                            }
+                            Err(e) => return Err(e),
+                        }
                     }
-                    // the receive timeout: the rest of this send was dropped
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => *lost = run.sent - run.received,
-                    Err(e) => return Err(e),
-                }
+                    Ok::<(), io::Error>(())
+                }};
             }
-            secs[i] += t.elapsed();
+            secs[i] += match lanes[i].tokio.as_ref() {
+                // Timed inside `block_on`: a task serving datagrams runs in its runtime, and does not
+                // enter it anew for every datagram (300 ns on this machine's class).
+                Some((_, _, rt)) => rt.block_on(async {
+                    let t = Instant::now();
+                    while t.elapsed() < QUANTUM {
+                        step!(sender.send_async().await, receiver.recv_async().await)?;
+                    }
+                    Ok::<_, io::Error>(t.elapsed())
+                })?,
+                None => {
+                    let t = Instant::now();
+                    while t.elapsed() < QUANTUM {
+                        step!(sender.send(), receiver.recv())?;
+                    }
+                    t.elapsed()
+                }
+            };
         }
     }
     for ((run, secs), lane) in runs.iter_mut().zip(secs).zip(&lanes) {

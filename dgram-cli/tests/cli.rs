@@ -245,6 +245,10 @@ fn bench_prints_every_way_side_by_side() {
         "vs raw_gso,",
         "vs raw_gso_senders",
         "vs quinn_udp",
+        "dgram tokio send/recv_batch",
+        "dgram tokio GSO/GRO",
+        "vs dgram_batch",
+        "vs dgram_gso",
         "vs tokio",
     ] {
         assert!(table.contains(needle), "missing {needle}: {table}");
@@ -384,6 +388,8 @@ fn bench_lockstep_json() {
         "raw_gso",
         "raw_gso_senders",
         "quinn_udp",
+        "dgram_batch_async",
+        "dgram_gso_async",
     ] {
         let way = ways.iter().find(|w| w["id"] == id).expect(id);
         let received = way["received"].as_u64().unwrap();
@@ -392,19 +398,17 @@ fn bench_lockstep_json() {
         // a datagram not received is one the kernel counted as dropped, none is still in flight
         assert_eq!(way["lost"], way["kernel_drops"], "{way}");
     }
-    // the ways ran interleaved, step for step: those sending the same unit sent the same amount
-    let sent = |id: &str| {
-        ways.iter().find(|w| w["id"] == id).unwrap()["sent"]
-            .as_u64()
-            .unwrap()
-    };
-    assert_eq!(sent("std"), sent("dgram"));
-    assert_eq!(sent("dgram_batch"), sent("raw_batch"));
-    assert_eq!(sent("dgram_batch"), sent("raw_batch_senders"));
-    assert_eq!(sent("dgram_batch"), 32 * sent("dgram"));
-    assert_eq!(sent("dgram_gso"), sent("raw_gso"));
-    assert_eq!(sent("dgram_gso"), sent("quinn_udp"));
-    assert_eq!(sent("dgram_gso"), 50 * sent("dgram"));
+    // the ways ran interleaved, each for a quantum in every turn: each had about the same time
+    let secs: Vec<f64> = ways
+        .iter()
+        .filter(|w| !["tokio", "dgram_async"].contains(&w["id"].as_str().unwrap()))
+        .map(|w| w["secs"].as_f64().unwrap())
+        .collect();
+    assert_eq!(secs.len(), 11, "{ways:?}");
+    let (min, max) = secs
+        .iter()
+        .fold((f64::MAX, 0f64), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+    assert!(min > 0.0 && max / min < 1.5, "{secs:?}");
     // the flag is for the UDP table only
     let out = dgram(&["bench", "--lockstep", "--unix"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
