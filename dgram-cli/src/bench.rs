@@ -33,10 +33,11 @@ pub(crate) struct Args {
     /// Print the results as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
-    /// Run the synchronous one-way ways in one thread, each send followed by receiving what it sent:
-    /// the rate is then the cost of the send and receive paths alone, free of the scheduling and
-    /// overload noise of a sender racing a receiver on few cores. The async ways and ping-pong are
-    /// unchanged.
+    /// Run the one-way ways of dgram and the raw loops (blocking and dgram's async ones) in one
+    /// thread, interleaved in 1 ms turns in random order, each step a send followed by receiving
+    /// all of it: the rate is then the cost of the send and receive paths alone, free of the
+    /// scheduling and overload noise of a sender racing a receiver on few cores, and every way sees
+    /// the same machine conditions. The tokio-vs-dgram send_to rows and ping-pong are unchanged.
     #[arg(long, conflicts_with_all = ["unix", "async"])]
     lockstep: bool,
     /// Measure only dgram's UnixDatagram against std's (abstract addresses), instead of every UDP mode.
@@ -680,9 +681,9 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
         let lockstep = args.lockstep && matches!(w.kind, Kind::OneWay);
         for round in 0..args.rounds as usize {
             if lockstep {
-                // The synchronous ways, interleaved step by step, each getting `slice` on average.
+                // The lockstep ways, interleaved in turns, each getting `slice` on average.
                 bar.set_message(format!(
-                    "{}: the synchronous ways in lockstep, round {}/{}",
+                    "{}: the ways in lockstep, round {}/{}",
                     w.name(),
                     round + 1,
                     args.rounds

@@ -1,8 +1,9 @@
 //! `dgram bench` with no mode flag: every way dgram moves datagrams, side by side in one run, against
 //! the baselines: std, tokio, quinn-udp, and the kernel's limit (plain `sendmmsg`/`recvmmsg` and
-//! `UDP_SEGMENT`/`UDP_GRO` loops). One-way streams only: a sender thread blasts for the slice, a
-//! receiver thread counts what arrives; loss is counted at the receiver and checked against the
-//! kernel's own drop counter (`SO_RXQ_OVFL`).
+//! `UDP_SEGMENT`/`UDP_GRO` loops, asking for lengths only or for senders too). One-way streams only:
+//! a sender thread blasts for the slice and a receiver thread counts what arrives ([`run`]), or, with
+//! `--lockstep`, every way runs in one thread, interleaved ([`run_lockstep`]); loss is counted at the
+//! receiver and checked against the kernel's own drop counter (`SO_RXQ_OVFL`).
 
 use std::io::{self, ErrorKind, IoSliceMut};
 use std::net::SocketAddr;
