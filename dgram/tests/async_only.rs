@@ -505,3 +505,37 @@ async fn the_error_queue_wakes_a_parked_receive() {
     );
     assert_eq!(report.payload, b"lost");
 }
+
+/// Sends and receives that never wait (UDP is almost always writable, and here a datagram is always
+/// queued) still charge tokio's cooperative budget, so a loop on them yields to the other tasks of
+/// its thread: on a current-thread runtime, the spawned task runs only if the loop yields.
+#[tokio::test]
+async fn a_loop_that_never_waits_still_yields() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let rx = lo(Family::V4).await;
+    let tx = lo(Family::V4).await;
+    let to = rx.local_addr().unwrap();
+    let mut buf = [0u8; 4];
+    for direction in ["send", "recv"] {
+        // Empty the queue, then warm up: once tokio knows both sockets are ready, neither call
+        // ever waits below.
+        while rx.try_recv(&mut buf).is_ok() {}
+        tx.send_to(b"w", to).await.unwrap();
+        rx.recv(&mut buf).await.unwrap();
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        let other = tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+        let mut ops = 0u32;
+        while !ran.load(Ordering::SeqCst) {
+            // a datagram to a full queue is dropped, so the send never waits either way
+            tx.send_to(b"y", to).await.unwrap();
+            if direction == "recv" {
+                // the one just sent is queued, so the receive never waits
+                assert_eq!(rx.recv(&mut buf).await.unwrap(), 1);
+            }
+            ops += 1;
+            assert!(ops < 10_000, "{direction}: the loop never yielded");
+        }
+        other.await.unwrap();
+    }
+}

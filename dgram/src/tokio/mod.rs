@@ -2,8 +2,9 @@
 //! `AsyncFd`.
 //!
 //! Each type holds an `AsyncFd` of the blocking type and turns the blocking type's non-blocking calls
-//! into async fns (through `AsyncFd::async_io`) and `poll_*` fns (through the readiness guard's
-//! `try_io`): this layer has no syscall of its own. Method names are those of `tokio::net::UdpSocket` and
+//! into async fns (through `AsyncFd::try_io` when tokio already knows the socket is ready, else
+//! `AsyncFd::async_io`, charging tokio's cooperative budget either way) and `poll_*` fns (through the
+//! readiness guard's `try_io`): this layer has no syscall of its own. Method names are those of `tokio::net::UdpSocket` and
 //! `tokio::net::UnixDatagram`, so swapping the type keeps code compiling; dgram's additions (`recv_msg`,
 //! descriptor passing, truncation reports) come on top.
 //!
@@ -165,21 +166,50 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
     /// Runs a non-blocking receive until it does not say `WouldBlock`, waiting for readability or an
     /// error in between. Cancel-safe: the call runs only when ready, and synchronously.
     #[inline]
-    pub(crate) fn recv<'a, R: 'a>(
-        &'a self,
-        f: impl FnMut(&T) -> io::Result<R> + 'a,
-    ) -> impl Future<Output = io::Result<R>> + 'a {
-        // A plain fn returning `AsyncFd`'s future: no extra state machine on the hot path.
-        self.fd.async_io(RECV, f)
+    pub(crate) async fn recv<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        // The fast path asks for readability alone: tokio's `try_io` sees no readiness at all for a
+        // combined interest (`Interest::mask` is empty for `READABLE | ERROR`). A pending error
+        // without data takes the waiting path, which does watch for it.
+        self.io_with_fast_path(Interest::READABLE, RECV, f).await
     }
 
     /// Runs a non-blocking send until it does not say `WouldBlock`, waiting for writability.
     #[inline]
-    pub(crate) fn send<'a, R: 'a>(
-        &'a self,
-        f: impl FnMut(&T) -> io::Result<R> + 'a,
-    ) -> impl Future<Output = io::Result<R>> + 'a {
-        self.fd.async_io(Interest::WRITABLE, f)
+    pub(crate) async fn send<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.io_with_fast_path(Interest::WRITABLE, Interest::WRITABLE, f)
+            .await
+    }
+
+    /// `AsyncFd::async_io` with a fast path first. When tokio already knows the socket is ready for
+    /// `fast` (one interest), `f` runs at once through `AsyncFd::try_io` (a load of the readiness word), without
+    /// the readiness future `async_io` builds, whose drop takes the waiter list's lock: about 150
+    /// instructions an operation. The task's cooperative budget is charged as `async_io` charges it
+    /// (`coop::poll_proceed`), so a loop on a socket that is always ready still yields. On
+    /// `WouldBlock` (not known ready, or the kernel said so, which clears the readiness), it waits
+    /// through `async_io` for `wait`.
+    #[inline]
+    async fn io_with_fast_path<R>(
+        &self,
+        fast: Interest,
+        wait: Interest,
+        mut f: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let done = std::future::poll_fn(|cx| {
+            let budget = ready!(::tokio::task::coop::poll_proceed(cx));
+            Poll::Ready(match self.fd.try_io(fast, &mut f) {
+                // Dropping `budget` without progress gives the unit back.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
+                r => {
+                    budget.made_progress();
+                    Some(r)
+                }
+            })
+        })
+        .await;
+        match done {
+            Some(r) => r,
+            None => self.fd.async_io(wait, f).await,
+        }
     }
 
     /// The caller's own operation with its own interest (`AsyncFd::async_io`).
