@@ -1,0 +1,103 @@
+//! What registering a socket with epoll costs a batch, with no async code in the way: the blocking
+//! `send_batch`/`recv_batch` pair against dgram's async pair, interleaved in 1 ms turns on one
+//! thread, optionally with the blocking pair's sockets registered in the same runtime's epoll too
+//! (through a duplicate descriptor that nothing reads). With both registered, the two run at the same
+//! speed: the async layer's cost on batches is the kernel's wakeup of the epoll entry for every
+//! datagram queued (receiver) and every send buffer freed (sender), which tokio's sockets pay alike.
+//!
+//! ```sh
+//! cargo run --release -p dgram --example epoll_cost -- 3 none   # async vs blocking as they are
+//! cargo run --release -p dgram --example epoll_cost -- 3 both   # blocking pair registered too
+//! cargo run --release -p dgram --example epoll_cost -- 3 rx     # only its receiver (or: tx)
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::{ErrorKind, IoSliceMut};
+use std::time::{Duration, Instant};
+
+use dgram::{MAX_BATCH, RecvMeta, Transmit, UdpSocket};
+
+fn main() {
+    let secs: f64 = std::env::args().nth(1).map_or(3.0, |s| s.parse().unwrap());
+    let which = std::env::args().nth(2).unwrap_or_else(|| "none".into());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pair = || {
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = b.local_addr().unwrap();
+        (a, b, to)
+    };
+    let (a, b, to) = pair();
+    let (a2, b2, to2) = pair();
+    let entered = rt.enter();
+    let async_tx = dgram::tokio::UdpSocket::new(a2).unwrap();
+    let async_rx = dgram::tokio::UdpSocket::new(b2).unwrap();
+    // Registrations of the blocking pair (they make its descriptors non-blocking: the loop below
+    // spins on WouldBlock, which loopback never reports in practice).
+    let register = |s: &UdpSocket| dgram::tokio::UdpSocket::new(s.try_clone().unwrap()).unwrap();
+    let _tx_reg = matches!(which.as_str(), "tx" | "both").then(|| register(&a));
+    let _rx_reg = matches!(which.as_str(), "rx" | "both").then(|| register(&b));
+    drop(entered);
+    let data = [7u8; 64];
+    let blocking_batch = [Transmit::new(to, &data); MAX_BATCH];
+    let async_batch = [Transmit::new(to2, &data); MAX_BATCH];
+    let mut storage = vec![0u8; 64 * MAX_BATCH];
+    let mut meta = [RecvMeta::default(); MAX_BATCH];
+    let quantum = Duration::from_millis(1);
+    let (mut blocking_time, mut async_time) = (Duration::ZERO, Duration::ZERO);
+    let (mut blocking_steps, mut async_steps) = (0u64, 0u64);
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < secs {
+        let t = Instant::now();
+        while t.elapsed() < quantum {
+            let mut sent = 0;
+            while sent < MAX_BATCH {
+                match a.send_batch(&blocking_batch[sent..]) {
+                    Ok(n) => sent += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            let mut got = 0;
+            while got < MAX_BATCH {
+                let mut chunks = storage.chunks_mut(64);
+                let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
+                    std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap()));
+                match b.recv_batch(&mut bufs[..MAX_BATCH - got], &mut meta) {
+                    Ok(n) => got += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            blocking_steps += 1;
+        }
+        blocking_time += t.elapsed();
+        async_time += rt.block_on(async {
+            let t = Instant::now();
+            while t.elapsed() < quantum {
+                assert_eq!(async_tx.send_batch(&async_batch).await.unwrap(), MAX_BATCH);
+                let mut got = 0;
+                while got < MAX_BATCH {
+                    let mut chunks = storage.chunks_mut(64);
+                    let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
+                        std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap()));
+                    got += async_rx
+                        .recv_batch(&mut bufs[..MAX_BATCH - got], &mut meta)
+                        .await
+                        .unwrap();
+                }
+                async_steps += 1;
+            }
+            t.elapsed()
+        });
+    }
+    let blocking = blocking_steps as f64 / blocking_time.as_secs_f64();
+    let asynchronous = async_steps as f64 / async_time.as_secs_f64();
+    println!(
+        "registered: {which}; batches/s blocking {blocking:.0}, async {asynchronous:.0}; async/blocking {:.3}",
+        asynchronous / blocking
+    );
+}
