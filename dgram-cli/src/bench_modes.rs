@@ -473,6 +473,8 @@ pub(crate) fn run_lockstep(ways: &[Way], size: usize, slice: Duration) -> io::Re
                             Ok((n, b)) => {
                                 run.received += n;
                                 run.bytes += b;
+                                // what a timeout counted as lost may still arrive, late
+                                *lost = (*lost).min(run.sent - run.received);
                             }
                             Err(e) if e.kind() == ErrorKind::WouldBlock => {
                                 *lost = run.sent - run.received
@@ -538,16 +540,25 @@ impl XorShift {
     }
 }
 
-/// The kernel's drop count: a last datagram, queued after every drop, carries it.
+/// The kernel's drop count: a last datagram, queued after every drop, carries it. The probe may share
+/// a non-blocking open file with an async lane's socket, so a receive that finds nothing yet is
+/// retried (the datagram is queued within microseconds) until a deadline.
 fn drops(probe: &UdpSocket, to: SocketAddr) -> io::Result<u64> {
     let s = UdpSocket::bind("127.0.0.1:0")?;
     s.send_to(b"probe", to)?;
     probe.set_read_timeout(Some(Duration::from_secs(1)))?;
+    let deadline = Instant::now() + Duration::from_secs(1);
     let mut buf = vec![0u8; 65_536];
     loop {
-        let meta = probe.recv_msg(&mut buf)?;
-        if &buf[..meta.len] == b"probe" {
-            return Ok(u64::from(meta.drops.unwrap_or(0)));
+        match probe.recv_msg(&mut buf) {
+            Ok(meta) if &buf[..meta.len] == b"probe" => {
+                return Ok(u64::from(meta.drops.unwrap_or(0)));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock && Instant::now() < deadline => {
+                std::thread::yield_now();
+            }
+            Err(e) => return Err(e),
         }
     }
 }

@@ -299,7 +299,7 @@ impl UdpSocket {
                     truncated: r.out.flags & libc::MSG_CTRUNC != 0,
                     ..Default::default()
                 };
-                for c in cmsg::iter(r.control) {
+                for c in r.control.iter() {
                     anc.decoded.take(&c);
                 }
                 crate::meta::fill(m, addr, r.cap, &r.out, &anc);

@@ -309,9 +309,14 @@ fn batches_to_and_from_several_peers<S: Udp>(f: Family) {
         }
         assert_eq!(got, want, "receiver {r}");
     }
-    // the other way: three senders, one receive batch, each datagram with its own sender
+    // the other way: three senders, one receive batch, each datagram with its own sender; with packet
+    // info on, so the batch also decodes a control area per datagram
     let rx = &rxs[0];
     let to = rx.local_addr().unwrap();
+    match f {
+        Family::V4 => rx.blocking().set_recv_pktinfo_v4(true).unwrap(),
+        _ => rx.blocking().set_recv_pktinfo_v6(true).unwrap(),
+    }
     let senders: Vec<S> = (0..3).map(|_| bound::<S>(f)).collect();
     let mut expected = Vec::new();
     for round in 0..4u8 {
@@ -328,6 +333,10 @@ fn batches_to_and_from_several_peers<S: Udp>(f: Family) {
             storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
         let n = rx.recv_batch(&mut bufs, &mut meta).unwrap();
         for (m, b) in meta[..n].iter().zip(&storage) {
+            assert_eq!(
+                (m.dst_ip, m.ifindex, m.control_truncated),
+                (Some(f.loopback()), Some(loopback_index()), false)
+            );
             got.push((<[u8; 2]>::try_from(&b[..m.len]).unwrap(), m.addr));
         }
     }

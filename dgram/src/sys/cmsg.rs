@@ -5,6 +5,7 @@
 //! length is checked against what is left of the buffer, so a truncated or malformed control area
 //! ends the iteration instead of reading out of bounds.
 
+use std::marker::PhantomData;
 use std::mem::{align_of, size_of};
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -298,37 +299,108 @@ pub(crate) struct Cmsg<'a> {
     pub(crate) data: &'a [u8],
 }
 
-/// Iterates over the control messages in the first `filled` bytes the kernel wrote.
+/// Iterates over the control messages in `buf`.
 pub(crate) fn iter(buf: &[u8]) -> Iter<'_> {
-    Iter { buf, pos: 0 }
+    Iter {
+        ptr: buf.as_ptr(),
+        len: buf.len(),
+        pos: 0,
+        _area: PhantomData,
+    }
 }
 
-/// The iterator of [`iter`]; it stops at the first header that does not fit what is left.
+/// A control area as `recvmsg(2)` left it: `len` bytes (the `msg_controllen` it reported) of an area
+/// that may have been uninitialised before the call. The kernel writes each message's header and
+/// data (`cmsg_len` bytes) but not the alignment padding that `msg_controllen` also counts, so this
+/// is never a `&[u8]`: only [`iter`](Self::iter) reads it, and only what the kernel wrote.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Filled<'a> {
+    ptr: *const u8,
+    len: usize,
+    _area: PhantomData<&'a [u8]>,
+}
+
+impl<'a> Filled<'a> {
+    /// An empty area (the receive offered none).
+    pub(crate) const EMPTY: Filled<'static> = Filled {
+        ptr: std::ptr::NonNull::<u8>::dangling().as_ptr(),
+        len: 0,
+        _area: PhantomData,
+    };
+
+    /// # Safety
+    /// `ptr` must point at `len` bytes borrowed for `'a`, into which `recvmsg(2)` or `recvmmsg(2)`
+    /// just wrote its control messages and reported `len` as their length: every message header the
+    /// walk of [`Iter`] meets, and the `cmsg_len` bytes of each, were written.
+    pub(crate) unsafe fn new(ptr: *const u8, len: usize) -> Self {
+        Filled {
+            ptr,
+            len,
+            _area: PhantomData,
+        }
+    }
+
+    /// The length the kernel reported, padding included.
+    pub(crate) fn len(self) -> usize {
+        self.len
+    }
+
+    /// The control messages.
+    pub(crate) fn iter(self) -> Iter<'a> {
+        Iter {
+            ptr: self.ptr,
+            len: self.len,
+            pos: 0,
+            _area: PhantomData,
+        }
+    }
+}
+
+/// The iterator of [`iter`] and [`Filled::iter`]; it stops at the first header that does not fit what
+/// is left. It reads headers (unaligned) and each message's `cmsg_len` bytes, never the padding
+/// between messages.
 #[derive(Debug)]
 pub(crate) struct Iter<'a> {
-    buf: &'a [u8],
+    ptr: *const u8,
+    len: usize,
     pos: usize,
+    _area: PhantomData<&'a [u8]>,
 }
+
+// SAFETY: an `Iter` is a shared borrow of bytes (`&'a [u8]` in all but type); sharing or sending one
+// is as safe as sharing or sending that borrow.
+unsafe impl Send for Iter<'_> {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Iter<'_> {}
 
 impl<'a> Iterator for Iter<'a> {
     type Item = Cmsg<'a>;
 
     #[inline]
     fn next(&mut self) -> Option<Cmsg<'a>> {
-        let rest = self.buf.get(self.pos..)?;
-        if rest.len() < size_of::<libc::cmsghdr>() {
+        let rest = self.len.checked_sub(self.pos)?;
+        if rest < size_of::<libc::cmsghdr>() {
             return None;
         }
-        // SAFETY: `rest` holds at least `size_of::<cmsghdr>()` bytes; the read is unaligned-safe.
-        let hdr = unsafe { rest.as_ptr().cast::<libc::cmsghdr>().read_unaligned() };
+        // SAFETY: the header lies within the area (`rest` covers it) and was written: by the caller
+        // of `iter` (an initialised slice) or by the kernel (`Filled::new`'s contract). The read is
+        // unaligned-safe.
+        let hdr = unsafe {
+            self.ptr
+                .add(self.pos)
+                .cast::<libc::cmsghdr>()
+                .read_unaligned()
+        };
         let total = hdr.cmsg_len;
-        if total < HDR || total > rest.len() {
+        if total < HDR || total > rest {
             // A header claiming more than is left: the area was truncated (MSG_CTRUNC) or is corrupt.
-            self.pos = self.buf.len();
+            self.pos = self.len;
             return None;
         }
-        let data = &rest[HDR..total];
-        self.pos += align(total).min(rest.len());
+        // SAFETY: `[pos + HDR, pos + total)` lies within the area (`total <= rest`) and holds the
+        // message's data, written with its header; it is borrowed for `'a`.
+        let data = unsafe { std::slice::from_raw_parts(self.ptr.add(self.pos + HDR), total - HDR) };
+        self.pos += align(total).min(rest);
         Some(Cmsg {
             level: hdr.cmsg_level,
             kind: hdr.cmsg_type,

@@ -190,11 +190,11 @@ pub(crate) fn recvmsg(
 }
 
 /// [`recvmsg`] with a control area given as a pointer and its capacity, which may be uninitialised:
-/// the kernel writes the first `control_len` bytes it reports (capped at `cap`), and only those may
-/// be read afterwards.
+/// the kernel writes its messages into the first `control_len` bytes it reports (capped at `cap`),
+/// padding aside, so read them only through [`cmsg::Filled`].
 ///
 /// # Safety
-/// `control` must be valid for writing `cap` bytes (or `cap` be 0), and aligned for `cmsghdr`.
+/// `control` must be valid for writing `cap` bytes (or `cap` be 0).
 #[inline]
 unsafe fn recvmsg_raw(
     fd: BorrowedFd<'_>,
@@ -376,16 +376,14 @@ fn recv_decode<const N: usize>(
             flags,
         )?
     };
-    // SAFETY: the kernel wrote the first `control_len` bytes of `area` (capped at what it was given),
-    // so they are initialised.
-    let control =
-        unsafe { std::slice::from_raw_parts(area.as_ptr().cast::<u8>(), out.control_len) };
+    // SAFETY: `recvmsg` just filled `area` and reported `control_len` (capped at what it was given).
+    let control = unsafe { cmsg::Filled::new(area.as_ptr().cast::<u8>(), out.control_len) };
     let mut anc = Ancillary {
         decoded: cmsg::Decoded::default(),
         truncated: out.flags & libc::MSG_CTRUNC != 0,
     };
     let before = fds.as_ref().map_or(0, |v| v.len());
-    for c in cmsg::iter(control) {
+    for c in control.iter() {
         if (c.level, c.kind) == (libc::SOL_SOCKET, libc::SCM_RIGHTS) {
             // SAFETY: this is an SCM_RIGHTS message the kernel wrote into our buffer in the recvmsg
             // above: its descriptors are newly installed and owned by nobody else.
@@ -611,7 +609,7 @@ pub(crate) struct Received<'c> {
     /// The sender; `None` if the kernel reported an address that is not IP.
     pub(crate) addr: Option<std::net::SocketAddr>,
     /// The control messages the kernel wrote (empty when the call offered no control areas).
-    pub(crate) control: &'c [u8],
+    pub(crate) control: cmsg::Filled<'c>,
 }
 
 /// `recvmmsg(2)` into `bufs` (one buffer per message), with a control area per message when
@@ -665,13 +663,13 @@ pub(crate) fn recvmmsg(
         // SAFETY: header `i` was initialised above and the kernel filled it in.
         let h = unsafe { hdrs[i].assume_init_ref() };
         addrs[i].set_received_len(h.msg_hdr.msg_namelen);
-        let control: &[u8] = if with_control {
+        let control = if with_control {
             let len = h.msg_hdr.msg_controllen.min(cmsg::UDP_RECV_SPACE);
-            // SAFETY: the kernel wrote the first `msg_controllen` bytes of this area (capped at its
-            // size), so they are initialised; the area is borrowed exclusively for this call.
-            unsafe { std::slice::from_raw_parts(controls[i].as_ptr().cast::<u8>(), len) }
+            // SAFETY: `recvmmsg` just filled this area and reported `msg_controllen` (capped at its
+            // size); the area is borrowed exclusively for this call.
+            unsafe { cmsg::Filled::new(controls[i].as_ptr().cast::<u8>(), len) }
         } else {
-            &[]
+            cmsg::Filled::EMPTY
         };
         let received = Received {
             out: MsgOut {
