@@ -483,6 +483,33 @@ fn dual_stack_reports_ipv4_peers_v4_mapped<S: Udp>(f: Family) {
             SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)
         )
     );
+    // A batch from the dual-stack socket mixing an IPv4 peer (given plain, then v4-mapped: the same
+    // peer, fitted to the same address) and an IPv6 one: each destination change takes effect.
+    let tx6 = bound::<S>(Family::V6);
+    let v4 = tx.local_addr().unwrap();
+    let v4_mapped = SocketAddr::new(mapped, v4.port());
+    let v6 = tx6.local_addr().unwrap();
+    let plan = [
+        (v4, b"a"),
+        (v4, b"b"),
+        (v4_mapped, b"c"),
+        (v6, b"d"),
+        (v4, b"e"),
+        (v6, b"f"),
+    ];
+    let ts: Vec<Transmit<'_>> = plan.iter().map(|(to, p)| Transmit::new(*to, *p)).collect();
+    let mut sent = 0;
+    while sent < ts.len() {
+        sent += rx.send_batch(&ts[sent..]).unwrap();
+    }
+    for (peer, want) in [(&tx, &b"abce"[..]), (&tx6, &b"df"[..])] {
+        let mut got = Vec::new();
+        while got.len() < want.len() {
+            let n = peer.recv(&mut buf).unwrap();
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, want);
+    }
 }
 
 fn gso_stays_on_after_an_unrelated_einval<S: Udp>(f: Family) {
