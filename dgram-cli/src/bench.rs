@@ -731,7 +731,7 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
                                 .copied()
                                 .find(|x| x.id() == id)
                                 .unwrap_or(Way::Dgram);
-                            bench_modes::run(way, w.size, slice, &rt).map(|r| row.add(&r))
+                            bench_modes::run(way, w.size, slice).map(|r| row.add(&r))
                         }
                         (Kind::PingPong, "std") => {
                             ping_pong::<StdUdpSocket>(w.size, slice, &mut row.tally)

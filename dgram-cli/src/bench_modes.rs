@@ -124,6 +124,15 @@ fn gso_segments(size: usize) -> usize {
     (60_000 / size.max(1)).clamp(1, 64)
 }
 
+/// The async sockets of an async way, each with the runtime that drives it (one for both in lockstep,
+/// one per side's thread otherwise).
+struct AsyncPair<'r> {
+    tx: dgram::tokio::UdpSocket,
+    rx: dgram::tokio::UdpSocket,
+    tx_rt: &'r tokio::runtime::Runtime,
+    rx_rt: &'r tokio::runtime::Runtime,
+}
+
 /// One way's sockets and payload, set up for one run: a sender, a receiver, and a second handle on
 /// the receiver that reads the kernel's drop counter at the end.
 pub(crate) struct Lane<'r> {
@@ -139,11 +148,7 @@ pub(crate) struct Lane<'r> {
     quinn: Option<(quinn_udp::UdpSocketState, quinn_udp::UdpSocketState)>,
     /// The same sockets as dgram's async type, with the runtime that drives them, for the async
     /// ways.
-    tokio: Option<(
-        dgram::tokio::UdpSocket,
-        dgram::tokio::UdpSocket,
-        &'r tokio::runtime::Runtime,
-    )>,
+    tokio: Option<AsyncPair<'r>>,
     to: SocketAddr,
     probe: UdpSocket,
     /// One datagram, or for the GSO ways all the segments of one send.
@@ -151,7 +156,12 @@ pub(crate) struct Lane<'r> {
 }
 
 impl<'r> Lane<'r> {
-    pub(crate) fn new(way: Way, size: usize, rt: &'r tokio::runtime::Runtime) -> io::Result<Self> {
+    /// `rts`: the runtimes of the sending and the receiving side, for the async ways.
+    pub(crate) fn new(
+        way: Way,
+        size: usize,
+        rts: [&'r tokio::runtime::Runtime; 2],
+    ) -> io::Result<Self> {
         let rx = UdpSocket::bind("127.0.0.1:0")?;
         let tx = UdpSocket::bind("127.0.0.1:0")?;
         let to = rx.local_addr()?;
@@ -178,13 +188,22 @@ impl<'r> Lane<'r> {
             Way::DgramBatchAsync | Way::DgramGsoAsync => {
                 // Registration needs the runtime's reactor. The async sockets share the blocking
                 // ones' open files, so those turn non-blocking too; only the drop probe reads
-                // through them, and what it waits for is queued before it reads.
-                let _entered = rt.enter();
-                Some((
-                    dgram::tokio::UdpSocket::new(tx.try_clone()?)?,
-                    dgram::tokio::UdpSocket::new(rx.try_clone()?)?,
-                    rt,
-                ))
+                // through them, and it retries.
+                let [tx_rt, rx_rt] = rts;
+                let async_tx = {
+                    let _entered = tx_rt.enter();
+                    dgram::tokio::UdpSocket::new(tx.try_clone()?)?
+                };
+                let async_rx = {
+                    let _entered = rx_rt.enter();
+                    dgram::tokio::UdpSocket::new(rx.try_clone()?)?
+                };
+                Some(AsyncPair {
+                    tx: async_tx,
+                    rx: async_rx,
+                    tx_rt,
+                    rx_rt,
+                })
             }
             _ => None,
         };
@@ -270,7 +289,7 @@ impl Sender<'_, '_> {
             }
             Way::DgramGso => l.tx.send_msg(&self.gso).map(|_| l.per_send)?,
             Way::DgramBatchAsync | Way::DgramGsoAsync => match &l.tokio {
-                Some((_, _, rt)) => return rt.block_on(self.send_async()),
+                Some(p) => return p.tx_rt.block_on(self.send_async()),
                 None => 0,
             },
             Way::RawGso | Way::RawGsoSenders => {
@@ -290,8 +309,8 @@ impl Sender<'_, '_> {
     async fn send_async(&self) -> io::Result<u64> {
         let l = self.lane;
         let n = match &l.tokio {
-            Some((tx, _, _)) if l.way == Way::DgramBatchAsync => tx.send_batch(&self.batch).await?,
-            Some((tx, _, _)) => tx.send_msg(&self.gso).await.map(|_| l.per_send)?,
+            Some(p) if l.way == Way::DgramBatchAsync => p.tx.send_batch(&self.batch).await?,
+            Some(p) => p.tx.send_msg(&self.gso).await.map(|_| l.per_send)?,
             None => 0,
         };
         Ok(n as u64)
@@ -330,7 +349,7 @@ impl Receiver<'_, '_> {
                 Ok((n as u64, self.meta[..n].iter().map(|m| m.len as u64).sum()))
             }
             Way::DgramBatchAsync | Way::DgramGsoAsync => match &l.tokio {
-                Some((_, _, rt)) => rt.block_on(self.recv_async()),
+                Some(p) => p.rx_rt.block_on(self.recv_async()),
                 None => Ok((0, 0)),
             },
             Way::RawBatch | Way::RawBatchSenders => {
@@ -372,7 +391,7 @@ impl Receiver<'_, '_> {
     /// blocking receivers' read timeout.
     async fn recv_async(&mut self) -> io::Result<(u64, u64)> {
         let l = self.lane;
-        let Some((_, rx, _)) = &l.tokio else {
+        let Some(AsyncPair { rx, .. }) = &l.tokio else {
             return Ok((0, 0));
         };
         let mut chunks = self.buf.chunks_mut(if l.way.is_batch() {
@@ -410,17 +429,17 @@ async fn patiently<T>(recv: impl Future<Output = io::Result<T>>) -> io::Result<T
 }
 
 /// Runs `way` for `slice` with datagrams of `size` bytes: a sender thread sends until the slice ends,
-/// the receiver receives until the queue is drained after that.
-pub(crate) fn run(
-    way: Way,
-    size: usize,
-    slice: Duration,
-    rt: &tokio::runtime::Runtime,
-) -> io::Result<Run> {
-    let lane = Lane::new(way, size, rt)?;
-    let sender = lane.sender();
-    let mut receiver = lane.receiver();
-    let mut run = harness(slice, || sender.send(), || receiver.recv())?;
+/// the receiver receives until the queue is drained after that. An async way's two sides each run on
+/// a current-thread runtime of their own thread, as two single-threaded services would.
+pub(crate) fn run(way: Way, size: usize, slice: Duration) -> io::Result<Run> {
+    let current = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
+    let (tx_rt, rx_rt) = (current()?, current()?);
+    let lane = Lane::new(way, size, [&tx_rt, &rx_rt])?;
+    let mut run = harness(&lane, slice)?;
     run.kernel_drops = lane.kernel_drops()?;
     Ok(run)
 }
@@ -446,7 +465,7 @@ pub(crate) fn run_lockstep(ways: &[Way], size: usize, slice: Duration) -> io::Re
         .build()?;
     let lanes = ways
         .iter()
-        .map(|&w| Lane::new(w, size, &rt))
+        .map(|&w| Lane::new(w, size, [&rt, &rt]))
         .collect::<io::Result<Vec<_>>>()?;
     let senders: Vec<_> = lanes.iter().map(Lane::sender).collect();
     let mut receivers: Vec<_> = lanes.iter().map(Lane::receiver).collect();
@@ -488,7 +507,7 @@ pub(crate) fn run_lockstep(ways: &[Way], size: usize, slice: Duration) -> io::Re
             secs[i] += match lanes[i].tokio.as_ref() {
                 // Timed inside `block_on`: a task serving datagrams runs in its runtime, and does not
                 // enter it anew for every datagram (300 ns on this machine's class).
-                Some((_, _, rt)) => rt.block_on(async {
+                Some(p) => p.tx_rt.block_on(async {
                     let t = Instant::now();
                     while t.elapsed() < QUANTUM {
                         step!(sender.send_async().await, receiver.recv_async().await)?;
@@ -563,20 +582,20 @@ fn drops(probe: &UdpSocket, to: SocketAddr) -> io::Result<u64> {
     }
 }
 
-/// A sender thread calls `send` (datagrams handed over) until the slice ends; the receiver calls
-/// `recv` (datagrams, bytes) until the queue is drained after that.
-fn harness(
-    slice: Duration,
-    mut send: impl FnMut() -> io::Result<u64> + Send,
-    mut recv: impl FnMut() -> io::Result<(u64, u64)>,
-) -> io::Result<Run> {
+/// A sender thread sends until the slice ends; the receiver receives until the queue is drained
+/// after that. An async way runs each side's whole loop in one `block_on` of its side's runtime, as
+/// a task would, not a `block_on` per call.
+fn harness(lane: &Lane<'_>, slice: Duration) -> io::Result<Run> {
+    let sender = lane.sender();
+    let mut receiver = lane.receiver();
     let done = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let sender = scope.spawn(|| {
+    // The two loops, written once for the blocking and the async calls.
+    macro_rules! send_loop {
+        ($send:expr) => {{
             let start = Instant::now();
             let mut sent = 0u64;
             let result = loop {
-                match send() {
+                match $send {
                     Ok(n) => sent += n,
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {}
                     Err(e) => break Err(e),
@@ -588,26 +607,44 @@ fn harness(
             let secs = start.elapsed().as_secs_f64();
             done.store(true, Ordering::Release);
             result.map(|()| (sent, secs))
-        });
-        let (mut received, mut bytes) = (0u64, 0u64);
-        let recv_result = loop {
-            match recv() {
-                Ok((n, b)) => {
-                    received += n;
-                    bytes += b;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    if done.load(Ordering::Acquire) {
-                        break Ok(());
+        }};
+    }
+    macro_rules! recv_loop {
+        ($recv:expr) => {{
+            let (mut received, mut bytes) = (0u64, 0u64);
+            loop {
+                match $recv {
+                    Ok((n, b)) => {
+                        received += n;
+                        bytes += b;
                     }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        if done.load(Ordering::Acquire) {
+                            break Ok((received, bytes));
+                        }
+                    }
+                    Err(e) => break Err(e),
                 }
-                Err(e) => break Err(e),
             }
+        }};
+    }
+    std::thread::scope(|scope| {
+        let sending = scope.spawn(|| match &lane.tokio {
+            Some(p) => p
+                .tx_rt
+                .block_on(async { send_loop!(sender.send_async().await) }),
+            None => send_loop!(sender.send()),
+        });
+        let received: io::Result<(u64, u64)> = match &lane.tokio {
+            Some(p) => p
+                .rx_rt
+                .block_on(async { recv_loop!(receiver.recv_async().await) }),
+            None => recv_loop!(receiver.recv()),
         };
-        let sent = sender
+        let sent = sending
             .join()
             .map_err(|_| io::Error::other("the sender thread panicked"))?;
-        recv_result?;
+        let (received, bytes) = received?;
         let (sent, secs) = sent?;
         Ok(Run {
             sent,
