@@ -24,6 +24,24 @@ fn pair() -> (UdpSocket, UdpSocket, SocketAddr) {
     (a, b, to)
 }
 
+/// A current-thread runtime and two async sockets on loopback registered with it.
+fn async_pair() -> (
+    tokio::runtime::Runtime,
+    dgram::tokio::UdpSocket,
+    dgram::tokio::UdpSocket,
+) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (a, b) = rt.block_on(async {
+        let a = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        (a, b)
+    });
+    (rt, a, b)
+}
+
 /// A batch of 32 datagrams of 64 bytes: sendmmsg + recvmmsg.
 fn batch(c: &mut Criterion) {
     let mut g = c.benchmark_group("batch_32x64");
@@ -64,15 +82,7 @@ fn batch(c: &mut Criterion) {
         })
     });
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (a, b) = rt.block_on(async {
-        let a = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let b = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        (a, b)
-    });
+    let (rt, a, b) = async_pair();
     let transmits = [Transmit::new(b.local_addr().unwrap(), &payload); MAX_BATCH];
     g.bench_function("dgram_async", |bench| {
         bench.iter_custom(|iters| {
@@ -187,15 +197,7 @@ fn gso(c: &mut Criterion, size: usize, segments: usize, with_quinn: bool) {
     }
 
     // the async form of the same, driven on a current-thread runtime
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (a, b) = rt.block_on(async {
-        let a = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let b = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        (a, b)
-    });
+    let (rt, a, b) = async_pair();
     b.get_ref().set_gro(true).unwrap();
     let t = Transmit::new(b.local_addr().unwrap(), &payload).segment_size(size);
     g.bench_function("dgram_async", |bench| {

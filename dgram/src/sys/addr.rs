@@ -68,18 +68,8 @@ impl RawAddr {
     #[inline]
     pub(crate) fn from_inet(addr: &SocketAddr) -> Self {
         let mut a = Self::empty();
-        Self::with_inet(addr, |p, len| {
-            // SAFETY: `p` points at `len` (16 or 28) written bytes, fewer than the storage holds; the
-            // two do not overlap.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    p.cast::<u8>(),
-                    a.storage.as_mut_ptr().cast::<u8>(),
-                    len as usize,
-                )
-            };
-            a.len = len;
-        });
+        // SAFETY: the storage (128 bytes) has room for the 28 bytes `write_inet` may write.
+        a.len = unsafe { write_inet(addr, a.storage.as_mut_ptr().cast()) };
         a
     }
 
@@ -236,6 +226,20 @@ pub(crate) fn decode_inet_bytes(b: &[u8]) -> Option<SocketAddr> {
     }
 }
 
+/// Writes `addr` at `dst` as the kernel wants it; returns its length (16 or 28 bytes).
+///
+/// # Safety
+/// `dst` must be valid for writing 28 bytes (`sockaddr_in6`).
+#[inline]
+unsafe fn write_inet(addr: &SocketAddr, dst: *mut u8) -> libc::socklen_t {
+    RawAddr::with_inet(addr, |p, len| {
+        // SAFETY: `p` points at `len` (16 or 28) written bytes, and `dst` has room for 28 (the
+        // caller's contract); the two do not overlap (`p` is this call's stack).
+        unsafe { std::ptr::copy_nonoverlapping(p.cast::<u8>(), dst, len as usize) };
+        len
+    })
+}
+
 /// Decodes an IP socket address of `len` bytes at `p`; `None` for another family or a short length.
 ///
 /// # Safety
@@ -298,18 +302,8 @@ impl InetAddr {
     #[inline]
     pub(crate) fn new(addr: &SocketAddr) -> Self {
         let mut a = Self::EMPTY;
-        RawAddr::with_inet(addr, |p, len| {
-            // SAFETY: `p` points at `len` (16 or 28) written bytes, no more than the storage holds;
-            // the two do not overlap.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    p.cast::<u8>(),
-                    a.storage.as_mut_ptr().cast::<u8>(),
-                    len as usize,
-                )
-            };
-            a.len = len;
-        });
+        // SAFETY: the storage is a `sockaddr_in6`: room for the 28 bytes `write_inet` may write.
+        a.len = unsafe { write_inet(addr, a.storage.as_mut_ptr().cast()) };
         a
     }
 
