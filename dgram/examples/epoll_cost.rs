@@ -9,6 +9,7 @@
 //! cargo run --release -p dgram --example epoll_cost -- 3 none   # async vs blocking as they are
 //! cargo run --release -p dgram --example epoll_cost -- 3 both   # blocking pair registered too
 //! cargo run --release -p dgram --example epoll_cost -- 3 rx     # only its receiver (or: tx)
+//! cargo run --release -p dgram --example epoll_cost -- 3 both gso # GSO/GRO steps of 64 x 64 B
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -20,6 +21,7 @@ use dgram::{MAX_BATCH, RecvMeta, Transmit, UdpSocket};
 fn main() {
     let secs: f64 = std::env::args().nth(1).map_or(3.0, |s| s.parse().unwrap());
     let which = std::env::args().nth(2).unwrap_or_else(|| "none".into());
+    let gso = std::env::args().nth(3).is_some_and(|w| w == "gso");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -41,6 +43,16 @@ fn main() {
     let _tx_reg = matches!(which.as_str(), "tx" | "both").then(|| register(&a));
     let _rx_reg = matches!(which.as_str(), "rx" | "both").then(|| register(&b));
     drop(entered);
+    if gso {
+        b.set_gro(true).unwrap();
+        async_rx.get_ref().set_gro(true).unwrap();
+    }
+    let segments = [9u8; 64 * 64];
+    let (blocking_gso, async_gso) = (
+        Transmit::new(to, &segments).segment_size(64),
+        Transmit::new(to2, &segments).segment_size(64),
+    );
+    let mut big = vec![0u8; 65_536];
     let data = [7u8; 64];
     let blocking_batch = [Transmit::new(to, &data); MAX_BATCH];
     let async_batch = [Transmit::new(to2, &data); MAX_BATCH];
@@ -52,7 +64,15 @@ fn main() {
     let start = Instant::now();
     while start.elapsed().as_secs_f64() < secs {
         let t = Instant::now();
-        while t.elapsed() < quantum {
+        while gso && t.elapsed() < quantum {
+            a.send_msg(&blocking_gso).unwrap();
+            let mut got = 0;
+            while got < segments.len() {
+                got += b.recv_msg(&mut big).unwrap().len;
+            }
+            blocking_steps += 1;
+        }
+        while !gso && t.elapsed() < quantum {
             let mut sent = 0;
             while sent < MAX_BATCH {
                 match a.send_batch(&blocking_batch[sent..]) {
@@ -77,7 +97,15 @@ fn main() {
         blocking_time += t.elapsed();
         async_time += rt.block_on(async {
             let t = Instant::now();
-            while t.elapsed() < quantum {
+            while gso && t.elapsed() < quantum {
+                async_tx.send_msg(&async_gso).await.unwrap();
+                let mut got = 0;
+                while got < segments.len() {
+                    got += async_rx.recv_msg(&mut big).await.unwrap().len;
+                }
+                async_steps += 1;
+            }
+            while !gso && t.elapsed() < quantum {
                 assert_eq!(async_tx.send_batch(&async_batch).await.unwrap(), MAX_BATCH);
                 let mut got = 0;
                 while got < MAX_BATCH {
@@ -97,7 +125,7 @@ fn main() {
     let blocking = blocking_steps as f64 / blocking_time.as_secs_f64();
     let asynchronous = async_steps as f64 / async_time.as_secs_f64();
     println!(
-        "registered: {which}; batches/s blocking {blocking:.0}, async {asynchronous:.0}; async/blocking {:.3}",
+        "registered: {which}; steps/s blocking {blocking:.0}, async {asynchronous:.0}; async/blocking {:.3}",
         asynchronous / blocking
     );
 }

@@ -172,6 +172,29 @@ fn main() {
                 }
             }
         }
+        #[cfg(feature = "bench-baselines")]
+        "dgram-gso64-async" => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let a = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let b = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let to = b.local_addr().unwrap();
+                let data = [0x42u8; 64 * 64];
+                let mut big = vec![0u8; 65_536];
+                b.get_ref().set_gro(true).unwrap();
+                let t = dgram::Transmit::new(to, &data).segment_size(64);
+                for _ in 0..n {
+                    a.send_msg(&t).await.unwrap();
+                    let mut got = 0;
+                    while got < data.len() {
+                        got += b.recv_msg(&mut big).await.unwrap().len;
+                    }
+                }
+            });
+        }
         other => {
             panic!("unknown mode {other}: std, dgram, tokio, dgram-async, std-unix or dgram-unix")
         }

@@ -1,6 +1,7 @@
 //! The kernel's error reports between real hosts: ICMP port unreachable (with and without the error
 //! queue), TTL expiry at a router, path MTU discovery across a 1280-byte link; a send buffer that
-//! fills part-way through a segmented transmit; and `UDP_CORK`.
+//! fills part-way through a segmented transmit, and the async send that waits for room and sends the
+//! rest; and `UDP_CORK`.
 //! The routed tests need root; CI runs them as root.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -238,6 +239,54 @@ fn a_send_buffer_that_fills_part_way_through_the_gso_fallback() {
         .send_batch_with_flags(std::slice::from_ref(&t), MsgFlags::DONTWAIT)
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
+}
+
+#[test]
+fn the_async_gso_fallback_resends_the_rest_once_the_send_buffer_frees() {
+    let Some(net) =
+        TwoHosts::new("the_async_gso_fallback_resends_the_rest_once_the_send_buffer_frees")
+    else {
+        return;
+    };
+    // A's link sends 1 Mbit/s: its queue holds the datagrams, and with them the sender's (smallest
+    // possible) send buffer, for about 8 ms each.
+    let tc = std::process::Command::new("ip")
+        .args([
+            "netns", "exec", &net.a, "tc", "qdisc", "add", "dev", "veth0", "root",
+        ])
+        .args(["tbf", "rate", "1mbit", "burst", "1600", "latency", "2s"])
+        .output()
+        .unwrap();
+    assert!(
+        tc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tc.stderr)
+    );
+    let rx = net.run(&net.b, || UdpSocket::bind("192.0.2.2:0").unwrap());
+    rx.set_read_timeout(Some(PATIENCE)).unwrap();
+    let tx = net.run(&net.a, || UdpSocket::bind("192.0.2.1:0").unwrap());
+    tx.set_send_buffer_size(1).unwrap();
+    tx.set_gso(false);
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i / 1000) as u8).collect();
+    let t = Transmit::new(rx.local_addr().unwrap(), &data).segment_size(1000);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sent = rt
+        .block_on(async {
+            let tx = dgram::tokio::UdpSocket::new(tx)?;
+            // One call cannot queue all ten segments (the blocking test above shows a part-way
+            // stop): `send_msg` waits for room and sends the rest.
+            tokio::time::timeout(PATIENCE, tx.send_msg(&t)).await?
+        })
+        .unwrap();
+    assert_eq!(sent, data.len());
+    let mut buf = [0u8; 2000];
+    for (i, want) in data.chunks(1000).enumerate() {
+        let (n, from) = rx.recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..n], from.ip()), (want, IpAddr::V4(A)), "segment {i}");
+    }
 }
 
 #[test]

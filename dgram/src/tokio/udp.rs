@@ -449,9 +449,13 @@ impl UdpSocket {
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
         self.get_ref().ensure_bound()?;
+        let mut meta = RecvMeta::default();
         self.io
-            .recv(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
-            .await
+            .recv_into(&mut meta, |s| {
+                s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT)
+            })
+            .await?;
+        Ok(meta)
     }
 
     /// Scatters one datagram into `bufs` with message flags (`PEEK`), reporting as
@@ -468,9 +472,13 @@ impl UdpSocket {
         flags: MsgFlags,
     ) -> io::Result<RecvMeta> {
         self.get_ref().ensure_bound()?;
+        let mut meta = RecvMeta::default();
         self.io
-            .recv(|s| s.recv_msg_vectored(bufs, flags | MsgFlags::DONTWAIT))
-            .await
+            .recv_into(&mut meta, |s| {
+                s.recv_msg_vectored(bufs, flags | MsgFlags::DONTWAIT)
+            })
+            .await?;
+        Ok(meta)
     }
 
     /// Receives from the connected peer if a datagram is queued.
@@ -574,8 +582,12 @@ impl UdpSocket {
     /// Cancel-safe as long as the GSO fallback is not in use; on the fallback path a cancelled send may
     /// have sent some whole segments.
     pub async fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
-        let mut offset = 0;
-        while offset < t.contents.len() || (offset == 0 && t.contents.is_empty()) {
+        let mut offset = self
+            .io
+            .send(|s| s.send_msg_with_flags(t, MsgFlags::DONTWAIT))
+            .await?;
+        // Only the GSO fallback sends part of a transmit (whole segments): resend the rest.
+        while offset > 0 && offset < t.contents.len() {
             let rest = Transmit {
                 contents: &t.contents[offset..],
                 ..*t
