@@ -205,8 +205,8 @@ pub(crate) struct Tally {
     mark: (u64, f64),
 }
 
-/// The median of paired per-round ratios ours/base: each round measured both sides back to back.
-fn paired_ratio(ours: &Tally, base: &Tally) -> f64 {
+/// The per-round ratios ours/base, sorted: each round measured both sides back to back.
+fn paired_ratios(ours: &Tally, base: &Tally) -> Vec<f64> {
     let mut r: Vec<f64> = ours
         .per_round
         .iter()
@@ -214,15 +214,18 @@ fn paired_ratio(ours: &Tally, base: &Tally) -> f64 {
         .filter(|(_, b)| **b > 0.0)
         .map(|(o, b)| o / b)
         .collect();
-    if r.is_empty() {
-        return 0.0;
-    }
     r.sort_by(f64::total_cmp);
+    r
+}
+
+/// The median of [`paired_ratios`] (0 when there is none).
+fn paired_ratio(ours: &Tally, base: &Tally) -> f64 {
+    let r = paired_ratios(ours, base);
     let mid = r.len() / 2;
-    if r.len() % 2 == 1 {
-        r[mid]
-    } else {
-        (r[mid - 1] + r[mid]) / 2.0
+    match r.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => r[mid],
+        _ => (r[mid - 1] + r[mid]) / 2.0,
     }
 }
 
@@ -778,7 +781,17 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
                             .baselines
                             .iter()
                             .filter_map(|b| base.iter().find(|(id, _)| id == b))
-                            .map(|(id, t)| json!({ "vs": id, "value": paired_ratio(&r.tally, t) }))
+                            .map(|(id, t)| {
+                                // The spread over rounds, for judging how far the median is to be
+                                // trusted.
+                                let all = paired_ratios(&r.tally, t);
+                                json!({
+                                    "vs": id,
+                                    "value": paired_ratio(&r.tally, t),
+                                    "low": all.first().copied().unwrap_or(0.0),
+                                    "high": all.last().copied().unwrap_or(0.0),
+                                })
+                            })
                             .collect();
                         let mut v = side(&mut r.tally, w.kind);
                         v["id"] = json!(r.id);

@@ -368,9 +368,9 @@ fn bench_lockstep_json() {
     let v = bench_json(&[
         "--lockstep",
         "--secs",
-        "0.2",
+        "0.3",
         "--rounds",
-        "1",
+        "3",
         "--size",
         "1200",
     ]);
@@ -397,6 +397,15 @@ fn bench_lockstep_json() {
         assert_eq!(way["bytes"].as_u64().unwrap(), received * 1200, "{way}");
         // a datagram not received is one the kernel counted as dropped, none is still in flight
         assert_eq!(way["lost"], way["kernel_drops"], "{way}");
+        // each ratio is the median of the rounds' ratios, between their lowest and highest
+        for r in way["ratios"].as_array().unwrap() {
+            let (low, value, high) = (
+                r["low"].as_f64().unwrap(),
+                r["value"].as_f64().unwrap(),
+                r["high"].as_f64().unwrap(),
+            );
+            assert!(0.0 < low && low <= value && value <= high, "{r}");
+        }
     }
     // the ways ran interleaved, each for a quantum in every turn: each had about the same time
     let secs: Vec<f64> = ways
