@@ -168,6 +168,19 @@ impl UdpSocket {
         let mut to = given;
         for t in transmits.iter().take(MAX_BATCH) {
             let n = batch.len();
+            // The common case: a plain datagram (no segment size, ECN, source or interface) that
+            // fits any family, to the previous one's destination. Only its bytes are new.
+            if n > 0
+                && t.segment_size.is_none()
+                && t.ecn.is_none()
+                && t.src_ip.is_none()
+                && t.ifindex.is_none()
+                && t.contents.len() <= Family::V4.max_payload()
+                && same_addr(&given, &t.destination)
+                && batch.push_same(t.contents)
+            {
+                continue;
+            }
             let same_destination = n > 0 && same_addr(&given, &t.destination);
             if !same_destination {
                 match self.fit_destination(t.destination) {
@@ -212,7 +225,7 @@ impl UdpSocket {
         if batch.len() == 0 {
             return Ok(0);
         }
-        match msg::sendmmsg(self.as_fd(), &batch, bits) {
+        match msg::sendmmsg(self.as_fd(), &mut batch, bits) {
             Err(e) if gso_refused(&e) && first_gso => {
                 // The first transmit carried GSO and the device refused it: send it the slow way
                 // (which turns GSO off once that works); the rest follow on the next call.

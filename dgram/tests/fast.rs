@@ -290,22 +290,34 @@ fn batches_to_and_from_several_peers<S: Udp>(f: Family) {
             if i % 5 == 0 { t.ecn(Ecn::Ect0) } else { t }
         })
         .collect();
+    for rx in &rxs {
+        rx.blocking().set_recv_tos_v4(true).unwrap();
+        if f == Family::V6 {
+            rx.blocking().set_recv_tclass_v6(true).unwrap();
+        }
+    }
     let mut sent = 0;
     while sent < transmits.len() {
         sent += tx.send_batch(&transmits[sent..]).unwrap();
     }
     for (r, rx) in rxs.iter().enumerate() {
-        let want: Vec<[u8; 2]> = payloads
+        // each datagram with its own ECN codepoint: a plain one after a marked one to the same
+        // peer carries none
+        let want: Vec<([u8; 2], Ecn)> = payloads
             .iter()
-            .filter(|p| p[1] == r as u8)
-            .copied()
+            .enumerate()
+            .filter(|(_, p)| p[1] == r as u8)
+            .map(|(i, p)| (*p, if i % 5 == 0 { Ecn::Ect0 } else { Ecn::NotEct }))
             .collect();
         let mut got = Vec::new();
         let mut buf = [0u8; 4];
         while got.len() < want.len() {
-            let (n, from) = rx.recv_from(&mut buf).unwrap();
-            assert_eq!(from, tx.local_addr().unwrap());
-            got.push(<[u8; 2]>::try_from(&buf[..n]).unwrap());
+            let meta = rx.recv_msg(&mut buf).unwrap();
+            assert_eq!(meta.addr, tx.local_addr().unwrap());
+            got.push((
+                <[u8; 2]>::try_from(&buf[..meta.len]).unwrap(),
+                meta.ecn().unwrap(),
+            ));
         }
         assert_eq!(got, want, "receiver {r}");
     }

@@ -456,21 +456,25 @@ const _: () = assert!(MAX_BATCH.is_power_of_two() && MAX_BATCH <= 256);
 /// Writes a message's control messages into a zeroed area; returns how many bytes it filled.
 pub(crate) type Encode<'f> = &'f mut dyn FnMut(&mut [u8]) -> io::Result<usize>;
 
-/// Up to [`MAX_BATCH`] messages to send, on the stack: each one's bytes, its destination, and control
-/// messages for those that carry any (most do not, and pay nothing for them). Consecutive messages to
-/// one destination share its encoding, so a batch to one peer encodes one address.
+/// Up to [`MAX_BATCH`] messages to send, on the stack: each one's header, bytes, destination, and
+/// control messages for those that carry any (most do not, and pay nothing for them). Consecutive
+/// messages to one destination share its encoding, so a batch to one peer encodes one address.
+///
+/// [`push`](Self::push) writes each message's header whole but for its pointers, which would dangle
+/// if the batch moved; [`sendmmsg`] points them into the batch right before the call.
 pub(crate) struct SendBatch<'a> {
-    /// Entry `i < len` is initialised by [`push`](Self::push) and points into a `&'a [u8]`.
+    /// Header `i < len` is initialised by `push`, with null pointers and the right lengths.
+    hdrs: [MaybeUninit<libc::mmsghdr>; MAX_BATCH],
+    /// Entry `i < len` is initialised by `push` and points into a `&'a [u8]`.
     iov: [MaybeUninit<libc::iovec>; MAX_BATCH],
     /// Entry `i < len` indexes an initialised address: it is below `addr_count`.
     dest: [u8; MAX_BATCH],
     /// Entries `..addr_count` are initialised.
     addrs: [MaybeUninit<InetAddr>; MAX_BATCH],
     addr_count: usize,
-    /// Entry `i`'s control area is initialised (zeroed, then encoded) exactly when `control_len[i]`
-    /// is non-zero; only [`push`](Self::push) writes either.
+    /// Entry `i`'s control area is initialised (zeroed, then encoded) exactly when header `i`'s
+    /// `msg_controllen` is non-zero; only `push` writes either.
     controls: [MaybeUninit<cmsg::CmsgBuf<{ cmsg::UDP_SEND_SPACE }>>; MAX_BATCH],
-    control_len: [usize; MAX_BATCH],
     len: usize,
     _bufs: PhantomData<&'a [u8]>,
 }
@@ -479,12 +483,12 @@ impl<'a> SendBatch<'a> {
     #[inline]
     pub(crate) fn new() -> Self {
         SendBatch {
+            hdrs: [const { MaybeUninit::uninit() }; MAX_BATCH],
             iov: [const { MaybeUninit::uninit() }; MAX_BATCH],
             dest: [0; MAX_BATCH],
             addrs: [const { MaybeUninit::uninit() }; MAX_BATCH],
             addr_count: 0,
             controls: [const { MaybeUninit::uninit() }; MAX_BATCH],
-            control_len: [0; MAX_BATCH],
             len: 0,
             _bufs: PhantomData,
         }
@@ -503,44 +507,68 @@ impl<'a> SendBatch<'a> {
         encode: Option<Encode<'_>>,
     ) -> io::Result<bool> {
         let i = self.len;
-        if i == MAX_BATCH {
+        if i >= MAX_BATCH {
             return Ok(false);
         }
-        if let Some(f) = encode {
-            let area = &mut self.controls[i].write(cmsg::CmsgBuf::new()).0;
-            self.control_len[i] = f(area)?.min(area.len());
-        } else {
-            self.control_len[i] = 0;
-        }
+        let control_len = match encode {
+            Some(f) => {
+                let area = &mut self.controls[i].write(cmsg::CmsgBuf::new()).0;
+                f(area)?.min(area.len())
+            }
+            None => 0,
+        };
         if !same_destination || self.addr_count == 0 {
             // At most one address per message, so `addr_count <= i < MAX_BATCH`.
             self.addrs[self.addr_count].write(InetAddr::new(to));
             self.addr_count += 1;
         }
-        // `addr_count - 1 < MAX_BATCH = 32` fits a byte.
-        self.dest[i] = (self.addr_count - 1) as u8;
+        let a = self.addr_count - 1;
+        // `a < MAX_BATCH = 32` fits a byte.
+        self.dest[i] = a as u8;
+        // SAFETY: entry `a < addr_count` was initialised above or by an earlier push.
+        let name_len = unsafe { self.addrs[a].assume_init_ref() }.len;
         self.iov[i].write(libc::iovec {
             iov_base: buf.as_ptr().cast_mut().cast(),
             iov_len: buf.len(),
         });
-        self.len += 1;
+        // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_namelen = name_len;
+        msg.msg_iovlen = 1;
+        msg.msg_controllen = control_len;
+        self.hdrs[i].write(libc::mmsghdr {
+            msg_hdr: msg,
+            msg_len: 0,
+        });
+        self.len = i + 1;
         Ok(true)
+    }
+
+    /// Appends a message of `buf` with the previous message's destination and no control messages:
+    /// the common case of a batch, which copies the previous header. False when the batch is empty or
+    /// full.
+    #[inline]
+    pub(crate) fn push_same(&mut self, buf: &'a [u8]) -> bool {
+        let i = self.len;
+        if i == 0 || i >= MAX_BATCH {
+            return false;
+        }
+        self.dest[i] = self.dest[i - 1];
+        // SAFETY: `push` or `push_same` initialised header `i - 1 < len`; `mmsghdr` is `Copy`.
+        let mut h = unsafe { self.hdrs[i - 1].assume_init_read() };
+        h.msg_hdr.msg_controllen = 0;
+        self.hdrs[i].write(h);
+        self.iov[i].write(libc::iovec {
+            iov_base: buf.as_ptr().cast_mut().cast(),
+            iov_len: buf.len(),
+        });
+        self.len = i + 1;
+        true
     }
 
     #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
-    }
-
-    #[inline]
-    fn control(&self, i: usize) -> &[u8] {
-        let n = self.control_len[i];
-        if n == 0 {
-            return &[];
-        }
-        // SAFETY: a non-zero `control_len[i]` is only set by `push`, after it initialised
-        // `controls[i]`, and it never exceeds that buffer's length.
-        unsafe { &self.controls[i].assume_init_ref().0[..n] }
     }
 }
 
@@ -549,42 +577,36 @@ impl<'a> SendBatch<'a> {
 /// is always added.
 pub(crate) fn sendmmsg(
     fd: BorrowedFd<'_>,
-    batch: &SendBatch<'_>,
+    batch: &mut SendBatch<'_>,
     flags: libc::c_int,
 ) -> io::Result<usize> {
     let n = batch.len.min(MAX_BATCH);
-    let mut hdrs = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
-    for (i, h) in hdrs[..n].iter_mut().enumerate() {
+    let iov = batch.iov.as_ptr();
+    let addrs = batch.addrs.as_ptr();
+    let controls = batch.controls.as_ptr();
+    for i in 0..n {
+        // SAFETY: `push` initialised header `i < len`.
+        let h = unsafe { batch.hdrs[i].assume_init_mut() };
         // `dest[i] < addr_count <= MAX_BATCH` (the `SendBatch` invariant); the mask keeps it in
-        // bounds without a branch (`MAX_BATCH` is a power of two).
-        let a = batch.addrs[usize::from(batch.dest[i]) & (MAX_BATCH - 1)].as_ptr();
-        // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = a.cast_mut().cast();
-        // SAFETY: `dest[i]` indexes an address `push` initialised, and `a` points at it.
-        msg.msg_namelen = unsafe { (*a).len };
-        // An `iovec` `push` initialised; the kernel only reads through it.
-        msg.msg_iov = batch.iov[i].as_ptr().cast_mut();
-        msg.msg_iovlen = 1;
-        let control = batch.control(i);
-        if !control.is_empty() {
-            msg.msg_control = control.as_ptr().cast_mut().cast();
-            msg.msg_controllen = control.len();
+        // bounds without a branch (`MAX_BATCH` is a power of two). `wrapping_add` within the arrays
+        // computes addresses only.
+        let a = usize::from(batch.dest[i]) & (MAX_BATCH - 1);
+        h.msg_hdr.msg_name = addrs.wrapping_add(a).cast_mut().cast();
+        h.msg_hdr.msg_iov = iov.wrapping_add(i).cast_mut().cast();
+        if h.msg_hdr.msg_controllen != 0 {
+            h.msg_hdr.msg_control = controls.wrapping_add(i).cast_mut().cast();
         }
-        h.write(libc::mmsghdr {
-            msg_hdr: msg,
-            msg_len: 0,
-        });
     }
     retry(|| {
-        // SAFETY: the first `n` headers are initialised above; every pointer in them refers to memory
-        // borrowed for this call (`batch`: its iovecs, the buffers they point at, its addresses and
-        // control areas, all initialised for the first `n` messages) with the matching length, and
-        // the kernel only reads through them (it writes `msg_len`, inside `hdrs`).
+        // SAFETY: the first `n` headers are initialised by `push` and point (above) at the batch's
+        // own iovecs, the buffers those borrow, its initialised addresses of `msg_namelen` bytes and,
+        // where `msg_controllen` is non-zero, its initialised control areas of at least that many
+        // bytes. All of it lives for this call; the kernel only reads through the pointers (it
+        // writes `msg_len`, inside `hdrs`).
         unsafe {
             libc::sendmmsg(
                 fd.as_raw_fd(),
-                hdrs.as_mut_ptr().cast(),
+                batch.hdrs.as_mut_ptr().cast(),
                 n as libc::c_uint,
                 flags | libc::MSG_NOSIGNAL,
             )
