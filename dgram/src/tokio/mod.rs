@@ -166,34 +166,23 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
     /// Runs a non-blocking receive until it does not say `WouldBlock`, waiting for readability or an
     /// error in between. Cancel-safe: the call runs only when ready, and synchronously.
     #[inline]
-    pub(crate) async fn recv<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+    pub(crate) fn recv<R>(
+        &self,
+        f: impl FnMut(&T) -> io::Result<R>,
+    ) -> impl Future<Output = io::Result<R>> {
         // The fast path asks for readability alone: tokio's `try_io` sees no readiness at all for a
         // combined interest (`Interest::mask` is empty for `READABLE | ERROR`). A pending error
         // without data takes the waiting path, which does watch for it.
-        self.io_with_fast_path(Interest::READABLE, RECV, f).await
-    }
-
-    /// [`recv`](Self::recv) for a large result (a `RecvMeta`): `f` writes it into `slot`, and only
-    /// a unit travels through tokio's layers, which would otherwise copy it at each (about 60
-    /// instructions a receive).
-    #[inline]
-    pub(crate) async fn recv_into<R>(
-        &self,
-        slot: &mut R,
-        mut f: impl FnMut(&T) -> io::Result<R>,
-    ) -> io::Result<()> {
-        self.recv(|s| {
-            *slot = f(s)?;
-            Ok(())
-        })
-        .await
+        self.io_with_fast_path(Interest::READABLE, RECV, f)
     }
 
     /// Runs a non-blocking send until it does not say `WouldBlock`, waiting for writability.
     #[inline]
-    pub(crate) async fn send<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+    pub(crate) fn send<R>(
+        &self,
+        f: impl FnMut(&T) -> io::Result<R>,
+    ) -> impl Future<Output = io::Result<R>> {
         self.io_with_fast_path(Interest::WRITABLE, Interest::WRITABLE, f)
-            .await
     }
 
     /// `AsyncFd::async_io` with a fast path first. When tokio already knows the socket is ready for

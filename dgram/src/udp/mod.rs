@@ -688,6 +688,32 @@ impl UdpSocket {
         bufs: &mut [IoSliceMut<'_>],
         flags: MsgFlags,
     ) -> io::Result<RecvMeta> {
+        let (from, cap, out, anc) = self.recv_msg_parts(bufs, flags)?;
+        Ok(crate::meta::build(from, cap, &out, &anc))
+    }
+
+    /// [`recv_msg_vectored`](Self::recv_msg_vectored) into `meta` (the async layer's form: the
+    /// `RecvMeta` is written in place, not moved out through tokio's layers).
+    #[inline]
+    pub(crate) fn recv_msg_vectored_into(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        meta: &mut RecvMeta,
+    ) -> io::Result<()> {
+        let (from, cap, out, anc) = self.recv_msg_parts(bufs, flags)?;
+        crate::meta::fill(meta, from, cap, &out, &anc);
+        Ok(())
+    }
+
+    /// The one `recvmsg(2)` of `recv_msg*`: the sender, the buffers' capacity, and what the kernel
+    /// reported.
+    #[inline(always)]
+    fn recv_msg_parts(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<(SocketAddr, usize, msg::MsgOut, msg::Ancillary)> {
         self.ensure_bound()?;
         let cap = crate::meta::capacity(bufs);
         let mut from = RawAddr::empty();
@@ -699,7 +725,7 @@ impl UdpSocket {
             self.space(),
             None,
         )?;
-        Ok(crate::meta::build(inet(&from)?, cap, &out, &anc))
+        Ok((inet(&from)?, cap, out, anc))
     }
 
     /// Receives from the connected peer without blocking.
