@@ -33,11 +33,11 @@ pub(crate) struct Args {
     /// Print the results as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
-    /// Run the one-way ways of dgram and the raw loops (blocking and dgram's async ones) in one
-    /// thread, interleaved in 1 ms turns in random order, each step a send followed by receiving
-    /// all of it: the rate is then the cost of the send and receive paths alone, free of the
-    /// scheduling and overload noise of a sender racing a receiver on few cores, and every way sees
-    /// the same machine conditions. The tokio-vs-dgram send_to rows and ping-pong are unchanged.
+    /// Run every one-way way (dgram's blocking and async ones, std, tokio, quinn-udp and the raw
+    /// loops) in one thread, interleaved in 1 ms turns in random order, each step a send followed by
+    /// receiving all of it: the rate is then the cost of the send and receive paths alone, free of
+    /// the scheduling and overload noise of a sender racing a receiver on few cores, and every way
+    /// sees the same machine conditions. Ping-pong is unchanged.
     #[arg(long, conflicts_with_all = ["unix", "async"])]
     lockstep: bool,
     /// Measure only dgram's UnixDatagram against std's (abstract addresses), instead of every UDP mode.
@@ -691,21 +691,21 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
                     round + 1,
                     args.rounds
                 ));
-                let runs =
-                    bench_modes::run_lockstep(&Way::ALL, w.size, slice * Way::ALL.len() as u32)
-                        .map_err(|e| format!("{}: lockstep: {e}", w.name()))?;
-                for (way, r) in Way::ALL.iter().zip(runs) {
+                let ways = &Way::LOCKSTEP;
+                let runs = bench_modes::run_lockstep(ways, w.size, slice * ways.len() as u32)
+                    .map_err(|e| format!("{}: lockstep: {e}", w.name()))?;
+                for (way, r) in ways.iter().zip(runs) {
                     if let Some(row) = rows.iter_mut().find(|row| row.id == way.id()) {
                         row.add(&r);
                     }
                 }
-                bar.inc(Way::ALL.len() as u64);
+                bar.inc(ways.len() as u64);
             }
             // Rotate the order each round, so no way always runs first or last.
             let n = rows.len();
             for k in 0..n {
                 let i = (k + round) % n;
-                if lockstep && Way::ALL.iter().any(|way| way.id() == rows[i].id) {
+                if lockstep && Way::LOCKSTEP.iter().any(|way| way.id() == rows[i].id) {
                     continue;
                 }
                 bar.set_message(format!(
@@ -830,9 +830,9 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
                     .map(|(id, t)| format!("{:.3} vs {id}", paired_ratio(&r.tally, t)))
                     .collect::<Vec<_>>()
                     .join(", ");
+                // The threaded async rows have no drop probe; in lockstep every one-way row has.
                 let drops = if matches!(w.kind, Kind::OneWay)
-                    && !r.id.contains("tokio")
-                    && r.id != "dgram_async"
+                    && (args.lockstep || !r.id.contains("tokio") && r.id != "dgram_async")
                 {
                     r.kernel_drops.to_string()
                 } else {

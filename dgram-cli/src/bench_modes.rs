@@ -28,6 +28,11 @@ pub(crate) enum Way {
     RawGso,
     RawGsoSenders,
     Quinn,
+    /// `tokio::net::UdpSocket`'s `send_to`/`recv_from` (lockstep only: the threaded table measures
+    /// it on a multi-thread runtime, as `dgram bench --async` does).
+    Tokio,
+    /// dgram's async `send_to`/`recv_from`, compared with tokio's (lockstep only, as `Tokio`).
+    DgramAsync,
 }
 
 impl Way {
@@ -45,6 +50,24 @@ impl Way {
         Way::Quinn,
     ];
 
+    /// The ways `--lockstep` interleaves: all of [`ALL`](Self::ALL), and the async `send_to`
+    /// pair.
+    pub(crate) const LOCKSTEP: [Way; 13] = [
+        Way::Std,
+        Way::Dgram,
+        Way::DgramBatch,
+        Way::DgramBatchAsync,
+        Way::RawBatch,
+        Way::RawBatchSenders,
+        Way::DgramGso,
+        Way::DgramGsoAsync,
+        Way::RawGso,
+        Way::RawGsoSenders,
+        Way::Quinn,
+        Way::Tokio,
+        Way::DgramAsync,
+    ];
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Way::Std => "std send_to/recv_from",
@@ -58,6 +81,8 @@ impl Way {
             Way::RawGso => "raw UDP_SEGMENT/UDP_GRO",
             Way::RawGsoSenders => "raw UDP_SEGMENT/GRO+senders",
             Way::Quinn => "quinn-udp GSO/GRO",
+            Way::Tokio => "tokio::net::UdpSocket",
+            Way::DgramAsync => "dgram tokio UdpSocket",
         }
     }
 
@@ -74,6 +99,8 @@ impl Way {
             Way::RawGso => "raw_gso",
             Way::RawGsoSenders => "raw_gso_senders",
             Way::Quinn => "quinn_udp",
+            Way::Tokio => "tokio",
+            Way::DgramAsync => "dgram_async",
         }
     }
 
@@ -82,6 +109,14 @@ impl Way {
         matches!(
             self,
             Way::DgramGso | Way::DgramGsoAsync | Way::RawGso | Way::RawGsoSenders | Way::Quinn
+        )
+    }
+
+    /// Whether this way runs on a tokio runtime.
+    fn is_async(self) -> bool {
+        matches!(
+            self,
+            Way::DgramBatchAsync | Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync
         )
     }
 
@@ -101,6 +136,7 @@ impl Way {
             Way::DgramBatchAsync => &[Way::DgramBatch],
             Way::DgramGsoAsync => &[Way::DgramGso],
             Way::DgramGso => &[Way::RawGso, Way::RawGsoSenders, Way::Quinn],
+            Way::DgramAsync => &[Way::Tokio],
             _ => &[],
         }
     }
@@ -127,10 +163,22 @@ fn gso_segments(size: usize) -> usize {
 /// The async sockets of an async way, each with the runtime that drives it (one for both in lockstep,
 /// one per side's thread otherwise).
 struct AsyncPair<'r> {
-    tx: dgram::tokio::UdpSocket,
-    rx: dgram::tokio::UdpSocket,
+    sockets: AsyncSockets,
     tx_rt: &'r tokio::runtime::Runtime,
     rx_rt: &'r tokio::runtime::Runtime,
+}
+
+/// An async way's sender and receiver: dgram's, or tokio's for the `Tokio` way (each socket is
+/// registered once, with one of them: a second registration would double the kernel's wakeups).
+enum AsyncSockets {
+    Dgram {
+        tx: dgram::tokio::UdpSocket,
+        rx: dgram::tokio::UdpSocket,
+    },
+    Tokio {
+        tx: tokio::net::UdpSocket,
+        rx: tokio::net::UdpSocket,
+    },
 }
 
 /// One way's sockets and payload, set up for one run: a sender, a receiver, and a second handle on
@@ -184,28 +232,44 @@ impl<'r> Lane<'r> {
             )),
             _ => None,
         };
-        let tokio = match way {
-            Way::DgramBatchAsync | Way::DgramGsoAsync => {
-                // Registration needs the runtime's reactor. The async sockets share the blocking
-                // ones' open files, so those turn non-blocking too; only the drop probe reads
-                // through them, and it retries.
-                let [tx_rt, rx_rt] = rts;
-                let async_tx = {
-                    let _entered = tx_rt.enter();
-                    dgram::tokio::UdpSocket::new(tx.try_clone()?)?
-                };
-                let async_rx = {
-                    let _entered = rx_rt.enter();
-                    dgram::tokio::UdpSocket::new(rx.try_clone()?)?
-                };
-                Some(AsyncPair {
-                    tx: async_tx,
-                    rx: async_rx,
-                    tx_rt,
-                    rx_rt,
-                })
-            }
-            _ => None,
+        let tokio = if way.is_async() {
+            // Registration needs the runtime's reactor. The async sockets share the blocking ones'
+            // open files, so those turn non-blocking too; only the drop probe reads through them,
+            // and it retries.
+            let [tx_rt, rx_rt] = rts;
+            let sockets = if way == Way::Tokio {
+                let (t, r) = (tx.try_clone()?.into_std(), rx.try_clone()?.into_std());
+                t.set_nonblocking(true)?;
+                r.set_nonblocking(true)?;
+                AsyncSockets::Tokio {
+                    tx: {
+                        let _entered = tx_rt.enter();
+                        tokio::net::UdpSocket::from_std(t)?
+                    },
+                    rx: {
+                        let _entered = rx_rt.enter();
+                        tokio::net::UdpSocket::from_std(r)?
+                    },
+                }
+            } else {
+                AsyncSockets::Dgram {
+                    tx: {
+                        let _entered = tx_rt.enter();
+                        dgram::tokio::UdpSocket::new(tx.try_clone()?)?
+                    },
+                    rx: {
+                        let _entered = rx_rt.enter();
+                        dgram::tokio::UdpSocket::new(rx.try_clone()?)?
+                    },
+                }
+            };
+            Some(AsyncPair {
+                sockets,
+                tx_rt,
+                rx_rt,
+            })
+        } else {
+            None
         };
         match way {
             Way::DgramGso | Way::DgramGsoAsync => rx.set_gro(true)?,
@@ -288,10 +352,12 @@ impl Sender<'_, '_> {
                 raw::sendmmsg(l.tx.as_fd(), &l.to, &l.payload, MAX_BATCH)?
             }
             Way::DgramGso => l.tx.send_msg(&self.gso).map(|_| l.per_send)?,
-            Way::DgramBatchAsync | Way::DgramGsoAsync => match &l.tokio {
-                Some(p) => return p.tx_rt.block_on(self.send_async()),
-                None => 0,
-            },
+            Way::DgramBatchAsync | Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync => {
+                match &l.tokio {
+                    Some(p) => return p.tx_rt.block_on(self.send_async()),
+                    None => 0,
+                }
+            }
             Way::RawGso | Way::RawGsoSenders => {
                 raw::send_gso(l.tx.as_fd(), &l.to, &l.payload, l.size as u16).map(|_| l.per_send)?
             }
@@ -308,9 +374,13 @@ impl Sender<'_, '_> {
     /// One send of an async way, on its runtime.
     async fn send_async(&self) -> io::Result<u64> {
         let l = self.lane;
-        let n = match &l.tokio {
-            Some(p) if l.way == Way::DgramBatchAsync => p.tx.send_batch(&self.batch).await?,
-            Some(p) => p.tx.send_msg(&self.gso).await.map(|_| l.per_send)?,
+        let n = match l.tokio.as_ref().map(|p| &p.sockets) {
+            Some(AsyncSockets::Tokio { tx, .. }) => tx.send_to(&l.payload, l.to).await.map(|_| 1)?,
+            Some(AsyncSockets::Dgram { tx, .. }) => match l.way {
+                Way::DgramBatchAsync => tx.send_batch(&self.batch).await?,
+                Way::DgramAsync => tx.send_to(&l.payload, l.to).await.map(|_| 1)?,
+                _ => tx.send_msg(&self.gso).await.map(|_| l.per_send)?,
+            },
             None => 0,
         };
         Ok(n as u64)
@@ -348,10 +418,12 @@ impl Receiver<'_, '_> {
                 let n = l.rx.recv_batch(&mut bufs, &mut self.meta)?;
                 Ok((n as u64, self.meta[..n].iter().map(|m| m.len as u64).sum()))
             }
-            Way::DgramBatchAsync | Way::DgramGsoAsync => match &l.tokio {
-                Some(p) => p.rx_rt.block_on(self.recv_async()),
-                None => Ok((0, 0)),
-            },
+            Way::DgramBatchAsync | Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync => {
+                match &l.tokio {
+                    Some(p) => p.rx_rt.block_on(self.recv_async()),
+                    None => Ok((0, 0)),
+                }
+            }
             Way::RawBatch | Way::RawBatchSenders => {
                 let senders = l.way == Way::RawBatchSenders;
                 let n = raw::recvmmsg(l.rx.as_fd(), &mut bufs, &mut self.lens, senders)?;
@@ -391,7 +463,7 @@ impl Receiver<'_, '_> {
     /// blocking receivers' read timeout.
     async fn recv_async(&mut self) -> io::Result<(u64, u64)> {
         let l = self.lane;
-        let Some(AsyncPair { rx, .. }) = &l.tokio else {
+        let Some(AsyncPair { sockets, .. }) = &l.tokio else {
             return Ok((0, 0));
         };
         let mut chunks = self.buf.chunks_mut(if l.way.is_batch() {
@@ -401,7 +473,17 @@ impl Receiver<'_, '_> {
         });
         let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
             std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
-        if l.way == Way::DgramBatchAsync {
+        let rx = match sockets {
+            AsyncSockets::Tokio { rx, .. } => {
+                let (n, _) = patiently(rx.recv_from(&mut bufs[0])).await?;
+                return Ok((1, n as u64));
+            }
+            AsyncSockets::Dgram { rx, .. } => rx,
+        };
+        if l.way == Way::DgramAsync {
+            let (n, _) = patiently(rx.recv_from(&mut bufs[0])).await?;
+            Ok((1, n as u64))
+        } else if l.way == Way::DgramBatchAsync {
             let meta = &mut self.meta;
             let n = patiently(rx.recv_batch(&mut bufs, meta)).await?;
             Ok((n as u64, meta[..n].iter().map(|m| m.len as u64).sum()))
