@@ -205,15 +205,20 @@ pub(crate) struct Tally {
     mark: (u64, f64),
 }
 
-/// The per-round ratios ours/base, sorted: each round measured both sides back to back.
-fn paired_ratios(ours: &Tally, base: &Tally) -> Vec<f64> {
-    let mut r: Vec<f64> = ours
-        .per_round
+/// The per-round ratios ours/base, in round order: each round measured both sides back to back (a
+/// round whose base measured nothing is left out).
+fn round_ratios(ours: &Tally, base: &Tally) -> Vec<f64> {
+    ours.per_round
         .iter()
         .zip(&base.per_round)
         .filter(|(_, b)| **b > 0.0)
         .map(|(o, b)| o / b)
-        .collect();
+        .collect()
+}
+
+/// [`round_ratios`], sorted.
+fn paired_ratios(ours: &Tally, base: &Tally) -> Vec<f64> {
+    let mut r = round_ratios(ours, base);
     r.sort_by(f64::total_cmp);
     r
 }
@@ -790,6 +795,7 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
                                     "value": paired_ratio(&r.tally, t),
                                     "low": all.first().copied().unwrap_or(0.0),
                                     "high": all.last().copied().unwrap_or(0.0),
+                                    "rounds": round_ratios(&r.tally, t),
                                 })
                             })
                             .collect();

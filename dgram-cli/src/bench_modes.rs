@@ -375,7 +375,9 @@ impl Sender<'_, '_> {
     async fn send_async(&self) -> io::Result<u64> {
         let l = self.lane;
         let n = match l.tokio.as_ref().map(|p| &p.sockets) {
-            Some(AsyncSockets::Tokio { tx, .. }) => tx.send_to(&l.payload, l.to).await.map(|_| 1)?,
+            Some(AsyncSockets::Tokio { tx, .. }) => {
+                tx.send_to(&l.payload, l.to).await.map(|_| 1)?
+            }
             Some(AsyncSockets::Dgram { tx, .. }) => match l.way {
                 Way::DgramBatchAsync => tx.send_batch(&self.batch).await?,
                 Way::DgramAsync => tx.send_to(&l.payload, l.to).await.map(|_| 1)?,

@@ -371,7 +371,8 @@ impl<'a> Control<'a> {
     }
 }
 
-/// [`build`] into an existing report, field by field (batches fill arrays of them in place).
+/// [`build`] into an existing report (batches fill arrays of them in place). One struct literal, so a
+/// field added to `RecvMeta` cannot be forgotten here.
 #[inline]
 pub(crate) fn fill<A>(
     m: &mut RecvMeta<A>,
@@ -380,20 +381,7 @@ pub(crate) fn fill<A>(
     out: &crate::sys::msg::MsgOut,
     anc: &crate::sys::msg::Ancillary,
 ) {
-    let d = &anc.decoded;
-    m.addr = addr;
-    m.len = out.ret.min(cap);
-    m.full_len = out.ret;
-    m.truncated = out.flags & libc::MSG_TRUNC != 0;
-    m.control_truncated = anc.truncated;
-    m.cred = d.cred.map(|(pid, uid, gid)| UCred { pid, uid, gid });
-    m.dst_ip = d.dst_ip;
-    m.ifindex = d.ifindex;
-    m.tos = d.tos;
-    m.ttl = d.ttl;
-    m.timestamp = d.timestamp.and_then(|(s, ns)| timestamp(s, ns));
-    m.drops = d.drops;
-    m.stride = d.gro.map(usize::from);
+    *m = build(addr, cap, out, anc);
 }
 
 /// [`fill`] for a receive that offered no control area: every metadata field is absent.
@@ -404,17 +392,19 @@ pub(crate) fn fill_plain<A>(
     cap: usize,
     out: &crate::sys::msg::MsgOut,
 ) {
-    m.addr = addr;
-    m.len = out.ret.min(cap);
-    m.full_len = out.ret;
-    m.truncated = out.flags & libc::MSG_TRUNC != 0;
-    m.control_truncated = out.flags & libc::MSG_CTRUNC != 0;
-    m.cred = None;
-    m.dst_ip = None;
-    m.ifindex = None;
-    m.tos = None;
-    m.ttl = None;
-    m.timestamp = None;
-    m.drops = None;
-    m.stride = None;
+    *m = RecvMeta {
+        addr,
+        len: out.ret.min(cap),
+        full_len: out.ret,
+        truncated: out.flags & libc::MSG_TRUNC != 0,
+        control_truncated: out.flags & libc::MSG_CTRUNC != 0,
+        cred: None,
+        dst_ip: None,
+        ifindex: None,
+        tos: None,
+        ttl: None,
+        timestamp: None,
+        drops: None,
+        stride: None,
+    };
 }

@@ -276,9 +276,10 @@ fn the_async_gso_fallback_resends_the_rest_once_the_send_buffer_frees() {
     let sent = rt
         .block_on(async {
             let tx = dgram::tokio::UdpSocket::new(tx)?;
-            // One call cannot queue all ten segments (the blocking test above shows a part-way
-            // stop): `send_msg` waits for room and sends the rest.
-            tokio::time::timeout(PATIENCE, tx.send_msg(&t)).await?
+            let mut send = std::pin::pin!(tx.send_msg(&t));
+            // The first poll queues what fits and then waits for room: the rest is still to go.
+            assert!(futures::poll!(send.as_mut()).is_pending());
+            tokio::time::timeout(PATIENCE, send).await?
         })
         .unwrap();
     assert_eq!(sent, data.len());

@@ -278,11 +278,17 @@ unsafe fn decode_inet(p: *const libc::sockaddr, len: libc::socklen_t) -> Option<
 
 /// An IP socket address in the 28 bytes the kernel needs at most (`sockaddr_in6`): the per-datagram
 /// address of batches, where `RawAddr`'s 128-byte storage would be copied 32 times a call.
+///
+/// `repr(C)` with the storage first: a pointer to an `InetAddr` is a pointer to its `sockaddr`, which
+/// `sendmmsg`'s headers rely on.
 #[derive(Clone, Copy)]
+#[repr(C)]
 pub(crate) struct InetAddr {
     storage: MaybeUninit<libc::sockaddr_in6>,
     pub(crate) len: libc::socklen_t,
 }
+
+const _: () = assert!(mem::offset_of!(InetAddr, storage) == 0);
 
 impl InetAddr {
     /// An empty buffer, ready for the kernel to fill.

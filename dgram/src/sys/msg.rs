@@ -460,10 +460,12 @@ pub(crate) type Encode<'f> = &'f mut dyn FnMut(&mut [u8]) -> io::Result<usize>;
 /// control messages for those that carry any (most do not, and pay nothing for them). Consecutive
 /// messages to one destination share its encoding, so a batch to one peer encodes one address.
 ///
-/// [`push`](Self::push) writes each message's header whole but for its pointers, which would dangle
-/// if the batch moved; [`sendmmsg`] points them into the batch right before the call.
+/// [`push`](Self::push) and [`push_same`](Self::push_same) write each message's header whole but for
+/// its pointers, which would dangle if the batch moved; [`sendmmsg`] points them into the batch right
+/// before the call.
 pub(crate) struct SendBatch<'a> {
-    /// Header `i < len` is initialised by `push`, with null pointers and the right lengths.
+    /// Header `i < len` is initialised by `push` or `push_same`, with the right lengths (its pointers
+    /// are set by `sendmmsg`).
     hdrs: [MaybeUninit<libc::mmsghdr>; MAX_BATCH],
     /// Entry `i < len` is initialised by `push` and points into a `&'a [u8]`.
     iov: [MaybeUninit<libc::iovec>; MAX_BATCH],
@@ -472,8 +474,8 @@ pub(crate) struct SendBatch<'a> {
     /// Entries `..addr_count` are initialised.
     addrs: [MaybeUninit<InetAddr>; MAX_BATCH],
     addr_count: usize,
-    /// Entry `i`'s control area is initialised (zeroed, then encoded) exactly when header `i`'s
-    /// `msg_controllen` is non-zero; only `push` writes either.
+    /// A non-zero `msg_controllen` in header `i` means that entry `i` is initialised (zeroed, then
+    /// encoded by `push`) and at least that long; `push_same` writes 0.
     controls: [MaybeUninit<cmsg::CmsgBuf<{ cmsg::UDP_SEND_SPACE }>>; MAX_BATCH],
     len: usize,
     _bufs: PhantomData<&'a [u8]>,
@@ -585,7 +587,7 @@ pub(crate) fn sendmmsg(
     let addrs = batch.addrs.as_ptr();
     let controls = batch.controls.as_ptr();
     for i in 0..n {
-        // SAFETY: `push` initialised header `i < len`.
+        // SAFETY: `push` or `push_same` initialised header `i < len`.
         let h = unsafe { batch.hdrs[i].assume_init_mut() };
         // `dest[i] < addr_count <= MAX_BATCH` (the `SendBatch` invariant); the mask keeps it in
         // bounds without a branch (`MAX_BATCH` is a power of two). `wrapping_add` within the arrays
@@ -598,10 +600,10 @@ pub(crate) fn sendmmsg(
         }
     }
     retry(|| {
-        // SAFETY: the first `n` headers are initialised by `push` and point (above) at the batch's
-        // own iovecs, the buffers those borrow, its initialised addresses of `msg_namelen` bytes and,
-        // where `msg_controllen` is non-zero, its initialised control areas of at least that many
-        // bytes. All of it lives for this call; the kernel only reads through the pointers (it
+        // SAFETY: the first `n` headers are initialised by `push`/`push_same` and point (above) at
+        // the batch's own iovecs, the buffers those borrow, its initialised addresses (an
+        // `InetAddr` starts with its `sockaddr`) of `msg_namelen` bytes and, where `msg_controllen`
+        // is non-zero, its initialised control areas of at least that many bytes. All of it lives for this call; the kernel only reads through the pointers (it
         // writes `msg_len`, inside `hdrs`).
         unsafe {
             libc::sendmmsg(
@@ -720,6 +722,33 @@ mod tests {
     use super::*;
     use std::net::{SocketAddr, UdpSocket};
     use std::os::fd::AsFd;
+
+    #[test]
+    fn push_same_copies_the_destination_and_never_the_control() {
+        let to: SocketAddr = "192.0.2.1:7".parse().unwrap();
+        let (a, b) = (*b"first", *b"second");
+        let mut batch = SendBatch::new();
+        assert!(
+            !batch.push_same(&a),
+            "an empty batch has no previous message"
+        );
+        let mut encode = |area: &mut [u8]| Ok(area.len().min(24));
+        assert!(batch.push(&a, &to, false, Some(&mut encode)).unwrap());
+        assert!(batch.push_same(&b));
+        // SAFETY: both headers were initialised by the pushes above.
+        let (h0, h1) = unsafe {
+            (
+                batch.hdrs[0].assume_init_ref().msg_hdr,
+                batch.hdrs[1].assume_init_ref().msg_hdr,
+            )
+        };
+        assert_eq!((h0.msg_controllen, h1.msg_controllen), (24, 0));
+        assert_eq!((h0.msg_namelen, h1.msg_namelen), (16, 16));
+        assert_eq!((batch.dest[0], batch.dest[1], batch.addr_count), (0, 0, 1));
+        // SAFETY: both iovecs were initialised by the pushes above.
+        let lens = unsafe { [0, 1].map(|i| batch.iov[i].assume_init_ref().iov_len) };
+        assert_eq!(lens, [5, 6]);
+    }
 
     #[test]
     fn a_reused_address_buffer_offers_its_whole_storage() {
