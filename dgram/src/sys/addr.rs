@@ -333,6 +333,65 @@ impl InetAddr {
     }
 }
 
+/// Round trips of every IP socket address, and the decoder over arbitrary bytes (what a kernel of
+/// another family, or a lying length, could hand us).
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_socket_addr() -> impl Strategy<Value = SocketAddr> {
+        prop_oneof![
+            (any::<[u8; 4]>(), any::<u16>())
+                .prop_map(|(ip, port)| SocketAddr::V4(SocketAddrV4::new(ip.into(), port))),
+            (any::<[u8; 16]>(), any::<u16>(), any::<u32>(), any::<u32>()).prop_map(
+                |(ip, port, flow, scope)| {
+                    SocketAddr::V6(SocketAddrV6::new(ip.into(), port, flow, scope))
+                }
+            ),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_ip_address_round_trips(a in any_socket_addr()) {
+            prop_assert_eq!(RawAddr::from_inet(&a).socket_addr(), Some(a));
+            prop_assert_eq!(InetAddr::new(&a).socket_addr(), Some(a));
+        }
+
+        #[test]
+        fn any_bytes_decode_to_what_they_encode_or_to_nothing(
+            family in prop_oneof![
+                Just(libc::AF_INET as u16),
+                Just(libc::AF_INET6 as u16),
+                any::<u16>(),
+            ],
+            rest in proptest::collection::vec(any::<u8>(), 0..38),
+        ) {
+            let mut bytes = family.to_ne_bytes().to_vec();
+            bytes.extend_from_slice(&rest);
+            let decoded = decode_inet_bytes(&bytes);
+            // an address exactly when the family is IP and the length covers its sockaddr
+            let whole = match i32::from(family) {
+                libc::AF_INET => bytes.len() >= 8,
+                libc::AF_INET6 => bytes.len() >= 28,
+                _ => false,
+            };
+            prop_assert_eq!(decoded.is_some(), whole);
+            if let Some(a) = decoded {
+                // what was decoded is what the bytes say: encoding it again gives them back (all but
+                // sin_zero, which carries nothing)
+                let again = RawAddr::with_inet(&a, |p, len| {
+                    // SAFETY: `with_inet` lends `len` written bytes at `p`.
+                    unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len as usize) }.to_vec()
+                });
+                let meaningful = if a.is_ipv4() { 8 } else { 28 };
+                prop_assert_eq!(&again[..meaningful], &bytes[..meaningful]);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -439,6 +439,102 @@ pub(crate) fn cred(data: &[u8]) -> Option<(i32, u32, u32)> {
     ))
 }
 
+/// Properties of the encoder and decoder over arbitrary input: control data is what the kernel (or a
+/// confused peer) hands us, so no byte pattern may make the decoder read outside the area or panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    /// Control messages of any level, type and data (up to 40 bytes), at most 8 of them.
+    fn messages() -> impl Strategy<Value = Vec<(i32, i32, Vec<u8>)>> {
+        vec((any::<i32>(), any::<i32>(), vec(any::<u8>(), 0..40)), 0..8)
+    }
+
+    /// Encodes what fits into a 512-byte area; returns the area, its used length, and each encoded
+    /// message with the offset where its header starts.
+    fn encode(msgs: &[(i32, i32, Vec<u8>)]) -> (CmsgBuf<512>, usize, Vec<(usize, Cmsg<'_>)>) {
+        let mut buf = CmsgBuf::<512>::new();
+        let mut enc = Encoder::new(&mut buf.0);
+        let mut encoded = Vec::new();
+        for (level, kind, data) in msgs {
+            let at = enc.pos;
+            if enc.push(*level, *kind, data).is_some() {
+                encoded.push((
+                    at,
+                    Cmsg {
+                        level: *level,
+                        kind: *kind,
+                        data,
+                    },
+                ));
+            }
+        }
+        let n = enc.finish().len();
+        (buf, n, encoded)
+    }
+
+    /// Areas of headers with any claimed length (mostly small ones, which the decoder must check
+    /// against what is left), followed by any bytes, then a tail of any bytes.
+    fn areas() -> impl Strategy<Value = Vec<u8>> {
+        let piece = (
+            prop_oneof![0usize..80, any::<usize>()],
+            any::<i32>(),
+            any::<i32>(),
+            vec(any::<u8>(), 0..64),
+        );
+        (vec(piece, 0..8), vec(any::<u8>(), 0..24)).prop_map(|(pieces, tail)| {
+            let mut area = Vec::new();
+            for (claimed, level, kind, filler) in pieces {
+                area.extend_from_slice(&claimed.to_ne_bytes());
+                area.extend_from_slice(&level.to_ne_bytes());
+                area.extend_from_slice(&kind.to_ne_bytes());
+                area.extend_from_slice(&filler);
+            }
+            area.extend_from_slice(&tail);
+            area
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_decode_inside_the_area(area in areas()) {
+            let mut decoded = Decoded::default();
+            let mut end = 0;
+            for c in iter(&area) {
+                let start = c.data.as_ptr() as usize - area.as_ptr() as usize;
+                // after its header, after the previous message, and inside the area
+                prop_assert!(start >= end + HDR && start + c.data.len() <= area.len());
+                end = start + c.data.len();
+                decoded.take(&c);
+            }
+        }
+
+        #[test]
+        fn encoded_messages_decode_as_encoded(msgs in messages()) {
+            let (buf, n, encoded) = encode(&msgs);
+            let got: Vec<Cmsg<'_>> = iter(&buf.0[..n]).collect();
+            let want: Vec<Cmsg<'_>> = encoded.iter().map(|(_, c)| *c).collect();
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn a_cut_area_decodes_the_messages_it_holds_whole(msgs in messages(), cut in 0usize..600) {
+            let (buf, n, encoded) = encode(&msgs);
+            let cut = cut.min(n);
+            let got: Vec<Cmsg<'_>> = iter(&buf.0[..cut]).collect();
+            // every message whose header and data lie before the cut, and no other
+            let want: Vec<Cmsg<'_>> = encoded
+                .iter()
+                .take_while(|(at, c)| at + len(c.data.len()) <= cut)
+                .map(|(_, c)| *c)
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

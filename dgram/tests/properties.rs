@@ -1,0 +1,162 @@
+//! Properties of the public API over arbitrary input: GRO buffers split into their datagrams,
+//! interface and Unix address parsing, and the checks a transmit passes before the kernel sees it.
+//! Each holds for every input proptest tries; none may panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::ffi::OsStr;
+use std::io::ErrorKind;
+use std::net::{IpAddr, SocketAddr};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use dgram::{
+    Family, Interface, MAX_ABSTRACT_NAME_LEN, MAX_PATHNAME_LEN, RecvMeta, Transmit, UdpSocket,
+    UnixAddr,
+};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+proptest! {
+    /// `RecvMeta::segments` cuts a GRO buffer into datagrams of the stride (the last may be
+    /// shorter) that put together are exactly the bytes received, whatever the report says.
+    #[test]
+    fn segments_are_the_received_bytes_in_strides(
+        buf in vec(any::<u8>(), 0..3000),
+        len in 0usize..4000,
+        stride in proptest::option::of(0usize..1500),
+    ) {
+        let mut meta = RecvMeta::default();
+        meta.len = len;
+        meta.stride = stride;
+        let segments: Vec<&[u8]> = meta.segments(&buf).collect();
+        let received = &buf[..len.min(buf.len())];
+        prop_assert_eq!(segments.concat(), received);
+        let each = match stride {
+            Some(s) if s > 0 => s,
+            _ => received.len().max(1),
+        };
+        prop_assert_eq!(segments.len(), received.len().div_ceil(each));
+        if let Some((last, whole)) = segments.split_last() {
+            prop_assert!(whole.iter().all(|s| s.len() == each));
+            prop_assert!(!last.is_empty() && last.len() <= each);
+        }
+    }
+
+    /// An interface parses from any text; only an IPv6 address (which names no interface) is
+    /// refused, and a name comes back as itself.
+    #[test]
+    fn any_interface_text_parses_or_names_its_error(text in ".{0,24}") {
+        let scope = text.split_once('%').map_or(text.as_str(), |(_, s)| s);
+        let ipv6 = scope.parse::<u32>().is_err()
+            && matches!(scope.parse::<IpAddr>(), Ok(IpAddr::V6(a)) if !a.is_unspecified());
+        match text.parse::<Interface>() {
+            Ok(Interface::Name(n)) => prop_assert_eq!(n, scope),
+            Ok(_) => prop_assert!(!ipv6),
+            Err(e) => {
+                prop_assert!(ipv6, "{text:?}: {e}");
+                prop_assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            }
+        }
+    }
+
+    /// An abstract name of any bytes fits exactly when it is at most `MAX_ABSTRACT_NAME_LEN` long, and
+    /// comes back byte for byte.
+    #[test]
+    fn abstract_names_fit_or_say_why(name in vec(any::<u8>(), 0..200)) {
+        match UnixAddr::from_abstract_name(&name) {
+            Ok(a) => {
+                prop_assert!(name.len() <= MAX_ABSTRACT_NAME_LEN);
+                prop_assert_eq!(a.as_abstract_name(), Some(&name[..]));
+            }
+            Err(e) => {
+                prop_assert!(name.len() > MAX_ABSTRACT_NAME_LEN);
+                prop_assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            }
+        }
+    }
+
+    /// A path fits exactly when it is not empty, holds no NUL and is at most `MAX_PATHNAME_LEN` bytes
+    /// long, and comes back as itself.
+    #[test]
+    fn pathnames_fit_or_say_why(
+        bytes in vec(prop_oneof![Just(0u8), Just(b'/'), any::<u8>()], 0..150)
+    ) {
+        let path = Path::new(OsStr::from_bytes(&bytes));
+        let fits = !bytes.is_empty() && !bytes.contains(&0) && bytes.len() <= MAX_PATHNAME_LEN;
+        match UnixAddr::from_pathname(path) {
+            Ok(a) => {
+                prop_assert!(fits);
+                prop_assert_eq!(a.as_pathname(), Some(path));
+            }
+            Err(e) => {
+                prop_assert!(!fits);
+                prop_assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            }
+        }
+    }
+}
+
+/// Lengths around the limits that matter, and any others.
+fn lengths() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        0usize..2000,
+        65_400usize..65_600,
+        Just(dgram::MAX_PAYLOAD_V4),
+        Just(dgram::MAX_PAYLOAD_V4 + 1),
+        Just(dgram::MAX_PAYLOAD_V6),
+        Just(dgram::MAX_PAYLOAD_V6 + 1),
+        0usize..70_000,
+    ]
+}
+
+/// A length and a segment size: any, or exactly 62 to 66 segments (around the limit of 64).
+fn transmit_shapes() -> impl Strategy<Value = (usize, Option<usize>)> {
+    let any_shape = (
+        lengths(),
+        proptest::option::of(prop_oneof![
+            0usize..4,
+            1usize..2000,
+            0usize..70_000,
+            any::<usize>(),
+        ]),
+    );
+    let near_the_limit = (1usize..1000, 62usize..67, any::<usize>())
+        .prop_map(|(s, k, r)| (s * (k - 1) + r % s + 1, Some(s)));
+    prop_oneof![any_shape, near_the_limit]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A transmit of any length and segment size is sent whole, or refused with `InvalidInput`
+    /// before the kernel sees it, exactly as the rules say: at most the family's maximum payload,
+    /// a segment size above 0, at most `max_gso_segments` segments.
+    #[test]
+    fn transmits_are_sent_whole_or_refused_by_the_rules(
+        v6 in any::<bool>(),
+        (len, segment) in transmit_shapes(),
+    ) {
+        let f = if v6 { Family::V6 } else { Family::V4 };
+        let rx = UdpSocket::bind(SocketAddr::new(f.loopback(), 0)).unwrap();
+        let tx = UdpSocket::bind(SocketAddr::new(f.loopback(), 0)).unwrap();
+        let data = vec![7u8; len];
+        let mut t = Transmit::new(rx.local_addr().unwrap(), &data);
+        t.segment_size = segment;
+        let fits = len <= f.max_payload()
+            && match segment {
+                None => true,
+                Some(0) => false,
+                Some(s) => len.div_ceil(s) <= tx.max_gso_segments(),
+            };
+        match tx.send_msg(&t) {
+            Ok(n) => {
+                prop_assert!(fits, "sent {n}");
+                prop_assert_eq!(n, len);
+            }
+            Err(e) => {
+                prop_assert!(!fits, "{e}");
+                prop_assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            }
+        }
+    }
+}
