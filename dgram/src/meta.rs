@@ -92,8 +92,15 @@ impl<A> RecvMeta<A> {
 /// An empty report, for arrays of them to hand to [`recv_batch`](crate::UdpSocket::recv_batch).
 impl Default for RecvMeta<SocketAddr> {
     fn default() -> Self {
+        RecvMeta::empty(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)))
+    }
+}
+
+impl<A> RecvMeta<A> {
+    /// A report from `addr` of nothing received, with no metadata.
+    pub(crate) const fn empty(addr: A) -> Self {
         RecvMeta {
-            addr: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
+            addr,
             len: 0,
             full_len: 0,
             truncated: false,
@@ -393,18 +400,10 @@ pub(crate) fn fill_plain<A>(
     out: &crate::sys::msg::MsgOut,
 ) {
     *m = RecvMeta {
-        addr,
         len: out.ret.min(cap),
         full_len: out.ret,
         truncated: out.flags & libc::MSG_TRUNC != 0,
         control_truncated: out.flags & libc::MSG_CTRUNC != 0,
-        cred: None,
-        dst_ip: None,
-        ifindex: None,
-        tos: None,
-        ttl: None,
-        timestamp: None,
-        drops: None,
-        stride: None,
+        ..RecvMeta::empty(addr)
     };
 }
