@@ -27,6 +27,20 @@ const GSO_MAX_SEGMENTS: usize = 64;
 const GSO_YES: u8 = 1;
 const GSO_NO: u8 = 2;
 
+/// How many datagrams a receive batch has room for: `min(bufs.len(), meta.len(), MAX_BATCH)`, and
+/// `InvalidInput` for none (a receive into no room would return 0 forever, and a loop on it spin).
+pub(crate) fn batch_room(bufs: &[IoSliceMut<'_>], meta: &[RecvMeta]) -> io::Result<usize> {
+    match bufs.len().min(meta.len()).min(MAX_BATCH) {
+        0 => Err(invalid_input(format!(
+            "a receive batch needs a buffer and a RecvMeta for at least one datagram \
+             ({} buffers, {} RecvMeta given)",
+            bufs.len(),
+            meta.len()
+        ))),
+        n => Ok(n),
+    }
+}
+
 /// Batches, GSO and per-datagram metadata (`sendmmsg(2)`, `recvmmsg(2)`, `UDP_SEGMENT`, `UDP_GRO`).
 impl UdpSocket {
     /// Sends one [`Transmit`]: its datagram, or with a segment size its several datagrams in one call
@@ -247,7 +261,7 @@ impl UdpSocket {
     /// reports (with GRO, one buffer may hold several: see [`RecvMeta::segments`]).
     ///
     /// # Errors
-    /// As [`recv`](Self::recv).
+    /// As [`recv`](Self::recv); `InvalidInput` when `bufs` or `meta` is empty (room for no datagram).
     ///
     /// # Examples
     /// ```
@@ -287,7 +301,7 @@ impl UdpSocket {
     ) -> io::Result<usize> {
         self.ensure_bound()?;
         let bits = flags.recv_bits()? | libc::MSG_TRUNC | libc::MSG_WAITFORONE;
-        let n = bufs.len().min(meta.len()).min(MAX_BATCH);
+        let n = batch_room(bufs, meta)?;
         let (bufs, meta) = (&mut bufs[..n], &mut meta[..n]);
         // A sender that is not IP (which a UDP socket never reports) is an error for the first
         // datagram, and ends the batch before it for the others.

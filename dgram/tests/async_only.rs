@@ -29,6 +29,58 @@ async fn closed_port(f: Family) -> SocketAddr {
     lo(f).await.local_addr().unwrap()
 }
 
+/// The first poll of `f` finishes with `InvalidInput`: the call refused its arguments before waiting.
+async fn refused_at_once<T: std::fmt::Debug>(f: impl Future<Output = io::Result<T>>) {
+    match futures::poll!(pin!(f)) {
+        Poll::Ready(Err(e)) => assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}"),
+        other => panic!("not refused at once: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn bad_receive_arguments_are_refused_before_waiting() {
+    // Idle sockets: a receive that waited for a datagram before checking would never end.
+    let s = lo(Family::V4).await;
+    let mut buf = [0u8; 8];
+    let mut control = dgram::ControlBuffer::new();
+    refused_at_once(s.recv_msg_vectored(&mut [io::IoSliceMut::new(&mut buf)], MsgFlags::MORE))
+        .await;
+    refused_at_once(s.recv_msg_with_control(
+        &mut [io::IoSliceMut::new(&mut buf)],
+        MsgFlags::DONTROUTE,
+        &mut control,
+    ))
+    .await;
+    // room for no datagram, either way round
+    refused_at_once(s.recv_batch(&mut [], &mut [])).await;
+    refused_at_once(s.recv_batch(&mut [io::IoSliceMut::new(&mut buf)], &mut [])).await;
+    let mut meta = [dgram::RecvMeta::default(); 2];
+    refused_at_once(s.recv_batch(&mut [], &mut meta)).await;
+    let (_a, b) = dgram::tokio::UnixDatagram::pair().unwrap();
+    refused_at_once(b.recv_msg_vectored(&mut [io::IoSliceMut::new(&mut buf)], MsgFlags::MORE))
+        .await;
+}
+
+#[tokio::test]
+async fn a_recv_stream_ends_after_an_error_every_receive_would_repeat_and_caps_its_buffer() {
+    // never bound: `InvalidInput` once, then the end (not the same error forever)
+    let unbound = Arc::new(UdpSocket::unbound(Family::V4).unwrap());
+    let mut stream = RecvStream::new(unbound, 64);
+    let e = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(stream.next().await.is_none());
+    // any `max_len` is capped: no allocation failure, the datagram whole
+    let s = Arc::new(lo(Family::V4).await);
+    let mut stream = RecvStream::new(Arc::clone(&s), usize::MAX);
+    s.send_to(b"capped", s.local_addr().unwrap()).await.unwrap();
+    let d = timeout(PATIENCE, stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!((&d.data[..], d.meta.truncated), (&b"capped"[..], false));
+}
+
 #[tokio::test]
 async fn a_pending_error_wakes_a_parked_receive() {
     for f in [Family::V4, Family::V6] {

@@ -386,6 +386,14 @@ fn a_batch_stops_at_a_bad_transmit<S: Udp>(f: Family) {
         assert_eq!(&buf[..n], want);
     }
     assert_eq!(tx.send_batch(&[]).unwrap(), 0);
+    // a receive batch with room for no datagram is refused: it would return 0 forever
+    let mut meta = [RecvMeta::default(); 1];
+    let e = rx.recv_batch(&mut [], &mut meta).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let e = rx
+        .recv_batch(&mut [IoSliceMut::new(&mut buf)], &mut [])
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
 }
 
 fn transmit_source_address<S: Udp>(f: Family) {

@@ -36,6 +36,9 @@ impl<A> Datagram<A> {
 pub trait EventSocket: Send + Sync + 'static + private::Sealed {
     /// The address type: `SocketAddr` or `UnixAddr`.
     type Addr: Send + Sync + 'static;
+    /// The largest buffer a [`RecvStream`] reads into: no datagram of this socket type is longer.
+    #[doc(hidden)]
+    const MAX_LEN: usize;
     #[doc(hidden)]
     fn recv_owned(
         self: Arc<Self>,
@@ -58,6 +61,8 @@ mod private {
 
 impl EventSocket for UdpSocket {
     type Addr = SocketAddr;
+    // The largest UDP payload is 65,527 bytes (IPv6 jumbograms aside).
+    const MAX_LEN: usize = 65_536;
     async fn recv_owned(self: Arc<Self>, max_len: usize) -> io::Result<Datagram> {
         let mut data = vec![0u8; max_len];
         let meta = self.recv_msg(&mut data).await?;
@@ -75,6 +80,9 @@ impl EventSocket for UdpSocket {
 
 impl EventSocket for UnixDatagram {
     type Addr = UnixAddr;
+    // A Unix datagram must fit the sender's send buffer: 16 MiB is beyond what the kernel allows
+    // unless `net.core.wmem_max` is raised past 8 MiB.
+    const MAX_LEN: usize = 16 << 20;
     async fn recv_owned(self: Arc<Self>, max_len: usize) -> io::Result<Datagram<UnixAddr>> {
         let mut data = vec![0u8; max_len];
         let meta = self.recv_msg(&mut data).await?;
@@ -93,8 +101,10 @@ impl EventSocket for UnixDatagram {
 /// A `futures_core::Stream` of the datagrams a socket receives (Node's `'message'` event).
 ///
 /// Each item is one datagram of at most `max_len` bytes, or the error a receive reported (an ICMP
-/// port unreachable wakes it, as the async receives). The stream ends after a Unix socket's read side
-/// is shut down. Dropping the stream loses no datagram: one is only taken when it is yielded.
+/// port unreachable wakes it, as the async receives). The stream ends after an error that every later
+/// receive would repeat: a Unix socket's read side shut down (`BrokenPipe`), or a socket that can
+/// never receive, such as a UDP socket never bound (`InvalidInput`). Dropping the stream loses no
+/// datagram: one is only taken when it is yielded.
 ///
 /// # Examples
 /// ```
@@ -118,8 +128,11 @@ pub struct RecvStream<S: EventSocket = UdpSocket> {
 }
 
 impl<S: EventSocket> RecvStream<S> {
-    /// A stream of the datagrams `sock` receives, each read into a buffer of `max_len` bytes.
+    /// A stream of the datagrams `sock` receives, each read into a buffer of `max_len` bytes, at most
+    /// 65,536 for UDP (no UDP datagram is longer) and 16 MiB for Unix: a larger `max_len` is
+    /// capped.
     pub fn new(sock: Arc<S>, max_len: usize) -> Self {
+        let max_len = max_len.min(S::MAX_LEN);
         let next = ReusableBoxFuture::new(Arc::clone(&sock).recv_owned(max_len));
         RecvStream {
             sock,
@@ -144,7 +157,10 @@ impl<S: EventSocket> futures_core::Stream for RecvStream<S> {
             return Poll::Ready(None);
         }
         let item = ready!(this.next.poll(cx));
-        if matches!(&item, Err(e) if e.kind() == io::ErrorKind::BrokenPipe) {
+        if matches!(&item, Err(e) if matches!(
+            e.kind(),
+            io::ErrorKind::BrokenPipe | io::ErrorKind::InvalidInput
+        )) {
             this.done = true;
         } else {
             // Reuses the allocation of the previous future.

@@ -474,6 +474,8 @@ impl UdpSocket {
         flags: MsgFlags,
     ) -> io::Result<RecvMeta> {
         self.get_ref().ensure_bound()?;
+        // Checked before waiting: a send-only flag would otherwise wait for a datagram to refuse.
+        flags.recv_bits()?;
         let mut meta = RecvMeta::default();
         self.io
             .recv(|s| s.recv_msg_vectored_into(bufs, flags | MsgFlags::DONTWAIT, &mut meta))
@@ -631,6 +633,8 @@ impl UdpSocket {
         meta: &mut [RecvMeta],
     ) -> io::Result<usize> {
         self.get_ref().ensure_bound()?;
+        // Checked before waiting, as the blocking call checks it: no room would never end.
+        crate::batch::batch_room(bufs, meta)?;
         self.io
             .recv(|s| s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT))
             .await
@@ -651,6 +655,7 @@ impl UdpSocket {
         control: &mut crate::ControlBuffer,
     ) -> io::Result<RecvMeta> {
         self.get_ref().ensure_bound()?;
+        flags.recv_bits()?;
         self.io
             .recv(|s| s.recv_msg_with_control(bufs, flags | MsgFlags::DONTWAIT, control))
             .await

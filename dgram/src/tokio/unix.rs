@@ -376,6 +376,8 @@ impl UnixDatagram {
         bufs: &mut [IoSliceMut<'_>],
         flags: MsgFlags,
     ) -> io::Result<RecvMeta<UnixAddr>> {
+        // Checked before waiting: a send-only flag would otherwise wait for a datagram to refuse.
+        flags.recv_bits()?;
         self.io
             .recv(|s| s.recv_msg_vectored(bufs, flags | MsgFlags::DONTWAIT))
             .await
