@@ -151,7 +151,8 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
 /// socket whose destination we cannot compare, such as a host name) and prints it.
 fn wait_reply(ep: &Endpoint, timeout: Duration, format: Format) -> Result<(), String> {
     let mut buf = vec![0u8; 65_536];
-    let deadline = Instant::now() + timeout;
+    // A timeout past the clock's range (years) never expires.
+    let deadline = Instant::now().checked_add(timeout);
     let expected: Option<Peer> = ep.peer();
     loop {
         match ep.recv(&mut buf) {
@@ -162,7 +163,10 @@ fn wait_reply(ep: &Endpoint, timeout: Duration, format: Format) -> Result<(), St
                 }
                 return print_line(&output::line(format, &from, &buf[..len], full_len));
             }
-            Err(e) if e.kind() == ErrorKind::WouldBlock || Instant::now() >= deadline => {
+            Err(e)
+                if e.kind() == ErrorKind::WouldBlock
+                    || deadline.is_some_and(|d| Instant::now() >= d) =>
+            {
                 return Err(format!(
                     "no reply within {}",
                     humantime::format_duration(timeout)

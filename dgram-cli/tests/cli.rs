@@ -155,6 +155,32 @@ fn send_wait_reply_against_dgram_echo_with_stdin_lines() {
 }
 
 #[test]
+fn send_wait_reply_takes_a_timeout_of_any_length() {
+    // A timeout past the clock's range waits without end (it overflowed `Instant` and panicked).
+    let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+    peer.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let addr = peer.local_addr().unwrap().to_string();
+    for timeout in ["18446744073709551615s", "500000000000years"] {
+        let child = dgram(&["send", &addr, "ping", "--wait-reply", "--timeout", timeout])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = peer.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"ping");
+        peer.send_to(b"pong", from).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{timeout}: {err}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{addr} 4 pong\n")
+        );
+    }
+}
+
+#[test]
 fn send_wait_reply_times_out_with_one_line() {
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
     let out = dgram(&[
