@@ -45,6 +45,9 @@ pub(crate) const UDP_GRO: libc::c_int = 104;
 pub(crate) const SO_TIMESTAMPNS: libc::c_int = 35;
 /// `SOL_SOCKET`/`SO_RXQ_OVFL`: the drop counter (u32).
 pub(crate) const SO_RXQ_OVFL: libc::c_int = 40;
+/// `SOL_SOCKET`/`SCM_PIDFD` (Linux 6.5): a pidfd of the sender, installed in the receiver when
+/// `SO_PASSPIDFD` is on. dgram never sets that option, but a socket adopted from elsewhere may have it.
+pub(crate) const SCM_PIDFD: libc::c_int = 0x04;
 
 /// The control area a UDP receive needs for every option dgram decodes: packet info (IPv6's is the
 /// larger), TOS or traffic class, TTL or hop limit, a timestamp, the drop counter and the GRO size.
@@ -409,12 +412,13 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
-/// Takes ownership of the descriptors in an `SCM_RIGHTS` message's data, handing each to `take`.
+/// Takes ownership of the descriptors in a descriptor-carrying message's data (`SCM_RIGHTS`,
+/// `SCM_PIDFD`), handing each to `take`.
 ///
 /// # Safety
-/// `data` must be the data of an `SCM_RIGHTS` message that the kernel just wrote into our control
-/// buffer in `recvmsg(2)`: each `int` in it is then a descriptor newly installed in this process that
-/// nothing else owns.
+/// `data` must be the data of such a message that the kernel just wrote into our control buffer in
+/// `recvmsg(2)`: each `int` in it is then a descriptor newly installed in this process that nothing
+/// else owns.
 pub(crate) unsafe fn take_fds(data: &[u8], mut take: impl FnMut(OwnedFd)) {
     for chunk in data.chunks_exact(size_of::<RawFd>()) {
         let mut raw = [0u8; size_of::<RawFd>()];

@@ -394,6 +394,11 @@ fn recv_decode<const N: usize>(
                     _ => anc.truncated = true,
                 })
             };
+        } else if (c.level, c.kind) == (libc::SOL_SOCKET, cmsg::SCM_PIDFD) {
+            // SAFETY: an SCM_PIDFD message the kernel wrote into our buffer in the recvmsg above
+            // (`SO_PASSPIDFD`, set outside dgram): its pidfd is newly installed and owned by nobody
+            // else. dgram reports no pidfd, so dropping it closes it.
+            unsafe { cmsg::take_fds(c.data, drop) };
         } else {
             anc.decoded.take(&c);
         }

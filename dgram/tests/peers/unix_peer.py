@@ -8,6 +8,10 @@
         send HEX to PATH with the write end of a new pipe (SCM_RIGHTS) and this process's credentials
         (SCM_CREDENTIALS), print "sent pid PID", then print "pipe said TEXT" with what came through the
         pipe once every write end is closed.
+    python3 unix_peer.py pidfd-socket PATH N     (PATH "@name": an abstract name)
+        make a socket pair, switch SO_PASSPIDFD (Linux 6.5) on one end, send that end to PATH
+        (SCM_RIGHTS), queue N datagrams "pidfd I" on it from the other end, print "sent N"; or print
+        "unsupported ERROR" when the kernel lacks the option.
 """
 import array
 import os
@@ -16,6 +20,8 @@ import struct
 import sys
 
 mode, path = sys.argv[1], sys.argv[2]
+if path.startswith("@"):  # an abstract name, as dgram writes it (argv cannot hold its NUL)
+    path = "\0" + path[1:]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.settimeout(10)
 
@@ -59,6 +65,20 @@ elif mode == "send":
             break
         chunks.append(b)
     print(f"pipe said {b''.join(chunks).decode()}", flush=True)
+elif mode == "pidfd-socket":
+    SO_PASSPIDFD = 76  # asm-generic; Python 3.11's socket module does not name it
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        theirs.setsockopt(socket.SOL_SOCKET, SO_PASSPIDFD, 1)
+    except OSError as e:
+        print(f"unsupported {e}", flush=True)
+        sys.exit(0)
+    rights = array.array("i", [theirs.fileno()]).tobytes()
+    s.sendmsg([b"socket"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, rights)], 0, path)
+    n = int(sys.argv[3])
+    for i in range(n):
+        mine.send(f"pidfd {i}".encode())
+    print(f"sent {n}", flush=True)
 else:
     sys.exit(f"unknown mode {mode}")
 s.close()
