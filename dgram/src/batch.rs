@@ -52,7 +52,9 @@ impl UdpSocket {
     /// # Errors
     /// - `InvalidInput` for a segment size of 0 or above the family's maximum payload, more than
     ///   [`max_gso_segments`](Self::max_gso_segments) segments, `contents` above the family's maximum
-    ///   payload, port 0, or a destination of the other family.
+    ///   payload, port 0, or a destination of the other family; and, where GSO is off, for a transmit
+    ///   of several segments sent with `MsgFlags::MORE` or on a corked socket (one datagram per
+    ///   segment would merge into one).
     /// - The kernel's errors as [`send_to`](Self::send_to)'s.
     #[inline]
     pub fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
@@ -444,13 +446,19 @@ impl UdpSocket {
         let len = t.contents.len();
         // Below the IPv4 limit nothing needs the family (the common case: no branch on it).
         if len > Family::V4.max_payload() {
-            self.check_oversize(len, to)?;
+            self.check_oversize("transmit", len, to)?;
+        }
+        if let Some(size) = t.segment_size
+            && size > Family::V4.max_payload()
+        {
+            self.check_oversize("segment size", size, to)?;
         }
         self.segment(t)
     }
 
+    /// `InvalidInput` when `len` (of `what`) is above the maximum payload for `to`'s family.
     #[cold]
-    fn check_oversize(&self, len: usize, to: &SocketAddr) -> io::Result<()> {
+    fn check_oversize(&self, what: &str, len: usize, to: &SocketAddr) -> io::Result<()> {
         let max = if is_v4(to) {
             Family::V4.max_payload()
         } else {
@@ -458,7 +466,7 @@ impl UdpSocket {
         };
         if len > max {
             return Err(invalid_input(format!(
-                "transmit of {len} bytes exceeds the UDP maximum of {max} bytes"
+                "{what} of {len} bytes exceeds the UDP maximum of {max} bytes"
             )));
         }
         Ok(())
@@ -562,6 +570,20 @@ impl UdpSocket {
         flags: libc::c_int,
     ) -> (usize, Option<io::Error>) {
         let size = t.segment_size.unwrap_or(t.contents.len()).max(1);
+        if t.contents.len() > size {
+            // Datagrams sent with `MSG_MORE` or under `UDP_CORK` join the pending one: the segments
+            // would arrive as one datagram, where GSO keeps them apart. Refuse, never merge.
+            let corked = self.cork().unwrap_or(false);
+            if flags & libc::MSG_MORE != 0 || corked {
+                return (
+                    0,
+                    Some(invalid_input(
+                        "GSO is off for this socket: a segmented transmit goes one datagram per \
+                         segment, and with MORE or UDP_CORK its segments would merge into one",
+                    )),
+                );
+            }
+        }
         let mut sent = 0;
         for chunk in t.contents.chunks(size) {
             let one = Transmit {

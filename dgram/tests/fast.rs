@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::SystemTime;
 
 use api::Udp;
-use dgram::{Ecn, Family, MAX_BATCH, RecvMeta, Transmit};
+use dgram::{Ecn, Family, MAX_BATCH, MsgFlags, RecvMeta, Transmit};
 
 macro_rules! suite {
     ($($name:ident),* $(,)?) => {
@@ -32,6 +32,7 @@ suite!(
     gso_and_gro_round_trip_byte_exact,
     gso_without_gro_arrives_as_separate_datagrams,
     gso_fallback_forced,
+    the_gso_fallback_never_merges_segments,
     batches_round_trip_in_order,
     batches_to_and_from_several_peers,
     a_batch_stops_at_a_bad_transmit,
@@ -216,6 +217,34 @@ fn gso_fallback_forced<S: Udp>(f: Family) {
     // and back on
     tx.blocking().set_gso(true);
     assert_eq!(tx.blocking().max_gso_segments(), 64);
+}
+
+/// One datagram per segment under `MSG_MORE` or `UDP_CORK` would join them into one datagram:
+/// refused, and nothing is sent.
+fn the_gso_fallback_never_merges_segments<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    tx.blocking().set_gso(false);
+    let data = pattern(10, 4);
+    let t = Transmit::new(rx.local_addr().unwrap(), &data).segment_size(4);
+    let e = tx
+        .blocking()
+        .send_msg_with_flags(&t, MsgFlags::MORE)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    tx.blocking().set_cork(true).unwrap();
+    let e = tx.send_msg(&t).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let e = tx.send_batch(std::slice::from_ref(&t)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    tx.blocking().set_cork(false).unwrap();
+    // uncorked, the same transmit goes out as its three datagrams, and they are the first to arrive
+    assert_eq!(tx.send_msg(&t).unwrap(), 10);
+    let mut buf = [0u8; 16];
+    for want in data.chunks(4) {
+        let n = rx.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], want);
+    }
 }
 
 fn batches_round_trip_in_order<S: Udp>(f: Family) {

@@ -130,7 +130,7 @@ proptest! {
 
     /// A transmit of any length and segment size is sent whole, or refused with `InvalidInput`
     /// before the kernel sees it, exactly as the rules say: at most the family's maximum payload,
-    /// a segment size above 0, at most `max_gso_segments` segments.
+    /// a segment size above 0 and at most that maximum, at most `max_gso_segments` segments.
     #[test]
     fn transmits_are_sent_whole_or_refused_by_the_rules(
         v6 in any::<bool>(),
@@ -146,7 +146,7 @@ proptest! {
             && match segment {
                 None => true,
                 Some(0) => false,
-                Some(s) => len.div_ceil(s) <= tx.max_gso_segments(),
+                Some(s) => s <= f.max_payload() && len.div_ceil(s) <= tx.max_gso_segments(),
             };
         match tx.send_msg(&t) {
             Ok(n) => {
