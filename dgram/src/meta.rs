@@ -249,16 +249,44 @@ pub(crate) fn capacity(bufs: &[std::io::IoSliceMut<'_>]) -> usize {
         .fold(0usize, usize::saturating_add)
 }
 
+/// A sender's address as a receive reports it.
+pub(crate) trait Sender {
+    /// Whether an IPv4 destination must be given v4-mapped beside it: the sender was reported in
+    /// IPv6 form (a dual-stack socket).
+    fn maps_v4(&self) -> bool;
+}
+
+impl Sender for SocketAddr {
+    #[inline]
+    fn maps_v4(&self) -> bool {
+        self.is_ipv6()
+    }
+}
+
+impl Sender for crate::UnixAddr {
+    #[inline]
+    fn maps_v4(&self) -> bool {
+        false
+    }
+}
+
 /// The report of one receive, from what `recvmsg` returned and its decoded control messages: the one
 /// place both socket kinds build a `RecvMeta`.
 #[inline]
-pub(crate) fn build<A>(
+pub(crate) fn build<A: Sender>(
     addr: A,
     cap: usize,
     out: &crate::sys::msg::MsgOut,
     anc: &crate::sys::msg::Ancillary,
 ) -> RecvMeta<A> {
     let d = &anc.decoded;
+    // A dual-stack socket reports an IPv4 datagram's sender v4-mapped; its destination follows, also
+    // when it came in `IP_PKTINFO` (which a dual-stack socket gets, after `IPV6_PKTINFO`, when both
+    // are on, or alone).
+    let dst_ip = match d.dst_ip {
+        Some(IpAddr::V4(v4)) if addr.maps_v4() => Some(IpAddr::V6(v4.to_ipv6_mapped())),
+        other => other,
+    };
     RecvMeta {
         addr,
         len: out.ret.min(cap),
@@ -266,7 +294,7 @@ pub(crate) fn build<A>(
         truncated: out.flags & libc::MSG_TRUNC != 0,
         control_truncated: anc.truncated,
         cred: d.cred.map(|(pid, uid, gid)| UCred { pid, uid, gid }),
-        dst_ip: d.dst_ip,
+        dst_ip,
         ifindex: d.ifindex,
         tos: d.tos,
         ttl: d.ttl,
@@ -381,7 +409,7 @@ impl<'a> Control<'a> {
 /// [`build`] into an existing report (batches fill arrays of them in place). One struct literal, so a
 /// field added to `RecvMeta` cannot be forgotten here.
 #[inline]
-pub(crate) fn fill<A>(
+pub(crate) fn fill<A: Sender>(
     m: &mut RecvMeta<A>,
     addr: A,
     cap: usize,

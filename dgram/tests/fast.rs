@@ -504,21 +504,28 @@ fn dual_stack_reports_ipv4_peers_v4_mapped<S: Udp>(f: Family) {
     if f == Family::V4 || rx.blocking().only_v6().unwrap() {
         return;
     }
-    rx.blocking().set_recv_pktinfo_v6(true).unwrap();
     let tx = bound::<S>(Family::V4);
     let port = rx.local_addr().unwrap().port();
-    tx.send_to(b"ping", SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port))
-        .unwrap();
     let mut buf = [0u8; 8];
-    let meta = rx.recv_msg(&mut buf).unwrap();
     let mapped = IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped());
-    assert_eq!(
-        (meta.addr, meta.dst_ip),
-        (
-            SocketAddr::new(mapped, tx.local_addr().unwrap().port()),
-            Some(mapped)
-        )
-    );
+    // The destination is v4-mapped like the sender, whichever packet info is on: IPv6's, both
+    // (the kernel then adds IP_PKTINFO after IPV6_PKTINFO), or IPv4's alone.
+    let mut meta = RecvMeta::default();
+    for (v6, v4) in [(true, false), (true, true), (false, true)] {
+        rx.blocking().set_recv_pktinfo_v6(v6).unwrap();
+        rx.blocking().set_recv_pktinfo_v4(v4).unwrap();
+        tx.send_to(b"ping", SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port))
+            .unwrap();
+        meta = rx.recv_msg(&mut buf).unwrap();
+        assert_eq!(
+            (meta.addr, meta.dst_ip),
+            (
+                SocketAddr::new(mapped, tx.local_addr().unwrap().port()),
+                Some(mapped)
+            ),
+            "IPV6_PKTINFO {v6}, IP_PKTINFO {v4}"
+        );
+    }
     // the pair, as reported, makes the reply
     let reply = Transmit::new(meta.addr, b"pong").src_ip(mapped);
     rx.send_msg(&reply).unwrap();
