@@ -19,6 +19,11 @@
 //! then fail with `ConnectionRefused`. The `poll_recv*` fns wait on readability alone, as tokio's do
 //! (`AsyncFd` offers no poll-style wait on errors); they report the error at the next call.
 //!
+//! Runtime: an async socket is registered with the current tokio runtime's reactor when it is made.
+//! Outside any runtime that is an `io::Error` (`Other`). Inside a runtime built without I/O
+//! (`Builder::enable_io` or `enable_all` not called) tokio itself panics, as it does for
+//! `tokio::net::UdpSocket`: tokio offers no way to ask whether a runtime has I/O before registering.
+//!
 //! Event style (Node's `'message'`, Racket's `udp-receive-evt`): [`RecvStream`] is a
 //! `futures_core::Stream` of received datagrams and [`SendSink`] a `futures_sink::Sink` of datagrams to
 //! send; both are built from an `Arc` of the socket, so one socket can feed both.

@@ -19,6 +19,10 @@ use crate::{Family, MsgFlags, RecvMeta, Transmit};
 /// Every call takes `&self`; share the socket between tasks with `Arc`. Each async receive is
 /// cancel-safe as tokio's are: dropping the future before it completes loses no datagram.
 ///
+/// # Panics
+/// Making one inside a tokio runtime built without I/O panics in tokio, as `tokio::net::UdpSocket`
+/// does (see the [module docs](crate::tokio)); outside any runtime it is an error.
+///
 /// # Examples
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {

@@ -17,6 +17,11 @@ use crate::{MsgFlags, RecvMeta, ToUnixAddr, UCred, UnixAddr};
 /// Every call takes `&self`; share it between tasks with `Arc`. Every async receive is cancel-safe:
 /// dropping the future before it completes takes no datagram (and no descriptor).
 ///
+/// # Panics
+/// Making one inside a tokio runtime built without I/O panics in tokio, as
+/// `tokio::net::UnixDatagram` does (see the [module docs](crate::tokio)); outside any runtime it is
+/// an error.
+///
 /// # Examples
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
