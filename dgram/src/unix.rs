@@ -9,6 +9,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use socket2::{Domain, Socket, Type};
 
@@ -263,6 +264,9 @@ impl<P: AsRef<Path>> ToUnixAddr for P {
 /// ```
 pub struct UnixDatagram {
     inner: Socket,
+    /// Set once the socket is known to have a name or a peer, so receives need no `getsockname` after
+    /// the first: a socket with neither can never be sent to (see `ensure_receivable`).
+    receivable: AtomicBool,
 }
 
 /// Life cycle: create, bind, connect, shut down, convert.
@@ -273,9 +277,10 @@ impl UnixDatagram {
     /// What `socket(2)` reports (`EMFILE` and the like).
     pub fn unbound() -> io::Result<UnixDatagram> {
         // socket2 sets SOCK_CLOEXEC on Linux.
-        Ok(UnixDatagram {
-            inner: Socket::new(Domain::UNIX, Type::DGRAM, None)?,
-        })
+        Ok(UnixDatagram::from_socket(
+            Socket::new(Domain::UNIX, Type::DGRAM, None)?,
+            false,
+        ))
     }
 
     /// Creates a socket bound to `addr` (a path or a [`UnixAddr`]), as std's `UnixDatagram::bind`.
@@ -296,7 +301,18 @@ impl UnixDatagram {
     /// What `socketpair(2)` reports.
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = Socket::pair(Domain::UNIX, Type::DGRAM, None)?;
-        Ok((UnixDatagram { inner: a }, UnixDatagram { inner: b }))
+        // Each end is connected to the other: both can receive.
+        Ok((
+            UnixDatagram::from_socket(a, true),
+            UnixDatagram::from_socket(b, true),
+        ))
+    }
+
+    fn from_socket(inner: Socket, receivable: bool) -> UnixDatagram {
+        UnixDatagram {
+            inner,
+            receivable: AtomicBool::new(receivable),
+        }
     }
 
     /// Binds an unbound socket to `addr` (Emilua's `bind`). [`UnixAddr::unnamed`] asks the kernel for a
@@ -394,9 +410,10 @@ impl UnixDatagram {
     /// # Errors
     /// What `fcntl(2)` reports (`EMFILE`).
     pub fn try_clone(&self) -> io::Result<UnixDatagram> {
-        Ok(UnixDatagram {
-            inner: self.inner.try_clone()?,
-        })
+        Ok(UnixDatagram::from_socket(
+            self.inner.try_clone()?,
+            self.receivable.load(Ordering::Relaxed),
+        ))
     }
 
     /// Converts into std's socket.
@@ -661,6 +678,7 @@ impl UnixDatagram {
     /// As [`recv`](Self::recv).
     #[inline]
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
+        self.ensure_receivable()?;
         let n = msg::recv_from(self.as_fd(), buf, None, flags.recv_bits()?)
             .map_err(|e| self.shut_down_error(e))?;
         self.check_eof(n)?;
@@ -686,6 +704,7 @@ impl UnixDatagram {
         buf: &mut [u8],
         flags: MsgFlags,
     ) -> io::Result<(usize, UnixAddr)> {
+        self.ensure_receivable()?;
         let mut from = RawAddr::empty();
         let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), flags.recv_bits()?)
             .map_err(|e| self.shut_down_error(e))?;
@@ -823,6 +842,7 @@ impl UnixDatagram {
         flags: MsgFlags,
         fds: Option<&mut Vec<OwnedFd>>,
     ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.ensure_receivable()?;
         let cap = crate::meta::capacity(bufs);
         let mut from = RawAddr::empty();
         let (out, anc) = msg::recvmsg_ancillary(
@@ -840,6 +860,28 @@ impl UnixDatagram {
             cap,
             &out,
             &anc,
+        ))
+    }
+
+    /// Refuses a receive on a socket with neither a name nor a peer: nothing can address it, so the
+    /// receive could never end (the Unix form of `UdpSocket`'s "not bound").
+    #[inline]
+    pub(crate) fn ensure_receivable(&self) -> io::Result<()> {
+        if self.receivable.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.check_receivable()
+    }
+
+    #[cold]
+    fn check_receivable(&self) -> io::Result<()> {
+        if self.is_bound()? || self.is_connected()? {
+            self.receivable.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        Err(invalid_input(
+            "socket has no name and no peer, so nothing can send to it: bind or connect it before \
+             receiving",
         ))
     }
 
@@ -895,9 +937,7 @@ crate::socket::common_socket_impls!(UnixDatagram);
 /// Adopts a descriptor (Emilua's `assign`); it is not checked to be a Unix datagram socket.
 impl From<OwnedFd> for UnixDatagram {
     fn from(fd: OwnedFd) -> UnixDatagram {
-        UnixDatagram {
-            inner: Socket::from(fd),
-        }
+        UnixDatagram::from_socket(Socket::from(fd), false)
     }
 }
 

@@ -414,13 +414,29 @@ fn binding_rules<S: Unix>() {
         e.kind() == ErrorKind::InvalidInput && e.to_string().contains("already bound"),
         "{e}"
     );
-    // bind_to on an unbound socket
+    // bind_to on an unbound socket; before it, with neither name nor peer, nothing can send to the
+    // socket: a receive is refused (every form), where it would wait forever
     let u = S::unbound().unwrap();
     assert!(!u.is_bound().unwrap());
+    let mut buf = [0u8; 8];
+    for e in [
+        u.recv(&mut buf).unwrap_err(),
+        u.recv_from(&mut buf).unwrap_err(),
+        u.recv_msg(&mut buf).unwrap_err(),
+        u.recv_with_fds(&mut buf, &mut Vec::with_capacity(1))
+            .unwrap_err(),
+        u.try_recv(&mut buf).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
     let name = abstract_name("late");
     u.bind_to(name).unwrap();
     assert_eq!(u.local_addr().unwrap(), name);
     assert_eq!(S::bind(ua(name)).unwrap_err().kind(), ErrorKind::AddrInUse);
+    // named now: it receives
+    S::unbound().unwrap().send_to(b"late", name).unwrap();
+    let n = u.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"late");
 }
 
 fn sending_to_nobody<S: Unix>() {

@@ -8,9 +8,25 @@ use tokio::io::unix::AsyncFd;
 
 /// The socket types that own their descriptor for their whole life: `as_raw_fd` always returns the
 /// same, open descriptor until the value is dropped or taken apart.
-pub(crate) trait OwnsFd: std::os::fd::AsRawFd {}
-impl OwnsFd for crate::UdpSocket {}
-impl OwnsFd for crate::UnixDatagram {}
+pub(crate) trait OwnsFd: std::os::fd::AsRawFd {
+    /// `InvalidInput` when no datagram could ever reach the socket (a UDP socket never bound, a Unix
+    /// socket with neither name nor peer): a receive that waited would never end.
+    fn ensure_receivable(&self) -> io::Result<()>;
+}
+
+impl OwnsFd for crate::UdpSocket {
+    #[inline]
+    fn ensure_receivable(&self) -> io::Result<()> {
+        self.ensure_bound()
+    }
+}
+
+impl OwnsFd for crate::UnixDatagram {
+    #[inline]
+    fn ensure_receivable(&self) -> io::Result<()> {
+        crate::UnixDatagram::ensure_receivable(self)
+    }
+}
 
 /// Registers `inner` with the current runtime's reactor.
 ///

@@ -204,6 +204,10 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
         wait: Interest,
         mut f: impl FnMut(&T) -> io::Result<R>,
     ) -> io::Result<R> {
+        if wait.is_readable() {
+            // Before waiting: a receive no datagram can reach would wait forever.
+            self.fd.get_ref().ensure_receivable()?;
+        }
         let done = std::future::poll_fn(|cx| {
             let budget = ready!(::tokio::task::coop::poll_proceed(cx));
             Poll::Ready(match self.fd.try_io(fast, &mut f) {
@@ -231,6 +235,13 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
         self.fd.async_io(interest, f).await
     }
 
+    /// A non-blocking receive, once, if the socket is known readable (`AsyncFd::try_io`); first
+    /// `InvalidInput` when no datagram could ever reach the socket, as the waiting receives say.
+    pub(crate) fn try_recv<R>(&self, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+        self.fd.get_ref().ensure_receivable()?;
+        self.fd.try_io(Interest::READABLE, f)
+    }
+
     /// The caller's own operation, once, if the socket is ready for `interest` (`AsyncFd::try_io`).
     pub(crate) fn try_io<R>(
         &self,
@@ -254,6 +265,7 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
         cx: &mut Context<'_>,
         mut f: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        self.fd.get_ref().ensure_receivable()?;
         loop {
             let mut guard = ready!(self.fd.poll_read_ready(cx))?;
             if let Ok(r) = guard.try_io(|fd| f(fd.get_ref())) {

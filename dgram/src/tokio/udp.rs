@@ -207,8 +207,7 @@ impl UdpSocket {
     }
 
     fn try_recv_io<R>(&self, f: impl FnOnce(&crate::UdpSocket) -> io::Result<R>) -> io::Result<R> {
-        self.get_ref().ensure_bound()?;
-        self.io.try_io(Interest::READABLE, f)
+        self.io.try_recv(f)
     }
 
     fn poll_recv_io<R>(
@@ -216,7 +215,6 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         f: impl FnMut(&crate::UdpSocket) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.get_ref().ensure_bound()?;
         self.io.poll_recv(cx, f)
     }
 
@@ -387,7 +385,6 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.get_ref().ensure_bound()?;
         self.io.recv(|s| s.try_recv(buf)).await
     }
 
@@ -399,7 +396,6 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.get_ref().ensure_bound()?;
         self.io.recv(|s| s.try_recv_from_bound(buf)).await
     }
 
@@ -411,7 +407,6 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.get_ref().ensure_bound()?;
         self.io.recv(|s| s.try_peek_from(buf)).await
     }
 
@@ -423,7 +418,6 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.get_ref().ensure_bound()?;
         self.io
             .recv(|s| s.recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
             .await
@@ -437,7 +431,6 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        self.get_ref().ensure_bound()?;
         self.io
             .recv(|s| s.try_peek_from(&mut []).map(|(_, a)| a))
             .await
@@ -452,7 +445,6 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
-        self.get_ref().ensure_bound()?;
         // The metadata is written in place: moved out through tokio's layers, it would be copied
         // at each (about 60 instructions a receive).
         let mut meta = RecvMeta::default();
@@ -477,7 +469,6 @@ impl UdpSocket {
         bufs: &mut [IoSliceMut<'_>],
         flags: MsgFlags,
     ) -> io::Result<RecvMeta> {
-        self.get_ref().ensure_bound()?;
         // Checked before waiting: a send-only flag would otherwise wait for a datagram to refuse.
         flags.recv_bits()?;
         let mut meta = RecvMeta::default();
@@ -636,7 +627,6 @@ impl UdpSocket {
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta],
     ) -> io::Result<usize> {
-        self.get_ref().ensure_bound()?;
         // Checked before waiting, as the blocking call checks it: no room would never end.
         crate::batch::batch_room(bufs, meta)?;
         self.io
@@ -658,7 +648,6 @@ impl UdpSocket {
         flags: MsgFlags,
         control: &mut crate::ControlBuffer,
     ) -> io::Result<RecvMeta> {
-        self.get_ref().ensure_bound()?;
         flags.recv_bits()?;
         self.io
             .recv(|s| s.recv_msg_with_control(bufs, flags | MsgFlags::DONTWAIT, control))

@@ -428,7 +428,7 @@ impl UnixDatagram {
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |s| s.try_recv(buf))
+        self.io.try_recv(|s| s.try_recv(buf))
     }
 
     /// Receives a datagram and its sender if one is queued.
@@ -436,7 +436,7 @@ impl UnixDatagram {
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
-        self.io.try_io(Interest::READABLE, |s| s.try_recv_from(buf))
+        self.io.try_recv(|s| s.try_recv_from(buf))
     }
 
     /// Polls a receive into `buf`'s unfilled part.
