@@ -341,7 +341,7 @@ impl UnixDatagram {
     /// `NotFound` when no file is at the path; `ConnectionRefused` when nobody is bound there;
     /// `PermissionDenied` without write permission on the socket file.
     pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
-        let addr = addr.to_unix_addr()?;
+        let addr = addressable(addr.to_unix_addr()?)?;
         msg::connect(self.as_fd(), &addr.to_raw())
     }
 
@@ -503,7 +503,7 @@ impl UnixDatagram {
         addr: impl ToUnixAddr,
         flags: MsgFlags,
     ) -> io::Result<usize> {
-        let addr = addr.to_unix_addr()?;
+        let addr = addressable(addr.to_unix_addr()?)?;
         msg::send_to_unix(self.as_fd(), buf, addr.bytes(), flags.send_bits()?).map_err(send_error)
     }
 
@@ -625,7 +625,10 @@ impl UnixDatagram {
                 cmsg::MAX_FDS
             )));
         }
-        let raw = to.map(|a| a.to_raw());
+        let raw = match to {
+            Some(a) => Some(addressable(*a)?.to_raw()),
+            None => None,
+        };
         let cred = cred.map(|c| (c.pid, c.uid, c.gid));
         msg::sendmsg_ancillary(
             self.as_fd(),
@@ -907,6 +910,17 @@ impl UnixDatagram {
         }
         Ok(())
     }
+}
+
+/// `addr`, or `InvalidInput` for the unnamed address: it names no socket, so nothing can be sent or
+/// connected to it (the kernel's bare `EINVAL`).
+fn addressable(addr: UnixAddr) -> io::Result<UnixAddr> {
+    if addr.is_unnamed() {
+        return Err(invalid_input(
+            "the unnamed Unix address names no socket: nothing can be sent or connected to it",
+        ));
+    }
+    Ok(addr)
 }
 
 fn shut_down() -> io::Error {

@@ -464,6 +464,14 @@ fn sending_to_nobody<S: Unix>() {
     let e = s.send_to(b"x", abstract_name("nobody")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ConnectionRefused);
     assert_eq!(s.send(b"x").unwrap_err().kind(), ErrorKind::NotConnected);
+    // the unnamed address names no socket: refused with a reason, not the kernel's bare EINVAL
+    for e in [
+        s.send_to(b"x", UnixAddr::unnamed()).unwrap_err(),
+        s.connect(UnixAddr::unnamed()).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("unnamed"), "{e}");
+    }
 }
 
 fn shutdown_read_and_write<S: Unix>() {
