@@ -46,6 +46,28 @@ fn sysctl(ns: &str, path: &str, value: &str) {
     );
 }
 
+/// Waits (bounded) until `dev` in `ns` can send. Setting a veth up is not enough: the kernel's link
+/// watcher attaches its queue later, and delays that by up to a second when links come and go often
+/// (as in a test suite); until then the device's `noop` queue drops every packet sent.
+fn wait_sendable(ns: &str, dev: &str) {
+    let deadline = std::time::Instant::now() + crate::common::PATIENCE;
+    loop {
+        // Each `ip` run takes milliseconds, which paces the loop.
+        let out = Command::new("ip")
+            .args(["-n", ns, "-o", "link", "show", "dev", dev])
+            .output()
+            .expect("iproute2's ip is needed");
+        let line = String::from_utf8_lossy(&out.stdout);
+        if line.contains(" state UP ") && !line.contains(" qdisc noop ") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{ns}/{dev} cannot send yet: {line}"
+        );
+    }
+}
+
 /// A fresh namespace `ns` whose interfaces skip IPv6 duplicate-address detection: their link-local
 /// addresses are usable at once, so neighbour discovery (and ICMPv6 from a router) does not wait on
 /// DAD's timers. Set before any link moves in, which takes the namespace's defaults.
@@ -97,6 +119,9 @@ impl TwoHosts {
                 ip(&["-n", ns, "-6", "addr", "add", a, "dev", "veth0", "nodad"]);
             }
             ip(&["-n", ns, "link", "set", "veth0", "up"]);
+        }
+        for ns in [&net.a, &net.b] {
+            wait_sendable(ns, "veth0");
         }
         Some(net)
     }
@@ -179,6 +204,14 @@ impl Routed {
             (&net.c, "veth0"),
         ] {
             ip(&["-n", ns, "link", "set", dev, "up"]);
+        }
+        for (ns, dev) in [
+            (&net.a, "veth0"),
+            (&net.r, "veth0"),
+            (&net.r, "veth1"),
+            (&net.c, "veth0"),
+        ] {
+            wait_sendable(ns, dev);
         }
         ip(&[
             "-n",
