@@ -115,7 +115,11 @@ impl UdpSocket {
             &control.0[..len],
             flags,
         )
-        .map_err(crate::util::send_error)
+        .map_err(|e| match t.ifindex {
+            // The transmit named an interface that is not there.
+            Some(i) => crate::Interface::Index(i).explain(crate::util::send_error(e)),
+            None => crate::util::send_error(e),
+        })
     }
 
     /// The device refused GSO for `t` (`EIO`): sends it segment by segment, and turns GSO off for
@@ -252,7 +256,11 @@ impl UdpSocket {
                     (_, None) => Ok(1),
                 }
             }
-            Err(e) => Err(crate::util::send_error(e)),
+            Err(e) => Err(match transmits[0].ifindex {
+                // The failure is the first transmit's: it named an interface that is not there.
+                Some(i) => crate::Interface::Index(i).explain(crate::util::send_error(e)),
+                None => crate::util::send_error(e),
+            }),
             Ok(sent) => Ok(sent),
         }
     }

@@ -54,6 +54,21 @@ impl Interface {
     }
 }
 
+impl Interface {
+    /// The kernel's `ENODEV` for a call that named this interface, as `NotFound` naming it (std leaves
+    /// `ENODEV` uncategorised); any other error as it is.
+    pub(crate) fn explain(&self, e: io::Error) -> io::Error {
+        if e.raw_os_error() == Some(libc::ENODEV) {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no interface {self} on this host (ENODEV)"),
+            )
+        } else {
+            e
+        }
+    }
+}
+
 impl FromStr for Interface {
     type Err = io::Error;
 

@@ -620,6 +620,15 @@ fn bad_transmits_are_refused<S: Udp>(f: Family) {
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
+    // an interface that is not there: NotFound naming it (the kernel's ENODEV), alone and in a batch
+    let nowhere = Transmit::new(to, b"x").ifindex(99_999);
+    for e in [
+        tx.send_msg(&nowhere).unwrap_err(),
+        tx.send_batch(std::slice::from_ref(&nowhere)).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+        assert!(e.to_string().contains("99999"), "{e}");
+    }
 }
 
 #[test]

@@ -275,6 +275,27 @@ fn bad_multicast_input() {
         e.kind() == ErrorKind::NotFound && e.to_string().contains("nosuch0"),
         "{e}"
     );
+    // an index no interface has: the kernel's ENODEV, as NotFound naming it
+    let nowhere = Interface::Index(99_999);
+    let s6 = UdpSocket::bind("[::1]:0").unwrap();
+    for e in [
+        s.join_multicast_v4(Ipv4Addr::new(239, 0, 0, 1), &nowhere)
+            .unwrap_err(),
+        s.join_ssm_v4(
+            Ipv4Addr::new(232, 0, 0, 1),
+            Ipv4Addr::new(192, 0, 2, 1),
+            &nowhere,
+        )
+        .unwrap_err(),
+        s6.join_multicast_v6("ff15::1".parse().unwrap(), &nowhere)
+            .unwrap_err(),
+        s6.set_multicast_interface_v6(&nowhere).unwrap_err(),
+    ] {
+        assert!(
+            e.kind() == ErrorKind::NotFound && e.to_string().contains("99999"),
+            "{e}"
+        );
+    }
     let e = s
         .join_ssm_v4(
             Ipv4Addr::new(239, 0, 0, 1),

@@ -239,7 +239,7 @@ impl UdpSocket {
             imr_address: in_addr(address),
             imr_ifindex: index,
         };
-        set_struct(self.as_fd(), libc::IPPROTO_IP, opt, &m)
+        set_struct(self.as_fd(), libc::IPPROTO_IP, opt, &m).map_err(|e| iface.explain(e))
     }
 
     fn source_op_v4(
@@ -266,6 +266,7 @@ impl UdpSocket {
                 set_struct(self.as_fd(), libc::IPPROTO_IP, by_index, &r)
             }
         }
+        .map_err(|e| iface.explain(e))
     }
 }
 
@@ -356,7 +357,9 @@ impl UdpSocket {
     #[doc(alias = "IPV6_MULTICAST_IF")]
     pub fn set_multicast_interface_v6(&self, iface: &Interface) -> io::Result<()> {
         self.require_v6("IPV6_MULTICAST_IF")?;
-        self.inner.set_multicast_if_v6(iface.index()?)
+        self.inner
+            .set_multicast_if_v6(iface.index()?)
+            .map_err(|e| iface.explain(e))
     }
 
     /// Whether this socket's own IPv6 multicast comes back locally (`IPV6_MULTICAST_LOOP`).
@@ -412,7 +415,7 @@ impl UdpSocket {
             gr_interface: iface.index()?,
             gr_group: storage(&SocketAddr::new(group.into(), 0)),
         };
-        set_struct(self.as_fd(), libc::IPPROTO_IPV6, opt, &r)
+        set_struct(self.as_fd(), libc::IPPROTO_IPV6, opt, &r).map_err(|e| iface.explain(e))
     }
 
     fn source_op_v6(
@@ -426,6 +429,6 @@ impl UdpSocket {
         check_group(group.into())?;
         check_source(source.into())?;
         let r = group_source_req(iface.index()?, group.into(), source.into());
-        set_struct(self.as_fd(), libc::IPPROTO_IPV6, opt, &r)
+        set_struct(self.as_fd(), libc::IPPROTO_IPV6, opt, &r).map_err(|e| iface.explain(e))
     }
 }
