@@ -204,10 +204,6 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
         wait: Interest,
         mut f: impl FnMut(&T) -> io::Result<R>,
     ) -> io::Result<R> {
-        if wait.is_readable() {
-            // Before waiting: a receive no datagram can reach would wait forever.
-            self.fd.get_ref().ensure_receivable()?;
-        }
         let done = std::future::poll_fn(|cx| {
             let budget = ready!(::tokio::task::coop::poll_proceed(cx));
             Poll::Ready(match self.fd.try_io(fast, &mut f) {
@@ -222,7 +218,14 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
         .await;
         match done {
             Some(r) => r,
-            None => self.fd.async_io(wait, f).await,
+            None => {
+                if wait.is_readable() {
+                    // Before waiting (a receive that went through needs no check): one no datagram
+                    // can reach would wait forever.
+                    self.fd.get_ref().ensure_receivable()?;
+                }
+                self.fd.async_io(wait, f).await
+            }
         }
     }
 
