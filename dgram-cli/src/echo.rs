@@ -23,10 +23,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
-    let ep = bind(&args.addr)?;
-    if args.errors {
-        crate::listen::enable_errors(&ep)?;
-    }
+    let ep = bind(&args.addr, args.errors)?;
     serve(&ep, args.count, |ep, data, full_len, from| {
         if args.verbose {
             print_line(&output::line(Format::Text, from, data, full_len))?;

@@ -35,13 +35,14 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
     let ep = if args.join {
-        join(&args)?
+        let ep = join(&args)?;
+        if args.errors {
+            enable_errors(&ep)?;
+        }
+        ep
     } else {
-        bind(&args.addr)?
+        bind(&args.addr, args.errors)?
     };
-    if args.errors {
-        enable_errors(&ep)?;
-    }
     serve(&ep, args.count, |_, buf, full_len, from| {
         print_line(&output::line(args.format, from, buf, full_len))
     })
@@ -103,9 +104,13 @@ fn join(args: &Args) -> Result<Endpoint, String> {
     Ok(ep)
 }
 
-/// Binds `addr` for a receiving command, prints `listening on ...`, and arms Ctrl-C.
-pub(crate) fn bind(addr: &str) -> Result<Endpoint, String> {
+/// Binds `addr` for a receiving command, with the error queue on when `errors` (refused before the
+/// `listening on ...` line, which it then prints), and arms Ctrl-C.
+pub(crate) fn bind(addr: &str, errors: bool) -> Result<Endpoint, String> {
     let ep = Endpoint::bind(addr)?;
+    if errors {
+        enable_errors(&ep)?;
+    }
     ep.set_read_timeout(stop::TICK).map_err(|e| e.to_string())?;
     stop::install();
     print_line(&format!(

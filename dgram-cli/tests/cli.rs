@@ -359,13 +359,17 @@ fn unix_echo_and_send_wait_reply_over_abstract_names() {
 
 #[test]
 fn unix_errors_are_one_line() {
-    let cases: [(&[&str], &str); 3] = [
+    let name = format!("unix:@dgram-cli-errors-{}", std::process::id());
+    let cases: [(&[&str], &str); 5] = [
         (
             &["listen", "unix:/no/such/dir/x.sock"],
             "cannot bind unix:/no/such/dir/x.sock",
         ),
         (&["send", "unix:@x", "hi", "--ttl", "3"], "apply to UDP"),
         (&["send", "unix:/no/such/dir/x.sock", "hi"], "No such file"),
+        // refused before the `listening on` line: nothing is said to be listening
+        (&["listen", &name, "--errors"], "--errors applies to UDP"),
+        (&["echo", &name, "--errors"], "--errors applies to UDP"),
     ];
     for (args, needle) in cases {
         let out = dgram(args).output().unwrap();
@@ -373,6 +377,7 @@ fn unix_errors_are_one_line() {
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{args:?}");
     }
 }
 
