@@ -55,6 +55,7 @@ impl UdpSocket {
     ///   payload, port 0, or a destination of the other family; and, where GSO is off, for a transmit
     ///   of several segments sent with `MsgFlags::MORE` or on a corked socket (one datagram per
     ///   segment would merge into one).
+    /// - `NotFound` for an `ifindex` that no interface has (the kernel's `ENODEV`).
     /// - The kernel's errors as [`send_to`](Self::send_to)'s.
     #[inline]
     pub fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {

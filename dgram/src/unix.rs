@@ -339,7 +339,8 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `NotFound` when no file is at the path; `ConnectionRefused` when nobody is bound there;
-    /// `PermissionDenied` without write permission on the socket file.
+    /// `PermissionDenied` without write permission on the socket file; `InvalidInput` for the unnamed
+    /// address.
     pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         let addr = addressable(addr.to_unix_addr()?)?;
         msg::connect(self.as_fd(), &addr.to_raw())
@@ -486,7 +487,7 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `NotFound` when no file is at the path, `ConnectionRefused` when nobody is bound at the address;
-    /// otherwise as [`send`](Self::send).
+    /// `InvalidInput` for the unnamed address (it names no socket); otherwise as [`send`](Self::send).
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::empty())
@@ -669,7 +670,8 @@ impl UnixDatagram {
     /// # Errors
     /// `BrokenPipe` once the read side is shut down (also for a receive blocked at that moment, and
     /// for the `try_*` forms); `WouldBlock` when a read timeout expired or, non-blocking, nothing is
-    /// queued.
+    /// queued; `InvalidInput` on a socket with neither a name nor a peer, which nothing can send to
+    /// (such a receive could never end).
     #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::empty())

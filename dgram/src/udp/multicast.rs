@@ -353,7 +353,7 @@ impl UdpSocket {
     /// Sends IPv6 multicast out of `iface` (`IPV6_MULTICAST_IF`, by index).
     ///
     /// # Errors
-    /// `InvalidInput` on an IPv4 socket or for an [`Interface::Addr`]; `NotFound` for an unknown name.
+    /// `InvalidInput` on an IPv4 socket or for an [`Interface::Addr`]; `NotFound` for an unknown name or index.
     #[doc(alias = "IPV6_MULTICAST_IF")]
     pub fn set_multicast_interface_v6(&self, iface: &Interface) -> io::Result<()> {
         self.require_v6("IPV6_MULTICAST_IF")?;
