@@ -49,7 +49,7 @@ impl UdpSocket {
     /// `udp-multicast-join-group!`): the socket then receives what is sent to the group on its port.
     ///
     /// # Errors
-    /// `InvalidInput` when `group` is not multicast; `NotFound` for an unknown interface name;
+    /// `InvalidInput` when `group` is not multicast; `NotFound` for an unknown interface name or index;
     /// `AddrInUse` when already joined there; `ENODEV` when the interface has no IPv4 address.
     #[doc(alias = "IP_ADD_MEMBERSHIP")]
     pub fn join_multicast_v4(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
@@ -159,7 +159,7 @@ impl UdpSocket {
     /// routing choose again.
     ///
     /// # Errors
-    /// `NotFound` for an unknown interface name; the kernel's errors intact.
+    /// `NotFound` for an unknown interface name or index; the kernel's errors intact.
     #[doc(alias = "IP_MULTICAST_IF")]
     pub fn set_multicast_interface_v4(&self, iface: &Interface) -> io::Result<()> {
         self.mreqn(libc::IP_MULTICAST_IF, Ipv4Addr::UNSPECIFIED, iface)
@@ -277,7 +277,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket, when `group` is not multicast, or for an
-    /// [`Interface::Addr`]; `NotFound` for an unknown interface name; the kernel's errors intact.
+    /// [`Interface::Addr`]; `NotFound` for an unknown interface name or index; the kernel's errors intact.
     #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
     #[doc(alias = "MCAST_JOIN_GROUP")]
     pub fn join_multicast_v6(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
