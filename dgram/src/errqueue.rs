@@ -162,7 +162,8 @@ impl UdpSocket {
     }
 
     /// Reads one report from the error queue without waiting (`recvmsg(MSG_ERRQUEUE)`); `Ok(None)`
-    /// when it is empty. Async callers are woken for it by `Interest::ERROR`.
+    /// when it is empty. Async callers wait for one with
+    /// [`tokio::UdpSocket::recv_error`](crate::tokio::UdpSocket::recv_error).
     ///
     /// # Errors
     /// What `recvmsg(2)` reports other than an empty queue.

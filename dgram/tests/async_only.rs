@@ -82,6 +82,48 @@ async fn a_recv_stream_ends_after_an_error_every_receive_would_repeat_and_caps_i
 }
 
 #[tokio::test]
+async fn error_reports_are_awaited_and_their_readiness_clears() {
+    let s = lo(Family::V4).await;
+    s.get_ref().set_recv_err_v4(true).unwrap();
+    let closed = closed_port(Family::V4).await;
+    let mut buf = [0u8; 8];
+    for round in 0..2 {
+        s.send_to(b"anyone?", closed).await.unwrap();
+        // the ICMP error fails the next receive (SO_ERROR) and leaves a report on the error queue
+        let e = timeout(PATIENCE, s.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "round {round}: {e}");
+        // with the report still queued, a readable()/try_recv loop ends parked instead of
+        // spinning on the error readiness
+        let mut parked = false;
+        for _ in 0..4 {
+            match futures::poll!(pin!(s.readable())) {
+                Poll::Pending => {
+                    parked = true;
+                    break;
+                }
+                Poll::Ready(r) => {
+                    r.unwrap();
+                    let e = s.try_recv_from(&mut buf).unwrap_err();
+                    assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
+                }
+            }
+        }
+        assert!(parked, "readable() kept returning with nothing to receive");
+        // the queued report is still there for `recv_error`, which then waits for the next one
+        let report = timeout(PATIENCE, s.recv_error()).await.unwrap().unwrap();
+        assert_eq!(report.errno, libc::ECONNREFUSED, "round {round}");
+        assert!(futures::poll!(pin!(s.recv_error())).is_pending());
+        assert_eq!(
+            s.try_recv_error().unwrap_err().kind(),
+            ErrorKind::WouldBlock
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_pending_error_wakes_a_parked_receive() {
     for f in [Family::V4, Family::V6] {
         let s = lo(f).await;

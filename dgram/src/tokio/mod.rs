@@ -240,9 +240,17 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
 
     /// A non-blocking receive, once, if the socket is known readable (`AsyncFd::try_io`); first
     /// `InvalidInput` when no datagram could ever reach the socket, as the waiting receives say.
-    pub(crate) fn try_recv<R>(&self, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+    ///
+    /// When tokio knows of no data but of a pending error (the readiness `readable()` also waits
+    /// for), the receive runs too: it reports a socket error, or says `WouldBlock`, which clears that
+    /// readiness. Without this, a `readable()`/`try_recv` loop would spin while an error-queue report
+    /// waits.
+    pub(crate) fn try_recv<R>(&self, mut f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         self.fd.get_ref().ensure_receivable()?;
-        self.fd.try_io(Interest::READABLE, f)
+        match self.fd.try_io(Interest::READABLE, &mut f) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.fd.try_io(Interest::ERROR, f),
+            r => r,
+        }
     }
 
     /// The caller's own operation, once, if the socket is ready for `interest` (`AsyncFd::try_io`).

@@ -206,7 +206,7 @@ impl UdpSocket {
         self.io.into_inner().close()
     }
 
-    fn try_recv_io<R>(&self, f: impl FnOnce(&crate::UdpSocket) -> io::Result<R>) -> io::Result<R> {
+    fn try_recv_io<R>(&self, f: impl FnMut(&crate::UdpSocket) -> io::Result<R>) -> io::Result<R> {
         self.io.try_recv(f)
     }
 
@@ -690,6 +690,67 @@ impl UdpSocket {
             s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT)
         })
     }
+}
+
+/// The kernel's error reports (the error queue of `IP_RECVERR`/`IPV6_RECVERR`), in async form.
+impl UdpSocket {
+    /// Waits for the next report on the error queue and takes it (`recvmsg(MSG_ERRQUEUE)`), as
+    /// [`crate::UdpSocket::recv_error`] takes one without waiting. Switch the queue on first with
+    /// `get_ref().set_recv_err_v4(true)` (and `set_recv_err_v6` on IPv6).
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::recv_error`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no report was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use dgram::tokio::UdpSocket;
+    /// let s = UdpSocket::bind("127.0.0.1:0").await?;
+    /// s.get_ref().set_recv_err_v4(true)?;
+    /// let closed = UdpSocket::bind("127.0.0.1:0").await?.local_addr()?; // dropped: nobody listens
+    /// s.send_to(b"anyone?", closed).await?;
+    /// let report = s.recv_error().await?;
+    /// assert_eq!(report.errno, libc::ECONNREFUSED);
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "MSG_ERRQUEUE")]
+    pub async fn recv_error(&self) -> io::Result<crate::SockError> {
+        // A report may be queued while tokio's readiness says nothing (a receive that found no data
+        // cleared it, as it must): look first, then wait.
+        if let Some(report) = self.get_ref().recv_error()? {
+            return Ok(report);
+        }
+        self.io
+            .async_io(Interest::ERROR, |s| s.recv_error()?.ok_or_else(queue_empty))
+            .await
+    }
+
+    /// Takes the next report on the error queue if one is queued.
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is queued (which also clears the error readiness, so that a wait on
+    /// `Interest::ERROR` parks until the next report); otherwise as
+    /// [`crate::UdpSocket::recv_error`].
+    pub fn try_recv_error(&self) -> io::Result<crate::SockError> {
+        match self.get_ref().recv_error()? {
+            Some(report) => Ok(report),
+            None => {
+                // Clears tokio's error readiness, so that a wait on `Interest::ERROR` parks.
+                let _ = self
+                    .io
+                    .try_io(Interest::ERROR, |_| Err::<(), _>(queue_empty()));
+                Err(queue_empty())
+            }
+        }
+    }
+}
+
+/// An empty error queue, as tokio's readiness wants to hear it.
+fn queue_empty() -> io::Error {
+    io::ErrorKind::WouldBlock.into()
 }
 
 /// The options `tokio::net::UdpSocket` has, under its names; the rest through [`get_ref`](Self::get_ref).
