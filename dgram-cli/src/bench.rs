@@ -27,7 +27,7 @@ pub(crate) struct Args {
     /// Seconds each implementation runs each workload, split over the rounds.
     #[arg(long, value_name = "SECS", default_value_t = 1.0)]
     secs: f64,
-    /// Alternations A B A B per workload.
+    /// Alternations A B A B per workload (1 to 1000).
     #[arg(long, default_value_t = 4)]
     rounds: u32,
     /// Print the results as one JSON object instead of a table.
@@ -270,6 +270,10 @@ impl Tally {
     }
 }
 
+/// The most rounds `--rounds` takes: each round costs a few tens of milliseconds of set-up whatever
+/// `--secs` says, so more would outlast any sensible run.
+const MAX_ROUNDS: u32 = 1000;
+
 pub(crate) fn run(args: Args) -> Result<(), String> {
     if !(args.secs > 0.0 && args.secs <= 3600.0) {
         return Err(format!(
@@ -277,8 +281,11 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             args.secs
         ));
     }
-    if args.rounds == 0 {
-        return Err("--rounds must be at least 1".into());
+    if !(1..=MAX_ROUNDS).contains(&args.rounds) {
+        return Err(format!(
+            "--rounds must be 1..={MAX_ROUNDS}, not {}",
+            args.rounds
+        ));
     }
     let workloads: Vec<Workload> = match args.size {
         Some(size) => {

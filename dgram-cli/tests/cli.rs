@@ -204,7 +204,7 @@ fn send_wait_reply_times_out_with_one_line() {
 fn errors_are_one_line_and_nonzero() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
     let taken = taken.local_addr().unwrap().to_string();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["listen", &taken], "Address already in use"),
         (&["listen", "not-an-address"], "cannot bind not-an-address"),
         (&["send", "127.0.0.1:0", "x"], "port 0"),
@@ -212,6 +212,11 @@ fn errors_are_one_line_and_nonzero() {
         (
             &["send", "no-such-host.invalid:9", "x"],
             "bad address no-such-host.invalid:9",
+        ),
+        // each round costs set-up whatever --secs says: bounded
+        (
+            &["bench", "--rounds", "4000000000"],
+            "--rounds must be 1..=1000",
         ),
     ];
     for (args, needle) in cases {

@@ -382,10 +382,11 @@ impl UdpSocket {
         flags: MsgFlags,
         control: &mut crate::meta::ControlBuffer,
     ) -> io::Result<RecvMeta> {
+        // Emptied first: after any failure the buffer holds nothing of an earlier receive.
+        control.len = 0;
         self.ensure_bound()?;
         let cap = crate::meta::capacity(bufs);
         let mut from = RawAddr::empty();
-        control.len = 0;
         let out = msg::recvmsg(
             self.as_fd(),
             bufs,

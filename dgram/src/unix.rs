@@ -355,6 +355,8 @@ impl UnixDatagram {
         if !self.is_connected()? {
             return Ok(());
         }
+        // Without its peer an unnamed socket can no longer be sent to: ask again at the next receive.
+        self.receivable.store(false, Ordering::Relaxed);
         msg::connect(self.as_fd(), &RawAddr::unspec())
     }
 

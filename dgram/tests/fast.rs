@@ -707,4 +707,15 @@ fn unknown_control_messages_are_kept() {
         "the SCM_TIMESTAMP message is kept as Unknown: {all:?}"
     );
     assert_eq!(all.len(), 2, "{all:?}");
+    // a receive that fails leaves nothing of the earlier one in the buffer
+    let unbound = dgram::UdpSocket::unbound(Family::V4).unwrap();
+    let e = unbound
+        .recv_msg_with_control(
+            &mut [IoSliceMut::new(&mut buf)],
+            MsgFlags::empty(),
+            &mut control,
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert_eq!(control.iter().count(), 0);
 }

@@ -309,6 +309,11 @@ fn pair_and_conversions() {
     a.send(b"hello pair").unwrap();
     let meta = b.recv_msg(&mut [0u8; 32]).unwrap();
     assert_eq!((meta.len, meta.addr), (10, UnixAddr::unnamed()));
+    // without its peer, an unnamed end can no longer be sent to: its receives are refused
+    let (c, _d) = UnixDatagram::pair().unwrap();
+    c.disconnect().unwrap();
+    let e = c.recv(&mut [0u8; 4]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
 
     let dbg = format!("{a:?}");
     assert!(
