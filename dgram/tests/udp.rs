@@ -114,6 +114,13 @@ fn state_machine<S: Udp>(f: Family) {
     // an explicit bind survives the disconnect
     assert_eq!(s.local_addr().unwrap(), local);
     s.disconnect().unwrap();
+    // also one made before dgram adopted the socket (std's bind to port 0 here)
+    let std = std::net::UdpSocket::bind(lo(f)).unwrap();
+    let local = std.local_addr().unwrap();
+    let adopted = dgram::UdpSocket::from(std);
+    adopted.connect(peer.local_addr().unwrap()).unwrap();
+    adopted.disconnect().unwrap();
+    assert_eq!(adopted.local_addr().unwrap(), local);
 }
 
 fn implicit_bind_on_send<S: Udp>(f: Family) {

@@ -945,7 +945,8 @@ crate::socket::common_socket_impls!(UdpSocket);
 
 /// Adopts a descriptor (Node's `bind({fd})`, Emilua's `assign`). The family is read from the socket
 /// (`SO_DOMAIN`); a descriptor that is not a UDP socket is not refused here, but its calls fail with the
-/// kernel's errors.
+/// kernel's errors. A socket already bound to a port is taken as bound explicitly: its address
+/// survives [`disconnect`](UdpSocket::disconnect).
 impl From<OwnedFd> for UdpSocket {
     fn from(fd: OwnedFd) -> UdpSocket {
         UdpSocket::from(Socket::from(fd))
@@ -958,10 +959,19 @@ impl From<socket2::Socket> for UdpSocket {
             Ok(libc::AF_INET) => Family::V4,
             _ => Family::V6,
         };
+        let state = State::default();
+        // Bound elsewhere (by `bind`, as std and socket2 bind): keep that address over a disconnect.
+        if let Ok(local) = sys::msg::local_addr(inner.as_fd())
+            && let Some(local) = local.socket_addr()
+            && local.port() != 0
+        {
+            let _ = state.explicit.set(local);
+            state.bound.store(true, Ordering::Relaxed);
+        }
         UdpSocket {
             inner,
             family,
-            state: Arc::default(),
+            state: Arc::new(state),
             resolver: None,
         }
     }
