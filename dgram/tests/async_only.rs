@@ -280,7 +280,6 @@ async fn stream_and_sink_carry_datagrams() {
         assert_eq!((d.meta.full_len, d.meta.truncated), (len, len > 8));
         assert_eq!(d.data, vec![i; len.min(8)]);
     }
-    sink.close().await.unwrap();
     // a failed send is reported by the sink, and the sink stays usable
     sink.send((b"x".to_vec(), SocketAddr::new(Family::V6.loopback(), 0)))
         .await
@@ -292,6 +291,11 @@ async fn stream_and_sink_carry_datagrams() {
         .unwrap()
         .unwrap();
     assert_eq!(d.data, b"after");
+    // closed, it takes no more: nothing is sent
+    sink.close().await.unwrap();
+    let e = sink.send((b"closed".to_vec(), to)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BrokenPipe, "{e}");
+    assert!(futures::poll!(stream.next()).is_pending());
 }
 
 #[tokio::test]

@@ -183,7 +183,9 @@ impl<S: EventSocket> std::fmt::Debug for RecvStream<S> {
 /// A `futures_sink::Sink` of `(bytes, destination)` datagrams (Node's `send` in event style).
 ///
 /// `poll_ready` makes room by flushing the datagram held from the last `start_send`; `poll_flush`
-/// sends it. At most one datagram is held, so back-pressure is the socket's own.
+/// sends it. At most one datagram is held, so back-pressure is the socket's own. After `poll_close`
+/// the sink takes no more datagrams (`BrokenPipe`); one held and never flushed is lost when the sink
+/// is dropped, as with any sink.
 ///
 /// # Examples
 /// ```
@@ -202,6 +204,8 @@ impl<S: EventSocket> std::fmt::Debug for RecvStream<S> {
 pub struct SendSink<B, S: EventSocket = UdpSocket> {
     sock: Arc<S>,
     pending: Option<(B, S::Addr)>,
+    /// Set by `poll_close` once it flushed: the sink takes no more datagrams.
+    closed: bool,
 }
 
 impl<B, S: EventSocket> SendSink<B, S> {
@@ -210,6 +214,7 @@ impl<B, S: EventSocket> SendSink<B, S> {
         SendSink {
             sock,
             pending: None,
+            closed: false,
         }
     }
 
@@ -226,11 +231,17 @@ where
     type Error = io::Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.closed {
+            return Poll::Ready(Err(closed()));
+        }
         self.poll_flush(cx)
     }
 
     fn start_send(self: Pin<&mut Self>, item: (B, S::Addr)) -> io::Result<()> {
         let this = self.get_mut();
+        if this.closed {
+            return Err(closed());
+        }
         if this.pending.is_some() {
             return Err(crate::util::invalid_input(
                 "start_send without poll_ready: a datagram is still held",
@@ -251,9 +262,19 @@ where
         Poll::Ready(Ok(()))
     }
 
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let flushed = ready!(self.as_mut().poll_flush(cx));
+        self.closed = true;
+        Poll::Ready(flushed)
     }
+}
+
+/// What a closed sink says to another datagram.
+fn closed() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "the sink is closed: it takes no more datagrams",
+    )
 }
 
 impl<B, S: EventSocket> std::fmt::Debug for SendSink<B, S> {
