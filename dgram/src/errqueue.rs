@@ -95,6 +95,12 @@ pub enum PmtuDiscover {
     Do,
     /// Set DF and ignore the path MTU: for probing (`IP_PMTUDISC_PROBE`).
     Probe,
+    /// Use the interface MTU, never the path MTU, and never fragment locally (`IP_PMTUDISC_INTERFACE`,
+    /// Linux 3.15): against forged ICMP "fragmentation needed" reports.
+    Interface,
+    /// As `Interface`, but fragment datagrams above the interface MTU (`IP_PMTUDISC_OMIT`, Linux
+    /// 3.16).
+    Omit,
 }
 
 impl PmtuDiscover {
@@ -104,6 +110,8 @@ impl PmtuDiscover {
             PmtuDiscover::Want => 1,
             PmtuDiscover::Do => 2,
             PmtuDiscover::Probe => 3,
+            PmtuDiscover::Interface => 4,
+            PmtuDiscover::Omit => 5,
         }
     }
 
@@ -113,6 +121,8 @@ impl PmtuDiscover {
             1 => PmtuDiscover::Want,
             2 => PmtuDiscover::Do,
             3 => PmtuDiscover::Probe,
+            4 => PmtuDiscover::Interface,
+            5 => PmtuDiscover::Omit,
             other => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,

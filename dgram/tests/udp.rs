@@ -947,3 +947,16 @@ fn msg_flags_debug_and_contains() {
     assert_eq!(format!("{f:?}"), "MsgFlags(PEEK | DONTWAIT)");
     assert_eq!(f.bits(), libc::MSG_PEEK | libc::MSG_DONTWAIT);
 }
+
+#[test]
+fn every_pmtu_mode_round_trips() {
+    use dgram::PmtuDiscover::{Do, Dont, Interface, Omit, Probe, Want};
+    let v4 = dgram::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let v6 = dgram::UdpSocket::bind("[::1]:0").unwrap();
+    for mode in [Dont, Want, Do, Probe, Interface, Omit] {
+        v4.set_mtu_discover_v4(mode).unwrap();
+        assert_eq!(v4.mtu_discover_v4().unwrap(), mode);
+        v6.set_mtu_discover_v6(mode).unwrap();
+        assert_eq!(v6.mtu_discover_v6().unwrap(), mode);
+    }
+}
