@@ -43,14 +43,8 @@ pub(crate) fn text(bytes: &[u8]) -> String {
 /// One line describing a datagram of `full_len` bytes from `from`, whose first bytes are `data`.
 pub(crate) fn line(format: Format, from: &dyn Display, data: &[u8], full_len: usize) -> String {
     let truncated = full_len > data.len();
-    match format {
-        Format::Text => {
-            let mut l = format!("{from} {full_len} {}", text(data));
-            if truncated {
-                let _ = write!(l, " [truncated to {} bytes]", data.len());
-            }
-            l
-        }
+    let mut l = match format {
+        Format::Text => format!("{from} {full_len} {}", text(data)),
         Format::Hex => format!("{from} {full_len} {}", hex(data)),
         Format::Json => serde_json::json!({
             "from": from.to_string(),
@@ -60,7 +54,12 @@ pub(crate) fn line(format: Format, from: &dyn Display, data: &[u8], full_len: us
             "hex": hex(data),
         })
         .to_string(),
+    };
+    // Text and hex say it in words; JSON has its `truncated` field.
+    if truncated && format != Format::Json {
+        let _ = write!(l, " [truncated to {} bytes]", data.len());
     }
+    l
 }
 
 #[cfg(test)]
@@ -75,6 +74,10 @@ mod tests {
         assert_eq!(
             line(Format::Text, &from, b"ab", 5),
             "127.0.0.1:9 5 ab [truncated to 2 bytes]"
+        );
+        assert_eq!(
+            line(Format::Hex, &from, b"ab", 5),
+            "127.0.0.1:9 5 6162 [truncated to 2 bytes]"
         );
         let v: serde_json::Value =
             serde_json::from_str(&line(Format::Json, &from, b"\x00a", 2)).unwrap();

@@ -11,6 +11,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 /// resolves every host name of [`send_to_host`](crate::UdpSocket::send_to_host) and
 /// [`connect_host`](crate::UdpSocket::connect_host) through it. Literal IP addresses never reach it.
 ///
+/// dgram puts no time limit on a resolver, as std puts none on `getaddrinfo`: one that never
+/// answers keeps the call waiting, and one that panics panics the caller.
+///
 /// # Examples
 /// ```
 /// use std::{io, net::SocketAddr};

@@ -54,6 +54,10 @@ pub type ResolveFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Vec<SocketAd
 /// [`UdpSocket::send_to_host`] and [`UdpSocket::connect_host`] through it. Literal IP addresses never
 /// reach it. Without one, tokio's resolver (`tokio::net::lookup_host`, `getaddrinfo` on a blocking
 /// thread) is used.
+///
+/// dgram puts no time limit on a resolver, as tokio puts none on `lookup_host`: one that never
+/// answers keeps `send_to_host` waiting (bound it with `tokio::time::timeout`, or inside the
+/// resolver), and one that panics panics the caller.
 pub trait AsyncResolve: Send + Sync + std::fmt::Debug {
     /// Returns the addresses of `host`, each with `port`, best first.
     ///
