@@ -311,6 +311,11 @@ impl UdpSocket {
         flags: MsgFlags,
     ) -> io::Result<usize> {
         self.ensure_bound()?;
+        if flags.contains(MsgFlags::PEEK) {
+            return Err(invalid_input(
+                "PEEK has no meaning for a batch: every buffer would get the same first datagram",
+            ));
+        }
         let bits = flags.recv_bits()? | libc::MSG_TRUNC | libc::MSG_WAITFORONE;
         let n = batch_room(bufs, meta)?;
         let (bufs, meta) = (&mut bufs[..n], &mut meta[..n]);

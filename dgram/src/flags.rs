@@ -28,6 +28,8 @@ impl MsgFlags {
     #[doc(alias = "MSG_DONTWAIT")]
     pub const DONTWAIT: MsgFlags = MsgFlags(libc::MSG_DONTWAIT);
     /// Send: more data follows; the kernel holds the datagram open as `UDP_CORK` would (`MSG_MORE`).
+    /// UDP only. The held datagram goes to the destination of its first part: a later send's
+    /// destination is not used until it is sent, as udp(7) has it.
     #[doc(alias = "MSG_MORE")]
     pub const MORE: MsgFlags = MsgFlags(libc::MSG_MORE);
 
@@ -57,6 +59,13 @@ impl MsgFlags {
     #[inline]
     pub(crate) fn send_bits(self) -> std::io::Result<libc::c_int> {
         self.only(Self::DONTROUTE.0 | Self::DONTWAIT.0 | Self::MORE.0, "send")
+    }
+
+    /// The bits for a Unix send: `DONTWAIT` alone (`MORE` and `DONTROUTE` mean nothing to a Unix
+    /// socket, whose kernel ignores them).
+    #[inline]
+    pub(crate) fn unix_send_bits(self) -> std::io::Result<libc::c_int> {
+        self.only(Self::DONTWAIT.0, "Unix send")
     }
 
     /// The bits for a receive call; a send-only flag (`DONTROUTE`, `MORE`) is refused.

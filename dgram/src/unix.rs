@@ -9,6 +9,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use socket2::{Domain, Socket, Type};
@@ -265,8 +266,9 @@ impl<P: AsRef<Path>> ToUnixAddr for P {
 pub struct UnixDatagram {
     inner: Socket,
     /// Set once the socket is known to have a name or a peer, so receives need no `getsockname` after
-    /// the first: a socket with neither can never be sent to (see `ensure_receivable`).
-    receivable: AtomicBool,
+    /// the first: a socket with neither can never be sent to (see `ensure_receivable`). Shared by
+    /// every handle `try_clone` makes, as the socket is.
+    receivable: Arc<AtomicBool>,
 }
 
 /// Life cycle: create, bind, connect, shut down, convert.
@@ -311,7 +313,7 @@ impl UnixDatagram {
     fn from_socket(inner: Socket, receivable: bool) -> UnixDatagram {
         UnixDatagram {
             inner,
-            receivable: AtomicBool::new(receivable),
+            receivable: Arc::new(AtomicBool::new(receivable)),
         }
     }
 
@@ -413,10 +415,10 @@ impl UnixDatagram {
     /// # Errors
     /// What `fcntl(2)` reports (`EMFILE`).
     pub fn try_clone(&self) -> io::Result<UnixDatagram> {
-        Ok(UnixDatagram::from_socket(
-            self.inner.try_clone()?,
-            self.receivable.load(Ordering::Relaxed),
-        ))
+        Ok(UnixDatagram {
+            inner: self.inner.try_clone()?,
+            receivable: Arc::clone(&self.receivable),
+        })
     }
 
     /// Converts into std's socket.
@@ -482,7 +484,7 @@ impl UnixDatagram {
     /// As [`send`](Self::send).
     #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
-        msg::send(self.as_fd(), buf, flags.send_bits()?).map_err(send_error)
+        msg::send(self.as_fd(), buf, flags.unix_send_bits()?).map_err(send_error)
     }
 
     /// Sends `buf` as one datagram to `addr`.
@@ -507,7 +509,8 @@ impl UnixDatagram {
         flags: MsgFlags,
     ) -> io::Result<usize> {
         let addr = addressable(addr.to_unix_addr()?)?;
-        msg::send_to_unix(self.as_fd(), buf, addr.bytes(), flags.send_bits()?).map_err(send_error)
+        msg::send_to_unix(self.as_fd(), buf, addr.bytes(), flags.unix_send_bits()?)
+            .map_err(send_error)
     }
 
     /// Gathers `bufs` into one datagram to the connected peer.
@@ -639,9 +642,15 @@ impl UnixDatagram {
             raw.as_ref(),
             fds,
             cred,
-            flags.send_bits()?,
+            flags.unix_send_bits()?,
         )
-        .map_err(send_error)
+        .map_err(|e| match cred {
+            // The kernel's ESRCH: the credentials name a process that does not exist.
+            Some((pid, ..)) if e.raw_os_error() == Some(libc::ESRCH) => {
+                invalid_input(format!("no process with pid {pid} to send credentials for"))
+            }
+            _ => send_error(e),
+        })
     }
 
     /// Sends to the connected peer without blocking.

@@ -59,6 +59,9 @@ async fn bad_receive_arguments_are_refused_before_waiting() {
     let (_a, b) = dgram::tokio::UnixDatagram::pair().unwrap();
     refused_at_once(b.recv_msg_vectored(&mut [io::IoSliceMut::new(&mut buf)], MsgFlags::MORE))
         .await;
+    // readiness too: a socket no datagram can reach is never readable
+    refused_at_once(UdpSocket::unbound(Family::V4).unwrap().readable()).await;
+    refused_at_once(dgram::tokio::UnixDatagram::unbound().unwrap().readable()).await;
 }
 
 #[tokio::test]

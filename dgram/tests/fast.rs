@@ -415,6 +415,18 @@ fn a_batch_stops_at_a_bad_transmit<S: Udp>(f: Family) {
         assert_eq!(&buf[..n], want);
     }
     assert_eq!(tx.send_batch(&[]).unwrap(), 0);
+    // PEEK would put the same first datagram in every buffer: refused
+    let mut two = [[0u8; 4]; 2];
+    let [b0, b1] = &mut two;
+    let e = rx
+        .blocking()
+        .recv_batch_with_flags(
+            &mut [IoSliceMut::new(b0), IoSliceMut::new(b1)],
+            &mut [RecvMeta::default(); 2],
+            MsgFlags::PEEK,
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     // a receive batch with room for no datagram is refused: it would return 0 forever
     let mut meta = [RecvMeta::default(); 1];
     let e = rx.recv_batch(&mut [], &mut meta).unwrap_err();

@@ -309,11 +309,20 @@ fn pair_and_conversions() {
     a.send(b"hello pair").unwrap();
     let meta = b.recv_msg(&mut [0u8; 32]).unwrap();
     assert_eq!((meta.len, meta.addr), (10, UnixAddr::unnamed()));
-    // without its peer, an unnamed end can no longer be sent to: its receives are refused
+    // without its peer, an unnamed end can no longer be sent to: its receives are refused, through
+    // every handle on it
     let (c, _d) = UnixDatagram::pair().unwrap();
+    let clone = c.try_clone().unwrap();
     c.disconnect().unwrap();
-    let e = c.recv(&mut [0u8; 4]).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    for s in [&c, &clone] {
+        let e = s.recv(&mut [0u8; 4]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+    // MORE and DONTROUTE mean nothing to a Unix socket: refused, not ignored
+    for f in [MsgFlags::MORE, MsgFlags::DONTROUTE] {
+        let e = a.send_with_flags(b"x", f).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
 
     let dbg = format!("{a:?}");
     assert!(
@@ -670,6 +679,19 @@ fn credentials<S: Unix>() {
     b.set_pass_cred(false).unwrap();
     a.send(b"anon").unwrap();
     assert_eq!(b.recv_msg(&mut [0u8; 16]).unwrap().cred, None);
+    // a pid no process has: refused with the pid named (root may claim others' credentials, and then
+    // hears ESRCH; anyone else hears EPERM first)
+    let ghost = UCred {
+        pid: i32::MAX,
+        ..me
+    };
+    let e = a.send_with_cred(b"ghost", ghost).unwrap_err();
+    if me.uid == 0 {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains(&i32::MAX.to_string()), "{e}");
+    } else {
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+    }
 }
 
 #[test]

@@ -267,6 +267,10 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
     }
 
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<::tokio::io::Ready> {
+        if interest.is_readable() {
+            // As the receives: a socket no datagram can reach would never be readable.
+            self.fd.get_ref().ensure_receivable()?;
+        }
         let mut guard = self.fd.ready(interest).await?;
         let ready = guard.ready();
         // The caller will attempt I/O itself; keep the readiness for it.
@@ -304,6 +308,7 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
     }
 
     pub(crate) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.fd.get_ref().ensure_receivable()?;
         self.fd.poll_read_ready(cx).map_ok(|mut g| g.retain_ready())
     }
 
