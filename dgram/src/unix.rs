@@ -453,15 +453,23 @@ impl UnixDatagram {
         self.inner.passcred()
     }
 
-    /// The credentials of the peer as of its `connect` or `socketpair` (`SO_PEERCRED`).
+    /// The credentials of the peer as of `socketpair` (`SO_PEERCRED`). For datagram sockets the
+    /// kernel records them only for a pair: not for `connect`.
     ///
     /// # Errors
-    /// What `getsockopt(2)` reports. On a socket that is not connected the kernel reports no error but
-    /// an invalid peer (pid 0, uid and gid `u32::MAX`), returned as it is.
+    /// `NotFound` when the kernel recorded none (it then reports pid 0 and uid and gid `u32::MAX`,
+    /// which no process has): a socket connected with `connect`, or not connected; otherwise what
+    /// `getsockopt(2)` reports.
     #[doc(alias = "SO_PEERCRED")]
     pub fn peer_cred(&self) -> io::Result<UCred> {
-        let (pid, uid, gid) = sockopt::peer_cred(self.as_fd())?;
-        Ok(UCred { pid, uid, gid })
+        match sockopt::peer_cred(self.as_fd())? {
+            (0, u32::MAX, u32::MAX) => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the kernel recorded no peer credentials: it does for socketpair(), not for \
+                 connect() on a datagram socket",
+            )),
+            (pid, uid, gid) => Ok(UCred { pid, uid, gid }),
+        }
     }
 }
 

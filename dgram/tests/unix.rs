@@ -306,6 +306,13 @@ fn pair_and_conversions() {
     assert!(!a.is_bound().unwrap());
     let me = UCred::current();
     assert_eq!(a.peer_cred().unwrap(), me);
+    // connect records none, and an unconnected socket has none: NotFound, not invalid values
+    let named = UnixDatagram::bind(abstract_name("cred")).unwrap();
+    let c = UnixDatagram::unbound().unwrap();
+    c.connect(named.local_addr().unwrap()).unwrap();
+    for s in [&c, &named] {
+        assert_eq!(s.peer_cred().unwrap_err().kind(), ErrorKind::NotFound);
+    }
     a.send(b"hello pair").unwrap();
     let meta = b.recv_msg(&mut [0u8; 32]).unwrap();
     assert_eq!((meta.len, meta.addr), (10, UnixAddr::unnamed()));
