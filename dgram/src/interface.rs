@@ -73,9 +73,22 @@ impl FromStr for Interface {
     type Err = io::Error;
 
     fn from_str(s: &str) -> io::Result<Interface> {
-        // Node's scope syntax: "::%eth1", "::%2"
+        // Node's scope syntax: "::%eth1", "::%2": an IPv6 address (or nothing) before the `%`, and a
+        // non-empty scope after it.
         let s = match s.split_once('%') {
-            Some((_, scope)) => scope,
+            Some((addr, scope))
+                if (addr.is_empty() || addr.parse::<std::net::Ipv6Addr>().is_ok())
+                    && !scope.is_empty()
+                    && !scope.contains('%') =>
+            {
+                scope
+            }
+            Some(_) => {
+                return Err(invalid_input(format!(
+                    "{s:?} is not an interface: with a %, write an IPv6 address and a scope \
+                     (\"::%eth1\", \"::%2\")"
+                )));
+            }
             None => s,
         };
         if s.is_empty() || s == "any" {

@@ -42,18 +42,32 @@ proptest! {
         }
     }
 
-    /// An interface parses from any text; only an IPv6 address (which names no interface) is
-    /// refused, and a name comes back as itself.
+    /// An interface parses from any text, or is refused with `InvalidInput` for an IPv6 address
+    /// (which names no interface) or a malformed scope; a name comes back as itself.
     #[test]
-    fn any_interface_text_parses_or_names_its_error(text in ".{0,24}") {
-        let scope = text.split_once('%').map_or(text.as_str(), |(_, s)| s);
+    fn any_interface_text_parses_or_names_its_error(
+        text in prop_oneof![".{0,24}", "(::1|fe80::1|)%[a-z0-9%]{0,6}", "[a-z0-9.]{0,8}%[a-z0-9]{0,4}"]
+    ) {
+        // with a %: an IPv6 address (or nothing) before it, a scope of no % after it
+        let (scope, bad_scope) = match text.split_once('%') {
+            Some((addr, scope)) => (
+                scope,
+                !(addr.is_empty() || addr.parse::<std::net::Ipv6Addr>().is_ok())
+                    || scope.is_empty()
+                    || scope.contains('%'),
+            ),
+            None => (text.as_str(), false),
+        };
         let ipv6 = scope.parse::<u32>().is_err()
             && matches!(scope.parse::<IpAddr>(), Ok(IpAddr::V6(a)) if !a.is_unspecified());
         match text.parse::<Interface>() {
-            Ok(Interface::Name(n)) => prop_assert_eq!(n, scope),
-            Ok(_) => prop_assert!(!ipv6),
+            Ok(Interface::Name(n)) => {
+                prop_assert!(!bad_scope);
+                prop_assert_eq!(n, scope);
+            }
+            Ok(_) => prop_assert!(!ipv6 && !bad_scope),
             Err(e) => {
-                prop_assert!(ipv6, "{text:?}: {e}");
+                prop_assert!(ipv6 || bad_scope, "{text:?}: {e}");
                 prop_assert_eq!(e.kind(), ErrorKind::InvalidInput);
             }
         }
