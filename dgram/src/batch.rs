@@ -116,11 +116,7 @@ impl UdpSocket {
             &control.0[..len],
             flags,
         )
-        .map_err(|e| match t.ifindex {
-            // The transmit named an interface that is not there.
-            Some(i) => crate::Interface::Index(i).explain(crate::util::send_error(e)),
-            None => crate::util::send_error(e),
-        })
+        .map_err(|e| transmit_error(t, e))
     }
 
     /// The device refused GSO for `t` (`EIO`): sends it segment by segment, and turns GSO off for
@@ -257,11 +253,8 @@ impl UdpSocket {
                     (_, None) => Ok(1),
                 }
             }
-            Err(e) => Err(match transmits[0].ifindex {
-                // The failure is the first transmit's: it named an interface that is not there.
-                Some(i) => crate::Interface::Index(i).explain(crate::util::send_error(e)),
-                None => crate::util::send_error(e),
-            }),
+            // The failure is the first transmit's.
+            Err(e) => Err(transmit_error(&transmits[0], e)),
             Ok(sent) => Ok(sent),
         }
     }
@@ -612,6 +605,29 @@ impl UdpSocket {
             }
         }
         (sent, None)
+    }
+}
+
+/// A send error of `t`, said in terms of what `t` asked for: the kernel's `ENODEV` for its
+/// interface as `NotFound` naming it, and its refusals of the source address (`EINVAL`,
+/// `EADDRNOTAVAIL`, or `ENETUNREACH` on IPv4) naming that source.
+fn transmit_error(t: &Transmit<'_>, e: io::Error) -> io::Error {
+    let e = crate::util::send_error(e);
+    match (t.ifindex, t.src_ip, e.raw_os_error()) {
+        (Some(i), _, Some(libc::ENODEV)) => crate::Interface::Index(i).explain(e),
+        (_, Some(src), Some(libc::EINVAL | libc::EADDRNOTAVAIL)) => io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("cannot send from source {src}: it is not an address of this host ({e})"),
+        ),
+        (_, Some(src), Some(libc::ENETUNREACH)) => io::Error::new(
+            io::ErrorKind::NetworkUnreachable,
+            format!(
+                "cannot send from source {src} to {}: it is not an address of this host, or \
+                 there is no route from it ({e})",
+                t.destination
+            ),
+        ),
+        _ => e,
     }
 }
 

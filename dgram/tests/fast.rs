@@ -632,6 +632,24 @@ fn bad_transmits_are_refused<S: Udp>(f: Family) {
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
+    // a source address this host does not have: refused naming it, alone and in a batch
+    let foreign: IpAddr = match f {
+        Family::V4 => "192.0.2.123".parse().unwrap(),
+        _ => "2001:db8::123".parse().unwrap(),
+    };
+    let stranger = Transmit::new(to, b"x").src_ip(foreign);
+    for e in [
+        tx.send_msg(&stranger).unwrap_err(),
+        tx.send_batch(std::slice::from_ref(&stranger)).unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::AddrNotAvailable | ErrorKind::NetworkUnreachable
+            ) && e.to_string().contains(&foreign.to_string()),
+            "{e}"
+        );
+    }
     // an interface that is not there: NotFound naming it (the kernel's ENODEV), alone and in a batch
     let nowhere = Transmit::new(to, b"x").ifindex(99_999);
     for e in [

@@ -960,3 +960,29 @@ fn every_pmtu_mode_round_trips() {
         assert_eq!(v6.mtu_discover_v6().unwrap(), mode);
     }
 }
+
+#[test]
+fn an_ipv6_only_socket_refuses_ipv4_destinations() {
+    let v6only = UdpSocket::builder().only_v6(true).bind("[::]:0").unwrap();
+    let v4: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let mapped: SocketAddr = "[::ffff:127.0.0.1]:9".parse().unwrap();
+    for e in [
+        v6only.send_to(b"x", v4).unwrap_err(),
+        v6only.send_to(b"x", mapped).unwrap_err(),
+        v6only
+            .send_msg(&dgram::Transmit::new(v4, b"x"))
+            .unwrap_err(),
+        v6only.connect(v4).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("IPv6-only"), "{e}");
+    }
+    // a dual-stack socket maps them, and they arrive
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let dual = UdpSocket::builder().only_v6(false).bind("[::]:0").unwrap();
+    dual.send_to(b"mapped", rx.local_addr().unwrap()).unwrap();
+    let mut buf = [0u8; 8];
+    let n = rx.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"mapped");
+}

@@ -69,6 +69,8 @@ pub(crate) struct State {
     pub(crate) recv_opts: std::sync::atomic::AtomicU32,
     /// UDP GSO: 0 not yet probed, 1 works, 2 refused (sends fall back to one datagram per segment).
     pub(crate) gso: std::sync::atomic::AtomicU8,
+    /// `IPV6_V6ONLY`: 0 not yet asked, 1 off, 2 on (an IPv4 destination is then refused, not mapped).
+    pub(crate) v6only: std::sync::atomic::AtomicU8,
 }
 
 /// Creation options for a [`UdpSocket`]: those of Node's `dgram.createSocket(options)`.
@@ -822,7 +824,12 @@ impl UdpSocket {
     pub(crate) fn fit(&self, a: SocketAddr) -> io::Result<SocketAddr> {
         let a = match (self.family, a) {
             (Family::V6, SocketAddr::V4(v4)) => {
+                self.refuse_v4_if_v6_only(&a)?;
                 SocketAddr::V6(SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0))
+            }
+            (Family::V6, SocketAddr::V6(v6)) if v6.ip().to_ipv4_mapped().is_some() => {
+                self.refuse_v4_if_v6_only(&a)?;
+                a
             }
             (Family::V4, SocketAddr::V6(_)) => {
                 return Err(invalid_input(format!(
@@ -846,6 +853,11 @@ impl UdpSocket {
             addr.to_socket_addrs()
                 .map_err(|e| lookup_error(&"the destination", e))?,
         )?;
+        if let SocketAddr::V6(v6) = a
+            && v6.ip().to_ipv4_mapped().is_some()
+        {
+            self.refuse_v4_if_v6_only(&a)?;
+        }
         if a.port() == 0 {
             return Err(invalid_input(format!(
                 "destination port 0 is not a valid destination: {a}"
@@ -874,6 +886,33 @@ impl UdpSocket {
     /// The first address of the socket's family; on an IPv6 socket an IPv4 address, v4-mapped, when
     /// no IPv6 one is offered.
     #[inline]
+    /// `InvalidInput` for an IPv4 destination (plain or v4-mapped) on an IPv6-only socket
+    /// (`IPV6_V6ONLY`), which the kernel could only refuse with a bare `ENETUNREACH`.
+    #[cold]
+    fn refuse_v4_if_v6_only(&self, a: &SocketAddr) -> io::Result<()> {
+        if self.is_v6_only()? {
+            return Err(invalid_input(format!(
+                "IPv4 destination {a} cannot be used on an IPv6-only socket (IPV6_V6ONLY)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether `IPV6_V6ONLY` is on, asked of the kernel once and then remembered.
+    pub(crate) fn is_v6_only(&self) -> io::Result<bool> {
+        match self.state.v6only.load(Ordering::Relaxed) {
+            1 => Ok(false),
+            2 => Ok(true),
+            _ => {
+                let on = self.inner.only_v6()?;
+                self.state
+                    .v6only
+                    .store(if on { 2 } else { 1 }, Ordering::Relaxed);
+                Ok(on)
+            }
+        }
+    }
+
     fn pick(&self, addrs: impl Iterator<Item = SocketAddr>) -> io::Result<SocketAddr> {
         let mut mapped = None;
         let mut other = None;
@@ -894,6 +933,7 @@ impl UdpSocket {
             }
         }
         if let Some(m) = mapped {
+            self.refuse_v4_if_v6_only(&m)?;
             return Ok(m);
         }
         Err(match other {

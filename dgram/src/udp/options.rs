@@ -141,7 +141,11 @@ impl UdpSocket {
     #[doc(alias = "IPV6_V6ONLY")]
     pub fn set_only_v6(&self, on: bool) -> io::Result<()> {
         self.require_v6("IPV6_V6ONLY")?;
-        self.inner.set_only_v6(on)
+        self.inner.set_only_v6(on)?;
+        self.state
+            .v6only
+            .store(if on { 2 } else { 1 }, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// Whether the socket is restricted to IPv6 (`IPV6_V6ONLY`).
