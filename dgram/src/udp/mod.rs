@@ -824,12 +824,7 @@ impl UdpSocket {
     pub(crate) fn fit(&self, a: SocketAddr) -> io::Result<SocketAddr> {
         let a = match (self.family, a) {
             (Family::V6, SocketAddr::V4(v4)) => {
-                self.refuse_v4_if_v6_only(&a)?;
                 SocketAddr::V6(SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0))
-            }
-            (Family::V6, SocketAddr::V6(v6)) if v6.ip().to_ipv4_mapped().is_some() => {
-                self.refuse_v4_if_v6_only(&a)?;
-                a
             }
             (Family::V4, SocketAddr::V6(_)) => {
                 return Err(invalid_input(format!(
@@ -843,6 +838,9 @@ impl UdpSocket {
                 "destination port 0 is not a valid destination: {a}"
             )));
         }
+        if self.family == Family::V6 {
+            self.check_mapped_destination(&a)?;
+        }
         Ok(a)
     }
 
@@ -853,16 +851,12 @@ impl UdpSocket {
             addr.to_socket_addrs()
                 .map_err(|e| lookup_error(&"the destination", e))?,
         )?;
-        if let SocketAddr::V6(v6) = a
-            && v6.ip().to_ipv4_mapped().is_some()
-        {
-            self.refuse_v4_if_v6_only(&a)?;
-        }
         if a.port() == 0 {
             return Err(invalid_input(format!(
                 "destination port 0 is not a valid destination: {a}"
             )));
         }
+        self.check_mapped_destination(&a)?;
         Ok(a)
     }
 
@@ -880,12 +874,10 @@ impl UdpSocket {
                 "destination port 0 is not a valid destination: {host}"
             )));
         }
+        self.check_mapped_destination(&a)?;
         Ok(a)
     }
 
-    /// The first address of the socket's family; on an IPv6 socket an IPv4 address, v4-mapped, when
-    /// no IPv6 one is offered.
-    #[inline]
     /// `InvalidInput` for an IPv4 destination (plain or v4-mapped) on an IPv6-only socket
     /// (`IPV6_V6ONLY`), which the kernel could only refuse with a bare `ENETUNREACH`.
     #[cold]
@@ -913,6 +905,20 @@ impl UdpSocket {
         }
     }
 
+    /// Refuses a v4-mapped destination on an IPv6-only socket (see `refuse_v4_if_v6_only`).
+    #[inline]
+    fn check_mapped_destination(&self, a: &SocketAddr) -> io::Result<()> {
+        match a {
+            SocketAddr::V6(v6) if v6.ip().to_ipv4_mapped().is_some() => {
+                self.refuse_v4_if_v6_only(a)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The first address of the socket's family; on an IPv6 socket an IPv4 address, v4-mapped, when
+    /// no IPv6 one is offered.
+    #[inline]
     fn pick(&self, addrs: impl Iterator<Item = SocketAddr>) -> io::Result<SocketAddr> {
         let mut mapped = None;
         let mut other = None;
@@ -933,7 +939,6 @@ impl UdpSocket {
             }
         }
         if let Some(m) = mapped {
-            self.refuse_v4_if_v6_only(&m)?;
             return Ok(m);
         }
         Err(match other {
