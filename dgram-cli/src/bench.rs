@@ -40,6 +40,10 @@ pub(crate) struct Args {
     /// sees the same machine conditions. Ping-pong is unchanged.
     #[arg(long, conflicts_with_all = ["unix", "async"])]
     lockstep: bool,
+    /// Measure only these ways, by their JSON ids (comma-separated, e.g. `dgram_gso,raw_gso,quinn_udp`);
+    /// a ratio is shown only where its baseline is measured too. Workloads left with no way are skipped.
+    #[arg(long, value_delimiter = ',', value_name = "IDS", conflicts_with_all = ["unix", "async"])]
+    ways: Vec<String>,
     /// Measure only dgram's UnixDatagram against std's (abstract addresses), instead of every UDP mode.
     #[arg(long, conflicts_with = "async")]
     unix: bool,
@@ -643,9 +647,27 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
         ("tokio", "tokio::net::UdpSocket"),
         ("dgram_async", "dgram tokio UdpSocket"),
     ];
+    const PING_PONG: [&str; 4] = ["std", "dgram", "tokio", "dgram_async"];
+    let one_way_ids = || {
+        Way::ALL
+            .iter()
+            .map(|w| w.id())
+            .chain(ASYNC.iter().map(|a| a.0))
+    };
+    if let Some(bad) = args
+        .ways
+        .iter()
+        .find(|id| !one_way_ids().any(|k| k == id.as_str()))
+    {
+        return Err(format!(
+            "--ways: no way is called {bad:?}; the ways are {}",
+            one_way_ids().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let wanted = |id: &str| args.ways.is_empty() || args.ways.iter().any(|w| w == id);
     let per_workload = |w: &Workload| match w.kind {
-        Kind::OneWay => Way::ALL.len() + ASYNC.len(),
-        Kind::PingPong => 4,
+        Kind::OneWay => one_way_ids().filter(|id| wanted(id)).count(),
+        Kind::PingPong => PING_PONG.iter().filter(|id| wanted(id)).count(),
     };
     let total: usize = workloads.iter().map(per_workload).sum::<usize>() * args.rounds as usize;
     let bar = ProgressBar::new(total as u64);
@@ -693,7 +715,16 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
             })
             .collect(),
         };
-        let lockstep = args.lockstep && matches!(w.kind, Kind::OneWay);
+        rows.retain(|r| wanted(r.id));
+        if rows.is_empty() {
+            continue;
+        }
+        let lockstep_ways: Vec<Way> = Way::LOCKSTEP
+            .iter()
+            .copied()
+            .filter(|way| rows.iter().any(|r| r.id == way.id()))
+            .collect();
+        let lockstep = args.lockstep && matches!(w.kind, Kind::OneWay) && !lockstep_ways.is_empty();
         for round in 0..args.rounds as usize {
             if lockstep {
                 // The lockstep ways, interleaved in turns, each getting `slice` on average.
@@ -703,7 +734,7 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
                     round + 1,
                     args.rounds
                 ));
-                let ways = &Way::LOCKSTEP;
+                let ways = &lockstep_ways;
                 let runs = bench_modes::run_lockstep(ways, w.size, slice * ways.len() as u32)
                     .map_err(|e| format!("{}: lockstep: {e}", w.name()))?;
                 for (way, r) in ways.iter().zip(runs) {
@@ -717,7 +748,7 @@ fn run_all(args: &Args, workloads: &[Workload], slice: Duration) -> Result<(), S
             let n = rows.len();
             for k in 0..n {
                 let i = (k + round) % n;
-                if lockstep && Way::LOCKSTEP.iter().any(|way| way.id() == rows[i].id) {
+                if lockstep && lockstep_ways.iter().any(|way| way.id() == rows[i].id) {
                     continue;
                 }
                 bar.set_message(format!(

@@ -466,6 +466,48 @@ fn bench_lockstep_json() {
 }
 
 #[test]
+fn bench_ways_measures_only_the_ways_named() {
+    let v = bench_json(&[
+        "--lockstep",
+        "--ways",
+        "dgram_gso,raw_gso",
+        "--secs",
+        "0.2",
+        "--rounds",
+        "2",
+        "--size",
+        "64",
+    ]);
+    // ping-pong has neither way, so only the one-way workload is left
+    let workloads = v["workloads"].as_array().unwrap();
+    assert_eq!(workloads.len(), 1, "{v}");
+    let ways = workloads[0]["ways"].as_array().unwrap();
+    let ids: Vec<_> = ways.iter().map(|w| w["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["dgram_gso", "raw_gso"]);
+    // a ratio only against a baseline that was measured
+    let vs: Vec<_> = ways[0]["ratios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["vs"].as_str().unwrap())
+        .collect();
+    assert_eq!(vs, ["raw_gso"]);
+    assert!(
+        ways.iter().all(|w| w["received"].as_u64().unwrap() > 0),
+        "{ways:?}"
+    );
+
+    let out = dgram(&["bench", "--ways", "dgram,nope"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no way is called \"nope\""), "{err}");
+    assert!(
+        err.contains("raw_batch_senders"),
+        "it lists the ways: {err}"
+    );
+}
+
+#[test]
 fn bench_unix_json() {
     let v = bench_json(&["--unix", "--secs", "0.1", "--rounds", "2", "--size", "64"]);
     assert_eq!(v["socket"], "unix");

@@ -24,7 +24,9 @@ fn pair() -> (UdpSocket, UdpSocket, SocketAddr) {
     (a, b, to)
 }
 
-/// A current-thread runtime and two async sockets on loopback registered with it.
+/// A current-thread runtime and two async sockets on loopback: the sender as dgram leaves one whose
+/// sends never wait (out of tokio's epoll), the receiver registered by a first wait, as any
+/// receiver is.
 fn async_pair() -> (
     tokio::runtime::Runtime,
     dgram::tokio::UdpSocket,
@@ -37,6 +39,7 @@ fn async_pair() -> (
     let (a, b) = rt.block_on(async {
         let a = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let b = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(1), b.readable()).await;
         (a, b)
     });
     (rt, a, b)

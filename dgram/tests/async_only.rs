@@ -642,3 +642,170 @@ async fn a_loop_that_never_waits_still_yields() {
         other.await.unwrap();
     }
 }
+
+/// Whether an epoll instance of this process watches the socket behind `fd`. Each epoll descriptor's
+/// `/proc/self/fdinfo` entry lists what it watches as `tfd: <fd> events: .. ino:<hex inode>`
+/// (proc(5)); the socket's inode is in its `/proc/self/fd` link, `socket:[<inode>]`.
+fn in_epoll(fd: &impl std::os::fd::AsRawFd) -> bool {
+    let fd = fd.as_raw_fd();
+    let link = std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
+    let link = link.to_string_lossy();
+    let ino: u64 = link
+        .strip_prefix("socket:[")
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or_else(|| panic!("not a socket: {link}"))
+        .parse()
+        .unwrap();
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            std::fs::read_link(e.path())
+                .is_ok_and(|l| l.to_string_lossy() == "anon_inode:[eventpoll]")
+        })
+        .filter_map(|e| {
+            std::fs::read_to_string(format!(
+                "/proc/self/fdinfo/{}",
+                e.file_name().to_string_lossy()
+            ))
+            .ok()
+        })
+        .any(|info| {
+            info.lines().any(|line| {
+                let mut words = line.split_whitespace();
+                words.next() == Some("tfd:")
+                    && words.next() == Some(fd.to_string().as_str())
+                    && line.split_whitespace().any(|w| {
+                        w.strip_prefix("ino:")
+                            .is_some_and(|h| u64::from_str_radix(h, 16) == Ok(ino))
+                    })
+            })
+        })
+}
+
+#[tokio::test]
+async fn a_socket_joins_epoll_only_when_an_operation_waits() {
+    let (tx, rx) = (lo(Family::V4).await, lo(Family::V4).await);
+    let (from, to) = (tx.local_addr().unwrap(), rx.local_addr().unwrap());
+    assert!(!in_epoll(tx.get_ref()) && !in_epoll(rx.get_ref()));
+    // Every form of send and receive that finds room or a datagram runs without the reactor.
+    let mut buf = [0u8; 64];
+    for i in 0..50u8 {
+        assert_eq!(tx.send_to(&[i; 10], to).await.unwrap(), 10);
+        let (n, who) = rx.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], who), (&[i; 10][..], from));
+    }
+    assert_eq!(
+        poll_fn(|cx| tx.poll_send_to(cx, b"polled", to))
+            .await
+            .unwrap(),
+        6
+    );
+    let mut rb = ReadBuf::new(&mut buf);
+    assert_eq!(
+        poll_fn(|cx| rx.poll_recv_from(cx, &mut rb)).await.unwrap(),
+        from
+    );
+    assert_eq!(rb.filled(), b"polled");
+    assert_eq!(tx.try_send_to(b"tried", to).unwrap(), 5);
+    assert_eq!(rx.try_recv_from(&mut buf).unwrap(), (5, from));
+    assert_eq!(
+        rx.try_recv(&mut buf).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    assert!(
+        !in_epoll(tx.get_ref()),
+        "a sender whose sends never wait stays out of epoll"
+    );
+    assert!(
+        !in_epoll(rx.get_ref()),
+        "so does a receiver that always finds a datagram"
+    );
+
+    // Nothing queued: the receive has to wait, which registers the socket, and the datagram sent
+    // next wakes it.
+    {
+        let mut pending = pin!(rx.recv_from(&mut buf));
+        assert!(futures::poll!(pending.as_mut()).is_pending());
+        assert!(in_epoll(rx.get_ref()));
+        tx.send_to(b"late", to).await.unwrap();
+        assert_eq!(
+            timeout(PATIENCE, pending).await.unwrap().unwrap(),
+            (4, from)
+        );
+    }
+    assert_eq!(&buf[..4], b"late");
+    assert!(!in_epoll(tx.get_ref()));
+    // Registered, the receive still takes what is queued at once, and waits again when nothing is.
+    tx.send_to(b"again", to).await.unwrap();
+    assert_eq!(rx.recv_from(&mut buf).await.unwrap(), (5, from));
+    {
+        let mut pending = pin!(rx.recv_from(&mut buf));
+        assert!(futures::poll!(pending.as_mut()).is_pending());
+        tx.send_to(b"woken", to).await.unwrap();
+        assert_eq!(
+            timeout(PATIENCE, pending).await.unwrap().unwrap(),
+            (5, from)
+        );
+    }
+    assert_eq!(&buf[..5], b"woken");
+    // Handing the socket over removes the registration: tokio's type can register it anew.
+    let rx = rx.into_tokio().unwrap();
+    tx.send_to(b"tokio", to).await.unwrap();
+    let (n, who) = timeout(PATIENCE, rx.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((&buf[..n], who), (&b"tokio"[..], from));
+}
+
+#[tokio::test]
+async fn a_send_that_must_wait_joins_epoll_and_resumes_when_room_frees() {
+    // A Unix datagram's buffer stays charged to its sender until the receiver takes it, so an
+    // unread peer fills the sender's buffer (loopback UDP frees it at transmit).
+    let (a, b) = dgram::tokio::UnixDatagram::pair().unwrap();
+    let datagram = [7u8; 1000];
+    let mut queued = 0;
+    loop {
+        match a.try_send(&datagram) {
+            Ok(n) => assert_eq!(n, 1000),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) => panic!("{e}"),
+        }
+        queued += 1;
+        assert!(queued < 100_000, "the send buffer never filled");
+    }
+    assert!(
+        !in_epoll(a.get_ref()),
+        "a send that did not wait does not register"
+    );
+    let mut buf = [0u8; 2048];
+    {
+        let mut send = pin!(a.send(b"after"));
+        assert!(futures::poll!(send.as_mut()).is_pending());
+        assert!(in_epoll(a.get_ref()));
+        // The peer takes what filled the buffer; the room that frees wakes the send.
+        for _ in 0..queued {
+            assert_eq!(b.try_recv(&mut buf).unwrap(), 1000);
+            assert_eq!(buf[..1000], datagram);
+        }
+        assert_eq!(timeout(PATIENCE, send).await.unwrap().unwrap(), 5);
+    }
+    let n = timeout(PATIENCE, b.recv(&mut buf)).await.unwrap().unwrap();
+    assert_eq!(&buf[..n], b"after");
+    assert!(!in_epoll(b.get_ref()), "the peer always found a datagram");
+}
+
+#[test]
+fn a_runtime_without_io_panics_when_the_socket_is_made_not_later() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async { UdpSocket::bind("127.0.0.1:0").await.map(drop) })
+    }));
+    assert!(
+        made.is_err(),
+        "tokio panics when the socket is made: {made:?}"
+    );
+}

@@ -107,6 +107,10 @@ fn async_hot_paths_allocate_nothing() {
     let (a, b, to) = rt.block_on(async {
         let a = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let b = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        // A socket joins tokio's reactor the first time it waits; these wait once, so that the
+        // loops below take the registered path (tokio's readiness checks), the longer one.
+        a.writable().await.unwrap();
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(1), b.readable()).await;
         let to = b.local_addr().unwrap();
         (a, b, to)
     });
