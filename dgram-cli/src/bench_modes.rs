@@ -133,6 +133,9 @@ impl Way {
             Way::DgramGsoAsync => &[Way::DgramGso],
             Way::DgramGso => &[Way::RawGso, Way::RawGsoSenders, Way::Quinn],
             Way::DgramAsync => &[Way::Tokio],
+            // The kernel's own limit against quinn-udp (which asks for senders too): how far ahead
+            // of quinn any user of these syscalls can be.
+            Way::RawGsoSenders => &[Way::Quinn],
             _ => &[],
         }
     }

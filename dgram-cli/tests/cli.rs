@@ -316,6 +316,14 @@ fn bench_prints_every_way_side_by_side() {
         .map(|r| r["vs"].as_str().unwrap())
         .collect();
     assert_eq!(vs, ["raw_gso", "raw_gso_senders", "quinn_udp"]);
+    // the kernel's limit against quinn-udp, for what any user of these syscalls can gain on it
+    let raw = w[0]["ways"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "raw_gso_senders")
+        .unwrap();
+    assert_eq!(raw["ratios"][0]["vs"], "quinn_udp", "{raw}");
 }
 
 #[test]

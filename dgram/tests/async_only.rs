@@ -761,8 +761,9 @@ async fn a_socket_joins_epoll_only_when_an_operation_waits() {
 
 #[tokio::test]
 async fn a_send_that_must_wait_joins_epoll_and_resumes_when_room_frees() {
-    // A Unix datagram's buffer stays charged to its sender until the receiver takes it, so an
-    // unread peer fills the sender's buffer (loopback UDP frees it at transmit).
+    // A Unix datagram stays queued at an unread peer, which takes so many (`net.unix.max_dgram_qlen`)
+    // or so many bytes (the sender's send buffer) before the sender must wait; loopback UDP frees a
+    // sent datagram's buffer at transmit, so its sends never wait.
     let (a, b) = dgram::tokio::UnixDatagram::pair().unwrap();
     let datagram = [7u8; 1000];
     let mut queued = 0;
@@ -804,8 +805,88 @@ fn a_runtime_without_io_panics_when_the_socket_is_made_not_later() {
     let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async { UdpSocket::bind("127.0.0.1:0").await.map(drop) })
     }));
+    let panic = made.expect_err("tokio panics when the socket is made");
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    assert!(message.contains("IO is disabled"), "{message}");
+}
+
+#[tokio::test]
+async fn the_callers_own_operation_on_a_socket_that_never_waits_still_yields() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (tx, rx) = (lo(Family::V4).await, lo(Family::V4).await);
+    let to = rx.local_addr().unwrap();
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&ran);
+    let other = tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    let mut ops = 0u32;
+    while !ran.load(Ordering::SeqCst) {
+        tx.async_io(Interest::WRITABLE, |s| s.try_send_to(b"y", to))
+            .await
+            .unwrap();
+        ops += 1;
+        assert!(
+            ops < 10_000,
+            "an async_io loop that never waits never yielded"
+        );
+    }
     assert!(
-        made.is_err(),
-        "tokio panics when the socket is made: {made:?}"
+        ops > 1,
+        "the budget allows more than one operation before yielding"
     );
+    other.await.unwrap();
+    assert!(!in_epoll(tx.get_ref()));
+}
+
+#[test]
+fn tasks_racing_to_register_one_socket_lose_no_wakeup() {
+    // Several threads: four receives and a send that must wait, all on one unregistered socket,
+    // race to register it; every one must be woken.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for _ in 0..50 {
+            let (a, b) = dgram::tokio::UnixDatagram::pair().unwrap();
+            let (a, b) = (Arc::new(a), Arc::new(b));
+            let mut queued = 0;
+            while a.try_send(&[1u8; 100]).is_ok() {
+                queued += 1;
+            }
+            let receives: Vec<_> = (0..4)
+                .map(|_| {
+                    let a = Arc::clone(&a);
+                    tokio::spawn(async move {
+                        let mut buf = [0u8; 16];
+                        let n = a.recv(&mut buf).await.unwrap();
+                        buf[..n].to_vec()
+                    })
+                })
+                .collect();
+            let send = {
+                let a = Arc::clone(&a);
+                tokio::spawn(async move { a.send(b"last").await.unwrap() })
+            };
+            let mut buf = [0u8; 128];
+            for _ in 0..queued {
+                let n = timeout(PATIENCE, b.recv(&mut buf)).await.unwrap().unwrap();
+                assert_eq!(&buf[..n], &[1u8; 100][..]);
+            }
+            assert_eq!(timeout(PATIENCE, send).await.unwrap().unwrap(), 4);
+            let n = timeout(PATIENCE, b.recv(&mut buf)).await.unwrap().unwrap();
+            assert_eq!(&buf[..n], b"last");
+            for _ in 0..4 {
+                b.send(b"hi").await.unwrap();
+            }
+            for r in receives {
+                assert_eq!(timeout(PATIENCE, r).await.unwrap().unwrap(), b"hi");
+            }
+            assert!(in_epoll(a.get_ref()));
+        }
+    });
 }

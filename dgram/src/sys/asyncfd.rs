@@ -54,8 +54,9 @@ const INTEREST: Interest = Interest::READABLE.add(Interest::WRITABLE);
 /// never have to wait (a sender whose send buffer never fills) never pays that.
 #[derive(Debug)]
 pub(crate) struct Lazy<T: OwnsFd> {
-    // Declared (so dropped) before `inner`: the registration refers to `inner`'s descriptor, which
-    // must stay open until the registration is gone.
+    // SAFETY-critical order: declared (so dropped) before `inner`. The registration refers to
+    // `inner`'s descriptor, which must stay open until the registration is gone; do not move this
+    // field below `inner`.
     reg: OnceLock<AsyncFd<Fd>>,
     /// Held while registering: two first waits racing would register the descriptor twice.
     registering: Mutex<()>,

@@ -32,7 +32,10 @@
 //! epoll's wakeup for every datagram queued to it and for every sent datagram's buffer it frees,
 //! whether or not a task waits (measured on loopback: 2–3% of a 64-byte send's cost, 4–6% of a
 //! receive's). A socket whose send buffer never fills never pays it. Once registered, a socket
-//! stays registered; the first wait costs one `epoll_ctl(2)`.
+//! stays registered; the first wait costs one `epoll_ctl(2)`. The `try_*` calls make their syscall
+//! every time until then; after, as tokio's do, only when tokio knows the socket ready, so a
+//! `try_recv` just after a datagram arrived may say `WouldBlock` until the reactor has seen it
+//! (wait with `readable()` first).
 //!
 //! Event style (Node's `'message'`, Racket's `udp-receive-evt`): [`RecvStream`] is a
 //! `futures_core::Stream` of received datagrams and [`SendSink`] a `futures_sink::Sink` of datagrams to
@@ -222,22 +225,19 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
         }
     }
 
-    /// `AsyncFd::async_io` with a fast path first: [`attempt`](Self::attempt), without the readiness
-    /// future `async_io` builds, whose drop takes the waiter list's lock (about 150 instructions an
-    /// operation). The task's cooperative budget is charged as `async_io` charges it
-    /// (`coop::poll_proceed`), so a loop on a socket that is always ready still yields. On
-    /// `WouldBlock` it registers the socket if no operation has waited before, and waits through
-    /// `async_io` for `wait`.
+    /// [`attempt`](Self::attempt) as a future that finishes at once, charging the task's
+    /// cooperative budget as tokio's own operations do (`coop::poll_proceed`; a `WouldBlock`
+    /// gives the unit back), so that a loop on a socket that is always ready still yields. `None`
+    /// for `WouldBlock`.
     #[inline]
-    async fn io_with_fast_path<R>(
+    async fn attempt_budgeted<R>(
         &self,
-        fast: Interest,
-        wait: Interest,
-        mut f: impl FnMut(&T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        let done = std::future::poll_fn(|cx| {
+        interest: Interest,
+        f: &mut impl FnMut(&T) -> io::Result<R>,
+    ) -> Option<io::Result<R>> {
+        std::future::poll_fn(|cx| {
             let budget = ready!(::tokio::task::coop::poll_proceed(cx));
-            Poll::Ready(match self.attempt(fast, &mut f) {
+            Poll::Ready(match self.attempt(interest, &mut *f) {
                 // Dropping `budget` without progress gives the unit back.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
                 r => {
@@ -246,35 +246,46 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
                 }
             })
         })
-        .await;
-        match done {
-            Some(r) => r,
-            None => {
-                let inner = self.fd.get_ref();
-                if wait.is_readable() {
-                    // Before waiting (a receive that went through needs no check): one no datagram
-                    // can reach would wait forever.
-                    inner.ensure_receivable()?;
-                }
-                self.fd.register()?.async_io(wait, |_| f(inner)).await
-            }
-        }
+        .await
     }
 
-    /// The caller's own operation with its own interest (`AsyncFd::async_io`); on an unregistered
-    /// socket it is tried at once first.
+    /// `AsyncFd::async_io` with a fast path first: [`attempt_budgeted`](Self::attempt_budgeted),
+    /// without the readiness future `async_io` builds, whose drop takes the waiter list's lock
+    /// (about 150 instructions an operation). On `WouldBlock` it registers the socket if no
+    /// operation has waited before, and waits through `async_io` for `wait`.
+    #[inline]
+    async fn io_with_fast_path<R>(
+        &self,
+        fast: Interest,
+        wait: Interest,
+        mut f: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        if let Some(r) = self.attempt_budgeted(fast, &mut f).await {
+            return r;
+        }
+        let inner = self.fd.get_ref();
+        if wait.is_readable() {
+            // Before waiting (a receive that went through needs no check): one no datagram can
+            // reach would wait forever.
+            inner.ensure_receivable()?;
+        }
+        self.fd.register()?.async_io(wait, |_| f(inner)).await
+    }
+
+    /// The caller's own operation with its own interest (`AsyncFd::async_io`, which charges the
+    /// budget itself); on an unregistered socket it is tried at once first, budget charged.
     pub(crate) async fn async_io<R>(
         &self,
         interest: Interest,
         mut f: impl FnMut(&T) -> io::Result<R>,
     ) -> io::Result<R> {
-        let inner = self.fd.get_ref();
         if self.fd.registered().is_none() {
-            match f(inner) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                r => return r,
+            // `interest` plays no part in an unregistered attempt.
+            if let Some(r) = self.attempt_budgeted(interest, &mut f).await {
+                return r;
             }
         }
+        let inner = self.fd.get_ref();
         self.fd.register()?.async_io(interest, |_| f(inner)).await
     }
 
