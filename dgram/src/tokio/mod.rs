@@ -230,12 +230,12 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
     /// gives the unit back), so that a loop on a socket that is always ready still yields. `None`
     /// for `WouldBlock`.
     #[inline]
-    async fn attempt_budgeted<R>(
-        &self,
+    fn attempt_budgeted<'a, R, F: FnMut(&T) -> io::Result<R>>(
+        &'a self,
         interest: Interest,
-        f: &mut impl FnMut(&T) -> io::Result<R>,
-    ) -> Option<io::Result<R>> {
-        std::future::poll_fn(|cx| {
+        f: &'a mut F,
+    ) -> impl Future<Output = Option<io::Result<R>>> + 'a {
+        std::future::poll_fn(move |cx| {
             let budget = ready!(::tokio::task::coop::poll_proceed(cx));
             Poll::Ready(match self.attempt(interest, &mut *f) {
                 // Dropping `budget` without progress gives the unit back.
@@ -246,7 +246,6 @@ impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
                 }
             })
         })
-        .await
     }
 
     /// `AsyncFd::async_io` with a fast path first: [`attempt_budgeted`](Self::attempt_budgeted),
