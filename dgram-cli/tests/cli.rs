@@ -303,26 +303,24 @@ fn bench_prints_every_way_side_by_side() {
             assert_eq!(way["lost"], way["kernel_drops"], "{way}");
         }
     }
-    let gso = w[0]["ways"]
+    let way = |id: &str| {
+        w[0]["ways"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let vs: Vec<String> = way("dgram_gso")["ratios"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|x| x["id"] == "dgram_gso")
-        .unwrap();
-    let vs: Vec<&str> = gso["ratios"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["vs"].as_str().unwrap())
+        .map(|r| r["vs"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(vs, ["raw_gso", "raw_gso_senders", "quinn_udp"]);
     // the kernel's limit against quinn-udp, for what any user of these syscalls can gain on it
-    let raw = w[0]["ways"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["id"] == "raw_gso_senders")
-        .unwrap();
+    let raw = way("raw_gso_senders");
     assert_eq!(raw["ratios"][0]["vs"], "quinn_udp", "{raw}");
 }
 
