@@ -34,9 +34,14 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             eprintln!("dgram: cannot echo to an unnamed Unix sender (it never bound)");
             return Ok(());
         }
-        if let Err(e) = ep.send_to(data, from) {
-            // One sender going away must not stop the echo for the others.
-            eprintln!("dgram: cannot echo to {from}: {e}");
+        // Without waiting: one sender going away, or not reading its replies (a Unix peer whose
+        // queue is full would block a waiting send), must not stop the echo for the others.
+        match ep.try_send_to(data, from) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                eprintln!("dgram: reply to {from} dropped: it is not reading (its queue is full)");
+            }
+            Err(e) => eprintln!("dgram: cannot echo to {from}: {e}"),
         }
         Ok(())
     })

@@ -112,10 +112,13 @@ impl Endpoint {
         }
     }
 
-    pub(crate) fn send_to(&self, buf: &[u8], to: &Peer) -> io::Result<usize> {
+    /// Sends to `to` without waiting (`MSG_DONTWAIT`): `WouldBlock` when the peer's queue (Unix) or
+    /// the send buffer is full. An echo's replies go this way, so that a sender that stops reading
+    /// cannot stop the echo for the others.
+    pub(crate) fn try_send_to(&self, buf: &[u8], to: &Peer) -> io::Result<usize> {
         match (self, to) {
-            (Endpoint::Udp(s), Peer::Udp(a)) => s.send_to(buf, a),
-            (Endpoint::Unix { sock, .. }, Peer::Unix(a)) => sock.send_to(buf, a),
+            (Endpoint::Udp(s), Peer::Udp(a)) => s.try_send_to(buf, *a),
+            (Endpoint::Unix { sock, .. }, Peer::Unix(a)) => sock.try_send_to(buf, a),
             _ => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "address of the other kind of socket",

@@ -369,6 +369,83 @@ fn unix_echo_and_send_wait_reply_over_abstract_names() {
 }
 
 #[test]
+fn a_unix_sender_that_never_reads_cannot_stop_the_echo() {
+    let name = format!("unix:@dgram-cli-echo-flood-{}", std::process::id());
+    let mut echo = Child::spawn(&mut dgram(&["echo", &name]));
+    assert_eq!(echo.line(), format!("listening on {name}"));
+    let to = dgram::UnixAddr::from_abstract_name(&name.as_bytes()[6..]).unwrap();
+    // Far more datagrams than an unread Unix socket queues (net.unix.max_dgram_qlen): a waiting
+    // reply would block the echo here for good.
+    let flooder = dgram::UnixDatagram::bind(
+        dgram::UnixAddr::from_abstract_name(format!("dgram-cli-flooder-{}", std::process::id()))
+            .unwrap(),
+    )
+    .unwrap();
+    // bounded: an echo stuck on a reply would stop reading, and these sends would wait for it
+    flooder.set_write_timeout(Some(common::PATIENCE)).unwrap();
+    for i in 0..200u32 {
+        flooder.send_to(&i.to_be_bytes(), to).unwrap();
+    }
+    // Another client still gets its reply.
+    let out = dgram(&["send", &name, "still here", "--wait-reply"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{name} 10 still here\n")
+    );
+    // and Ctrl-C stops it
+    let ok = Command::new("kill")
+        .args(["-INT", &echo.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let (status, err) = echo.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.contains("dropped: it is not reading"), "{err}");
+    // The replies that fit the flooder's queue arrived, in order.
+    let mut buf = [0u8; 8];
+    let mut i = 0u32;
+    while let Ok(n) = flooder.try_recv(&mut buf) {
+        assert_eq!(&buf[..n], &i.to_be_bytes());
+        i += 1;
+    }
+    assert!(i > 0 && i < 200, "{i} replies queued");
+}
+
+#[test]
+fn a_sender_name_cannot_forge_lines_and_prints_as_it_reads_back() {
+    let name = format!("unix:@dgram-cli-forge-{}", std::process::id());
+    let mut listen = Child::spawn(&mut dgram(&["listen", &name, "--count", "1"]));
+    assert_eq!(listen.line(), format!("listening on {name}"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x\nfake 3 spoof");
+    let client = dgram::UnixDatagram::bind(&path).unwrap();
+    let to: dgram::UnixAddr = name.parse().unwrap();
+    client.send_to(b"hi", to).unwrap();
+    let printed = format!("unix:{}\\nfake 3 spoof", dir.path().join("x").display());
+    assert_eq!(listen.line(), format!("{printed} 2 hi"));
+    let (status, rest) = listen.finish();
+    assert!(status.success(), "{rest}");
+    // what was printed names the sender: a reply sent to it arrives
+    let from_cli = dgram(&["send", &printed, "back"]).output().unwrap();
+    assert!(
+        from_cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_cli.stderr)
+    );
+    let mut buf = [0u8; 8];
+    client.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let n = client.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"back");
+}
+
+#[test]
 fn unix_errors_are_one_line() {
     let name = format!("unix:@dgram-cli-errors-{}", std::process::id());
     let cases: [(&[&str], &str); 5] = [

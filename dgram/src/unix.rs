@@ -173,16 +173,91 @@ impl UnixAddr {
     }
 }
 
+/// `unix:/path`, `unix:@abstract-name` or `unix:` (unnamed), in a form [`FromStr`] reads back to the
+/// same address, and that is always one line: valid UTF-8 as it is, except that `\` and control
+/// characters are escaped (`\\`, `\n`, `\r`, `\t`, else `\xNN` a byte), as is every byte that is
+/// not UTF-8, and a path's leading `@` (`\x40`, which would read back as an abstract name).
 impl fmt::Display for UnixAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unix:")?;
         if let Some(p) = self.as_pathname() {
-            write!(f, "unix:{}", p.display())
+            let bytes = p.as_os_str().as_bytes();
+            match bytes.split_first() {
+                Some((b'@', rest)) => {
+                    f.write_str("\\x40")?;
+                    write_escaped(f, rest)
+                }
+                _ => write_escaped(f, bytes),
+            }
         } else if let Some(name) = self.as_abstract_name() {
-            write!(f, "unix:@{}", name.escape_ascii())
+            f.write_str("@")?;
+            write_escaped(f, name)
         } else {
-            f.write_str("unix:")
+            Ok(())
         }
     }
+}
+
+/// Writes `bytes` as [`UnixAddr`]'s `Display` does.
+fn write_escaped(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c if c.is_control() => {
+                    let mut utf8 = [0u8; 4];
+                    for b in c.encode_utf8(&mut utf8).bytes() {
+                        write!(f, "\\x{b:02x}")?;
+                    }
+                }
+                c => fmt::Write::write_char(f, c)?,
+            }
+        }
+        for b in chunk.invalid() {
+            write!(f, "\\x{b:02x}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The bytes `s` stands for, with [`UnixAddr`]'s escapes read: `\\`, `\n`, `\r`, `\t`, `\0`, `\'`,
+/// `\"` and `\xNN`.
+fn unescape(s: &str) -> io::Result<Vec<u8>> {
+    let bad = || {
+        invalid_input(format!(
+            "bad escape in Unix address {s:?}: write \\\\ for a backslash, \\xNN for a byte"
+        ))
+    };
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        out.push(match bytes.next() {
+            Some(b'\\') => b'\\',
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
+            Some(b'0') => 0,
+            Some(b'\'') => b'\'',
+            Some(b'"') => b'"',
+            Some(b'x') => {
+                let digit =
+                    |d: Option<u8>| d.and_then(|d| char::from(d).to_digit(16)).ok_or_else(bad);
+                let high = digit(bytes.next())?;
+                let low = digit(bytes.next())?;
+                // Two hex digits: at most 0xff.
+                (high * 16 + low) as u8
+            }
+            _ => return Err(bad()),
+        });
+    }
+    Ok(out)
 }
 
 impl fmt::Debug for UnixAddr {
@@ -191,7 +266,14 @@ impl fmt::Debug for UnixAddr {
     }
 }
 
-/// Parses `unix:/path`, `unix:relative/path`, `unix:@abstract-name` and `unix:` (unnamed).
+/// Parses `unix:/path`, `unix:relative/path`, `unix:@abstract-name` and `unix:` (unnamed), reading
+/// the escapes `Display` writes (`\\` for a backslash, `\xNN` for any byte, `\n`, `\r`, `\t`), so
+/// that an address printed reads back as the same address.
+///
+/// # Errors
+/// `InvalidInput` without the `unix:` prefix, for a bad escape (a `\` not followed by one of those),
+/// or for a name or path that does not fit (see [`UnixAddr::from_abstract_name`] and
+/// [`UnixAddr::from_pathname`]).
 impl FromStr for UnixAddr {
     type Err = io::Error;
 
@@ -202,9 +284,9 @@ impl FromStr for UnixAddr {
             ))
         })?;
         match rest.strip_prefix('@') {
-            Some(name) => UnixAddr::from_abstract_name(name),
+            Some(name) => UnixAddr::from_abstract_name(unescape(name)?),
             None if rest.is_empty() => Ok(UnixAddr::unnamed()),
-            None => UnixAddr::from_pathname(rest),
+            None => UnixAddr::from_pathname(OsStr::from_bytes(&unescape(rest)?)),
         }
     }
 }

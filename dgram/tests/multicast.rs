@@ -290,23 +290,39 @@ fn bad_multicast_input() {
         s6.join_multicast_v6("ff15::1".parse().unwrap(), &nowhere)
             .unwrap_err(),
         s6.set_multicast_interface_v6(&nowhere).unwrap_err(),
+        // IP_MULTICAST_IF answers EADDRNOTAVAIL instead
+        s.set_multicast_interface_v4(&nowhere).unwrap_err(),
     ] {
         assert!(
             e.kind() == ErrorKind::NotFound && e.to_string().contains("99999"),
             "{e}"
         );
     }
-    let e = s
-        .join_ssm_v4(
-            Ipv4Addr::new(239, 0, 0, 1),
+    // sources no datagram comes from: a group, nothing, broadcast, and (IPv6) a v4-mapped address
+    let s6 = UdpSocket::bind("[::1]:0").unwrap();
+    for e in [
+        s.join_ssm_v4(
+            Ipv4Addr::new(232, 0, 0, 1),
             Ipv4Addr::new(239, 0, 0, 2),
             &lo,
         )
-        .unwrap_err();
-    assert!(
-        e.kind() == ErrorKind::InvalidInput && e.to_string().contains("not a unicast source"),
-        "{e}"
-    );
+        .unwrap_err(),
+        s.join_ssm_v4(Ipv4Addr::new(232, 0, 0, 1), Ipv4Addr::UNSPECIFIED, &lo)
+            .unwrap_err(),
+        s.join_ssm_v4(Ipv4Addr::new(232, 0, 0, 1), Ipv4Addr::BROADCAST, &lo)
+            .unwrap_err(),
+        s6.join_ssm_v6(
+            "ff35::1".parse().unwrap(),
+            "::ffff:127.0.0.1".parse().unwrap(),
+            &lo,
+        )
+        .unwrap_err(),
+    ] {
+        assert!(
+            e.kind() == ErrorKind::InvalidInput && e.to_string().contains("not a unicast source"),
+            "{e}"
+        );
+    }
     let e = s
         .join_multicast_v6("ff15::1".parse().unwrap(), &lo)
         .unwrap_err();

@@ -110,6 +110,26 @@ proptest! {
     }
 }
 
+proptest! {
+    /// Every Unix address prints as one line that reads back as the same address.
+    #[test]
+    fn unix_addresses_print_and_read_back(
+        bytes in vec(prop_oneof![Just(b'@'), Just(b'\\'), Just(b'\n'), Just(b'x'), any::<u8>()], 1..100),
+        abstract_name in any::<bool>(),
+    ) {
+        let a = if abstract_name {
+            UnixAddr::from_abstract_name(&bytes)
+        } else {
+            UnixAddr::from_pathname(Path::new(OsStr::from_bytes(&bytes)))
+        };
+        if let Ok(a) = a {
+            let text = a.to_string();
+            prop_assert!(!text.contains('\n') && !text.contains('\r'), "{text:?}");
+            prop_assert_eq!(text.parse::<UnixAddr>().unwrap(), a, "{:?}", text);
+        }
+    }
+}
+
 /// Lengths around the limits that matter, and any others.
 fn lengths() -> impl Strategy<Value = usize> {
     prop_oneof![

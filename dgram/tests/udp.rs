@@ -985,4 +985,17 @@ fn an_ipv6_only_socket_refuses_ipv4_destinations() {
     let mut buf = [0u8; 8];
     let n = rx.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"mapped");
+    // Binding a specific IPv6 address makes the kernel switch IPV6_V6ONLY on, whatever was asked
+    // (or remembered) before the bind.
+    let v4_to = rx.local_addr().unwrap();
+    let asked_dual = UdpSocket::builder().only_v6(false).bind("[::1]:0").unwrap();
+    let later = UdpSocket::unbound(Family::V6).unwrap();
+    later.set_only_v6(false).unwrap();
+    later.bind_to("[::1]:0").unwrap();
+    for s in [asked_dual, later] {
+        assert!(s.only_v6().unwrap());
+        let e = s.send_to(b"x", v4_to).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("IPv6-only"), "{e}");
+    }
 }

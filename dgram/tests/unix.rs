@@ -382,6 +382,33 @@ fn addresses_parse_print_and_refuse_bad_input() {
             .to_string(),
         "unix:@a\\x00b\\xff"
     );
+    // What prints reads back: escapes, quotes, a path that starts with `@`, non-UTF-8 bytes.
+    for (text, printed) in [
+        (r#"unix:@q"uote\\"#, r#"unix:@q"uote\\"#),
+        (r"unix:@caf\xc3\xa9", "unix:@café"),
+        (r"unix:\x40rel", r"unix:\x40rel"),
+        (r"unix:/tmp/a\nb", r"unix:/tmp/a\nb"),
+        (r"unix:/tmp/\xff", r"unix:/tmp/\xff"),
+    ] {
+        let a: UnixAddr = text.parse().unwrap();
+        assert_eq!(a.to_string(), printed, "{text}");
+        assert_eq!(printed.parse::<UnixAddr>().unwrap(), a, "{text}");
+    }
+    assert_eq!(
+        "unix:\\x40rel".parse::<UnixAddr>().unwrap().as_pathname(),
+        Some(Path::new("@rel"))
+    );
+    for bad in [
+        r"unix:/tmp/a\b",
+        r"unix:@x\",
+        r"unix:@\x4",
+        r"unix:@\x+f",
+        r"unix:@\xzz",
+    ] {
+        let e = bad.parse::<UnixAddr>().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
+        assert!(e.to_string().contains("bad escape"), "{e}");
+    }
     assert_eq!(
         "/tmp/x".parse::<UnixAddr>().unwrap_err().kind(),
         ErrorKind::InvalidInput

@@ -267,6 +267,9 @@ impl UdpSocket {
     fn bind_raw(&self, a: &SocketAddr) -> io::Result<()> {
         sys::msg::bind(self.as_fd(), &RawAddr::from_inet(a))?;
         self.state.bound.store(true, Ordering::Relaxed);
+        // Binding a specific IPv6 address (not `::`, not v4-mapped) switches `IPV6_V6ONLY` on in the
+        // kernel (`__inet6_bind`): what was remembered of it is asked anew.
+        self.state.v6only.store(0, Ordering::Relaxed);
         let _ = self.state.explicit.set(*a);
         Ok(())
     }

@@ -25,7 +25,12 @@ fn check_group(group: IpAddr) -> io::Result<()> {
 }
 
 fn check_source(source: IpAddr) -> io::Result<()> {
-    if source.is_multicast() || source.is_unspecified() {
+    let not_unicast = match source {
+        IpAddr::V4(v4) => v4.is_broadcast(),
+        // An IPv4 sender's datagrams reach an IPv6 group from no v4-mapped source.
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some(),
+    };
+    if not_unicast || source.is_multicast() || source.is_unspecified() {
         Err(invalid_input(format!(
             "{source} is not a unicast source address"
         )))
@@ -239,7 +244,21 @@ impl UdpSocket {
             imr_address: in_addr(address),
             imr_ifindex: index,
         };
-        set_struct(self.as_fd(), libc::IPPROTO_IP, opt, &m).map_err(|e| iface.explain(e))
+        set_struct(self.as_fd(), libc::IPPROTO_IP, opt, &m).map_err(|e| {
+            // `IP_MULTICAST_IF` says `EADDRNOTAVAIL` for an index no interface has, where the joins
+            // say `ENODEV`; by address, `EADDRNOTAVAIL` is the host not having that address.
+            if opt == libc::IP_MULTICAST_IF
+                && matches!(iface, Interface::Index(_) | Interface::Name(_))
+                && e.raw_os_error() == Some(libc::EADDRNOTAVAIL)
+            {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("no interface {iface} on this host (EADDRNOTAVAIL)"),
+                )
+            } else {
+                iface.explain(e)
+            }
+        })
     }
 
     fn source_op_v4(
