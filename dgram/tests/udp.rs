@@ -992,10 +992,30 @@ fn an_ipv6_only_socket_refuses_ipv4_destinations() {
     let later = UdpSocket::unbound(Family::V6).unwrap();
     later.set_only_v6(false).unwrap();
     later.bind_to("[::1]:0").unwrap();
-    for s in [asked_dual, later] {
+    for s in [asked_dual, later, v6only] {
         assert!(s.only_v6().unwrap());
-        let e = s.send_to(b"x", v4_to).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
-        assert!(e.to_string().contains("IPv6-only"), "{e}");
+        let lo = dgram::Interface::Name("lo".into());
+        for e in [
+            s.send_to(b"x", v4_to).unwrap_err(),
+            // IPv4 multicast, which the kernel would take, though the socket carries no IPv4
+            s.join_multicast_v4("239.0.0.1".parse().unwrap(), &lo)
+                .unwrap_err(),
+            s.join_ssm_v4(
+                "232.0.0.1".parse().unwrap(),
+                "192.0.2.1".parse().unwrap(),
+                &lo,
+            )
+            .unwrap_err(),
+            s.set_multicast_interface_v4(&lo).unwrap_err(),
+        ] {
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+            assert!(e.to_string().contains("IPv6-only"), "{e}");
+        }
     }
+    // a dual-stack socket takes them
+    dual.join_multicast_v4(
+        "239.0.0.1".parse().unwrap(),
+        &dgram::Interface::Name("lo".into()),
+    )
+    .unwrap();
 }

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsFd;
 
 use super::UdpSocket;
+use crate::Family;
 use crate::interface::Interface;
 use crate::sys::sockopt::{self, set_struct, storage};
 use crate::util::{check_range, invalid_input};
@@ -54,10 +55,12 @@ impl UdpSocket {
     /// `udp-multicast-join-group!`): the socket then receives what is sent to the group on its port.
     ///
     /// # Errors
-    /// `InvalidInput` when `group` is not multicast; `NotFound` for an unknown interface name or index;
-    /// `AddrInUse` when already joined there; `ENODEV` when the interface has no IPv4 address.
+    /// `InvalidInput` when `group` is not multicast, or on an IPv6-only socket (`IPV6_V6ONLY`), which
+    /// receives no IPv4; `NotFound` for an unknown interface name or index; `AddrInUse` when already
+    /// joined there; `ENODEV` when the interface has no IPv4 address.
     #[doc(alias = "IP_ADD_MEMBERSHIP")]
     pub fn join_multicast_v4(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
+        self.refuse_if_v6_only("IP_ADD_MEMBERSHIP")?;
         self.mreqn(libc::IP_ADD_MEMBERSHIP, group, iface)
     }
 
@@ -77,8 +80,9 @@ impl UdpSocket {
     /// Lua's `mcastjoinsrc`).
     ///
     /// # Errors
-    /// `InvalidInput` when `group` is not multicast or `source` is not unicast; `NotFound` for an
-    /// unknown interface name; the kernel's errors intact.
+    /// `InvalidInput` when `group` is not multicast or `source` is not unicast, or on an IPv6-only
+    /// socket (`IPV6_V6ONLY`), which receives no IPv4; `NotFound` for an unknown interface name; the
+    /// kernel's errors intact.
     #[doc(alias = "IP_ADD_SOURCE_MEMBERSHIP")]
     #[doc(alias = "MCAST_JOIN_SOURCE_GROUP")]
     pub fn join_ssm_v4(
@@ -87,6 +91,7 @@ impl UdpSocket {
         source: Ipv4Addr,
         iface: &Interface,
     ) -> io::Result<()> {
+        self.refuse_if_v6_only("IP_ADD_SOURCE_MEMBERSHIP")?;
         self.source_op_v4(
             libc::IP_ADD_SOURCE_MEMBERSHIP,
             libc::MCAST_JOIN_SOURCE_GROUP,
@@ -164,9 +169,11 @@ impl UdpSocket {
     /// routing choose again.
     ///
     /// # Errors
-    /// `NotFound` for an unknown interface name or index; the kernel's errors intact.
+    /// `NotFound` for an unknown interface name or index; `InvalidInput` on an IPv6-only socket
+    /// (`IPV6_V6ONLY`), which sends no IPv4; the kernel's errors intact.
     #[doc(alias = "IP_MULTICAST_IF")]
     pub fn set_multicast_interface_v4(&self, iface: &Interface) -> io::Result<()> {
+        self.refuse_if_v6_only("IP_MULTICAST_IF")?;
         self.mreqn(libc::IP_MULTICAST_IF, Ipv4Addr::UNSPECIFIED, iface)
     }
 
@@ -227,6 +234,17 @@ impl UdpSocket {
     #[doc(alias = "IP_MULTICAST_ALL")]
     pub fn multicast_all_v4(&self) -> io::Result<bool> {
         self.inner.multicast_all_v4()
+    }
+
+    /// `InvalidInput` for an IPv4 multicast option on an IPv6-only socket: the kernel takes it, but
+    /// the socket can never send or receive IPv4.
+    fn refuse_if_v6_only(&self, option: &str) -> io::Result<()> {
+        if self.family() == Family::V6 && self.is_v6_only()? {
+            return Err(invalid_input(format!(
+                "{option} on an IPv6-only socket (IPV6_V6ONLY): it can never carry IPv4"
+            )));
+        }
+        Ok(())
     }
 
     fn mreqn(&self, opt: libc::c_int, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
