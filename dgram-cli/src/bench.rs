@@ -327,6 +327,14 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     };
     let slice = Duration::try_from_secs_f64(args.secs / f64::from(args.rounds))
         .map_err(|_| format!("--secs {} is out of range", args.secs))?;
+    // Below a millisecond a round measures nothing (a ping-pong round trip alone takes tens of µs,
+    // and the lockstep turns are 1 ms).
+    if slice < Duration::from_millis(1) {
+        return Err(format!(
+            "--secs {} over {} rounds leaves under 1 ms a round: give more seconds or fewer rounds",
+            args.secs, args.rounds
+        ));
+    }
     let bar = ProgressBar::new(workloads.len() as u64 * u64::from(args.rounds) * 2);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")

@@ -204,7 +204,7 @@ fn send_wait_reply_times_out_with_one_line() {
 fn errors_are_one_line_and_nonzero() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
     let taken = taken.local_addr().unwrap().to_string();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["listen", &taken], "Address already in use"),
         (&["listen", "not-an-address"], "cannot bind not-an-address"),
         (&["send", "127.0.0.1:0", "x"], "port 0"),
@@ -217,6 +217,11 @@ fn errors_are_one_line_and_nonzero() {
         (
             &["bench", "--rounds", "4000000000"],
             "--rounds must be 1..=1000",
+        ),
+        // a round too short to measure anything
+        (
+            &["bench", "--secs", "1e-9", "--rounds", "10"],
+            "under 1 ms a round",
         ),
     ];
     for (args, needle) in cases {

@@ -424,10 +424,10 @@ impl UnixDatagram {
     /// # Errors
     /// `NotFound` when no file is at the path; `ConnectionRefused` when nobody is bound there;
     /// `PermissionDenied` without write permission on the socket file; `InvalidInput` for the unnamed
-    /// address.
+    /// address, or for a socket of another type (a stream socket's path: the kernel's `EPROTOTYPE`).
     pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         let addr = addressable(addr.to_unix_addr()?)?;
-        msg::connect(self.as_fd(), &addr.to_raw())
+        msg::connect(self.as_fd(), &addr.to_raw()).map_err(crate::util::wrong_socket_type)
     }
 
     /// Dissolves the association (`connect(2)` with `AF_UNSPEC`; Emilua's `disconnect`); a no-op when
@@ -581,7 +581,8 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `NotFound` when no file is at the path, `ConnectionRefused` when nobody is bound at the address;
-    /// `InvalidInput` for the unnamed address (it names no socket); otherwise as [`send`](Self::send).
+    /// `InvalidInput` for the unnamed address (it names no socket) or a socket of another type (a
+    /// stream socket's path: the kernel's `EPROTOTYPE`); otherwise as [`send`](Self::send).
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::empty())

@@ -11,11 +11,20 @@ pub(crate) fn invalid_input(msg: impl Into<String>) -> io::Error {
 /// `EDESTADDRREQ` (send on an unconnected socket) becomes `NotConnected`. Every other error keeps its OS
 /// code intact.
 pub(crate) fn send_error(e: io::Error) -> io::Error {
-    if e.raw_os_error() == Some(libc::EDESTADDRREQ) {
-        io::Error::new(
+    match e.raw_os_error() {
+        Some(libc::EDESTADDRREQ) => io::Error::new(
             io::ErrorKind::NotConnected,
             "socket is not connected: use send_to, or connect first (EDESTADDRREQ)",
-        )
+        ),
+        _ => wrong_socket_type(e),
+    }
+}
+
+/// The kernel's `EPROTOTYPE` for a Unix destination that is a socket of another type (a stream
+/// socket's path), as `InvalidInput` saying so; std leaves it uncategorised. Any other error as it is.
+pub(crate) fn wrong_socket_type(e: io::Error) -> io::Error {
+    if e.raw_os_error() == Some(libc::EPROTOTYPE) {
+        invalid_input("the destination is not a datagram socket (EPROTOTYPE)")
     } else {
         e
     }

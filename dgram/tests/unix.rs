@@ -511,6 +511,16 @@ fn sending_to_nobody<S: Unix>() {
     );
     let e = s.send_to(b"x", abstract_name("nobody")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ConnectionRefused);
+    // a stream socket's path: the kernel's EPROTOTYPE, which std leaves uncategorised
+    let stream = dir.path().join("stream.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&stream).unwrap();
+    for e in [
+        s.send_to(b"x", &stream).unwrap_err(),
+        s.connect(&stream).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("not a datagram socket"), "{e}");
+    }
     assert_eq!(s.send(b"x").unwrap_err().kind(), ErrorKind::NotConnected);
     // the unnamed address names no socket: refused with a reason, not the kernel's bare EINVAL
     for e in [
