@@ -700,6 +700,47 @@ fn join_listener(ns: &str, group: &str, extra: &[&str]) -> (Child, String) {
 }
 
 #[test]
+fn send_takes_a_link_local_scope_by_name() {
+    let Some(net) = netns::TwoHosts::new("send_takes_a_link_local_scope_by_name") else {
+        return;
+    };
+    // link-local addresses usable at once (no duplicate detection)
+    for (ns, a) in [(&net.a, "fe80::1/64"), (&net.b, "fe80::2/64")] {
+        let ok = Command::new("ip")
+            .args(["-n", ns, "-6", "addr", "add", a, "dev", "veth0", "nodad"])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    let mut listen = Child::spawn(&mut dgram_in(&net.b, &["listen", "[::]:0", "--count", "1"]));
+    let port = listen
+        .expect("listening on [::]:")
+        .trim_start_matches("listening on [::]:")
+        .to_string();
+    // Node's form: the interface by name after `%`; std's parser takes only an index there
+    run_ok(dgram_in(
+        &net.a,
+        &["send", &format!("[fe80::2%veth0]:{port}"), "scoped"],
+    ));
+    let got = listen.line();
+    assert!(
+        got.starts_with("[fe80::1%") && got.ends_with(" 6 scoped"),
+        "{got}"
+    );
+    listen.success();
+    // an interface that does not exist is a clear one-line error
+    let out = dgram_in(&net.a, &["send", &format!("[fe80::2%nosuch0]:{port}"), "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("dgram: bad address [fe80::2%nosuch0]") && err.lines().count() == 1,
+        "{err}"
+    );
+}
+
+#[test]
 fn listen_join_and_send_multicast_between_hosts() {
     let Some(net) = netns::TwoHosts::new("listen_join_and_send_multicast_between_hosts") else {
         return;
