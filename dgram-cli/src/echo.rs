@@ -38,9 +38,16 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         // queue is full would block a waiting send), must not stop the echo for the others.
         match ep.try_send_to(data, from) {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                eprintln!("dgram: reply to {from} dropped: it is not reading (its queue is full)");
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => match from {
+                Peer::Unix(_) => {
+                    eprintln!(
+                        "dgram: reply to {from} dropped: it is not reading (its queue is full)"
+                    )
+                }
+                Peer::Udp(_) => {
+                    eprintln!("dgram: reply to {from} dropped: the send buffer is full")
+                }
+            },
             Err(e) => eprintln!("dgram: cannot echo to {from}: {e}"),
         }
         Ok(())

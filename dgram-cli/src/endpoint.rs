@@ -38,25 +38,35 @@ pub(crate) fn is_unix(addr: &str) -> bool {
     addr.starts_with("unix:")
 }
 
-/// Parses a Unix address, with the error naming it.
-/// A UDP destination `HOST:PORT`, resolved (the first address). A bracketed IPv6 host may carry a
-/// scope by name, as Node takes it (`[fe80::1%eth0]:9`): std's parser takes only numeric scopes, so
-/// the host goes to `getaddrinfo(3)` without its brackets, which reads the name.
-pub(crate) fn udp_dest(dest: &str) -> Result<std::net::SocketAddr, String> {
+/// A UDP destination `HOST:PORT`, resolved: every address, best first (a socket picks the first of
+/// its own family). A bracketed IPv6 address may carry a scope by name, as Node takes it
+/// (`[fe80::1%eth0]:9`): std's parser takes only numeric scopes, so that host goes to
+/// `getaddrinfo(3)` without its brackets, which reads the name.
+pub(crate) fn udp_dest(dest: &str) -> Result<Vec<std::net::SocketAddr>, String> {
     use std::net::ToSocketAddrs;
-    let bracketed = dest
+    let scoped = dest
         .strip_prefix('[')
         .and_then(|rest| rest.rsplit_once("]:"))
+        .filter(|(host, port)| {
+            host.split_once('%')
+                .is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok())
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+        })
         .and_then(|(host, port)| Some((host, port.parse::<u16>().ok()?)));
-    match bracketed {
+    let all: Vec<_> = match scoped {
         Some((host, port)) => (host, port).to_socket_addrs(),
         None => dest.to_socket_addrs(),
     }
     .map_err(|e| format!("bad address {dest}: {e}"))?
-    .next()
-    .ok_or_else(|| format!("bad address {dest}: it resolves to nothing"))
+    .collect();
+    if all.is_empty() {
+        return Err(format!("bad address {dest}: it resolves to nothing"));
+    }
+    Ok(all)
 }
 
+/// Parses a Unix address, with the error naming it.
 pub(crate) fn unix_addr(addr: &str) -> Result<UnixAddr, String> {
     addr.parse::<UnixAddr>()
         .map_err(|e| format!("bad address {addr}: {e}"))
@@ -91,7 +101,7 @@ impl Endpoint {
                 created: None,
             })
         } else {
-            let family = Family::of(&udp_dest(dest)?);
+            let family = Family::of(&udp_dest(dest)?[0]);
             UdpSocket::unbound(family)
                 .map(Endpoint::Udp)
                 .map_err(|e| e.to_string())
@@ -141,7 +151,7 @@ impl Endpoint {
     /// Sends to a destination string (resolved by the socket for UDP).
     pub(crate) fn send_to_str(&self, buf: &[u8], dest: &str) -> Result<usize, String> {
         match self {
-            Endpoint::Udp(s) => s.send_to(buf, udp_dest(dest)?),
+            Endpoint::Udp(s) => s.send_to(buf, &udp_dest(dest)?[..]),
             Endpoint::Unix { sock, .. } => sock.send_to(buf, unix_addr(dest)?),
         }
         .map_err(|e| format!("cannot send to {dest}: {e}"))
@@ -149,7 +159,7 @@ impl Endpoint {
 
     pub(crate) fn connect(&self, dest: &str) -> Result<(), String> {
         match self {
-            Endpoint::Udp(s) => s.connect(udp_dest(dest)?),
+            Endpoint::Udp(s) => s.connect(&udp_dest(dest)?[..]),
             Endpoint::Unix { sock, .. } => sock.connect(unix_addr(dest)?),
         }
         .map_err(|e| format!("cannot connect to {dest}: {e}"))

@@ -204,7 +204,7 @@ fn send_wait_reply_times_out_with_one_line() {
 fn errors_are_one_line_and_nonzero() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
     let taken = taken.local_addr().unwrap().to_string();
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["listen", &taken], "Address already in use"),
         (&["listen", "not-an-address"], "cannot bind not-an-address"),
         (&["send", "127.0.0.1:0", "x"], "port 0"),
@@ -223,6 +223,14 @@ fn errors_are_one_line_and_nonzero() {
             &["bench", "--secs", "1e-9", "--rounds", "10"],
             "under 1 ms a round",
         ),
+        // A scope by name is read (the send then fails: loopback has no link-local route) ...
+        (
+            &["send", "[fe80::1%lo]:9", "x"],
+            "cannot send to [fe80::1%lo]:9",
+        ),
+        // ... and brackets hold IPv6 addresses only, with a port of digits
+        (&["send", "[127.0.0.1]:9", "x"], "bad address [127.0.0.1]:9"),
+        (&["send", "[::1%lo]:+9", "x"], "bad address [::1%lo]:+9"),
     ];
     for (args, needle) in cases {
         let out = dgram(args).output().unwrap();

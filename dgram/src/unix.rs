@@ -175,8 +175,9 @@ impl UnixAddr {
 
 /// `unix:/path`, `unix:@abstract-name` or `unix:` (unnamed), in a form [`FromStr`] reads back to the
 /// same address, and that is always one line: valid UTF-8 as it is, except that `\` and control
-/// characters are escaped (`\\`, `\n`, `\r`, `\t`, else `\xNN` a byte), as is every byte that is
-/// not UTF-8, and a path's leading `@` (`\x40`, which would read back as an abstract name).
+/// characters are escaped (`\\`, `\n`, `\r`, `\t`, else `\xNN` a byte), as are the line and
+/// paragraph separators and the bidirectional controls, every byte that is not UTF-8, and a path's
+/// leading `@` (`\x40`, which would read back as an abstract name).
 impl fmt::Display for UnixAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("unix:")?;
@@ -207,7 +208,13 @@ fn write_escaped(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
                 '\n' => f.write_str("\\n")?,
                 '\r' => f.write_str("\\r")?,
                 '\t' => f.write_str("\\t")?,
-                c if c.is_control() => {
+                // Control characters, and the ones that break or reorder a line on display: the
+                // line and paragraph separators and the bidirectional controls.
+                c if c.is_control()
+                    || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c) =>
+                {
                     let mut utf8 = [0u8; 4];
                     for b in c.encode_utf8(&mut utf8).bytes() {
                         write!(f, "\\x{b:02x}")?;
@@ -267,8 +274,9 @@ impl fmt::Debug for UnixAddr {
 }
 
 /// Parses `unix:/path`, `unix:relative/path`, `unix:@abstract-name` and `unix:` (unnamed), reading
-/// the escapes `Display` writes (`\\` for a backslash, `\xNN` for any byte, `\n`, `\r`, `\t`), so
-/// that an address printed reads back as the same address.
+/// the escapes `Display` writes (`\\` for a backslash, `\xNN` for any byte, `\n`, `\r`, `\t`; also
+/// `\0`, `\'` and `\"`), so that an address printed reads back as the same address. A backslash
+/// in a name or path is therefore written `\\`.
 ///
 /// # Errors
 /// `InvalidInput` without the `unix:` prefix, for a bad escape (a `\` not followed by one of those),

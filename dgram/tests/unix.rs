@@ -389,6 +389,9 @@ fn addresses_parse_print_and_refuse_bad_input() {
         (r"unix:\x40rel", r"unix:\x40rel"),
         (r"unix:/tmp/a\nb", r"unix:/tmp/a\nb"),
         (r"unix:/tmp/\xff", r"unix:/tmp/\xff"),
+        // a C1 control and a line separator, escaped byte by byte
+        ("unix:@a\u{85}b", r"unix:@a\xc2\x85b"),
+        ("unix:/tmp/a\u{2028}b", r"unix:/tmp/a\xe2\x80\xa8b"),
     ] {
         let a: UnixAddr = text.parse().unwrap();
         assert_eq!(a.to_string(), printed, "{text}");

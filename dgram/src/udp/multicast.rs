@@ -239,7 +239,9 @@ impl UdpSocket {
     /// `InvalidInput` for an IPv4 multicast option on an IPv6-only socket: the kernel takes it, but
     /// the socket can never send or receive IPv4.
     fn refuse_if_v6_only(&self, option: &str) -> io::Result<()> {
-        if self.family() == Family::V6 && self.is_v6_only()? {
+        // Asked of the kernel, not the cache: joins are rare, and the option may have been set on
+        // the descriptor outside dgram.
+        if self.family() == Family::V6 && self.inner.only_v6()? {
             return Err(invalid_input(format!(
                 "{option} on an IPv6-only socket (IPV6_V6ONLY): it can never carry IPv4"
             )));
