@@ -701,18 +701,27 @@ fn harness(lane: &Lane<'_>, slice: Duration) -> io::Result<Run> {
             result.map(|()| (sent, secs))
         }};
     }
+    // Once the sender is done, the receiver stops after a second quiet read timeout in a row (40 ms
+    // of nothing): on a loaded machine the kernel may hold the last datagrams in a deferred softirq
+    // for longer than one, and a datagram that arrives after the receiver stopped would count as
+    // lost though nothing dropped it.
     macro_rules! recv_loop {
         ($recv:expr) => {{
             let (mut received, mut bytes) = (0u64, 0u64);
+            let mut quiet = 0;
             loop {
                 match $recv {
                     Ok((n, b)) => {
                         received += n;
                         bytes += b;
+                        quiet = 0;
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {
                         if done.load(Ordering::Acquire) {
-                            break Ok((received, bytes));
+                            quiet += 1;
+                            if quiet == 2 {
+                                break Ok((received, bytes));
+                            }
                         }
                     }
                     Err(e) => break Err(e),
