@@ -248,14 +248,20 @@ fn errors_are_one_line_and_nonzero() {
 #[test]
 fn listen_exits_cleanly_on_ctrl_c() {
     let (listen, _addr) = serving(&["listen", "127.0.0.1:0"]);
-    // SIGINT through kill(1), as a terminal's Ctrl-C would deliver it
+    interrupt_cleanly(listen);
+}
+
+/// Sends `child` SIGINT through kill(1), as a terminal's Ctrl-C would deliver it; it must exit 0.
+/// Returns what it wrote to stderr.
+fn interrupt_cleanly(child: Child) -> String {
     let ok = Command::new("kill")
-        .args(["-INT", &listen.id().to_string()])
+        .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(ok.success());
-    let (status, err) = listen.finish();
+    let (status, err) = child.finish();
     assert_eq!(status.code(), Some(0), "{err}");
+    err
 }
 
 #[test]
@@ -366,7 +372,16 @@ fn unix_echo_and_send_wait_reply_over_abstract_names() {
     let name = format!("unix:@dgram-cli-test-{}", std::process::id());
     let mut echo = Child::spawn(&mut dgram(&["echo", &name, "--count", "1"]));
     assert_eq!(echo.line(), format!("listening on {name}"));
-    let out = dgram(&["send", &name, "round trip", "--wait-reply"])
+    assert_eq!(
+        wait_reply(&name, "round trip"),
+        format!("{name} 10 round trip\n")
+    );
+    echo.success();
+}
+
+/// `dgram send DEST TEXT --wait-reply`, which must succeed; returns what it printed.
+fn wait_reply(dest: &str, text: &str) -> String {
+    let out = dgram(&["send", dest, text, "--wait-reply"])
         .output()
         .unwrap();
     assert!(
@@ -374,11 +389,7 @@ fn unix_echo_and_send_wait_reply_over_abstract_names() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("{name} 10 round trip\n")
-    );
-    echo.success();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -400,26 +411,12 @@ fn a_unix_sender_that_never_reads_cannot_stop_the_echo() {
         flooder.send_to(&i.to_be_bytes(), to).unwrap();
     }
     // Another client still gets its reply.
-    let out = dgram(&["send", &name, "still here", "--wait-reply"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        wait_reply(&name, "still here"),
         format!("{name} 10 still here\n")
     );
     // and Ctrl-C stops it
-    let ok = Command::new("kill")
-        .args(["-INT", &echo.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let (status, err) = echo.finish();
-    assert_eq!(status.code(), Some(0), "{err}");
+    let err = interrupt_cleanly(echo);
     assert!(err.contains("dropped: it is not reading"), "{err}");
     // The replies that fit the flooder's queue arrived, in order.
     let mut buf = [0u8; 8];
