@@ -30,8 +30,10 @@
 //! operations has to wait, not when it is made. Until then every operation is the non-blocking call
 //! alone. This matters for sockets that only send: once a socket is in epoll, the kernel runs
 //! epoll's wakeup for every datagram queued to it and for every sent datagram's buffer it frees,
-//! whether or not a task waits (measured on loopback: 2–3% of a 64-byte send's cost, 4–6% of a
-//! receive's). A socket whose send buffer never fills never pays it. Once registered, a socket
+//! whether or not a task waits. Measured on loopback with 64-byte datagrams, in batches and in GSO
+//! sends, that is 2–3% of the whole cost of sending and receiving them for the sender's
+//! registration, and 4.5–6.5% for the receiver's. A socket whose send buffer never fills never
+//! pays its share. Once registered, a socket
 //! stays registered; the first wait costs one `epoll_ctl(2)`. The `try_*` calls make their syscall
 //! every time until then; after, as tokio's do, only when tokio knows the socket ready, so a
 //! `try_recv` just after a datagram arrived may say `WouldBlock` until the reactor has seen it
