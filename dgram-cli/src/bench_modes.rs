@@ -20,6 +20,8 @@ pub(crate) enum Way {
     Std,
     Dgram,
     DgramBatch,
+    /// `send_batch`/`recv_batch_without_senders`: the same work as the lengths-only raw loop.
+    DgramBatchWithoutSenders,
     DgramBatchAsync,
     RawBatch,
     RawBatchSenders,
@@ -36,10 +38,11 @@ pub(crate) enum Way {
 }
 
 impl Way {
-    pub(crate) const ALL: [Way; 11] = [
+    pub(crate) const ALL: [Way; 12] = [
         Way::Std,
         Way::Dgram,
         Way::DgramBatch,
+        Way::DgramBatchWithoutSenders,
         Way::DgramBatchAsync,
         Way::RawBatch,
         Way::RawBatchSenders,
@@ -52,15 +55,15 @@ impl Way {
 
     /// The ways `--lockstep` interleaves: all of [`ALL`](Self::ALL), and the async `send_to`
     /// pair.
-    pub(crate) const LOCKSTEP: [Way; 13] = {
-        let mut ways = [Way::Std; 13];
+    pub(crate) const LOCKSTEP: [Way; 14] = {
+        let mut ways = [Way::Std; 14];
         let mut i = 0;
         while i < Way::ALL.len() {
             ways[i] = Way::ALL[i];
             i += 1;
         }
-        ways[11] = Way::Tokio;
-        ways[12] = Way::DgramAsync;
+        ways[12] = Way::Tokio;
+        ways[13] = Way::DgramAsync;
         ways
     };
 
@@ -69,6 +72,7 @@ impl Way {
             Way::Std => "std send_to/recv_from",
             Way::Dgram => "dgram send_to/recv_from",
             Way::DgramBatch => "dgram send_batch/recv_batch",
+            Way::DgramBatchWithoutSenders => "dgram batch without senders",
             Way::DgramBatchAsync => "dgram tokio send/recv_batch",
             Way::RawBatch => "raw sendmmsg/recvmmsg",
             Way::RawBatchSenders => "raw sendmmsg/recvmmsg+senders",
@@ -87,6 +91,7 @@ impl Way {
             Way::Std => "std",
             Way::Dgram => "dgram",
             Way::DgramBatch => "dgram_batch",
+            Way::DgramBatchWithoutSenders => "dgram_batch_without_senders",
             Way::DgramBatchAsync => "dgram_batch_async",
             Way::RawBatch => "raw_batch",
             Way::RawBatchSenders => "raw_batch_senders",
@@ -120,7 +125,11 @@ impl Way {
     fn is_batch(self) -> bool {
         matches!(
             self,
-            Way::DgramBatch | Way::DgramBatchAsync | Way::RawBatch | Way::RawBatchSenders
+            Way::DgramBatch
+                | Way::DgramBatchWithoutSenders
+                | Way::DgramBatchAsync
+                | Way::RawBatch
+                | Way::RawBatchSenders
         )
     }
 
@@ -128,7 +137,9 @@ impl Way {
     pub(crate) fn baselines(self) -> &'static [Way] {
         match self {
             Way::Dgram => &[Way::Std],
-            Way::DgramBatch => &[Way::RawBatch, Way::RawBatchSenders],
+            // Each against the raw loop that asks the kernel for the same: senders, or lengths only.
+            Way::DgramBatch => &[Way::RawBatchSenders],
+            Way::DgramBatchWithoutSenders => &[Way::RawBatch],
             Way::DgramBatchAsync => &[Way::DgramBatch],
             Way::DgramGsoAsync => &[Way::DgramGso],
             Way::DgramGso => &[Way::RawGso, Way::RawGsoSenders, Way::Quinn],
@@ -322,6 +333,7 @@ impl<'r> Lane<'r> {
             lane: self,
             buf: vec![0u8; 65_536 * 2],
             meta: [RecvMeta::default(); MAX_BATCH],
+            bare: [RecvMeta::new(()); MAX_BATCH],
             lens: [0; MAX_BATCH],
             quinn_meta: [quinn_udp::RecvMeta::default(); quinn_udp::BATCH_SIZE],
         }
@@ -355,7 +367,7 @@ impl Sender<'_, '_> {
         let n = match l.way {
             Way::Std => l.std_tx.send_to(&l.payload, l.to).map(|_| 1)?,
             Way::Dgram => l.tx.send_to(&l.payload, l.to).map(|_| 1)?,
-            Way::DgramBatch => l.tx.send_batch(&self.batch)?,
+            Way::DgramBatch | Way::DgramBatchWithoutSenders => l.tx.send_batch(&self.batch)?,
             Way::RawBatch | Way::RawBatchSenders => {
                 raw::sendmmsg(l.tx.as_fd(), &l.to, &l.payload, MAX_BATCH)?
             }
@@ -402,6 +414,7 @@ pub(crate) struct Receiver<'a, 'r> {
     lane: &'a Lane<'r>,
     buf: Vec<u8>,
     meta: [RecvMeta; MAX_BATCH],
+    bare: [RecvMeta<()>; MAX_BATCH],
     lens: [usize; MAX_BATCH],
     quinn_meta: [quinn_udp::RecvMeta; quinn_udp::BATCH_SIZE],
 }
@@ -427,6 +440,10 @@ impl Receiver<'_, '_> {
             Way::DgramBatch => {
                 let n = l.rx.recv_batch(&mut bufs, &mut self.meta)?;
                 Ok((n as u64, self.meta[..n].iter().map(|m| m.len as u64).sum()))
+            }
+            Way::DgramBatchWithoutSenders => {
+                let n = l.rx.recv_batch_without_senders(&mut bufs, &mut self.bare)?;
+                Ok((n as u64, self.bare[..n].iter().map(|m| m.len as u64).sum()))
             }
             Way::DgramBatchAsync | Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync => {
                 match &l.tokio {

@@ -282,6 +282,7 @@ fn bench_prints_every_way_side_by_side() {
         "p50/p99",
         "std send_to/recv_from",
         "dgram send_batch/recv_batch",
+        "dgram batch without senders",
         "raw sendmmsg/recvmmsg",
         "raw sendmmsg/recvmmsg+senders",
         "dgram GSO/GRO",
@@ -290,7 +291,7 @@ fn bench_prints_every_way_side_by_side() {
         "quinn-udp GSO/GRO",
         "tokio::net::UdpSocket",
         "vs std",
-        "vs raw_batch,",
+        "vs raw_batch\n",
         "vs raw_batch_senders",
         "vs raw_gso,",
         "vs raw_gso_senders",
@@ -506,6 +507,7 @@ fn bench_lockstep_json() {
         "std",
         "dgram",
         "dgram_batch",
+        "dgram_batch_without_senders",
         "raw_batch",
         "raw_batch_senders",
         "dgram_gso",
@@ -543,7 +545,7 @@ fn bench_lockstep_json() {
     }
     // the ways ran interleaved, each for a quantum in every turn: each had about the same time
     let secs: Vec<f64> = ways.iter().map(|w| w["secs"].as_f64().unwrap()).collect();
-    assert_eq!(secs.len(), 13, "{ways:?}");
+    assert_eq!(secs.len(), 14, "{ways:?}");
     let (min, max) = secs
         .iter()
         .fold((f64::MAX, 0f64), |(lo, hi), &s| (lo.min(s), hi.max(s)));

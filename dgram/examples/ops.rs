@@ -8,7 +8,7 @@
 //! done
 //! # batches of 32 (the raw loops need the hidden `bench-baselines` feature):
 //! cargo build --release --example ops --features bench-baselines
-//! for m in raw-batch raw-batch-senders dgram-batch; do ...; done
+//! for m in raw-batch raw-batch-senders dgram-batch dgram-batch-bare; do ...; done
 //! # GSO of 64 x 64 B and one GRO receive: raw, blocking, async
 //! for m in raw-gso64 dgram-gso64 dgram-gso64-async; do ...; done
 //! ```
@@ -106,7 +106,7 @@ fn main() {
             }
         }
         #[cfg(feature = "bench-baselines")]
-        "raw-batch" | "raw-batch-senders" | "dgram-batch" => {
+        "raw-batch" | "raw-batch-senders" | "dgram-batch" | "dgram-batch-bare" => {
             use std::io::IoSliceMut;
             use std::os::fd::AsFd;
             let (a, b) = (
@@ -117,10 +117,11 @@ fn main() {
             let batch = [dgram::Transmit::new(to, &payload); dgram::MAX_BATCH];
             let mut storage = vec![[0u8; 128]; dgram::MAX_BATCH];
             let mut meta = [dgram::RecvMeta::default(); dgram::MAX_BATCH];
+            let mut bare = [dgram::RecvMeta::new(()); dgram::MAX_BATCH];
             let mut lens = [0usize; dgram::MAX_BATCH];
             for _ in 0..n {
                 let mut got = 0;
-                if mode != "dgram-batch" {
+                if !mode.starts_with("dgram") {
                     dgram::__baseline::sendmmsg(a.as_fd(), &to, &payload, dgram::MAX_BATCH)
                         .unwrap();
                     while got < dgram::MAX_BATCH {
@@ -143,7 +144,12 @@ fn main() {
                             .iter_mut()
                             .map(|s| IoSliceMut::new(s))
                             .collect();
-                        got += b.recv_batch(&mut bufs, &mut meta[got..]).unwrap();
+                        got += if mode == "dgram-batch" {
+                            b.recv_batch(&mut bufs, &mut meta[got..]).unwrap()
+                        } else {
+                            b.recv_batch_without_senders(&mut bufs, &mut bare[got..])
+                                .unwrap()
+                        };
                     }
                 }
             }

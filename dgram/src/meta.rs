@@ -97,6 +97,14 @@ impl Default for RecvMeta<SocketAddr> {
 }
 
 impl<A> RecvMeta<A> {
+    /// A report from `addr` of nothing received, with no metadata: for arrays of them to hand to a
+    /// receive batch. `RecvMeta::new(())` makes the sender-less reports of
+    /// [`recv_batch_without_senders`](crate::UdpSocket::recv_batch_without_senders);
+    /// [`RecvMeta::default()`](Default::default) is `RecvMeta::new` of `0.0.0.0:0`.
+    pub const fn new(addr: A) -> Self {
+        Self::empty(addr)
+    }
+
     /// A report from `addr` of nothing received, with no metadata.
     pub(crate) const fn empty(addr: A) -> Self {
         RecvMeta {
@@ -279,12 +287,26 @@ pub(crate) fn build<A: Sender>(
     out: &crate::sys::msg::MsgOut,
     anc: &crate::sys::msg::Ancillary,
 ) -> RecvMeta<A> {
+    let maps_v4 = addr.maps_v4();
+    build_with(addr, maps_v4, cap, out, anc)
+}
+
+/// [`build`] with the sender's form given apart (`maps_v4`: the socket reports senders in IPv6
+/// form), for a receive that asked for no sender.
+#[inline]
+pub(crate) fn build_with<A>(
+    addr: A,
+    maps_v4: bool,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+    anc: &crate::sys::msg::Ancillary,
+) -> RecvMeta<A> {
     let d = &anc.decoded;
     // A dual-stack socket reports an IPv4 datagram's sender v4-mapped; its destination follows, also
     // when it came in `IP_PKTINFO` (which a dual-stack socket gets, after `IPV6_PKTINFO`, when both
     // are on, or alone).
     let dst_ip = match d.dst_ip {
-        Some(IpAddr::V4(v4)) if addr.maps_v4() => Some(IpAddr::V6(v4.to_ipv6_mapped())),
+        Some(IpAddr::V4(v4)) if maps_v4 => Some(IpAddr::V6(v4.to_ipv6_mapped())),
         other => other,
     };
     RecvMeta {
@@ -417,6 +439,19 @@ pub(crate) fn fill<A: Sender>(
     anc: &crate::sys::msg::Ancillary,
 ) {
     *m = build(addr, cap, out, anc);
+}
+
+/// [`fill`] with the sender's form given apart, as [`build_with`].
+#[inline]
+pub(crate) fn fill_with<A>(
+    m: &mut RecvMeta<A>,
+    addr: A,
+    maps_v4: bool,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+    anc: &crate::sys::msg::Ancillary,
+) {
+    *m = build_with(addr, maps_v4, cap, out, anc);
 }
 
 /// [`fill`] for a receive that offered no control area: every metadata field is absent.

@@ -56,6 +56,10 @@ async fn bad_receive_arguments_are_refused_before_waiting() {
     refused_at_once(s.recv_batch(&mut [io::IoSliceMut::new(&mut buf)], &mut [])).await;
     let mut meta = [dgram::RecvMeta::default(); 2];
     refused_at_once(s.recv_batch(&mut [], &mut meta)).await;
+    let mut bare = [dgram::RecvMeta::new(()); 2];
+    refused_at_once(s.recv_batch_without_senders(&mut [], &mut bare)).await;
+    refused_at_once(s.recv_batch_without_senders(&mut [io::IoSliceMut::new(&mut buf)], &mut []))
+        .await;
     let (_a, b) = dgram::tokio::UnixDatagram::pair().unwrap();
     refused_at_once(b.recv_msg_vectored(&mut [io::IoSliceMut::new(&mut buf)], MsgFlags::MORE))
         .await;
@@ -409,6 +413,69 @@ async fn poll_fns_and_escape_hatches() {
     assert_eq!(b.peek_sender().await.unwrap(), aa);
     assert_eq!(b.peek(&mut storage).await.unwrap(), 6);
     assert_eq!(b.try_recv_msg(&mut storage).unwrap().len, 6);
+
+    // the batch forms: poll (pending when nothing is queued) and try, with senders and without
+    let mut slots = [[0u8; 8]; 2];
+    let mut meta = [dgram::RecvMeta::default(); 2];
+    let mut bare = [dgram::RecvMeta::new(()); 2];
+    {
+        let [s0, s1] = &mut slots;
+        let mut bufs = [io::IoSliceMut::new(s0), io::IoSliceMut::new(s1)];
+        assert!(
+            poll_fn(|cx| Poll::Ready(b.poll_recv_batch(cx, &mut bufs, &mut meta)))
+                .await
+                .is_pending()
+        );
+        assert_eq!(
+            b.try_recv_batch_without_senders(&mut bufs, &mut bare)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::WouldBlock
+        );
+        a.send(b"one").await.unwrap();
+        let n = timeout(
+            PATIENCE,
+            poll_fn(|cx| b.poll_recv_batch(cx, &mut bufs, &mut meta)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!((n, meta[0].len, meta[0].addr), (1, 3, aa));
+        a.send(b"two").await.unwrap();
+        let n = timeout(
+            PATIENCE,
+            poll_fn(|cx| b.poll_recv_batch_without_senders(cx, &mut bufs, &mut bare)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!((n, bare[0].len), (1, 3));
+    }
+    assert_eq!(&slots[0][..3], b"two");
+    a.send(b"three").await.unwrap();
+    a.send(b"four").await.unwrap();
+    timeout(PATIENCE, b.readable()).await.unwrap().unwrap();
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let [s0, s1] = &mut slots;
+        let mut bufs = [io::IoSliceMut::new(s0), io::IoSliceMut::new(s1)];
+        let k = got.len();
+        let n = if k == 0 {
+            b.try_recv_batch(&mut bufs, &mut meta).unwrap()
+        } else {
+            b.try_recv_batch_without_senders(&mut bufs, &mut bare)
+                .unwrap()
+        };
+        let lens: Vec<usize> = if k == 0 {
+            meta[..n].iter().map(|m| m.len).collect()
+        } else {
+            bare[..n].iter().map(|m| m.len).collect()
+        };
+        for (slot, len) in slots.iter().zip(lens) {
+            got.push(slot[..len].to_vec());
+        }
+    }
+    assert_eq!(got, [b"three".to_vec(), b"four".to_vec()]);
 }
 
 #[tokio::test]

@@ -34,6 +34,7 @@ suite!(
     gso_fallback_forced,
     the_gso_fallback_never_merges_segments,
     batches_round_trip_in_order,
+    batches_without_senders_report_all_but_the_sender,
     batches_to_and_from_several_peers,
     a_batch_stops_at_a_bad_transmit,
     transmit_source_address,
@@ -292,6 +293,162 @@ fn batches_round_trip_in_order<S: Udp>(f: Family) {
         (n, meta[0].len, meta[0].full_len, meta[0].truncated),
         (1, 10, 100, true)
     );
+}
+
+/// The sender-less batch: exact bytes in order, lengths and truncation per datagram, every metadata
+/// option still decoded (destination, ECN, TTL), GRO strides, a dual-stack socket's IPv4
+/// destination v4-mapped as `recv_batch` reports it, and the same refusals as `recv_batch`.
+fn batches_without_senders_report_all_but_the_sender<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    let to = rx.local_addr().unwrap();
+    rx.blocking().connect(tx.local_addr().unwrap()).unwrap();
+    let payloads: Vec<Vec<u8>> = (0..70u32)
+        .map(|i| i.to_be_bytes().repeat(1 + i as usize % 5))
+        .collect();
+    let transmits: Vec<Transmit<'_>> = payloads.iter().map(|p| Transmit::new(to, p)).collect();
+    let mut sent = 0;
+    while sent < transmits.len() {
+        sent += tx.send_batch(&transmits[sent..]).unwrap();
+    }
+    let mut storage = vec![[0u8; 32]; MAX_BATCH];
+    let mut meta = [RecvMeta::new(()); MAX_BATCH];
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    while got.len() < payloads.len() {
+        let mut bufs: Vec<IoSliceMut<'_>> =
+            storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let n = rx.recv_batch_without_senders(&mut bufs, &mut meta).unwrap();
+        assert!((1..=MAX_BATCH).contains(&n), "{n}");
+        for (m, b) in meta[..n].iter().zip(&storage) {
+            assert_eq!((m.truncated, m.full_len, m.stride), (false, m.len, None));
+            got.push(b[..m.len].to_vec());
+        }
+    }
+    assert_eq!(got, payloads);
+
+    // truncation, per datagram
+    tx.send_to(&[7u8; 100], to).unwrap();
+    tx.send_to(b"short", to).unwrap();
+    let (mut small, mut big) = ([0u8; 10], [0u8; 64]);
+    let mut got = 0;
+    while got < 2 {
+        let mut bufs = [IoSliceMut::new(&mut small), IoSliceMut::new(&mut big)];
+        got += rx
+            .recv_batch_without_senders(&mut bufs[got..], &mut meta[got..2])
+            .unwrap();
+    }
+    assert_eq!(
+        (meta[0].len, meta[0].full_len, meta[0].truncated),
+        (10, 100, true)
+    );
+    assert_eq!(
+        (&big[..meta[1].len], meta[1].truncated),
+        (&b"short"[..], false)
+    );
+
+    // metadata options stay decoded without the sender
+    let b = rx.blocking();
+    match f {
+        Family::V4 => {
+            b.set_recv_pktinfo_v4(true).unwrap();
+            b.set_recv_tos_v4(true).unwrap();
+            b.set_recv_ttl_v4(true).unwrap();
+            tx.blocking().set_ttl(42).unwrap();
+        }
+        Family::V6 => {
+            b.set_recv_pktinfo_v6(true).unwrap();
+            b.set_recv_tclass_v6(true).unwrap();
+            b.set_recv_hoplimit_v6(true).unwrap();
+            tx.blocking().set_unicast_hops_v6(42).unwrap();
+        }
+    }
+    let ecns = [Ecn::Ect0, Ecn::Ect1, Ecn::Ce];
+    for ecn in ecns {
+        tx.send_msg(&Transmit::new(to, b"meta").ecn(ecn)).unwrap();
+    }
+    let mut got = 0;
+    while got < ecns.len() {
+        let mut bufs: Vec<IoSliceMut<'_>> =
+            storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        got += rx
+            .recv_batch_without_senders(&mut bufs[got..], &mut meta[got..ecns.len()])
+            .unwrap();
+    }
+    for (m, ecn) in meta.iter().zip(ecns) {
+        assert_eq!(
+            (m.len, m.dst_ip, m.ifindex, m.ecn(), m.ttl),
+            (
+                4,
+                Some(f.loopback()),
+                Some(loopback_index()),
+                Some(ecn),
+                Some(42)
+            )
+        );
+    }
+
+    // GRO: one buffer holds the segments, the stride splits them
+    b.set_gro(true).unwrap();
+    let data = pattern(10 * 100, 100);
+    tx.send_msg(&Transmit::new(to, &data).segment_size(100))
+        .unwrap();
+    let mut big = vec![0u8; 65_536];
+    let mut joined = Vec::new();
+    while joined.len() < data.len() {
+        let n = rx
+            .recv_batch_without_senders(&mut [IoSliceMut::new(&mut big)], &mut meta[..1])
+            .unwrap();
+        assert_eq!(n, 1);
+        let m = meta[0];
+        assert!(m.len == 100 || m.stride == Some(100), "{m:?}");
+        for seg in m.segments(&big) {
+            assert_eq!(seg.len(), 100);
+            joined.extend_from_slice(seg);
+        }
+    }
+    assert_eq!(joined, data);
+
+    // the refusals of recv_batch
+    for e in [
+        rx.recv_batch_without_senders(&mut [], &mut meta)
+            .unwrap_err(),
+        rx.recv_batch_without_senders(&mut [IoSliceMut::new(&mut big)], &mut [])
+            .unwrap_err(),
+        S::unbound(f)
+            .unwrap()
+            .blocking()
+            .recv_batch_without_senders(&mut [IoSliceMut::new(&mut big)], &mut meta)
+            .unwrap_err(),
+        rx.blocking()
+            .recv_batch_without_senders_with_flags(
+                &mut [IoSliceMut::new(&mut big)],
+                &mut meta,
+                MsgFlags::PEEK,
+            )
+            .unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+
+    // a dual-stack socket reports an IPv4 datagram's destination v4-mapped, as recv_batch does
+    if f == Family::V6 {
+        let dual = S::bind(SocketAddr::new(f.unspecified(), 0)).unwrap();
+        if !dual.blocking().only_v6().unwrap() {
+            dual.blocking().set_recv_pktinfo_v4(true).unwrap();
+            let tx4 = bound::<S>(Family::V4);
+            let port = dual.local_addr().unwrap().port();
+            tx4.send_to(b"four", SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port))
+                .unwrap();
+            let n = dual
+                .recv_batch_without_senders(&mut [IoSliceMut::new(&mut big)], &mut meta[..1])
+                .unwrap();
+            let mapped = IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped());
+            assert_eq!(
+                (n, &big[..meta[0].len], meta[0].dst_ip),
+                (1, &b"four"[..], Some(mapped))
+            );
+        }
+    }
 }
 
 /// One batch to three receivers in runs and alternations (consecutive transmits to one peer share an

@@ -63,6 +63,20 @@ fn blocking_hot_paths_allocate_nothing() {
             }
         }
     });
+    let mut bare = [RecvMeta::new(()); 8];
+    per_datagram_allocations("send_batch + recv_batch_without_senders", |n| {
+        for _ in 0..n {
+            assert_eq!(a.send_batch(&batch).unwrap(), 8);
+            let mut got = 0;
+            while got < 8 {
+                let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut storage;
+                let mut bufs = [s0, s1, s2, s3, s4, s5, s6, s7].map(|s| IoSliceMut::new(s));
+                got += b
+                    .recv_batch_without_senders(&mut bufs[got..], &mut bare[got..])
+                    .unwrap();
+            }
+        }
+    });
     b.set_gro(true).unwrap();
     let big = [3u8; 1200 * 8];
     per_datagram_allocations("GSO send + GRO receive", |n| {
@@ -145,6 +159,23 @@ fn async_hot_paths_allocate_nothing() {
                     let mut bufs = [s0, s1, s2, s3].map(|s| IoSliceMut::new(s));
                     got += b
                         .recv_batch(&mut bufs[got..], &mut meta[got..])
+                        .await
+                        .unwrap();
+                }
+            }
+        })
+    });
+    let mut bare = [RecvMeta::new(()); 4];
+    per_datagram_allocations("async send_batch + recv_batch_without_senders", |n| {
+        rt.block_on(async {
+            for _ in 0..n {
+                assert_eq!(a.send_batch(&batch).await.unwrap(), 4);
+                let mut got = 0;
+                while got < 4 {
+                    let [s0, s1, s2, s3] = &mut storage;
+                    let mut bufs = [s0, s1, s2, s3].map(|s| IoSliceMut::new(s));
+                    got += b
+                        .recv_batch_without_senders(&mut bufs[got..], &mut bare[got..])
                         .await
                         .unwrap();
                 }

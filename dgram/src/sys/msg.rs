@@ -635,7 +635,7 @@ pub(crate) struct Received<'c> {
     pub(crate) out: MsgOut,
     /// The capacity of the message's buffer, in bytes.
     pub(crate) cap: usize,
-    /// The sender; `None` if the kernel reported an address that is not IP.
+    /// The sender; `None` if the kernel reported an address that is not IP, or was asked for none.
     pub(crate) addr: Option<std::net::SocketAddr>,
     /// The control messages the kernel wrote (empty when the call offered no control areas).
     pub(crate) control: cmsg::Filled<'c>,
@@ -644,13 +644,16 @@ pub(crate) struct Received<'c> {
 /// `recvmmsg(2)` into `bufs` (one buffer per message), with a control area per message when
 /// `controls` has one for each; calls `each` with every message received, in order, until it returns
 /// false. Returns how many messages `each` accepted. With `MSG_WAITFORONE` in `flags` it waits for the
-/// first only. `MSG_CMSG_CLOEXEC` is always added.
+/// first only. `MSG_CMSG_CLOEXEC` is always added. Without `senders` the kernel is asked for no
+/// source addresses (`msg_name` null: no copy of one per message) and every `Received::addr` is
+/// `None`.
 #[inline]
 pub(crate) fn recvmmsg(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
     controls: &mut [RecvControl],
     flags: libc::c_int,
+    senders: bool,
     mut each: impl FnMut(usize, Received<'_>) -> bool,
 ) -> io::Result<usize> {
     let n = bufs.len().min(MAX_BATCH);
@@ -660,8 +663,10 @@ pub(crate) fn recvmmsg(
     for (i, h) in hdrs.iter_mut().enumerate().take(n) {
         // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = addrs[i].as_mut_ptr().cast();
-        msg.msg_namelen = addrs[i].len;
+        if senders {
+            msg.msg_name = addrs[i].as_mut_ptr().cast();
+            msg.msg_namelen = addrs[i].len;
+        }
         // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
         msg.msg_iov = (&raw mut bufs[i]).cast();
         msg.msg_iovlen = 1;
@@ -691,7 +696,6 @@ pub(crate) fn recvmmsg(
     for i in 0..got.min(n) {
         // SAFETY: header `i` was initialised above and the kernel filled it in.
         let h = unsafe { hdrs[i].assume_init_ref() };
-        addrs[i].set_received_len(h.msg_hdr.msg_namelen);
         let control = if with_control {
             let len = h.msg_hdr.msg_controllen.min(cmsg::UDP_RECV_SPACE);
             // SAFETY: `recvmmsg` just filled this area and reported `msg_controllen` (capped at its
@@ -707,7 +711,12 @@ pub(crate) fn recvmmsg(
                 control_len: control.len(),
             },
             cap: bufs[i].len(),
-            addr: addrs[i].socket_addr(),
+            addr: if senders {
+                addrs[i].set_received_len(h.msg_hdr.msg_namelen);
+                addrs[i].socket_addr()
+            } else {
+                None
+            },
             control,
         };
         if !each(i, received) {
@@ -753,6 +762,31 @@ mod tests {
         // SAFETY: both iovecs were initialised by the pushes above.
         let lens = unsafe { [0, 1].map(|i| batch.iov[i].assume_init_ref().iov_len) };
         assert_eq!(lens, [5, 6]);
+    }
+
+    #[test]
+    fn recvmmsg_asks_for_senders_only_when_told() {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        for senders in [true, false, true] {
+            tx.send_to(b"one", rx.local_addr().unwrap()).unwrap();
+            let mut buf = [0u8; 8];
+            let mut seen = Vec::new();
+            let got = recvmmsg(
+                rx.as_fd(),
+                &mut [IoSliceMut::new(&mut buf)],
+                &mut [],
+                libc::MSG_WAITFORONE,
+                senders,
+                |i, r| {
+                    seen.push((i, r.out.ret, r.addr));
+                    true
+                },
+            )
+            .unwrap();
+            let want = senders.then(|| tx.local_addr().unwrap());
+            assert_eq!((got, seen), (1, vec![(0, 3, want)]), "senders {senders}");
+        }
     }
 
     #[test]

@@ -628,9 +628,29 @@ impl UdpSocket {
         meta: &mut [RecvMeta],
     ) -> io::Result<usize> {
         // Checked before waiting, as the blocking call checks it: no room would never end.
-        crate::batch::batch_room(bufs, meta)?;
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
         self.io
             .recv(|s| s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT))
+            .await
+    }
+
+    /// Receives a batch without the senders, as
+    /// [`crate::UdpSocket::recv_batch_without_senders`] (the kernel copies no source address: for
+    /// connected sockets and receivers that do not look at senders); returns how many.
+    ///
+    /// # Errors
+    /// As [`recv_batch`](Self::recv_batch).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        self.io
+            .recv(|s| s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT))
             .await
     }
 
@@ -688,6 +708,37 @@ impl UdpSocket {
     ) -> Poll<io::Result<usize>> {
         self.poll_recv_io(cx, |s| {
             s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT)
+        })
+    }
+
+    /// Receives a batch without the senders if datagrams are queued (see
+    /// [`recv_batch_without_senders`](Self::recv_batch_without_senders)).
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        self.try_recv_io(|s| {
+            s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT)
+        })
+    }
+
+    /// Polls a batch receive without the senders (waking on readability; see
+    /// [`recv_batch_without_senders`](Self::recv_batch_without_senders)).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn poll_recv_batch_without_senders(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_recv_io(cx, |s| {
+            s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT)
         })
     }
 }

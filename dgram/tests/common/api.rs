@@ -79,6 +79,11 @@ pub trait Udp: Sized + Send + Sync + std::fmt::Debug + 'static {
     fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize>;
     fn send_batch(&self, ts: &[Transmit<'_>]) -> io::Result<usize>;
     fn recv_batch(&self, bufs: &mut [IoSliceMut<'_>], meta: &mut [RecvMeta]) -> io::Result<usize>;
+    fn recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize>;
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         self.blocking().local_addr()
@@ -188,6 +193,13 @@ impl Udp for dgram::UdpSocket {
     fn recv_batch(&self, bufs: &mut [IoSliceMut<'_>], meta: &mut [RecvMeta]) -> io::Result<usize> {
         dgram::UdpSocket::recv_batch(self, bufs, meta)
     }
+    fn recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        dgram::UdpSocket::recv_batch_without_senders(self, bufs, meta)
+    }
 }
 
 impl Udp for dgram::tokio::UdpSocket {
@@ -280,6 +292,15 @@ impl Udp for dgram::tokio::UdpSocket {
     }
     fn recv_batch(&self, bufs: &mut [IoSliceMut<'_>], meta: &mut [RecvMeta]) -> io::Result<usize> {
         run(dgram::tokio::UdpSocket::recv_batch(self, bufs, meta))
+    }
+    fn recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        run(dgram::tokio::UdpSocket::recv_batch_without_senders(
+            self, bufs, meta,
+        ))
     }
 }
 
