@@ -423,41 +423,21 @@ impl Receiver<'_, '_> {
     /// One receive: returns the datagrams and bytes received (`WouldBlock` after the read timeout).
     pub(crate) fn recv(&mut self) -> io::Result<(u64, u64)> {
         let l = self.lane;
-        // Batches get `MAX_BATCH` buffers of the datagram size (at least 64 bytes); GRO receives one
-        // 64 KiB buffer.
-        let each = if l.way.is_batch() {
-            l.size.max(64)
-        } else {
-            65_536
-        };
-        let mut chunks = self.buf.chunks_mut(each);
-        let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
-            std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
+        if l.way.is_batch() {
+            return self.recv_batch();
+        }
+        // One buffer: the datagram, or with GRO up to 64 KiB of them.
+        let buf = &mut self.buf[..65_536];
         let one = |r: io::Result<usize>| r.map(|n| (1, n as u64));
         match l.way {
-            Way::Std => one(l.std_rx.recv_from(&mut bufs[0]).map(|(n, _)| n)),
-            Way::Dgram => one(l.rx.recv_from(&mut bufs[0]).map(|(n, _)| n)),
-            Way::DgramBatch => {
-                let n = l.rx.recv_batch(&mut bufs, &mut self.meta)?;
-                Ok((n as u64, self.meta[..n].iter().map(|m| m.len as u64).sum()))
-            }
-            Way::DgramBatchWithoutSenders => {
-                let n = l.rx.recv_batch_without_senders(&mut bufs, &mut self.bare)?;
-                Ok((n as u64, self.bare[..n].iter().map(|m| m.len as u64).sum()))
-            }
-            Way::DgramBatchAsync | Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync => {
-                match &l.tokio {
-                    Some(p) => p.rx_rt.block_on(self.recv_async()),
-                    None => Ok((0, 0)),
-                }
-            }
-            Way::RawBatch | Way::RawBatchSenders => {
-                let senders = l.way == Way::RawBatchSenders;
-                let n = raw::recvmmsg(l.rx.as_fd(), &mut bufs, &mut self.lens, senders)?;
-                Ok((n as u64, self.lens[..n].iter().map(|&n| n as u64).sum()))
-            }
+            Way::Std => one(l.std_rx.recv_from(buf).map(|(n, _)| n)),
+            Way::Dgram => one(l.rx.recv_from(buf).map(|(n, _)| n)),
+            Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync => match &l.tokio {
+                Some(p) => p.rx_rt.block_on(self.recv_async()),
+                None => Ok((0, 0)),
+            },
             Way::DgramGso => {
-                let m = l.rx.recv_msg(&mut bufs[0])?;
+                let m = l.rx.recv_msg(buf)?;
                 Ok((
                     m.len.div_ceil(m.stride.unwrap_or(m.len).max(1)) as u64,
                     m.len as u64,
@@ -465,14 +445,18 @@ impl Receiver<'_, '_> {
             }
             Way::RawGso | Way::RawGsoSenders => {
                 let sender = l.way == Way::RawGsoSenders;
-                let (n, stride) = raw::recv_gro(l.rx.as_fd(), &mut bufs[0], sender)?;
+                let (n, stride) = raw::recv_gro(l.rx.as_fd(), buf, sender)?;
                 Ok((n.div_ceil(stride.max(1)) as u64, n as u64))
             }
             Way::Quinn => {
                 let Some((_, state)) = &l.quinn else {
                     return Ok((0, 0));
                 };
-                let n = state.recv((&l.std_rx).into(), &mut bufs[..1], &mut self.quinn_meta)?;
+                let n = state.recv(
+                    (&l.std_rx).into(),
+                    &mut [IoSliceMut::new(buf)],
+                    &mut self.quinn_meta,
+                )?;
                 let meta = &self.quinn_meta[..n];
                 Ok((
                     meta.iter()
@@ -481,8 +465,55 @@ impl Receiver<'_, '_> {
                     meta.iter().map(|m| m.len as u64).sum(),
                 ))
             }
+            _ => Ok((0, 0)),
         }
     }
+
+    /// One receive of a batch way: `MAX_BATCH` buffers of the datagram size (at least 64 bytes).
+    fn recv_batch(&mut self) -> io::Result<(u64, u64)> {
+        let l = self.lane;
+        let mut chunks = self.buf.chunks_mut(l.size.max(64));
+        let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
+            std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
+        let sum = |lens: &mut dyn Iterator<Item = usize>| lens.map(|n| n as u64).sum::<u64>();
+        match l.way {
+            Way::DgramBatch => {
+                let n = l.rx.recv_batch(&mut bufs, &mut self.meta)?;
+                Ok((n as u64, sum(&mut self.meta[..n].iter().map(|m| m.len))))
+            }
+            Way::DgramBatchWithoutSenders => {
+                let n = l.rx.recv_batch_without_senders(&mut bufs, &mut self.bare)?;
+                Ok((n as u64, sum(&mut self.bare[..n].iter().map(|m| m.len))))
+            }
+            Way::RawBatch | Way::RawBatchSenders => {
+                let senders = l.way == Way::RawBatchSenders;
+                let n = raw::recvmmsg(l.rx.as_fd(), &mut bufs, &mut self.lens, senders)?;
+                Ok((n as u64, sum(&mut self.lens[..n].iter().copied())))
+            }
+            Way::DgramBatchAsync => match &l.tokio {
+                Some(p) => p.rx_rt.block_on(self.recv_async()),
+                None => Ok((0, 0)),
+            },
+            _ => Ok((0, 0)),
+        }
+    }
+}
+
+/// Awaits a receive; `WouldBlock` if it waits 20 ms (as the blocking receivers' read timeout). The
+/// timer is armed only once the receive has to wait, so a receive that finds its datagram queued
+/// pays nothing for it. A macro, not a function, so that the receive's future is pinned where it
+/// is made, not moved into another future first (a copy of its state that a task awaiting the
+/// receive directly would not make).
+macro_rules! patiently {
+    ($recv:expr) => {{
+        let mut recv = std::pin::pin!($recv);
+        match std::future::poll_fn(|cx| Poll::Ready(recv.as_mut().poll(cx))).await {
+            Poll::Ready(r) => r,
+            Poll::Pending => tokio::time::timeout(Duration::from_millis(20), recv)
+                .await
+                .map_err(|_| io::Error::from(ErrorKind::WouldBlock))?,
+        }
+    }};
 }
 
 impl Receiver<'_, '_> {
@@ -493,47 +524,34 @@ impl Receiver<'_, '_> {
         let Some(AsyncPair { sockets, .. }) = &l.tokio else {
             return Ok((0, 0));
         };
-        let mut chunks = self.buf.chunks_mut(if l.way.is_batch() {
-            l.size.max(64)
-        } else {
-            65_536
-        });
-        let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
-            std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
         let rx = match sockets {
             AsyncSockets::Tokio { rx, .. } => {
-                let (n, _) = patiently(rx.recv_from(&mut bufs[0])).await?;
+                let (n, _) = patiently!(rx.recv_from(&mut self.buf[..65_536]))?;
                 return Ok((1, n as u64));
             }
             AsyncSockets::Dgram { rx, .. } => rx,
         };
-        if l.way == Way::DgramAsync {
-            let (n, _) = patiently(rx.recv_from(&mut bufs[0])).await?;
-            Ok((1, n as u64))
-        } else if l.way == Way::DgramBatchAsync {
-            let meta = &mut self.meta;
-            let n = patiently(rx.recv_batch(&mut bufs, meta)).await?;
-            Ok((n as u64, meta[..n].iter().map(|m| m.len as u64).sum()))
-        } else {
-            let m = patiently(rx.recv_msg(&mut bufs[0])).await?;
-            Ok((
-                m.len.div_ceil(m.stride.unwrap_or(m.len).max(1)) as u64,
-                m.len as u64,
-            ))
+        match l.way {
+            Way::DgramAsync => {
+                let (n, _) = patiently!(rx.recv_from(&mut self.buf[..65_536]))?;
+                Ok((1, n as u64))
+            }
+            Way::DgramBatchAsync => {
+                let mut chunks = self.buf.chunks_mut(l.size.max(64));
+                let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
+                    std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
+                let meta = &mut self.meta;
+                let n = patiently!(rx.recv_batch(&mut bufs, meta))?;
+                Ok((n as u64, meta[..n].iter().map(|m| m.len as u64).sum()))
+            }
+            _ => {
+                let m = patiently!(rx.recv_msg(&mut self.buf[..65_536]))?;
+                Ok((
+                    m.len.div_ceil(m.stride.unwrap_or(m.len).max(1)) as u64,
+                    m.len as u64,
+                ))
+            }
         }
-    }
-}
-
-/// Awaits a receive; `WouldBlock` if it waits 20 ms (as the blocking receivers' read timeout). The
-/// timer is armed only once the receive has to wait, so a receive that finds its datagram queued
-/// pays nothing for it.
-async fn patiently<T>(recv: impl Future<Output = io::Result<T>>) -> io::Result<T> {
-    let mut recv = std::pin::pin!(recv);
-    match std::future::poll_fn(|cx| Poll::Ready(recv.as_mut().poll(cx))).await {
-        Poll::Ready(r) => r,
-        Poll::Pending => tokio::time::timeout(Duration::from_millis(20), recv)
-            .await
-            .map_err(|_| io::Error::from(ErrorKind::WouldBlock))?,
     }
 }
 

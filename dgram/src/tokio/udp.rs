@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use ::tokio::io::{Interest, ReadBuf};
 use ::tokio::net::{ToSocketAddrs, lookup_host};
 
-use super::{AsyncResolve, Io};
+use super::{AsyncResolve, Io, recv_op, send_op};
 use crate::{Family, MsgFlags, RecvMeta, Transmit};
 
 /// An async UDP socket: `tokio::net::UdpSocket`'s calls, plus dgram's (`recv_msg` with truncation
@@ -263,7 +263,7 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.send(|s| s.try_send(buf)).await
+        send_op!(self.io, |s: &crate::UdpSocket| s.try_send(buf))
     }
 
     /// Sends `buf` to `addr`; a host name resolves asynchronously (tokio's `lookup_host`) and the
@@ -281,11 +281,12 @@ impl UdpSocket {
         match addrs.next() {
             // The common case, one literal address, needs no collection.
             Some(first) if addrs.size_hint().1 == Some(0) => {
-                self.io.send(move |s| s.try_send_to_one(buf, first)).await
+                send_op!(self.io, move |s: &crate::UdpSocket| s
+                    .try_send_to_one(buf, first))
             }
             Some(first) => {
                 let all: Vec<SocketAddr> = std::iter::once(first).chain(addrs).collect();
-                self.io.send(|s| s.try_send_to(buf, &all[..])).await
+                send_op!(self.io, |s: &crate::UdpSocket| s.try_send_to(buf, &all[..]))
             }
             None => Err(crate::util::invalid_input(
                 "the destination resolved to no address",
@@ -302,7 +303,8 @@ impl UdpSocket {
     /// Cancel-safe: if the future is dropped, nothing was sent.
     pub async fn send_to_host(&self, buf: &[u8], host: &str, port: u16) -> io::Result<usize> {
         let addrs = self.resolve_host(host, port).await?;
-        self.io.send(|s| s.try_send_to(buf, &addrs[..])).await
+        send_op!(self.io, |s: &crate::UdpSocket| s
+            .try_send_to(buf, &addrs[..]))
     }
 
     /// Gathers `bufs` into one datagram to the connected peer.
@@ -313,9 +315,8 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.io
-            .send(|s| s.send_vectored_with_flags(bufs, MsgFlags::DONTWAIT))
-            .await
+        send_op!(self.io, |s: &crate::UdpSocket| s
+            .send_vectored_with_flags(bufs, MsgFlags::DONTWAIT))
     }
 
     /// Gathers `bufs` into one datagram to `addr`.
@@ -330,9 +331,8 @@ impl UdpSocket {
         bufs: &[IoSlice<'_>],
         addr: SocketAddr,
     ) -> io::Result<usize> {
-        self.io
-            .send(|s| s.send_to_vectored_with_flags(bufs, addr, MsgFlags::DONTWAIT))
-            .await
+        send_op!(self.io, |s: &crate::UdpSocket| s
+            .send_to_vectored_with_flags(bufs, addr, MsgFlags::DONTWAIT))
     }
 
     /// Sends to the connected peer if it can be done without waiting.
@@ -385,7 +385,7 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.recv(|s| s.try_recv(buf)).await
+        recv_op!(self.io, |s: &crate::UdpSocket| s.try_recv(buf))
     }
 
     /// Receives one datagram and its sender.
@@ -396,7 +396,7 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.recv(|s| s.try_recv_from_bound(buf)).await
+        recv_op!(self.io, |s: &crate::UdpSocket| s.try_recv_from_bound(buf))
     }
 
     /// Reads the next datagram and its sender without taking it from the queue.
@@ -407,7 +407,7 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.recv(|s| s.try_peek_from(buf)).await
+        recv_op!(self.io, |s: &crate::UdpSocket| s.try_peek_from(buf))
     }
 
     /// Reads the next datagram without taking it from the queue.
@@ -418,9 +418,8 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .recv(|s| s.recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
-            .await
+        recv_op!(self.io, |s: &crate::UdpSocket| s
+            .recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
     }
 
     /// The sender of the next datagram, without taking it (tokio's `peek_sender`).
@@ -431,9 +430,9 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        self.io
-            .recv(|s| s.try_peek_from(&mut []).map(|(_, a)| a))
-            .await
+        recv_op!(self.io, |s: &crate::UdpSocket| s
+            .try_peek_from(&mut [])
+            .map(|(_, a)| a))
     }
 
     /// Receives one datagram and reports everything about it (sender, bytes written, full length,
@@ -448,11 +447,9 @@ impl UdpSocket {
         // The metadata is written in place: moved out through tokio's layers, it would be copied
         // at each (about 60 instructions a receive).
         let mut meta = RecvMeta::default();
-        self.io
-            .recv(|s| {
-                s.recv_msg_vectored_into(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT, &mut meta)
-            })
-            .await?;
+        recv_op!(self.io, |s: &crate::UdpSocket| {
+            s.recv_msg_vectored_into(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT, &mut meta)
+        })?;
         Ok(meta)
     }
 
@@ -472,9 +469,11 @@ impl UdpSocket {
         // Checked before waiting: a send-only flag would otherwise wait for a datagram to refuse.
         flags.recv_bits()?;
         let mut meta = RecvMeta::default();
-        self.io
-            .recv(|s| s.recv_msg_vectored_into(bufs, flags | MsgFlags::DONTWAIT, &mut meta))
-            .await?;
+        recv_op!(self.io, |s: &crate::UdpSocket| s.recv_msg_vectored_into(
+            bufs,
+            flags | MsgFlags::DONTWAIT,
+            &mut meta
+        ))?;
         Ok(meta)
     }
 
@@ -579,20 +578,16 @@ impl UdpSocket {
     /// Cancel-safe as long as the GSO fallback is not in use; on the fallback path a cancelled send may
     /// have sent some whole segments.
     pub async fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
-        let mut offset = self
-            .io
-            .send(|s| s.send_msg_with_flags(t, MsgFlags::DONTWAIT))
-            .await?;
+        let mut offset = send_op!(self.io, |s: &crate::UdpSocket| s
+            .send_msg_with_flags(t, MsgFlags::DONTWAIT))?;
         // Only the GSO fallback sends part of a transmit (whole segments): resend the rest.
         while offset > 0 && offset < t.contents.len() {
             let rest = Transmit {
                 contents: &t.contents[offset..],
                 ..*t
             };
-            let n = self
-                .io
-                .send(|s| s.send_msg_with_flags(&rest, MsgFlags::DONTWAIT))
-                .await?;
+            let n = send_op!(self.io, |s: &crate::UdpSocket| s
+                .send_msg_with_flags(&rest, MsgFlags::DONTWAIT))?;
             if n == 0 {
                 break;
             }
@@ -610,9 +605,8 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
     pub async fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
-        self.io
-            .send(|s| s.send_batch_with_flags(transmits, MsgFlags::DONTWAIT))
-            .await
+        send_op!(self.io, |s: &crate::UdpSocket| s
+            .send_batch_with_flags(transmits, MsgFlags::DONTWAIT))
     }
 
     /// Receives a batch in one `recvmmsg(2)`, as [`crate::UdpSocket::recv_batch`]; returns how many.
@@ -629,9 +623,11 @@ impl UdpSocket {
     ) -> io::Result<usize> {
         // Checked before waiting, as the blocking call checks it: no room would never end.
         crate::batch::batch_room_for(bufs.len(), meta.len())?;
-        self.io
-            .recv(|s| s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT))
-            .await
+        recv_op!(self.io, |s: &crate::UdpSocket| s.recv_batch_with_flags(
+            bufs,
+            meta,
+            MsgFlags::DONTWAIT
+        ))
     }
 
     /// Receives a batch without the senders, as
@@ -649,9 +645,12 @@ impl UdpSocket {
         meta: &mut [RecvMeta<()>],
     ) -> io::Result<usize> {
         crate::batch::batch_room_for(bufs.len(), meta.len())?;
-        self.io
-            .recv(|s| s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT))
-            .await
+        recv_op!(self.io, |s: &crate::UdpSocket| s
+            .recv_batch_without_senders_with_flags(
+                bufs,
+                meta,
+                MsgFlags::DONTWAIT
+            ))
     }
 
     /// Receives one datagram and keeps every control message in `control`, as
@@ -669,9 +668,11 @@ impl UdpSocket {
         control: &mut crate::ControlBuffer,
     ) -> io::Result<RecvMeta> {
         flags.recv_bits()?;
-        self.io
-            .recv(|s| s.recv_msg_with_control(bufs, flags | MsgFlags::DONTWAIT, control))
-            .await
+        recv_op!(self.io, |s: &crate::UdpSocket| s.recv_msg_with_control(
+            bufs,
+            flags | MsgFlags::DONTWAIT,
+            control
+        ))
     }
 
     /// Sends a batch if the socket is writable now.
