@@ -373,10 +373,9 @@ impl Sender<'_, '_> {
             }
             Way::DgramGso => l.tx.send_msg(&self.gso).map(|_| l.per_send)?,
             Way::DgramBatchAsync | Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync => {
-                match &l.tokio {
-                    Some(p) => return p.tx_rt.block_on(self.send_async()),
-                    None => 0,
-                }
+                return Err(io::Error::other(
+                    "an async way sends on its runtime (on_async_way!)",
+                ));
             }
             Way::RawGso | Way::RawGsoSenders => {
                 raw::send_gso(l.tx.as_fd(), &l.to, &l.payload, l.size as u16).map(|_| l.per_send)?
@@ -387,23 +386,6 @@ impl Sender<'_, '_> {
                     .map(|()| l.per_send)?,
                 None => 0,
             },
-        };
-        Ok(n as u64)
-    }
-
-    /// One send of an async way, on its runtime.
-    async fn send_async(&self) -> io::Result<u64> {
-        let l = self.lane;
-        let n = match l.tokio.as_ref().map(|p| &p.sockets) {
-            Some(AsyncSockets::Tokio { tx, .. }) => {
-                tx.send_to(&l.payload, l.to).await.map(|_| 1)?
-            }
-            Some(AsyncSockets::Dgram { tx, .. }) => match l.way {
-                Way::DgramBatchAsync => tx.send_batch(&self.batch).await?,
-                Way::DgramAsync => tx.send_to(&l.payload, l.to).await.map(|_| 1)?,
-                _ => tx.send_msg(&self.gso).await.map(|_| l.per_send)?,
-            },
-            None => 0,
         };
         Ok(n as u64)
     }
@@ -432,10 +414,6 @@ impl Receiver<'_, '_> {
         match l.way {
             Way::Std => one(l.std_rx.recv_from(buf).map(|(n, _)| n)),
             Way::Dgram => one(l.rx.recv_from(buf).map(|(n, _)| n)),
-            Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync => match &l.tokio {
-                Some(p) => p.rx_rt.block_on(self.recv_async()),
-                None => Ok((0, 0)),
-            },
             Way::DgramGso => {
                 let m = l.rx.recv_msg(buf)?;
                 Ok((
@@ -490,10 +468,6 @@ impl Receiver<'_, '_> {
                 let n = raw::recvmmsg(l.rx.as_fd(), &mut bufs, &mut self.lens, senders)?;
                 Ok((n as u64, sum(&mut self.lens[..n].iter().copied())))
             }
-            Way::DgramBatchAsync => match &l.tokio {
-                Some(p) => p.rx_rt.block_on(self.recv_async()),
-                None => Ok((0, 0)),
-            },
             _ => Ok((0, 0)),
         }
     }
@@ -509,50 +483,111 @@ macro_rules! patiently {
         let mut recv = std::pin::pin!($recv);
         match std::future::poll_fn(|cx| Poll::Ready(recv.as_mut().poll(cx))).await {
             Poll::Ready(r) => r,
-            Poll::Pending => tokio::time::timeout(Duration::from_millis(20), recv)
-                .await
-                .map_err(|_| io::Error::from(ErrorKind::WouldBlock))?,
+            Poll::Pending => match tokio::time::timeout(Duration::from_millis(20), recv).await {
+                Ok(r) => r,
+                Err(_) => Err(io::Error::from(ErrorKind::WouldBlock)),
+            },
         }
     }};
 }
 
-impl Receiver<'_, '_> {
-    /// One receive of an async way, on its runtime; `WouldBlock` after 20 ms of quiet, as the
-    /// blocking receivers' read timeout.
-    async fn recv_async(&mut self) -> io::Result<(u64, u64)> {
-        let l = self.lane;
-        let Some(AsyncPair { sockets, .. }) = &l.tokio else {
-            return Ok((0, 0));
-        };
-        let rx = match sockets {
-            AsyncSockets::Tokio { rx, .. } => {
-                let (n, _) = patiently!(rx.recv_from(&mut self.buf[..65_536]))?;
-                return Ok((1, n as u64));
+/// Evaluates `$body`, in an async context, with `send!()` (one send: the datagrams handed to the
+/// kernel, `io::Result<u64>`) and `recv!()` (one receive: datagrams and bytes,
+/// `io::Result<(u64, u64)>`, `WouldBlock` after 20 ms of quiet) written out as the lane's async way
+/// calls its sockets. The way is matched once, around the loop in `$body`, as a task serving one
+/// kind of socket is written: a match inside an `async fn` called per operation would nest a future
+/// per call (tens of instructions a step) that a blocking way, whose match is a jump, does not pay.
+/// A side that does not call one of the two need not have the other's half (`$sender` or
+/// `$receiver` is then never evaluated). A lane that is not async evaluates `$none`.
+macro_rules! on_async_way {
+    ($lane:expr, $sender:expr, $receiver:expr, $body:expr, $none:expr) => {{
+        let l: &Lane<'_> = $lane;
+        match (l.tokio.as_ref().map(|p| &p.sockets), l.way) {
+            #[allow(unused_variables)] // a side uses one of the two sockets
+            (Some(AsyncSockets::Tokio { tx, rx }), _) => {
+                #[allow(unused_macros)] // a side calls one of the two
+                macro_rules! send {
+                    () => {
+                        tx.send_to(&l.payload, l.to).await.map(|_| 1u64)
+                    };
+                }
+                #[allow(unused_macros)] // a side calls one of the two
+                macro_rules! recv {
+                    () => {
+                        patiently!(rx.recv_from(&mut $receiver.buf[..65_536]))
+                            .map(|(n, _)| (1u64, n as u64))
+                    };
+                }
+                $body
             }
-            AsyncSockets::Dgram { rx, .. } => rx,
-        };
-        match l.way {
-            Way::DgramAsync => {
-                let (n, _) = patiently!(rx.recv_from(&mut self.buf[..65_536]))?;
-                Ok((1, n as u64))
+            #[allow(unused_variables)] // a side uses one of the two sockets
+            (Some(AsyncSockets::Dgram { tx, rx }), Way::DgramAsync) => {
+                #[allow(unused_macros)] // a side calls one of the two
+                macro_rules! send {
+                    () => {
+                        tx.send_to(&l.payload, l.to).await.map(|_| 1u64)
+                    };
+                }
+                #[allow(unused_macros)] // a side calls one of the two
+                macro_rules! recv {
+                    () => {
+                        patiently!(rx.recv_from(&mut $receiver.buf[..65_536]))
+                            .map(|(n, _)| (1u64, n as u64))
+                    };
+                }
+                $body
             }
-            Way::DgramBatchAsync => {
-                let mut chunks = self.buf.chunks_mut(l.size.max(64));
-                let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
-                    std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
-                let meta = &mut self.meta;
-                let n = patiently!(rx.recv_batch(&mut bufs, meta))?;
-                Ok((n as u64, meta[..n].iter().map(|m| m.len as u64).sum()))
+            #[allow(unused_variables)] // a side uses one of the two sockets
+            (Some(AsyncSockets::Dgram { tx, rx }), Way::DgramBatchAsync) => {
+                #[allow(unused_macros)] // a side calls one of the two
+                macro_rules! send {
+                    () => {
+                        tx.send_batch(&$sender.batch).await.map(|n| n as u64)
+                    };
+                }
+                #[allow(unused_macros)] // a side calls one of the two
+                macro_rules! recv {
+                    () => {{
+                        let r = &mut *$receiver;
+                        let mut chunks = r.buf.chunks_mut(l.size.max(64));
+                        let mut bufs: [IoSliceMut<'_>; MAX_BATCH] = std::array::from_fn(|_| {
+                            IoSliceMut::new(chunks.next().unwrap_or_default())
+                        });
+                        let meta = &mut r.meta;
+                        patiently!(rx.recv_batch(&mut bufs, meta)).map(|n| {
+                            (
+                                n as u64,
+                                meta[..n].iter().map(|m| m.len as u64).sum::<u64>(),
+                            )
+                        })
+                    }};
+                }
+                $body
             }
-            _ => {
-                let m = patiently!(rx.recv_msg(&mut self.buf[..65_536]))?;
-                Ok((
-                    m.len.div_ceil(m.stride.unwrap_or(m.len).max(1)) as u64,
-                    m.len as u64,
-                ))
+            #[allow(unused_variables)] // a side uses one of the two sockets
+            (Some(AsyncSockets::Dgram { tx, rx }), _) => {
+                #[allow(unused_macros)] // a side calls one of the two
+                macro_rules! send {
+                    () => {
+                        tx.send_msg(&$sender.gso).await.map(|_| l.per_send as u64)
+                    };
+                }
+                #[allow(unused_macros)] // a side calls one of the two
+                macro_rules! recv {
+                    () => {
+                        patiently!(rx.recv_msg(&mut $receiver.buf[..65_536])).map(|m| {
+                            (
+                                m.len.div_ceil(m.stride.unwrap_or(m.len).max(1)) as u64,
+                                m.len as u64,
+                            )
+                        })
+                    };
+                }
+                $body
             }
+            (None, _) => $none,
         }
-    }
+    }};
 }
 
 /// Runs `way` for `slice` with datagrams of `size` bytes: a sender thread sends until the slice ends,
@@ -631,24 +666,28 @@ pub(crate) fn run_lockstep(ways: &[Way], size: usize, slice: Duration) -> io::Re
                     Ok::<(), io::Error>(())
                 }};
             }
-            secs[i] += match lanes[i].tokio.as_ref() {
-                // Timed inside `block_on`: a task serving datagrams runs in its runtime, and does not
-                // enter it anew for every datagram (300 ns on this machine's class).
-                Some(p) => p.tx_rt.block_on(async {
+            // An async way is timed inside `block_on`: a task serving datagrams runs in its
+            // runtime, and does not enter it anew for every datagram (300 ns on this machine's
+            // class).
+            secs[i] += on_async_way!(
+                &lanes[i],
+                sender,
+                receiver,
+                rt.block_on(async {
                     let t = Instant::now();
                     while t.elapsed() < QUANTUM {
-                        step!(sender.send_async().await, receiver.recv_async().await)?;
+                        step!(send!(), recv!())?;
                     }
                     Ok::<_, io::Error>(t.elapsed())
                 })?,
-                None => {
+                {
                     let t = Instant::now();
                     while t.elapsed() < QUANTUM {
                         step!(sender.send(), receiver.recv())?;
                     }
                     t.elapsed()
                 }
-            };
+            );
         }
     }
     for ((run, secs), lane) in runs.iter_mut().zip(secs).zip(&lanes) {
@@ -765,18 +804,28 @@ fn harness(lane: &Lane<'_>, slice: Duration) -> io::Result<Run> {
         }};
     }
     std::thread::scope(|scope| {
-        let sending = scope.spawn(|| match &lane.tokio {
-            Some(p) => p
-                .tx_rt
-                .block_on(async { send_loop!(sender.send_async().await) }),
-            None => send_loop!(sender.send()),
+        let sending = scope.spawn(|| {
+            on_async_way!(
+                lane,
+                sender,
+                (),
+                match &lane.tokio {
+                    Some(p) => p.tx_rt.block_on(async { send_loop!(send!()) }),
+                    None => Err(io::Error::other("an async way without its runtime")),
+                },
+                send_loop!(sender.send())
+            )
         });
-        let received: io::Result<(u64, u64)> = match &lane.tokio {
-            Some(p) => p
-                .rx_rt
-                .block_on(async { recv_loop!(receiver.recv_async().await) }),
-            None => recv_loop!(receiver.recv()),
-        };
+        let received: io::Result<(u64, u64)> = on_async_way!(
+            lane,
+            (),
+            (&mut receiver),
+            match &lane.tokio {
+                Some(p) => p.rx_rt.block_on(async { recv_loop!(recv!()) }),
+                None => Err(io::Error::other("an async way without its runtime")),
+            },
+            recv_loop!(receiver.recv())
+        );
         let sent = sending
             .join()
             .map_err(|_| io::Error::other("the sender thread panicked"))?;
