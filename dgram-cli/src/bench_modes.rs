@@ -26,6 +26,9 @@ pub(crate) enum Way {
     RawBatch,
     RawBatchSenders,
     DgramGso,
+    /// GSO sends, GRO receives through `recv_batch_without_senders`: the same work as the
+    /// lengths-only raw GSO loop.
+    DgramGsoWithoutSenders,
     DgramGsoAsync,
     RawGso,
     RawGsoSenders,
@@ -38,7 +41,7 @@ pub(crate) enum Way {
 }
 
 impl Way {
-    pub(crate) const ALL: [Way; 12] = [
+    pub(crate) const ALL: [Way; 13] = [
         Way::Std,
         Way::Dgram,
         Way::DgramBatch,
@@ -47,6 +50,7 @@ impl Way {
         Way::RawBatch,
         Way::RawBatchSenders,
         Way::DgramGso,
+        Way::DgramGsoWithoutSenders,
         Way::DgramGsoAsync,
         Way::RawGso,
         Way::RawGsoSenders,
@@ -55,15 +59,15 @@ impl Way {
 
     /// The ways `--lockstep` interleaves: all of [`ALL`](Self::ALL), and the async `send_to`
     /// pair.
-    pub(crate) const LOCKSTEP: [Way; 14] = {
-        let mut ways = [Way::Std; 14];
+    pub(crate) const LOCKSTEP: [Way; 15] = {
+        let mut ways = [Way::Std; 15];
         let mut i = 0;
         while i < Way::ALL.len() {
             ways[i] = Way::ALL[i];
             i += 1;
         }
-        ways[12] = Way::Tokio;
-        ways[13] = Way::DgramAsync;
+        ways[13] = Way::Tokio;
+        ways[14] = Way::DgramAsync;
         ways
     };
 
@@ -77,6 +81,7 @@ impl Way {
             Way::RawBatch => "raw sendmmsg/recvmmsg",
             Way::RawBatchSenders => "raw sendmmsg/recvmmsg+senders",
             Way::DgramGso => "dgram GSO/GRO",
+            Way::DgramGsoWithoutSenders => "dgram GSO/GRO without senders",
             Way::DgramGsoAsync => "dgram tokio GSO/GRO",
             Way::RawGso => "raw UDP_SEGMENT/UDP_GRO",
             Way::RawGsoSenders => "raw UDP_SEGMENT/GRO+senders",
@@ -96,6 +101,7 @@ impl Way {
             Way::RawBatch => "raw_batch",
             Way::RawBatchSenders => "raw_batch_senders",
             Way::DgramGso => "dgram_gso",
+            Way::DgramGsoWithoutSenders => "dgram_gso_without_senders",
             Way::DgramGsoAsync => "dgram_gso_async",
             Way::RawGso => "raw_gso",
             Way::RawGsoSenders => "raw_gso_senders",
@@ -109,7 +115,12 @@ impl Way {
     fn is_gso(self) -> bool {
         matches!(
             self,
-            Way::DgramGso | Way::DgramGsoAsync | Way::RawGso | Way::RawGsoSenders | Way::Quinn
+            Way::DgramGso
+                | Way::DgramGsoWithoutSenders
+                | Way::DgramGsoAsync
+                | Way::RawGso
+                | Way::RawGsoSenders
+                | Way::Quinn
         )
     }
 
@@ -142,7 +153,10 @@ impl Way {
             Way::DgramBatchWithoutSenders => &[Way::RawBatch],
             Way::DgramBatchAsync => &[Way::DgramBatch],
             Way::DgramGsoAsync => &[Way::DgramGso],
-            Way::DgramGso => &[Way::RawGso, Way::RawGsoSenders, Way::Quinn],
+            // Against the raw loop that asks the kernel for the same (senders, or lengths only), and
+            // against quinn-udp, which asks for senders, and for ECN and destination cmsgs too.
+            Way::DgramGso => &[Way::RawGsoSenders, Way::Quinn],
+            Way::DgramGsoWithoutSenders => &[Way::RawGso, Way::Quinn],
             Way::DgramAsync => &[Way::Tokio],
             // The kernel's own limit against quinn-udp (which asks for senders too): how far ahead
             // of quinn any user of these syscalls can be.
@@ -291,7 +305,7 @@ impl<'r> Lane<'r> {
             None
         };
         match way {
-            Way::DgramGso | Way::DgramGsoAsync => rx.set_gro(true)?,
+            Way::DgramGso | Way::DgramGsoWithoutSenders | Way::DgramGsoAsync => rx.set_gro(true)?,
             Way::RawGso | Way::RawGsoSenders => raw::enable_gro(rx.as_fd())?,
             _ => {}
         }
@@ -371,7 +385,9 @@ impl Sender<'_, '_> {
             Way::RawBatch | Way::RawBatchSenders => {
                 raw::sendmmsg(l.tx.as_fd(), &l.to, &l.payload, MAX_BATCH)?
             }
-            Way::DgramGso => l.tx.send_msg(&self.gso).map(|_| l.per_send)?,
+            Way::DgramGso | Way::DgramGsoWithoutSenders => {
+                l.tx.send_msg(&self.gso).map(|_| l.per_send)?
+            }
             Way::DgramBatchAsync | Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync => {
                 return Err(io::Error::other(
                     "an async way sends on its runtime (on_async_way!)",
@@ -414,6 +430,18 @@ impl Receiver<'_, '_> {
         match l.way {
             Way::Std => one(l.std_rx.recv_from(buf).map(|(n, _)| n)),
             Way::Dgram => one(l.rx.recv_from(buf).map(|(n, _)| n)),
+            Way::DgramGsoWithoutSenders => {
+                let n = l
+                    .rx
+                    .recv_batch_without_senders(&mut [IoSliceMut::new(buf)], &mut self.bare[..1])?;
+                let m = &self.bare[..n];
+                Ok((
+                    m.iter()
+                        .map(|m| m.len.div_ceil(m.stride.unwrap_or(m.len).max(1)) as u64)
+                        .sum(),
+                    m.iter().map(|m| m.len as u64).sum(),
+                ))
+            }
             Way::DgramGso => {
                 let m = l.rx.recv_msg(buf)?;
                 Ok((

@@ -414,6 +414,30 @@ impl UdpSocket {
         let n = batch_room_for(bufs.len(), meta.len())?;
         let (bufs, meta) = (&mut bufs[..n], &mut meta[..n]);
         let socket_v6 = self.family() == Family::V6;
+        if let ([buf], [m]) = (&mut *bufs, &mut *meta) {
+            // Room for one: `recvmsg(2)`, which the kernel serves with less work than a
+            // `recvmmsg(2)` of one (a GRO receiver's one large buffer, say).
+            let cap = buf.len();
+            let mut from = RawAddr::empty();
+            let (out, anc) = msg::recvmsg_ancillary(
+                self.as_fd(),
+                std::slice::from_mut(buf),
+                A::ASK.then_some(&mut from),
+                bits & !libc::MSG_WAITFORONE,
+                self.space(),
+                None,
+            )?;
+            let sender = if A::ASK { Some(inet(&from)?) } else { None };
+            let addr = A::from_kernel(sender).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the socket reported a non-IP address",
+                )
+            })?;
+            let maps_v4 = addr.maps_v4(socket_v6);
+            crate::meta::fill_with(m, addr, maps_v4, cap, &out, &anc);
+            return Ok(1);
+        }
         // A sender that is not IP (which a UDP socket never reports) is an error for the first
         // datagram, and ends the batch before it for the others.
         let mut bad_first = false;

@@ -963,7 +963,7 @@ impl UnixDatagram {
         let (out, anc) = msg::recvmsg_ancillary(
             self.as_fd(),
             bufs,
-            &mut from,
+            Some(&mut from),
             flags.recv_bits()? | libc::MSG_TRUNC,
             msg::Space::Unix,
             fds,

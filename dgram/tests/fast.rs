@@ -293,6 +293,8 @@ fn batches_round_trip_in_order<S: Udp>(f: Family) {
         (n, meta[0].len, meta[0].full_len, meta[0].truncated),
         (1, 10, 100, true)
     );
+    // a batch with room for one (received through recvmsg) reports its sender too
+    assert_eq!(meta[0].addr, tx.local_addr().unwrap());
 }
 
 /// The sender-less batch: exact bytes in order, lengths and truncation per datagram, every metadata

@@ -298,7 +298,7 @@ const CONTROL_MAX: usize = cmsg::space(cmsg::UCRED_LEN) + cmsg::space(cmsg::MAX_
 const CONTROL_CRED: usize = cmsg::space(cmsg::UCRED_LEN);
 
 /// `recvmsg(2)` with a control area of `space`, decoded: the one receive-and-decode path of every
-/// socket type.
+/// socket type. The sender goes into `from` when given (`None`: the kernel is asked for none).
 ///
 /// For `Space::Unix`, descriptors (`SCM_RIGHTS`) go into the spare capacity of `fds`. They are
 /// close-on-exec (`MSG_CMSG_CLOEXEC`) and become `OwnedFd`s at once. When more arrived than `fds` had
@@ -309,7 +309,7 @@ const CONTROL_CRED: usize = cmsg::space(cmsg::UCRED_LEN);
 pub(crate) fn recvmsg_ancillary(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
-    from: &mut RawAddr,
+    from: Option<&mut RawAddr>,
     flags: libc::c_int,
     space: Space,
     fds: Option<&mut Vec<OwnedFd>>,
@@ -319,7 +319,7 @@ pub(crate) fn recvmsg_ancillary(
         .map_or(0, |v| (v.capacity() - v.len()).min(cmsg::MAX_FDS));
     match space {
         Space::None => {
-            let out = recvmsg(fd, bufs, Some(from), &mut [], flags)?;
+            let out = recvmsg(fd, bufs, from, &mut [], flags)?;
             Ok((
                 out,
                 Ancillary {
@@ -358,7 +358,7 @@ pub(crate) fn recvmsg_ancillary(
 fn recv_decode<const N: usize>(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
-    from: &mut RawAddr,
+    from: Option<&mut RawAddr>,
     flags: libc::c_int,
     cap: usize,
     mut fds: Option<&mut Vec<OwnedFd>>,
@@ -366,16 +366,7 @@ fn recv_decode<const N: usize>(
 ) -> io::Result<(MsgOut, Ancillary)> {
     let mut area = MaybeUninit::<cmsg::CmsgBuf<N>>::uninit();
     // SAFETY: `area` is `N >= cap.min(N)` writable bytes, aligned for `cmsghdr` (`CmsgBuf`).
-    let out = unsafe {
-        recvmsg_raw(
-            fd,
-            bufs,
-            Some(from),
-            area.as_mut_ptr().cast(),
-            cap.min(N),
-            flags,
-        )?
-    };
+    let out = unsafe { recvmsg_raw(fd, bufs, from, area.as_mut_ptr().cast(), cap.min(N), flags)? };
     // SAFETY: `recvmsg` just filled `area` and reported `control_len` (capped at what it was given).
     let control = unsafe { cmsg::Filled::new(area.as_ptr().cast::<u8>(), out.control_len) };
     let mut anc = Ancillary {

@@ -578,9 +578,17 @@ impl UdpSocket {
     /// Cancel-safe as long as the GSO fallback is not in use; on the fallback path a cancelled send may
     /// have sent some whole segments.
     pub async fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
-        let mut offset = send_op!(self.io, |s: &crate::UdpSocket| s
+        let sent = send_op!(self.io, |s: &crate::UdpSocket| s
             .send_msg_with_flags(t, MsgFlags::DONTWAIT))?;
-        // Only the GSO fallback sends part of a transmit (whole segments): resend the rest.
+        if sent == 0 || sent >= t.contents.len() {
+            return Ok(sent);
+        }
+        self.send_msg_rest(t, sent).await
+    }
+
+    /// The rest of a transmit the GSO fallback sent part of (whole segments), from `offset`.
+    #[cold]
+    async fn send_msg_rest(&self, t: &Transmit<'_>, mut offset: usize) -> io::Result<usize> {
         while offset > 0 && offset < t.contents.len() {
             let rest = Transmit {
                 contents: &t.contents[offset..],

@@ -725,7 +725,7 @@ impl UdpSocket {
         let (out, anc) = msg::recvmsg_ancillary(
             self.as_fd(),
             bufs,
-            &mut from,
+            Some(&mut from),
             flags.recv_bits()? | libc::MSG_TRUNC,
             self.space(),
             None,
