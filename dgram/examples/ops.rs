@@ -9,8 +9,9 @@
 //! # batches of 32 (the raw loops need the hidden `bench-baselines` feature):
 //! cargo build --release --example ops --features bench-baselines
 //! for m in raw-batch raw-batch-senders dgram-batch dgram-batch-bare; do ...; done
-//! # GSO of 64 x 64 B and one GRO receive: raw, blocking, async
-//! for m in raw-gso64 dgram-gso64 dgram-gso64-async; do ...; done
+//! # GSO of 64 x 64 B and one GRO receive: raw, blocking, async, and the floor of any receive on
+//! # tokio (a `poll_fn` charging tokio's budget around `try_io` of the non-blocking calls)
+//! for m in raw-gso64 dgram-gso64 dgram-gso64-async gso64-async-floor; do ...; done
 //! ```
 //!
 //! Subtract a run of N from a run of 2N to drop the start-up: the difference over N is the count per
@@ -204,6 +205,57 @@ fn main() {
                     let mut got = 0;
                     while got < data.len() {
                         got += b.recv_msg(&mut big).await.unwrap().len;
+                    }
+                }
+            });
+        }
+        // The least an async GSO step on tokio can do: each call in a `poll_fn` that charges the
+        // cooperative budget, the receive through `try_io` of the registered socket.
+        #[cfg(feature = "bench-baselines")]
+        "gso64-async-floor" => {
+            use std::task::Poll;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let a = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let b = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                registered(&b).await;
+                let to = b.local_addr().unwrap();
+                let data = [0x42u8; 64 * 64];
+                let mut big = vec![0u8; 65_536];
+                b.get_ref().set_gro(true).unwrap();
+                let t = dgram::Transmit::new(to, &data).segment_size(64);
+                for _ in 0..n {
+                    std::future::poll_fn(|cx| {
+                        let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+                        let r = a
+                            .get_ref()
+                            .send_msg_with_flags(black_box(&t), dgram::MsgFlags::DONTWAIT);
+                        budget.made_progress();
+                        Poll::Ready(r)
+                    })
+                    .await
+                    .unwrap();
+                    let mut got = 0;
+                    while got < data.len() {
+                        let r = std::future::poll_fn(|cx| {
+                            let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+                            let r = b.try_io(tokio::io::Interest::READABLE, |s| {
+                                s.recv_msg_vectored(
+                                    &mut [std::io::IoSliceMut::new(&mut big)],
+                                    dgram::MsgFlags::DONTWAIT,
+                                )
+                            });
+                            budget.made_progress();
+                            Poll::Ready(r)
+                        })
+                        .await;
+                        match r {
+                            Ok(m) => got += m.len,
+                            Err(_) => b.readable().await.unwrap(),
+                        }
                     }
                 }
             });
