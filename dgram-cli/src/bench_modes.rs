@@ -471,7 +471,9 @@ impl Receiver<'_, '_> {
                     meta.iter().map(|m| m.len as u64).sum(),
                 ))
             }
-            _ => Ok((0, 0)),
+            _ => Err(io::Error::other(
+                "an async way receives on its runtime (on_async_way!)",
+            )),
         }
     }
 
@@ -496,7 +498,9 @@ impl Receiver<'_, '_> {
                 let n = raw::recvmmsg(l.rx.as_fd(), &mut bufs, &mut self.lens, senders)?;
                 Ok((n as u64, sum(&mut self.lens[..n].iter().copied())))
             }
-            _ => Ok((0, 0)),
+            _ => Err(io::Error::other(
+                "an async way receives on its runtime (on_async_way!)",
+            )),
         }
     }
 }

@@ -254,7 +254,10 @@ fn main() {
                         .await;
                         match r {
                             Ok(m) => got += m.len,
-                            Err(_) => b.readable().await.unwrap(),
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                                b.readable().await.unwrap()
+                            }
+                            Err(e) => panic!("{e}"),
                         }
                     }
                 }

@@ -298,7 +298,9 @@ impl UdpSocket {
     /// Receives up to `min(bufs.len(), meta.len(), MAX_BATCH)` datagrams in one `recvmmsg(2)` call
     /// (`MSG_WAITFORONE`: it waits for the first, then takes what is queued); returns how many. Datagram
     /// `i` is in `bufs[i]`, described by `meta[i]`, with everything [`recv_msg`](Self::recv_msg)
-    /// reports (with GRO, one buffer may hold several: see [`RecvMeta::segments`]).
+    /// reports (with GRO, one buffer may hold several: see [`RecvMeta::segments`]). With room for
+    /// one datagram the call is one `recvmsg(2)`, which the kernel serves with less work and which
+    /// reports the same.
     ///
     /// # Errors
     /// As [`recv`](Self::recv); `InvalidInput` when `bufs` or `meta` is empty (room for no datagram).
@@ -321,6 +323,7 @@ impl UdpSocket {
     /// assert_eq!((meta[0].len, meta[1].len), (1, 2));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[doc(alias = "recvmmsg")]
     pub fn recv_batch(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -332,7 +335,9 @@ impl UdpSocket {
     /// [`recv_batch`](Self::recv_batch) with message flags (`DONTWAIT` for the non-blocking form).
     ///
     /// # Errors
-    /// As [`recv_batch`](Self::recv_batch); `WouldBlock` with `DONTWAIT` when nothing is queued.
+    /// As [`recv_batch`](Self::recv_batch); `WouldBlock` with `DONTWAIT` when nothing is queued;
+    /// `InvalidInput` for `PEEK` (every buffer would get the same datagram) or a flag that only
+    /// sends take.
     pub fn recv_batch_with_flags(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -343,7 +348,8 @@ impl UdpSocket {
     }
 
     /// [`recv_batch`](Self::recv_batch) without the senders: the kernel is asked for no source
-    /// address (`recvmmsg(2)` with a null `msg_name`, as `recv(2)` against `recvfrom(2)`), which
+    /// address (`recvmmsg(2)`, or `recvmsg(2)` with room for one, with a null `msg_name`, as
+    /// `recv(2)` against `recvfrom(2)`), which
     /// saves it a copy to user space per datagram: about 3% of a batch of 64-byte datagrams on
     /// loopback. Everything else [`recv_batch`](Self::recv_batch) reports is reported. For a
     /// connected socket, whose datagrams come from its peer (those queued before `connect` aside),
@@ -372,7 +378,6 @@ impl UdpSocket {
     /// assert_eq!((meta[0].len, meta[1].len), (1, 2));
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    #[doc(alias = "recvmmsg")]
     pub fn recv_batch_without_senders(
         &self,
         bufs: &mut [IoSliceMut<'_>],

@@ -60,6 +60,33 @@ async fn bad_receive_arguments_are_refused_before_waiting() {
     refused_at_once(s.recv_batch_without_senders(&mut [], &mut bare)).await;
     refused_at_once(s.recv_batch_without_senders(&mut [io::IoSliceMut::new(&mut buf)], &mut []))
         .await;
+    // the try and poll forms refuse too, also once the socket is registered (a wait would never
+    // end): not WouldBlock, not Pending
+    {
+        let mut r = pin!(s.recv(&mut buf));
+        assert!(futures::poll!(r.as_mut()).is_pending(), "registers");
+    }
+    let mut one = [0u8; 4];
+    let mut bufs = [io::IoSliceMut::new(&mut one)];
+    let (mut none, mut bare_none): ([dgram::RecvMeta; 0], [dgram::RecvMeta<()>; 0]) = ([], []);
+    for e in [
+        s.try_recv_batch(&mut bufs, &mut none).unwrap_err(),
+        s.try_recv_batch_without_senders(&mut bufs, &mut bare_none)
+            .unwrap_err(),
+        s.try_recv_batch(&mut [], &mut meta).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+    for r in [
+        poll_fn(|cx| Poll::Ready(s.poll_recv_batch(cx, &mut bufs, &mut none))).await,
+        poll_fn(|cx| Poll::Ready(s.poll_recv_batch_without_senders(cx, &mut bufs, &mut bare_none)))
+            .await,
+    ] {
+        match r {
+            Poll::Ready(Err(e)) => assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}"),
+            other => panic!("not refused at once: {other:?}"),
+        }
+    }
     let (_a, b) = dgram::tokio::UnixDatagram::pair().unwrap();
     refused_at_once(b.recv_msg_vectored(&mut [io::IoSliceMut::new(&mut buf)], MsgFlags::MORE))
         .await;

@@ -617,10 +617,11 @@ impl UdpSocket {
             .send_batch_with_flags(transmits, MsgFlags::DONTWAIT))
     }
 
-    /// Receives a batch in one `recvmmsg(2)`, as [`crate::UdpSocket::recv_batch`]; returns how many.
+    /// Receives a batch in one `recvmmsg(2)` (`recvmsg(2)` with room for one), as
+    /// [`crate::UdpSocket::recv_batch`]; returns how many.
     ///
     /// # Errors
-    /// As [`recv`](Self::recv).
+    /// As [`recv`](Self::recv); `InvalidInput`, before any wait, when `bufs` or `meta` is empty.
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
@@ -643,7 +644,8 @@ impl UdpSocket {
     /// connected sockets and receivers that do not look at senders); returns how many.
     ///
     /// # Errors
-    /// As [`recv_batch`](Self::recv_batch).
+    /// As [`recv_batch`](Self::recv_batch): `InvalidInput`, before any wait, when `bufs` or `meta`
+    /// is empty; otherwise as [`recv`](Self::recv).
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
@@ -696,25 +698,29 @@ impl UdpSocket {
     /// Receives a batch if datagrams are queued.
     ///
     /// # Errors
-    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    /// `InvalidInput` when `bufs` or `meta` is empty; `WouldBlock` when no datagram is queued;
+    /// otherwise as [`recv`](Self::recv).
     pub fn try_recv_batch(
         &self,
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta],
     ) -> io::Result<usize> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
         self.try_recv_io(|s| s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT))
     }
 
     /// Polls a batch receive (waking on readability).
     ///
     /// # Errors
-    /// As [`recv`](Self::recv).
+    /// `InvalidInput`, without waiting, when `bufs` or `meta` is empty; otherwise as
+    /// [`recv`](Self::recv).
     pub fn poll_recv_batch(
         &self,
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta],
     ) -> Poll<io::Result<usize>> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
         self.poll_recv_io(cx, |s| {
             s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT)
         })
@@ -724,12 +730,14 @@ impl UdpSocket {
     /// [`recv_batch_without_senders`](Self::recv_batch_without_senders)).
     ///
     /// # Errors
-    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    /// `InvalidInput` when `bufs` or `meta` is empty; `WouldBlock` when no datagram is queued;
+    /// otherwise as [`recv`](Self::recv).
     pub fn try_recv_batch_without_senders(
         &self,
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta<()>],
     ) -> io::Result<usize> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
         self.try_recv_io(|s| {
             s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT)
         })
@@ -739,13 +747,15 @@ impl UdpSocket {
     /// [`recv_batch_without_senders`](Self::recv_batch_without_senders)).
     ///
     /// # Errors
-    /// As [`recv`](Self::recv).
+    /// `InvalidInput`, without waiting, when `bufs` or `meta` is empty; otherwise as
+    /// [`recv`](Self::recv).
     pub fn poll_recv_batch_without_senders(
         &self,
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta<()>],
     ) -> Poll<io::Result<usize>> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
         self.poll_recv_io(cx, |s| {
             s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT)
         })
