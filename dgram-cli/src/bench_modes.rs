@@ -523,6 +523,27 @@ macro_rules! patiently {
     }};
 }
 
+/// `$body` with `send!()` and `recv!()` (see [`on_async_way!`]) as `send_to` and `recv_from` on
+/// `$tx` and `$rx`: tokio's socket or dgram's.
+macro_rules! send_to_recv_from {
+    ($l:ident, $tx:ident, $rx:ident, $receiver:expr, $body:expr) => {{
+        #[allow(unused_macros)] // a side calls one of the two
+        macro_rules! send {
+            () => {
+                $tx.send_to(&$l.payload, $l.to).await.map(|_| 1u64)
+            };
+        }
+        #[allow(unused_macros)] // a side calls one of the two
+        macro_rules! recv {
+            () => {
+                patiently!($rx.recv_from(&mut $receiver.buf[..65_536]))
+                    .map(|(n, _)| (1u64, n as u64))
+            };
+        }
+        $body
+    }};
+}
+
 /// Evaluates `$body`, in an async context, with `send!()` (one send: the datagrams handed to the
 /// kernel, `io::Result<u64>`) and `recv!()` (one receive: datagrams and bytes,
 /// `io::Result<(u64, u64)>`, `WouldBlock` after 20 ms of quiet) written out as the lane's async way
@@ -537,37 +558,11 @@ macro_rules! on_async_way {
         match (l.tokio.as_ref().map(|p| &p.sockets), l.way) {
             #[allow(unused_variables)] // a side uses one of the two sockets
             (Some(AsyncSockets::Tokio { tx, rx }), _) => {
-                #[allow(unused_macros)] // a side calls one of the two
-                macro_rules! send {
-                    () => {
-                        tx.send_to(&l.payload, l.to).await.map(|_| 1u64)
-                    };
-                }
-                #[allow(unused_macros)] // a side calls one of the two
-                macro_rules! recv {
-                    () => {
-                        patiently!(rx.recv_from(&mut $receiver.buf[..65_536]))
-                            .map(|(n, _)| (1u64, n as u64))
-                    };
-                }
-                $body
+                send_to_recv_from!(l, tx, rx, $receiver, $body)
             }
             #[allow(unused_variables)] // a side uses one of the two sockets
             (Some(AsyncSockets::Dgram { tx, rx }), Way::DgramAsync) => {
-                #[allow(unused_macros)] // a side calls one of the two
-                macro_rules! send {
-                    () => {
-                        tx.send_to(&l.payload, l.to).await.map(|_| 1u64)
-                    };
-                }
-                #[allow(unused_macros)] // a side calls one of the two
-                macro_rules! recv {
-                    () => {
-                        patiently!(rx.recv_from(&mut $receiver.buf[..65_536]))
-                            .map(|(n, _)| (1u64, n as u64))
-                    };
-                }
-                $body
+                send_to_recv_from!(l, tx, rx, $receiver, $body)
             }
             #[allow(unused_variables)] // a side uses one of the two sockets
             (Some(AsyncSockets::Dgram { tx, rx }), Way::DgramBatchAsync) => {

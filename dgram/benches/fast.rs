@@ -94,12 +94,7 @@ fn batch(c: &mut Criterion) {
             assert_eq!(a.send_batch(&transmits).unwrap(), MAX_BATCH);
             let mut got = 0;
             while got < MAX_BATCH {
-                let mut iter = storage[got..].iter_mut();
-                let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
-                    std::array::from_fn(|_| match iter.next() {
-                        Some(s) => IoSliceMut::new(s),
-                        None => IoSliceMut::new(&mut []),
-                    });
+                let mut bufs = slices(&mut storage[got..]);
                 let n = MAX_BATCH - got;
                 got += b
                     .recv_batch_without_senders(&mut bufs[..n], &mut bare[got..])
@@ -119,12 +114,7 @@ fn batch(c: &mut Criterion) {
                     assert_eq!(a.send_batch(&transmits).await.unwrap(), MAX_BATCH);
                     let mut got = 0;
                     while got < MAX_BATCH {
-                        let mut iter = storage[got..].iter_mut();
-                        let mut bufs: [IoSliceMut<'_>; MAX_BATCH] =
-                            std::array::from_fn(|_| match iter.next() {
-                                Some(s) => IoSliceMut::new(s),
-                                None => IoSliceMut::new(&mut []),
-                            });
+                        let mut bufs = slices(&mut storage[got..]);
                         let n = MAX_BATCH - got;
                         got += b
                             .recv_batch(&mut bufs[..n], &mut meta[got..])
@@ -139,23 +129,24 @@ fn batch(c: &mut Criterion) {
     g.finish();
 }
 
-/// Receives into the tail of `storage` without allocating: the slices are built on the stack.
-fn recv_raw(b: &UdpSocket, storage: &mut [[u8; 128]], lens: &mut [usize], senders: bool) -> usize {
+/// `MAX_BATCH` slices over `storage` (empty ones past its end), on the stack: no allocation.
+fn slices(storage: &mut [[u8; 128]]) -> [IoSliceMut<'_>; MAX_BATCH] {
     let mut iter = storage.iter_mut();
-    let mut bufs: [IoSliceMut<'_>; MAX_BATCH] = std::array::from_fn(|_| match iter.next() {
+    std::array::from_fn(|_| match iter.next() {
         Some(s) => IoSliceMut::new(s),
         None => IoSliceMut::new(&mut []),
-    });
+    })
+}
+
+/// Receives into the tail of `storage` without allocating: the slices are built on the stack.
+fn recv_raw(b: &UdpSocket, storage: &mut [[u8; 128]], lens: &mut [usize], senders: bool) -> usize {
+    let mut bufs = slices(storage);
     let n = lens.len().min(MAX_BATCH);
     raw::recvmmsg(b.as_fd(), &mut bufs[..n], lens, senders).unwrap()
 }
 
 fn recv_dgram(b: &UdpSocket, storage: &mut [[u8; 128]], meta: &mut [RecvMeta]) -> usize {
-    let mut iter = storage.iter_mut();
-    let mut bufs: [IoSliceMut<'_>; MAX_BATCH] = std::array::from_fn(|_| match iter.next() {
-        Some(s) => IoSliceMut::new(s),
-        None => IoSliceMut::new(&mut []),
-    });
+    let mut bufs = slices(storage);
     let n = meta.len().min(MAX_BATCH);
     b.recv_batch(&mut bufs[..n], meta).unwrap()
 }

@@ -185,35 +185,12 @@ fn main() {
                 }
             }
         }
+        // The floor is the least an async GSO step on tokio can do: each call in a `poll_fn` that
+        // charges the cooperative budget, the receive through `try_io` of the registered socket.
         #[cfg(feature = "bench-baselines")]
-        "dgram-gso64-async" => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let a = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-                let b = dgram::tokio::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-                registered(&b).await;
-                let to = b.local_addr().unwrap();
-                let data = [0x42u8; 64 * 64];
-                let mut big = vec![0u8; 65_536];
-                b.get_ref().set_gro(true).unwrap();
-                let t = dgram::Transmit::new(to, &data).segment_size(64);
-                for _ in 0..n {
-                    a.send_msg(black_box(&t)).await.unwrap();
-                    let mut got = 0;
-                    while got < data.len() {
-                        got += b.recv_msg(&mut big).await.unwrap().len;
-                    }
-                }
-            });
-        }
-        // The least an async GSO step on tokio can do: each call in a `poll_fn` that charges the
-        // cooperative budget, the receive through `try_io` of the registered socket.
-        #[cfg(feature = "bench-baselines")]
-        "gso64-async-floor" => {
+        "dgram-gso64-async" | "gso64-async-floor" => {
             use std::task::Poll;
+            let floor = mode == "gso64-async-floor";
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -228,6 +205,14 @@ fn main() {
                 b.get_ref().set_gro(true).unwrap();
                 let t = dgram::Transmit::new(to, &data).segment_size(64);
                 for _ in 0..n {
+                    if !floor {
+                        a.send_msg(black_box(&t)).await.unwrap();
+                        let mut got = 0;
+                        while got < data.len() {
+                            got += b.recv_msg(&mut big).await.unwrap().len;
+                        }
+                        continue;
+                    }
                     std::future::poll_fn(|cx| {
                         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
                         let r = a

@@ -63,9 +63,9 @@ fn pattern(len: usize, seg: usize) -> Vec<u8> {
         .collect()
 }
 
-fn metadata_is_exact_on_loopback<S: Udp>(f: Family) {
-    let rx = bound::<S>(f);
-    let tx = bound::<S>(f);
+/// Switches on (and checks) `rx`'s packet info, TOS/traffic class and TTL/hop limit reports, and
+/// sets `tx`'s TTL or unicast hops to 42.
+fn packet_info_tos_and_ttl<S: Udp>(rx: &S, tx: &S, f: Family) {
     let b = rx.blocking();
     match f {
         Family::V4 => {
@@ -91,6 +91,13 @@ fn metadata_is_exact_on_loopback<S: Udp>(f: Family) {
             tx.blocking().set_unicast_hops_v6(42).unwrap();
         }
     }
+}
+
+fn metadata_is_exact_on_loopback<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let tx = bound::<S>(f);
+    let b = rx.blocking();
+    packet_info_tos_and_ttl(&rx, &tx, f);
     b.set_recv_timestamp(true).unwrap();
     assert!(b.recv_timestamp().unwrap());
     let before = SystemTime::now();
@@ -350,20 +357,7 @@ fn batches_without_senders_report_all_but_the_sender<S: Udp>(f: Family) {
 
     // metadata options stay decoded without the sender
     let b = rx.blocking();
-    match f {
-        Family::V4 => {
-            b.set_recv_pktinfo_v4(true).unwrap();
-            b.set_recv_tos_v4(true).unwrap();
-            b.set_recv_ttl_v4(true).unwrap();
-            tx.blocking().set_ttl(42).unwrap();
-        }
-        Family::V6 => {
-            b.set_recv_pktinfo_v6(true).unwrap();
-            b.set_recv_tclass_v6(true).unwrap();
-            b.set_recv_hoplimit_v6(true).unwrap();
-            tx.blocking().set_unicast_hops_v6(42).unwrap();
-        }
-    }
+    packet_info_tos_and_ttl(&rx, &tx, f);
     let ecns = [Ecn::Ect0, Ecn::Ect1, Ecn::Ce];
     for ecn in ecns {
         tx.send_msg(&Transmit::new(to, b"meta").ecn(ecn)).unwrap();

@@ -52,31 +52,30 @@ fn blocking_hot_paths_allocate_nothing() {
     let batch = [Transmit::new(to, &payload); 8];
     let mut storage = [[0u8; 128]; 8];
     let mut meta = [RecvMeta::default(); 8];
-    per_datagram_allocations("send_batch + recv_batch", |n| {
-        for _ in 0..n {
-            assert_eq!(a.send_batch(&batch).unwrap(), 8);
-            let mut got = 0;
-            while got < 8 {
-                let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut storage;
-                let mut bufs = [s0, s1, s2, s3, s4, s5, s6, s7].map(|s| IoSliceMut::new(s));
-                got += b.recv_batch(&mut bufs[got..], &mut meta[got..]).unwrap();
-            }
-        }
-    });
     let mut bare = [RecvMeta::new(()); 8];
-    per_datagram_allocations("send_batch + recv_batch_without_senders", |n| {
-        for _ in 0..n {
-            assert_eq!(a.send_batch(&batch).unwrap(), 8);
-            let mut got = 0;
-            while got < 8 {
-                let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut storage;
-                let mut bufs = [s0, s1, s2, s3, s4, s5, s6, s7].map(|s| IoSliceMut::new(s));
-                got += b
-                    .recv_batch_without_senders(&mut bufs[got..], &mut bare[got..])
+    for senders in [true, false] {
+        let what = if senders {
+            "send_batch + recv_batch"
+        } else {
+            "send_batch + recv_batch_without_senders"
+        };
+        per_datagram_allocations(what, |n| {
+            for _ in 0..n {
+                assert_eq!(a.send_batch(&batch).unwrap(), 8);
+                let mut got = 0;
+                while got < 8 {
+                    let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut storage;
+                    let mut bufs = [s0, s1, s2, s3, s4, s5, s6, s7].map(|s| IoSliceMut::new(s));
+                    got += if senders {
+                        b.recv_batch(&mut bufs[got..], &mut meta[got..])
+                    } else {
+                        b.recv_batch_without_senders(&mut bufs[got..], &mut bare[got..])
+                    }
                     .unwrap();
+                }
             }
-        }
-    });
+        });
+    }
     b.set_gro(true).unwrap();
     let big = [3u8; 1200 * 8];
     per_datagram_allocations("GSO send + GRO receive", |n| {
@@ -149,39 +148,33 @@ fn async_hot_paths_allocate_nothing() {
     let batch = [Transmit::new(to, &payload); 4];
     let mut storage = [[0u8; 128]; 4];
     let mut meta = [RecvMeta::default(); 4];
-    per_datagram_allocations("async send_batch + recv_batch", |n| {
-        rt.block_on(async {
-            for _ in 0..n {
-                assert_eq!(a.send_batch(&batch).await.unwrap(), 4);
-                let mut got = 0;
-                while got < 4 {
-                    let [s0, s1, s2, s3] = &mut storage;
-                    let mut bufs = [s0, s1, s2, s3].map(|s| IoSliceMut::new(s));
-                    got += b
-                        .recv_batch(&mut bufs[got..], &mut meta[got..])
-                        .await
-                        .unwrap();
-                }
-            }
-        })
-    });
     let mut bare = [RecvMeta::new(()); 4];
-    per_datagram_allocations("async send_batch + recv_batch_without_senders", |n| {
-        rt.block_on(async {
-            for _ in 0..n {
-                assert_eq!(a.send_batch(&batch).await.unwrap(), 4);
-                let mut got = 0;
-                while got < 4 {
-                    let [s0, s1, s2, s3] = &mut storage;
-                    let mut bufs = [s0, s1, s2, s3].map(|s| IoSliceMut::new(s));
-                    got += b
-                        .recv_batch_without_senders(&mut bufs[got..], &mut bare[got..])
-                        .await
+    for senders in [true, false] {
+        let what = if senders {
+            "async send_batch + recv_batch"
+        } else {
+            "async send_batch + recv_batch_without_senders"
+        };
+        per_datagram_allocations(what, |n| {
+            rt.block_on(async {
+                for _ in 0..n {
+                    assert_eq!(a.send_batch(&batch).await.unwrap(), 4);
+                    let mut got = 0;
+                    while got < 4 {
+                        let [s0, s1, s2, s3] = &mut storage;
+                        let mut bufs = [s0, s1, s2, s3].map(|s| IoSliceMut::new(s));
+                        got += if senders {
+                            b.recv_batch(&mut bufs[got..], &mut meta[got..]).await
+                        } else {
+                            b.recv_batch_without_senders(&mut bufs[got..], &mut bare[got..])
+                                .await
+                        }
                         .unwrap();
+                    }
                 }
-            }
-        })
-    });
+            })
+        });
+    }
     b.get_ref().set_gro(true).unwrap();
     let big = [3u8; 1200 * 8];
     per_datagram_allocations("async GSO send + GRO receive", |n| {
