@@ -12,7 +12,7 @@ use crate::flags::MsgFlags;
 use crate::meta::{Ecn, RecvMeta, Transmit};
 use crate::sys::addr::RawAddr;
 use crate::sys::{cmsg, msg};
-use crate::udp::{UdpSocket, inet};
+use crate::udp::{UdpSocket, inet, non_ip_sender};
 use crate::util::invalid_input;
 
 /// The most datagrams one [`send_batch`](UdpSocket::send_batch) or
@@ -48,9 +48,6 @@ pub(crate) trait BatchSender: Sized {
     /// The report of what the kernel gave (`None` when asked for nothing); `None` for an address
     /// that cannot be reported.
     fn from_kernel(addr: Option<SocketAddr>) -> Option<Self>;
-    /// Whether an IPv4 destination is reported v4-mapped beside this sender (`socket_v6`: the
-    /// socket is IPv6, and reports every sender in IPv6 form).
-    fn maps_v4(&self, socket_v6: bool) -> bool;
 }
 
 impl BatchSender for SocketAddr {
@@ -59,10 +56,6 @@ impl BatchSender for SocketAddr {
     fn from_kernel(addr: Option<SocketAddr>) -> Option<Self> {
         addr
     }
-    #[inline]
-    fn maps_v4(&self, _: bool) -> bool {
-        self.is_ipv6()
-    }
 }
 
 impl BatchSender for () {
@@ -70,10 +63,6 @@ impl BatchSender for () {
     #[inline]
     fn from_kernel(_: Option<SocketAddr>) -> Option<Self> {
         Some(())
-    }
-    #[inline]
-    fn maps_v4(&self, socket_v6: bool) -> bool {
-        socket_v6
     }
 }
 
@@ -349,9 +338,8 @@ impl UdpSocket {
 
     /// [`recv_batch`](Self::recv_batch) without the senders: the kernel is asked for no source
     /// address (`recvmmsg(2)`, or `recvmsg(2)` with room for one, with a null `msg_name`, as
-    /// `recv(2)` against `recvfrom(2)`), which
-    /// saves it a copy to user space per datagram: about 3% of a batch of 64-byte datagrams on
-    /// loopback. Everything else [`recv_batch`](Self::recv_batch) reports is reported. For a
+    /// `recv(2)` against `recvfrom(2)`), which saves it a copy to user space per datagram: about
+    /// 3% of a batch of 64-byte datagrams on loopback. Everything else [`recv_batch`](Self::recv_batch) reports is reported. For a
     /// connected socket, whose datagrams come from its peer (those queued before `connect` aside),
     /// and for receivers that do not look at senders (a telemetry sink, say): the batch form of
     /// std's `recv` against `recv_from`.
@@ -418,7 +406,9 @@ impl UdpSocket {
         let bits = flags.recv_bits()? | libc::MSG_TRUNC | libc::MSG_WAITFORONE;
         let n = batch_room_for(bufs.len(), meta.len())?;
         let (bufs, meta) = (&mut bufs[..n], &mut meta[..n]);
-        let socket_v6 = self.family() == Family::V6;
+        // An IPv6 socket reports every sender in IPv6 form, and an IPv4 datagram's destination
+        // v4-mapped beside it, whether or not the sender is asked for.
+        let maps_v4 = self.family() == Family::V6;
         if let ([buf], [m]) = (&mut *bufs, &mut *meta) {
             // Room for one: `recvmsg(2)`, which the kernel serves with less work than a
             // `recvmmsg(2)` of one (a GRO receiver's one large buffer, say).
@@ -433,13 +423,7 @@ impl UdpSocket {
                 None,
             )?;
             let sender = if A::ASK { Some(inet(&from)?) } else { None };
-            let addr = A::from_kernel(sender).ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "the socket reported a non-IP address",
-                )
-            })?;
-            let maps_v4 = addr.maps_v4(socket_v6);
+            let addr = A::from_kernel(sender).ok_or_else(non_ip_sender)?;
             crate::meta::fill_with(m, addr, maps_v4, cap, &out, &anc);
             return Ok(1);
         }
@@ -469,16 +453,12 @@ impl UdpSocket {
                 for c in r.control.iter() {
                     anc.decoded.take(&c);
                 }
-                let maps_v4 = addr.maps_v4(socket_v6);
                 crate::meta::fill_with(m, addr, maps_v4, r.cap, &r.out, &anc);
                 true
             })?
         };
         if bad_first {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the socket reported a non-IP address",
-            ));
+            return Err(non_ip_sender());
         }
         Ok(got)
     }

@@ -443,6 +443,40 @@ fn batches_without_senders_report_all_but_the_sender<S: Udp>(f: Family) {
                 (n, &big[..meta[0].len], meta[0].dst_ip),
                 (1, &b"four"[..], Some(mapped))
             );
+            // the same through recvmmsg (room for two), without senders and with
+            let to = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port);
+            let from = SocketAddr::new(mapped, tx4.local_addr().unwrap().port());
+            for senders in [false, true] {
+                tx4.send_to(b"five", to).unwrap();
+                tx4.send_to(b"six", to).unwrap();
+                let mut full = [RecvMeta::default(); 2];
+                let mut got = 0;
+                while got < 2 {
+                    let [s0, s1, ..] = &mut storage[..] else {
+                        unreachable!("MAX_BATCH slots")
+                    };
+                    let mut bufs = [IoSliceMut::new(s0), IoSliceMut::new(s1)];
+                    got += if senders {
+                        dual.recv_batch(&mut bufs[got..], &mut full[got..])
+                    } else {
+                        dual.recv_batch_without_senders(&mut bufs[got..], &mut meta[got..2])
+                    }
+                    .unwrap();
+                }
+                for i in 0..2 {
+                    let (dst, len) = if senders {
+                        assert_eq!(full[i].addr, from);
+                        (full[i].dst_ip, full[i].len)
+                    } else {
+                        (meta[i].dst_ip, meta[i].len)
+                    };
+                    assert_eq!(
+                        (&storage[i][..len], dst),
+                        ([&b"five"[..], b"six"][i], Some(mapped)),
+                        "senders {senders}"
+                    );
+                }
+            }
         }
     }
 }

@@ -961,12 +961,15 @@ fn oversize(len: usize, family: Family) -> io::Error {
 
 #[inline]
 pub(crate) fn inet(a: &RawAddr) -> io::Result<SocketAddr> {
-    a.socket_addr().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the socket reported a non-IP address",
-        )
-    })
+    a.socket_addr().ok_or_else(non_ip_sender)
+}
+
+/// The error for a sender the kernel reported that is not an IP address (a UDP socket never does).
+pub(crate) fn non_ip_sender() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "the socket reported a non-IP address",
+    )
 }
 
 fn total_len(lens: impl Iterator<Item = usize>) -> usize {
