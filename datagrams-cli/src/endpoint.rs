@@ -1,0 +1,212 @@
+//! One socket for the commands, UDP or Unix: `HOST:PORT`, `unix:/path` or `unix:@name`.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use datagrams::{Family, UdpSocket, UnixAddr, UnixDatagram};
+
+/// Where a datagram came from or goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Peer {
+    Udp(SocketAddr),
+    Unix(UnixAddr),
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Udp(a) => a.fmt(f),
+            Peer::Unix(a) => a.fmt(f),
+        }
+    }
+}
+
+/// A bound socket of either kind. A Unix socket file it created is removed when it is dropped.
+#[derive(Debug)]
+pub(crate) enum Endpoint {
+    Udp(UdpSocket),
+    Unix {
+        sock: UnixDatagram,
+        created: Option<PathBuf>,
+    },
+}
+
+/// Whether `addr` names a Unix socket.
+pub(crate) fn is_unix(addr: &str) -> bool {
+    addr.starts_with("unix:")
+}
+
+/// A UDP destination `HOST:PORT`, resolved: every address, best first (a socket picks the first of
+/// its own family). A bracketed IPv6 address may carry a scope by name, as Node takes it
+/// (`[fe80::1%eth0]:9`): std's parser takes only numeric scopes, so that host goes to
+/// `getaddrinfo(3)` without its brackets, which reads the name.
+pub(crate) fn udp_dest(dest: &str) -> Result<Vec<std::net::SocketAddr>, String> {
+    use std::net::ToSocketAddrs;
+    let scoped = dest
+        .strip_prefix('[')
+        .and_then(|rest| rest.rsplit_once("]:"))
+        .filter(|(host, port)| {
+            host.split_once('%')
+                .is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok())
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+        })
+        .and_then(|(host, port)| Some((host, port.parse::<u16>().ok()?)));
+    let all: Vec<_> = match scoped {
+        Some((host, port)) => (host, port).to_socket_addrs(),
+        None => dest.to_socket_addrs(),
+    }
+    .map_err(|e| format!("bad address {dest}: {e}"))?
+    .collect();
+    if all.is_empty() {
+        return Err(format!("bad address {dest}: it resolves to nothing"));
+    }
+    Ok(all)
+}
+
+/// Parses a Unix address, with the error naming it.
+pub(crate) fn unix_addr(addr: &str) -> Result<UnixAddr, String> {
+    addr.parse::<UnixAddr>()
+        .map_err(|e| format!("bad address {addr}: {e}"))
+}
+
+impl Endpoint {
+    /// Binds `addr`, with an error that names it.
+    pub(crate) fn bind(addr: &str) -> Result<Endpoint, String> {
+        if is_unix(addr) {
+            let ua = unix_addr(addr)?;
+            let sock = UnixDatagram::bind(ua).map_err(|e| format!("cannot bind {addr}: {e}"))?;
+            let created = ua.as_pathname().map(PathBuf::from);
+            Ok(Endpoint::Unix { sock, created })
+        } else {
+            UdpSocket::bind(addr)
+                .map(Endpoint::Udp)
+                .map_err(|e| format!("cannot bind {addr}: {e}"))
+        }
+    }
+
+    /// An unbound socket to send to `dest` from; bound to a kernel-chosen name for Unix when replies
+    /// are wanted (an unbound Unix sender cannot be answered).
+    pub(crate) fn for_dest(dest: &str, want_replies: bool) -> Result<Endpoint, String> {
+        if is_unix(dest) {
+            let sock = UnixDatagram::unbound().map_err(|e| e.to_string())?;
+            if want_replies {
+                sock.bind_to(UnixAddr::unnamed())
+                    .map_err(|e| format!("cannot bind a reply address: {e}"))?;
+            }
+            Ok(Endpoint::Unix {
+                sock,
+                created: None,
+            })
+        } else {
+            let family = Family::of(&udp_dest(dest)?[0]);
+            UdpSocket::unbound(family)
+                .map(Endpoint::Udp)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    pub(crate) fn local(&self) -> io::Result<String> {
+        Ok(match self {
+            Endpoint::Udp(s) => s.local_addr()?.to_string(),
+            Endpoint::Unix { sock, .. } => sock.local_addr()?.to_string(),
+        })
+    }
+
+    pub(crate) fn set_read_timeout(&self, t: std::time::Duration) -> io::Result<()> {
+        match self {
+            Endpoint::Udp(s) => s.set_read_timeout(Some(t)),
+            Endpoint::Unix { sock, .. } => sock.set_read_timeout(Some(t)),
+        }
+    }
+
+    /// Receives one datagram: bytes written, full length, sender.
+    pub(crate) fn recv(&self, buf: &mut [u8]) -> io::Result<(usize, usize, Peer)> {
+        match self {
+            Endpoint::Udp(s) => s
+                .recv_msg(buf)
+                .map(|m| (m.len, m.full_len, Peer::Udp(m.addr))),
+            Endpoint::Unix { sock, .. } => sock
+                .recv_msg(buf)
+                .map(|m| (m.len, m.full_len, Peer::Unix(m.addr))),
+        }
+    }
+
+    /// Sends to `to` without waiting (`MSG_DONTWAIT`): `WouldBlock` when the peer's queue (Unix) or
+    /// the send buffer is full. An echo's replies go this way, so that a sender that stops reading
+    /// cannot stop the echo for the others.
+    pub(crate) fn try_send_to(&self, buf: &[u8], to: &Peer) -> io::Result<usize> {
+        match (self, to) {
+            (Endpoint::Udp(s), Peer::Udp(a)) => s.try_send_to(buf, *a),
+            (Endpoint::Unix { sock, .. }, Peer::Unix(a)) => sock.try_send_to(buf, a),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "address of the other kind of socket",
+            )),
+        }
+    }
+
+    /// Sends to a destination string (resolved by the socket for UDP).
+    pub(crate) fn send_to_str(&self, buf: &[u8], dest: &str) -> Result<usize, String> {
+        match self {
+            Endpoint::Udp(s) => s.send_to(buf, &udp_dest(dest)?[..]),
+            Endpoint::Unix { sock, .. } => sock.send_to(buf, unix_addr(dest)?),
+        }
+        .map_err(|e| format!("cannot send to {dest}: {e}"))
+    }
+
+    pub(crate) fn connect(&self, dest: &str) -> Result<(), String> {
+        match self {
+            Endpoint::Udp(s) => s.connect(&udp_dest(dest)?[..]),
+            Endpoint::Unix { sock, .. } => sock.connect(unix_addr(dest)?),
+        }
+        .map_err(|e| format!("cannot connect to {dest}: {e}"))
+    }
+
+    pub(crate) fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Endpoint::Udp(s) => s.send(buf),
+            Endpoint::Unix { sock, .. } => sock.send(buf),
+        }
+    }
+
+    pub(crate) fn peer(&self) -> Option<Peer> {
+        match self {
+            Endpoint::Udp(s) => s.peer_addr().ok().map(Peer::Udp),
+            Endpoint::Unix { sock, .. } => sock.peer_addr().ok().map(Peer::Unix),
+        }
+    }
+
+    pub(crate) fn udp(&self) -> Option<&UdpSocket> {
+        match self {
+            Endpoint::Udp(s) => Some(s),
+            Endpoint::Unix { .. } => None,
+        }
+    }
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        if let Endpoint::Unix {
+            created: Some(path),
+            ..
+        } = self
+        {
+            // We created this file with our bind: remove it, and only it.
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Prints one line on stdout. A closed stdout (`dgram listen | head -1`) ends the program quietly,
+/// through the normal return path so that cleanup runs.
+pub(crate) fn print_line(line: &str) -> Result<(), String> {
+    let mut out = io::stdout().lock();
+    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(String::new()),
+        Err(e) => Err(format!("cannot write to standard output: {e}")),
+    }
+}

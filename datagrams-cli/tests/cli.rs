@@ -1,0 +1,827 @@
+//! The `dgram` command driven as a process, against Node's `dgram` peer and against itself.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../datagrams/tests/common/mod.rs"]
+mod common;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::process::Command;
+
+use common::{Child, hex, node};
+
+fn dgram(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dgram"));
+    c.args(args);
+    c
+}
+
+/// Starts `dgram listen|echo ADDR ...` and returns it with the address it reports.
+fn serving(args: &[&str]) -> (Child, SocketAddr) {
+    let mut child = Child::spawn(&mut dgram(args));
+    let addr: SocketAddr = child.expect("listening on ").parse().unwrap();
+    assert_ne!(addr.port(), 0, "listen must report the real port");
+    (child, addr)
+}
+
+#[test]
+fn listen_prints_what_a_node_sender_sent() {
+    let (mut listen, addr) = serving(&["listen", "127.0.0.1:0", "--count", "1"]);
+    let mut sender = Child::spawn(&mut node(
+        "udp_peer.js",
+        &[
+            "send",
+            "udp4",
+            &addr.port().to_string(),
+            &hex(b"hello node"),
+        ],
+    ));
+    let from = sender.expect("sent from ");
+    assert_eq!(listen.line(), format!("127.0.0.1:{from} 10 hello node"));
+    sender.success();
+    listen.success();
+}
+
+#[test]
+fn listen_formats_hex_and_json_on_ipv6() {
+    let (mut listen, addr) = serving(&["listen", "[::1]:0", "--count", "2", "--format", "json"]);
+    let tx = UdpSocket::bind("[::1]:0").unwrap();
+    tx.send_to(b"a\x00\xff", addr).unwrap();
+    tx.send_to(b"second", addr).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&listen.line()).unwrap();
+    assert_eq!(v["from"], tx.local_addr().unwrap().to_string());
+    assert_eq!(
+        (
+            v["size"].as_u64(),
+            v["hex"].as_str(),
+            v["truncated"].as_bool()
+        ),
+        (Some(3), Some("6100ff"), Some(false))
+    );
+    let v: serde_json::Value = serde_json::from_str(&listen.line()).unwrap();
+    assert_eq!(v["text"], "second");
+    listen.success();
+
+    let (mut listen, addr) = serving(&["listen", "127.0.0.1:0", "--count", "1", "--format", "hex"]);
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(b"\x01\x02", addr).unwrap();
+    assert_eq!(
+        listen.line(),
+        format!("{} 2 0102", tx.local_addr().unwrap())
+    );
+    listen.success();
+}
+
+#[test]
+fn send_reaches_a_node_listener() {
+    for (kind, host) in [("udp4", "127.0.0.1"), ("udp6", "[::1]")] {
+        let mut peer = Child::spawn(&mut node("udp_peer.js", &["echo", kind]));
+        let port = peer.expect("port ");
+        let out = dgram(&["send", &format!("{host}:{port}"), "hi there"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = peer.expect("got ");
+        assert!(
+            got.starts_with(&format!("{} from ", hex(b"hi there"))),
+            "{got}"
+        );
+        peer.success();
+    }
+}
+
+#[test]
+fn echo_answers_a_node_client() {
+    let (echo, addr) = serving(&["echo", "127.0.0.1:0", "--count", "1"]);
+    let mut client = Child::spawn(&mut node(
+        "udp_peer.js",
+        &[
+            "request",
+            "udp4",
+            &addr.port().to_string(),
+            &hex(b"echo me"),
+        ],
+    ));
+    client.expect("sent from ");
+    assert_eq!(
+        client.line(),
+        format!("reply {} from {}", hex(b"echo me"), addr.port())
+    );
+    client.success();
+    echo.success();
+}
+
+#[test]
+fn send_wait_reply_against_dgram_echo_with_stdin_lines() {
+    let (_echo, addr) = serving(&["echo", "127.0.0.1:0"]);
+    let mut c = dgram(&[
+        "send",
+        &addr.to_string(),
+        "--wait-reply",
+        "--connect",
+        "--from",
+        "127.0.0.1:0",
+        "--repeat",
+        "2",
+    ]);
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"one\ntwo\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let want: Vec<String> = ["one", "one", "two", "two"]
+        .iter()
+        .map(|m| format!("{addr} 3 {m}"))
+        .collect();
+    assert_eq!(lines, want);
+}
+
+#[test]
+fn send_wait_reply_takes_a_timeout_of_any_length() {
+    // A timeout past the clock's range waits without end (it overflowed `Instant` and panicked).
+    let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+    peer.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let addr = peer.local_addr().unwrap().to_string();
+    for timeout in ["18446744073709551615s", "500000000000years"] {
+        let child = dgram(&["send", &addr, "ping", "--wait-reply", "--timeout", timeout])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = peer.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"ping");
+        peer.send_to(b"pong", from).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{timeout}: {err}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{addr} 4 pong\n")
+        );
+    }
+}
+
+#[test]
+fn send_wait_reply_times_out_with_one_line() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let out = dgram(&[
+        "send",
+        &silent.local_addr().unwrap().to_string(),
+        "x",
+        "--wait-reply",
+        "--timeout",
+        "200ms",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "dgram: no reply within 200ms\n"
+    );
+}
+
+#[test]
+fn errors_are_one_line_and_nonzero() {
+    let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    let cases: [(&[&str], &str); 10] = [
+        (&["listen", &taken], "Address already in use"),
+        (&["listen", "not-an-address"], "cannot bind not-an-address"),
+        (&["send", "127.0.0.1:0", "x"], "port 0"),
+        (&["send", "127.0.0.1:9", "x", "--ttl", "0"], "--ttl 0"),
+        (
+            &["send", "no-such-host.invalid:9", "x"],
+            "bad address no-such-host.invalid:9",
+        ),
+        // each round costs set-up whatever --secs says: bounded
+        (
+            &["bench", "--rounds", "4000000000"],
+            "--rounds must be 1..=1000",
+        ),
+        // a round too short to measure anything
+        (
+            &["bench", "--secs", "1e-9", "--rounds", "10"],
+            "under 1 ms a round",
+        ),
+        // A scope by name is read (the send then fails: loopback has no link-local route) ...
+        (
+            &["send", "[fe80::1%lo]:9", "x"],
+            "cannot send to [fe80::1%lo]:9",
+        ),
+        // ... and brackets hold IPv6 addresses only, with a port of digits
+        (&["send", "[127.0.0.1]:9", "x"], "bad address [127.0.0.1]:9"),
+        (&["send", "[::1%lo]:+9", "x"], "bad address [::1%lo]:+9"),
+    ];
+    for (args, needle) in cases {
+        let out = dgram(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("dgram: ") && err.contains(needle),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn listen_exits_cleanly_on_ctrl_c() {
+    let (listen, _addr) = serving(&["listen", "127.0.0.1:0"]);
+    interrupt_cleanly(listen);
+}
+
+/// Sends `child` SIGINT through kill(1), as a terminal's Ctrl-C would deliver it; it must exit 0.
+/// Returns what it wrote to stderr.
+fn interrupt_cleanly(child: Child) -> String {
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let (status, err) = child.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    err
+}
+
+#[test]
+fn bench_prints_every_way_side_by_side() {
+    let out = dgram(&["bench", "--secs", "0.2", "--rounds", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "64 B one-way",
+        "1200 B one-way",
+        "64 B ping-pong",
+        "p50/p99",
+        "std send_to/recv_from",
+        "dgram send_batch/recv_batch",
+        "dgram batch without senders",
+        "raw sendmmsg/recvmmsg",
+        "raw sendmmsg/recvmmsg+senders",
+        "dgram GSO/GRO",
+        "dgram GSO/GRO without senders",
+        "raw UDP_SEGMENT/UDP_GRO",
+        "raw UDP_SEGMENT/GRO+senders",
+        "quinn-udp GSO/GRO",
+        "tokio::net::UdpSocket",
+        "vs std",
+        "vs raw_batch\n",
+        "vs raw_batch_senders",
+        "vs raw_gso,",
+        "vs raw_gso_senders",
+        "vs quinn_udp",
+        "dgram tokio send/recv_batch",
+        "dgram tokio GSO/GRO",
+        "vs dgram_batch",
+        "vs dgram_gso",
+        "vs tokio",
+    ] {
+        assert!(table.contains(needle), "missing {needle}: {table}");
+    }
+
+    let v = bench_json(&["--secs", "0.2", "--rounds", "1", "--size", "100"]);
+    let w = v["workloads"].as_array().unwrap();
+    assert_eq!(
+        (
+            w.len(),
+            w[0]["workload"].as_str(),
+            w[1]["workload"].as_str()
+        ),
+        (2, Some("oneway_100"), Some("pingpong_100"))
+    );
+    for way in w[0]["ways"].as_array().unwrap() {
+        assert!(way["received"].as_u64().unwrap() > 0, "{way}");
+        let id = way["id"].as_str().unwrap();
+        if !id.contains("tokio") && id != "dgram_async" {
+            // every datagram not received was dropped by the kernel for a full buffer, and it says so
+            assert_eq!(way["lost"], way["kernel_drops"], "{way}");
+        }
+    }
+    let way = |id: &str| {
+        w[0]["ways"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let vs: Vec<String> = way("dgram_gso")["ratios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["vs"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(vs, ["raw_gso_senders", "quinn_udp"]);
+    let vs: Vec<String> = way("dgram_gso_without_senders")["ratios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["vs"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(vs, ["raw_gso", "quinn_udp"]);
+    // the kernel's limit against quinn-udp, for what any user of these syscalls can gain on it
+    let raw = way("raw_gso_senders");
+    assert_eq!(raw["ratios"][0]["vs"], "quinn_udp", "{raw}");
+}
+
+#[test]
+fn listen_on_a_unix_path_prints_and_removes_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listen.sock");
+    let spec = format!("unix:{}", path.display());
+    let mut listen = Child::spawn(&mut dgram(&["listen", &spec, "--count", "2"]));
+    assert_eq!(listen.line(), format!("listening on {spec}"));
+    assert!(path.exists());
+    let named = datagrams::UnixDatagram::bind(dir.path().join("client.sock")).unwrap();
+    named.send_to(b"from a path", &path).unwrap();
+    assert_eq!(
+        listen.line(),
+        format!(
+            "unix:{} 11 from a path",
+            dir.path().join("client.sock").display()
+        )
+    );
+    let unnamed = datagrams::UnixDatagram::unbound().unwrap();
+    unnamed.send_to(b"anon", &path).unwrap();
+    assert_eq!(listen.line(), "unix: 4 anon");
+    listen.success();
+    assert!(!path.exists(), "listen removes the socket file it created");
+}
+
+#[test]
+fn unix_echo_and_send_wait_reply_over_abstract_names() {
+    let name = format!("unix:@datagrams-cli-test-{}", std::process::id());
+    let mut echo = Child::spawn(&mut dgram(&["echo", &name, "--count", "1"]));
+    assert_eq!(echo.line(), format!("listening on {name}"));
+    assert_eq!(
+        wait_reply(&name, "round trip"),
+        format!("{name} 10 round trip\n")
+    );
+    echo.success();
+}
+
+/// `dgram send DEST TEXT --wait-reply`, which must succeed; returns what it printed.
+fn wait_reply(dest: &str, text: &str) -> String {
+    let out = dgram(&["send", dest, text, "--wait-reply"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_unix_sender_that_never_reads_cannot_stop_the_echo() {
+    let name = format!("unix:@datagrams-cli-echo-flood-{}", std::process::id());
+    let mut echo = Child::spawn(&mut dgram(&["echo", &name]));
+    assert_eq!(echo.line(), format!("listening on {name}"));
+    let to = datagrams::UnixAddr::from_abstract_name(&name.as_bytes()[6..]).unwrap();
+    // Far more datagrams than an unread Unix socket queues (net.unix.max_dgram_qlen): a waiting
+    // reply would block the echo here for good.
+    let flooder = datagrams::UnixDatagram::bind(
+        datagrams::UnixAddr::from_abstract_name(format!(
+            "datagrams-cli-flooder-{}",
+            std::process::id()
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    // bounded: an echo stuck on a reply would stop reading, and these sends would wait for it
+    flooder.set_write_timeout(Some(common::PATIENCE)).unwrap();
+    for i in 0..200u32 {
+        flooder.send_to(&i.to_be_bytes(), to).unwrap();
+    }
+    // Another client still gets its reply.
+    assert_eq!(
+        wait_reply(&name, "still here"),
+        format!("{name} 10 still here\n")
+    );
+    // and Ctrl-C stops it
+    let err = interrupt_cleanly(echo);
+    assert!(err.contains("dropped: it is not reading"), "{err}");
+    // The replies that fit the flooder's queue arrived, in order.
+    let mut buf = [0u8; 8];
+    let mut i = 0u32;
+    while let Ok(n) = flooder.try_recv(&mut buf) {
+        assert_eq!(&buf[..n], &i.to_be_bytes());
+        i += 1;
+    }
+    assert!(i > 0 && i < 200, "{i} replies queued");
+}
+
+#[test]
+fn a_sender_name_cannot_forge_lines_and_prints_as_it_reads_back() {
+    let name = format!("unix:@datagrams-cli-forge-{}", std::process::id());
+    let mut listen = Child::spawn(&mut dgram(&["listen", &name, "--count", "1"]));
+    assert_eq!(listen.line(), format!("listening on {name}"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x\nfake 3 spoof");
+    let client = datagrams::UnixDatagram::bind(&path).unwrap();
+    let to: datagrams::UnixAddr = name.parse().unwrap();
+    client.send_to(b"hi", to).unwrap();
+    let printed = format!("unix:{}\\nfake 3 spoof", dir.path().join("x").display());
+    assert_eq!(listen.line(), format!("{printed} 2 hi"));
+    let (status, rest) = listen.finish();
+    assert!(status.success(), "{rest}");
+    // what was printed names the sender: a reply sent to it arrives
+    run_ok(dgram(&["send", &printed, "back"]));
+    let mut buf = [0u8; 8];
+    client.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let n = client.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"back");
+}
+
+#[test]
+fn unix_errors_are_one_line() {
+    let name = format!("unix:@datagrams-cli-errors-{}", std::process::id());
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["listen", "unix:/no/such/dir/x.sock"],
+            "cannot bind unix:/no/such/dir/x.sock",
+        ),
+        (&["send", "unix:@x", "hi", "--ttl", "3"], "apply to UDP"),
+        (&["send", "unix:/no/such/dir/x.sock", "hi"], "No such file"),
+        // refused before the `listening on` line: nothing is said to be listening
+        (&["listen", &name, "--errors"], "--errors applies to UDP"),
+        (&["echo", &name, "--errors"], "--errors applies to UDP"),
+    ];
+    for (args, needle) in cases {
+        let out = dgram(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{args:?}");
+    }
+}
+
+/// Runs `dgram bench ARGS --json`, which must succeed, and parses what it prints.
+fn bench_json(args: &[&str]) -> serde_json::Value {
+    let out = dgram(&[&["bench"], args, &["--json"]].concat())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn bench_lockstep_json() {
+    let v = bench_json(&[
+        "--lockstep",
+        "--secs",
+        "0.3",
+        "--rounds",
+        "3",
+        "--size",
+        "1200",
+    ]);
+    assert_eq!(v["lockstep"], true);
+    let one_way = &v["workloads"][0];
+    assert_eq!(one_way["workload"], "oneway_1200", "{one_way}");
+    let ways = one_way["ways"].as_array().unwrap();
+    for id in [
+        "std",
+        "dgram",
+        "dgram_batch",
+        "dgram_batch_without_senders",
+        "raw_batch",
+        "raw_batch_senders",
+        "dgram_gso",
+        "dgram_gso_without_senders",
+        "raw_gso",
+        "raw_gso_senders",
+        "quinn_udp",
+        "dgram_batch_async",
+        "dgram_gso_async",
+        "tokio",
+        "dgram_async",
+    ] {
+        let way = ways.iter().find(|w| w["id"] == id).expect(id);
+        let received = way["received"].as_u64().unwrap();
+        assert!(received > 0, "{way}");
+        assert_eq!(way["bytes"].as_u64().unwrap(), received * 1200, "{way}");
+        // a datagram not received is one the kernel counted as dropped, none is still in flight
+        assert_eq!(way["lost"], way["kernel_drops"], "{way}");
+        // each ratio is the median of the three rounds' ratios, with their lowest and highest
+        for r in way["ratios"].as_array().unwrap() {
+            let mut rounds: Vec<f64> = r["rounds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            assert_eq!(rounds.len(), 3, "{r}");
+            rounds.sort_by(f64::total_cmp);
+            assert!(rounds[0] > 0.0, "{r}");
+            assert_eq!(
+                [&r["low"], &r["value"], &r["high"]].map(|x| x.as_f64().unwrap()),
+                [rounds[0], rounds[1], rounds[2]],
+                "{r}"
+            );
+        }
+    }
+    // the ways ran interleaved, each for a quantum in every turn: each had about the same time
+    let secs: Vec<f64> = ways.iter().map(|w| w["secs"].as_f64().unwrap()).collect();
+    assert_eq!(secs.len(), 15, "{ways:?}");
+    let (min, max) = secs
+        .iter()
+        .fold((f64::MAX, 0f64), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+    assert!(min > 0.0 && max / min < 1.5, "{secs:?}");
+    // the flag is for the UDP table only
+    let out = dgram(&["bench", "--lockstep", "--unix"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn bench_ways_measures_only_the_ways_named() {
+    let v = bench_json(&[
+        "--lockstep",
+        "--ways",
+        "dgram_gso,raw_gso_senders",
+        "--secs",
+        "0.2",
+        "--rounds",
+        "2",
+        "--size",
+        "64",
+    ]);
+    // ping-pong has neither way, so only the one-way workload is left
+    let workloads = v["workloads"].as_array().unwrap();
+    assert_eq!(workloads.len(), 1, "{v}");
+    let ways = workloads[0]["ways"].as_array().unwrap();
+    let ids: Vec<_> = ways.iter().map(|w| w["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["dgram_gso", "raw_gso_senders"]);
+    // a ratio only against a baseline that was measured
+    let vs: Vec<_> = ways[0]["ratios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["vs"].as_str().unwrap())
+        .collect();
+    assert_eq!(vs, ["raw_gso_senders"]);
+    assert!(
+        ways.iter().all(|w| w["received"].as_u64().unwrap() > 0),
+        "{ways:?}"
+    );
+
+    let out = dgram(&["bench", "--ways", "dgram,nope"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no way is called \"nope\""), "{err}");
+    assert!(
+        err.contains("raw_batch_senders"),
+        "it lists the ways: {err}"
+    );
+}
+
+#[test]
+fn bench_unix_json() {
+    let v = bench_json(&["--unix", "--secs", "0.1", "--rounds", "2", "--size", "64"]);
+    assert_eq!(v["socket"], "unix");
+    assert_eq!(v["baseline"], "std::os::unix::net::UnixDatagram");
+    for row in v["workloads"].as_array().unwrap() {
+        // Unix datagrams are never dropped: the sender waits for room
+        assert_eq!(row["dgram"]["lost"], 0, "{row}");
+        assert_eq!(row["std"]["lost"], 0, "{row}");
+        assert!(row["dgram"]["received"].as_u64().unwrap() > 0, "{row}");
+    }
+}
+
+#[test]
+fn closed_stdout_ends_listen_quietly() {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    let mut child = dgram(&["listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        std::io::BufReader::new(out).read_line(&mut first).unwrap();
+        // returning drops the read end of the pipe
+        tx.send(first).unwrap();
+    });
+    let first = rx.recv_timeout(common::PATIENCE).unwrap();
+    let addr: SocketAddr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(b"into the void", addr).unwrap();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || done_tx.send(child.wait_with_output()).unwrap());
+    let output = done_rx
+        .recv_timeout(common::PATIENCE)
+        .expect("listen did not stop on a closed stdout")
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn bench_async_json() {
+    let v = bench_json(&["--async", "--secs", "0.1", "--rounds", "2", "--size", "64"]);
+    assert_eq!(
+        (v["socket"].as_str(), v["baseline"].as_str()),
+        (Some("udp-async"), Some("tokio::net::UdpSocket"))
+    );
+    for row in v["workloads"].as_array().unwrap() {
+        assert_eq!(row["rounds"], 2, "{row}");
+        assert!(row["dgram"]["received"].as_u64().unwrap() > 0, "{row}");
+        assert!(row["std"]["received"].as_u64().unwrap() > 0, "{row}");
+    }
+    // --unix and --async measure different things: asking for both is an error, not a guess
+    let out = dgram(&["bench", "--unix", "--async"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[path = "../../datagrams/tests/common/netns.rs"]
+mod netns;
+
+/// `dgram ARGS` run inside network namespace `ns`.
+fn dgram_in(ns: &str, args: &[&str]) -> Command {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", ns, env!("CARGO_BIN_EXE_dgram")])
+        .args(args);
+    c
+}
+
+/// Runs `cmd` to completion and asserts it succeeded.
+fn run_ok(mut cmd: Command) {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Starts `dgram listen GROUP:0 --join ... --count 1` on host `ns`; returns it and the port it bound.
+fn join_listener(ns: &str, group: &str, extra: &[&str]) -> (Child, String) {
+    let mut args = vec![
+        "listen", group, "--join", "--iface", "veth0", "--count", "1",
+    ];
+    args.extend_from_slice(extra);
+    let mut listen = Child::spawn(&mut dgram_in(ns, &args));
+    let line = listen.expect("listening on 0.0.0.0:");
+    assert!(
+        line.ends_with(&format!("(joined {})", group.split(':').next().unwrap())),
+        "{line}"
+    );
+    let port = line.split_whitespace().next().unwrap().to_string();
+    (listen, port)
+}
+
+#[test]
+fn send_takes_a_link_local_scope_by_name() {
+    let Some(net) = netns::TwoHosts::new("send_takes_a_link_local_scope_by_name") else {
+        return;
+    };
+    // link-local addresses usable at once (no duplicate detection)
+    for (ns, a) in [(&net.a, "fe80::1/64"), (&net.b, "fe80::2/64")] {
+        let ok = Command::new("ip")
+            .args(["-n", ns, "-6", "addr", "add", a, "dev", "veth0", "nodad"])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    let mut listen = Child::spawn(&mut dgram_in(&net.b, &["listen", "[::]:0", "--count", "1"]));
+    let port = listen
+        .expect("listening on [::]:")
+        .trim_start_matches("listening on [::]:")
+        .to_string();
+    // Node's form: the interface by name after `%`; std's parser takes only an index there
+    run_ok(dgram_in(
+        &net.a,
+        &["send", &format!("[fe80::2%veth0]:{port}"), "scoped"],
+    ));
+    let got = listen.line();
+    assert!(
+        got.starts_with("[fe80::1%") && got.ends_with(" 6 scoped"),
+        "{got}"
+    );
+    listen.success();
+    // an interface that does not exist is a clear one-line error
+    let out = dgram_in(&net.a, &["send", &format!("[fe80::2%nosuch0]:{port}"), "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("dgram: bad address [fe80::2%nosuch0]") && err.lines().count() == 1,
+        "{err}"
+    );
+}
+
+#[test]
+fn listen_join_and_send_multicast_between_hosts() {
+    let Some(net) = netns::TwoHosts::new("listen_join_and_send_multicast_between_hosts") else {
+        return;
+    };
+    let send = |group: &str, port: &str, text: &str, from: &str, extra: &[&str]| {
+        let dest = format!("{group}:{port}");
+        let mut args = vec![
+            "send",
+            &dest,
+            text,
+            "--from",
+            from,
+            "--multicast-iface",
+            "veth0",
+        ];
+        args.extend_from_slice(extra);
+        run_ok(dgram_in(&net.a, &args));
+    };
+
+    let (mut listen, port) = join_listener(&net.b, "239.1.2.3:0", &[]);
+    send(
+        "239.1.2.3",
+        &port,
+        "to the group",
+        "192.0.2.1:0",
+        &["--ttl", "1"],
+    );
+    let got = listen.line();
+    assert!(
+        got.starts_with("192.0.2.1:") && got.ends_with(" 12 to the group"),
+        "{got}"
+    );
+    listen.success();
+
+    // source-specific: only 192.0.2.1 is heard; 192.0.2.3's datagram goes first and never shows
+    let (mut listen, port) = join_listener(&net.b, "239.1.2.4:0", &["--source", "192.0.2.1"]);
+    send("239.1.2.4", &port, "from three", "192.0.2.3:0", &[]);
+    send("239.1.2.4", &port, "from one", "192.0.2.1:0", &[]);
+    let got = listen.line();
+    assert!(
+        got.starts_with("192.0.2.1:") && got.ends_with(" 8 from one"),
+        "{got}"
+    );
+    listen.success();
+}
+
+#[test]
+fn echo_errors_prints_the_error_queue() {
+    let (mut echo, addr) = serving(&["echo", "127.0.0.1:0", "--errors", "--count", "2"]);
+    // a sender that will not take the reply: connected to another peer, it matches only that
+    // peer's datagrams, so the reply finds no socket and draws an ICMP port unreachable
+    let deaf = UdpSocket::bind("127.0.0.1:0").unwrap();
+    deaf.connect("127.0.0.1:9").unwrap();
+    let gone_addr = deaf.local_addr().unwrap();
+    deaf.send_to(b"bye", addr).unwrap();
+    let line = echo.line();
+    assert!(
+        line.starts_with(&format!("error for datagram to {gone_addr}: "))
+            && line.contains("type 3 code 3"),
+        "{line}"
+    );
+    // and the echo goes on serving
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    client.send_to(b"still here", addr).unwrap();
+    let mut buf = [0u8; 16];
+    let (n, _) = client.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"still here");
+    echo.success();
+}

@@ -1,0 +1,775 @@
+//! The fast paths of `UdpSocket`: one datagram with its metadata ([`Transmit`]), batches
+//! (`sendmmsg`/`recvmmsg`), and UDP GSO/GRO. No allocation: batches live in stack arrays, control
+//! buffers are sized once at compile time.
+
+use std::io::{self, IoSliceMut};
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsFd;
+use std::sync::atomic::Ordering;
+
+use crate::family::Family;
+use crate::flags::MsgFlags;
+use crate::meta::{Ecn, RecvMeta, Transmit};
+use crate::sys::addr::RawAddr;
+use crate::sys::{cmsg, msg};
+use crate::udp::{UdpSocket, inet, non_ip_sender};
+use crate::util::invalid_input;
+
+/// The most datagrams one [`send_batch`](UdpSocket::send_batch) or
+/// [`recv_batch`](UdpSocket::recv_batch) call moves: 32, quinn-udp's choice, enough to amortise the
+/// syscall without large stack frames.
+pub const MAX_BATCH: usize = msg::MAX_BATCH;
+
+/// The most segments one GSO send carries (`UDP_MAX_SEGMENTS` of Linux before 6.9).
+const GSO_MAX_SEGMENTS: usize = 64;
+
+// `State::gso`: 0 is "not probed yet".
+const GSO_YES: u8 = 1;
+const GSO_NO: u8 = 2;
+
+/// How many datagrams a receive batch of `bufs` buffers and `meta` reports has room for:
+/// `min(bufs, meta, MAX_BATCH)`, and `InvalidInput` for none (a receive into no room would return 0
+/// forever, and a loop on it spin).
+pub(crate) fn batch_room_for(bufs: usize, meta: usize) -> io::Result<usize> {
+    match bufs.min(meta).min(MAX_BATCH) {
+        0 => Err(invalid_input(format!(
+            "a receive batch needs a buffer and a RecvMeta for at least one datagram \
+             ({bufs} buffers, {meta} RecvMeta given)"
+        ))),
+        n => Ok(n),
+    }
+}
+
+/// What a receive batch reports as each datagram's sender: its address (`SocketAddr`, asked of the
+/// kernel), or nothing (`()`, not asked).
+pub(crate) trait BatchSender: Sized {
+    /// Whether the kernel is asked for the senders.
+    const ASK: bool;
+    /// The report of what the kernel gave (`None` when asked for nothing); `None` for an address
+    /// that cannot be reported.
+    fn from_kernel(addr: Option<SocketAddr>) -> Option<Self>;
+}
+
+impl BatchSender for SocketAddr {
+    const ASK: bool = true;
+    #[inline]
+    fn from_kernel(addr: Option<SocketAddr>) -> Option<Self> {
+        addr
+    }
+}
+
+impl BatchSender for () {
+    const ASK: bool = false;
+    #[inline]
+    fn from_kernel(_: Option<SocketAddr>) -> Option<Self> {
+        Some(())
+    }
+}
+
+/// Batches, GSO and per-datagram metadata (`sendmmsg(2)`, `recvmmsg(2)`, `UDP_SEGMENT`, `UDP_GRO`).
+impl UdpSocket {
+    /// Sends one [`Transmit`]: its datagram, or with a segment size its several datagrams in one call
+    /// (UDP GSO), with its source address, interface and ECN codepoint. Returns the bytes sent.
+    ///
+    /// GSO support is probed once per socket; when the kernel or the device refuses it (`EIO`,
+    /// `EINVAL`, `ENOPROTOOPT`), dgram sends one datagram per segment instead, and remembers.
+    ///
+    /// # Errors
+    /// - `InvalidInput` for a segment size of 0 or above the family's maximum payload, more than
+    ///   [`max_gso_segments`](Self::max_gso_segments) segments, `contents` above the family's maximum
+    ///   payload, port 0, or a destination of the other family; and, where GSO is off, for a transmit
+    ///   of several segments sent with `MsgFlags::MORE` or on a corked socket (one datagram per
+    ///   segment would merge into one).
+    /// - `NotFound` for an `ifindex` that no interface has (the kernel's `ENODEV`).
+    /// - The kernel's errors as [`send_to`](Self::send_to)'s.
+    #[inline]
+    pub fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
+        self.send_msg_with_flags(t, MsgFlags::empty())
+    }
+
+    /// [`send_msg`](Self::send_msg) with message flags (`DONTWAIT` for the non-blocking form).
+    ///
+    /// On the GSO fallback path (one datagram per segment), a send that fails part-way (a send buffer
+    /// that fills under `DONTWAIT`, a pending ICMP error) makes this return the bytes of the whole
+    /// segments sent so far, fewer than `contents.len()`: resend the rest. The error that stopped it
+    /// is then not reported; a persistent one recurs on the resend.
+    ///
+    /// # Errors
+    /// As [`send_msg`](Self::send_msg); `WouldBlock` with `DONTWAIT` when the send buffer is full.
+    #[inline]
+    pub fn send_msg_with_flags(&self, t: &Transmit<'_>, flags: MsgFlags) -> io::Result<usize> {
+        let flags = flags.send_bits()?;
+        let to = self.fit_destination(t.destination)?;
+        let segment = self.check_transmit(t, &to)?;
+        let partial = |(sent, err): (usize, Option<io::Error>)| match err {
+            // Part-way: report the whole segments that went; the caller resends the rest.
+            Some(e) if sent == 0 => Err(e),
+            _ => Ok(sent),
+        };
+        if segment.is_some() && !self.gso_enabled() {
+            return partial(self.send_segments(t, &to, flags));
+        }
+        match self.send_one(t, &to, segment, flags) {
+            Err(e) if segment.is_some() && gso_refused(&e) => {
+                partial(self.gso_fallback(t, &to, flags))
+            }
+            r => r,
+        }
+    }
+
+    /// One `sendmsg(2)` of `t` to `to` (fitted), with its control messages and, when given, the GSO
+    /// segment size.
+    #[inline]
+    fn send_one(
+        &self,
+        t: &Transmit<'_>,
+        to: &SocketAddr,
+        segment: Option<u16>,
+        flags: libc::c_int,
+    ) -> io::Result<usize> {
+        let mut control = cmsg::CmsgBuf::<{ cmsg::UDP_SEND_SPACE }>::new();
+        let len =
+            if segment.is_some() || t.ecn.is_some() || t.src_ip.is_some() || t.ifindex.is_some() {
+                self.encode_control(&mut control.0, t, to, segment)?
+            } else {
+                0
+            };
+        msg::sendmsg_inet(
+            self.as_fd(),
+            &[io::IoSlice::new(t.contents)],
+            to,
+            &control.0[..len],
+            flags,
+        )
+        .map_err(|e| transmit_error(t, e))
+    }
+
+    /// The device refused GSO for `t` (`EIO`): sends it segment by segment, and turns GSO off for
+    /// this socket once that works, so that a failure of another cause leaves GSO on.
+    #[cold]
+    fn gso_fallback(
+        &self,
+        t: &Transmit<'_>,
+        to: &SocketAddr,
+        flags: libc::c_int,
+    ) -> (usize, Option<io::Error>) {
+        let (sent, err) = self.send_segments(t, to, flags);
+        if sent > 0 {
+            self.state.gso.store(GSO_NO, Ordering::Relaxed);
+        }
+        (sent, err)
+    }
+
+    /// Sends up to [`MAX_BATCH`] transmits in one `sendmmsg(2)` call; returns how many were sent.
+    ///
+    /// Partial sends: the kernel stops at the first datagram it cannot send. If some were sent, the
+    /// count says how many, and the caller resends from that index (the failure will be reported by
+    /// that call); only a failure of the first is an `Err`. A transmit that cannot be encoded (an
+    /// IPv6 source for an IPv4 destination, say) stops the batch in the same way. Transmits beyond
+    /// `MAX_BATCH` are left for the next call. Transmits with a segment size use GSO, or, where GSO
+    /// is refused, go out one datagram per segment; if that stops part-way (a full send buffer under
+    /// `DONTWAIT`), the transmit counts as not sent and its error is returned, so a resend may repeat
+    /// its first segments: UDP's receivers must tolerate duplicates, not silent loss.
+    ///
+    /// # Errors
+    /// As [`send_msg`](Self::send_msg), for the first transmit.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Transmit, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let to = rx.local_addr()?;
+    /// let batch = [Transmit::new(to, b"one"), Transmit::new(to, b"two"), Transmit::new(to, b"three")];
+    /// let mut sent = 0;
+    /// while sent < batch.len() {
+    ///     sent += tx.send_batch(&batch[sent..])?; // resend from the first unsent one
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
+        self.send_batch_with_flags(transmits, MsgFlags::empty())
+    }
+
+    /// [`send_batch`](Self::send_batch) with message flags (`DONTWAIT` for the non-blocking form).
+    ///
+    /// # Errors
+    /// As [`send_batch`](Self::send_batch); `WouldBlock` with `DONTWAIT` when nothing could be queued.
+    pub fn send_batch_with_flags(
+        &self,
+        transmits: &[Transmit<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        let bits = flags.send_bits()?;
+        let gso = self.gso_enabled();
+        let mut batch = msg::SendBatch::new();
+        let mut first_gso = false;
+        // The previous transmit's destination as given, and as this socket sends to it: a run of
+        // transmits to one peer is fitted and encoded once.
+        let mut given = SocketAddr::from(([0, 0, 0, 0], 0));
+        let mut to = given;
+        for t in transmits.iter().take(MAX_BATCH) {
+            let n = batch.len();
+            // The common case: a plain datagram (no segment size, ECN, source or interface) that
+            // fits any family, to the previous one's destination. Only its bytes are new.
+            if n > 0
+                && t.segment_size.is_none()
+                && t.ecn.is_none()
+                && t.src_ip.is_none()
+                && t.ifindex.is_none()
+                && t.contents.len() <= Family::V4.max_payload()
+                && same_addr(&given, &t.destination)
+                && batch.push_same(t.contents)
+            {
+                continue;
+            }
+            let same_destination = n > 0 && same_addr(&given, &t.destination);
+            if !same_destination {
+                match self.fit_destination(t.destination) {
+                    Ok(fitted) => to = fitted,
+                    // A bad transmit: an error if it is the first, else the batch stops before it.
+                    Err(e) if n == 0 => return Err(e),
+                    Err(_) => break,
+                }
+                given = t.destination;
+            }
+            let segment = match self.check_transmit(t, &to) {
+                Ok(segment) => segment,
+                Err(e) if n == 0 => return Err(e),
+                Err(_) => break,
+            };
+            if segment.is_some() && !gso {
+                if n > 0 {
+                    // GSO refused: this one goes alone, after what is batched before it.
+                    break;
+                }
+                return match self.send_segments(t, &to, bits) {
+                    (_, Some(e)) => Err(e),
+                    (_, None) => Ok(1),
+                };
+            }
+            let pushed = if segment.is_some()
+                || t.ecn.is_some()
+                || t.src_ip.is_some()
+                || t.ifindex.is_some()
+            {
+                let mut encode = |control: &mut [u8]| self.encode_control(control, t, &to, segment);
+                batch.push(t.contents, &to, same_destination, Some(&mut encode))
+            } else {
+                batch.push(t.contents, &to, same_destination, None)
+            };
+            match pushed {
+                Err(e) if n == 0 => return Err(e),
+                Err(_) => break,
+                Ok(_) => first_gso |= n == 0 && segment.is_some(),
+            }
+        }
+        if batch.len() == 0 {
+            return Ok(0);
+        }
+        match msg::sendmmsg(self.as_fd(), &mut batch, bits) {
+            Err(e) if gso_refused(&e) && first_gso => {
+                // The first transmit carried GSO and the device refused it: send it the slow way
+                // (which turns GSO off once that works); the rest follow on the next call.
+                let t = &transmits[0];
+                let to = self.fit_destination(t.destination)?;
+                match self.gso_fallback(t, &to, bits) {
+                    (_, Some(e)) => Err(e),
+                    (_, None) => Ok(1),
+                }
+            }
+            // The failure is the first transmit's.
+            Err(e) => Err(transmit_error(&transmits[0], e)),
+            Ok(sent) => Ok(sent),
+        }
+    }
+
+    /// Receives up to `min(bufs.len(), meta.len(), MAX_BATCH)` datagrams in one `recvmmsg(2)` call
+    /// (`MSG_WAITFORONE`: it waits for the first, then takes what is queued); returns how many. Datagram
+    /// `i` is in `bufs[i]`, described by `meta[i]`, with everything [`recv_msg`](Self::recv_msg)
+    /// reports (with GRO, one buffer may hold several: see [`RecvMeta::segments`]). With room for
+    /// one datagram the call is one `recvmsg(2)`, which the kernel serves with less work and which
+    /// reports the same.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv); `InvalidInput` when `bufs` or `meta` is empty (room for no datagram).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"a", rx.local_addr()?)?;
+    /// tx.send_to(b"bb", rx.local_addr()?)?;
+    /// let mut storage = [[0u8; 1500]; 8];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); 8];
+    /// let mut got = 0;
+    /// while got < 2 {
+    ///     got += rx.recv_batch(&mut bufs[got..], &mut meta[got..])?;
+    /// }
+    /// assert_eq!((meta[0].len, meta[1].len), (1, 2));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "recvmmsg")]
+    pub fn recv_batch(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> io::Result<usize> {
+        self.recv_batch_with_flags(bufs, meta, MsgFlags::empty())
+    }
+
+    /// [`recv_batch`](Self::recv_batch) with message flags (`DONTWAIT` for the non-blocking form).
+    ///
+    /// # Errors
+    /// As [`recv_batch`](Self::recv_batch); `WouldBlock` with `DONTWAIT` when nothing is queued;
+    /// `InvalidInput` for `PEEK` (every buffer would get the same datagram) or a flag that only
+    /// sends take.
+    pub fn recv_batch_with_flags(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        self.recv_batch_into(bufs, meta, flags)
+    }
+
+    /// [`recv_batch`](Self::recv_batch) without the senders: the kernel is asked for no source
+    /// address (`recvmmsg(2)`, or `recvmsg(2)` with room for one, with a null `msg_name`, as
+    /// `recv(2)` against `recvfrom(2)`), which saves it a copy to user space per datagram: about
+    /// 3% of a batch of 64-byte datagrams on loopback. Everything else [`recv_batch`](Self::recv_batch) reports is reported. For a
+    /// connected socket, whose datagrams come from its peer (those queued before `connect` aside),
+    /// and for receivers that do not look at senders (a telemetry sink, say): the batch form of
+    /// std's `recv` against `recv_from`.
+    ///
+    /// # Errors
+    /// As [`recv_batch`](Self::recv_batch).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.connect(tx.local_addr()?)?;
+    /// tx.send_to(b"a", rx.local_addr()?)?;
+    /// tx.send_to(b"bb", rx.local_addr()?)?;
+    /// let mut storage = [[0u8; 1500]; 8];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::new(()); 8];
+    /// let mut got = 0;
+    /// while got < 2 {
+    ///     got += rx.recv_batch_without_senders(&mut bufs[got..], &mut meta[got..])?;
+    /// }
+    /// assert_eq!((meta[0].len, meta[1].len), (1, 2));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        self.recv_batch_into(bufs, meta, MsgFlags::empty())
+    }
+
+    /// [`recv_batch_without_senders`](Self::recv_batch_without_senders) with message flags
+    /// (`DONTWAIT` for the non-blocking form).
+    ///
+    /// # Errors
+    /// As [`recv_batch_with_flags`](Self::recv_batch_with_flags).
+    pub fn recv_batch_without_senders_with_flags(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        self.recv_batch_into(bufs, meta, flags)
+    }
+
+    /// The one receive batch: with the senders for `RecvMeta<SocketAddr>`, without for
+    /// `RecvMeta<()>`.
+    #[inline]
+    pub(crate) fn recv_batch_into<A: BatchSender>(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<A>],
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        self.ensure_bound()?;
+        if flags.contains(MsgFlags::PEEK) {
+            return Err(invalid_input(
+                "PEEK has no meaning for a batch: every buffer would get the same first datagram",
+            ));
+        }
+        let bits = flags.recv_bits()? | libc::MSG_TRUNC | libc::MSG_WAITFORONE;
+        let n = batch_room_for(bufs.len(), meta.len())?;
+        let (bufs, meta) = (&mut bufs[..n], &mut meta[..n]);
+        // An IPv6 socket reports every sender in IPv6 form, and an IPv4 datagram's destination
+        // v4-mapped beside it, whether or not the sender is asked for.
+        let maps_v4 = self.family() == Family::V6;
+        if let ([buf], [m]) = (&mut *bufs, &mut *meta) {
+            // Room for one: `recvmsg(2)`, which the kernel serves with less work than a
+            // `recvmmsg(2)` of one (a GRO receiver's one large buffer, say).
+            let cap = buf.len();
+            let mut from = RawAddr::empty();
+            let (out, anc) = msg::recvmsg_ancillary(
+                self.as_fd(),
+                std::slice::from_mut(buf),
+                A::ASK.then_some(&mut from),
+                bits & !libc::MSG_WAITFORONE,
+                self.space(),
+                None,
+            )?;
+            let sender = if A::ASK { Some(inet(&from)?) } else { None };
+            let addr = A::from_kernel(sender).ok_or_else(non_ip_sender)?;
+            crate::meta::fill_with(m, addr, maps_v4, cap, &out, &anc);
+            return Ok(1);
+        }
+        // A sender that is not IP (which a UDP socket never reports) is an error for the first
+        // datagram, and ends the batch before it for the others.
+        let mut bad_first = false;
+        let got = if self.space() == msg::Space::None {
+            msg::recvmmsg(self.as_fd(), bufs, &mut [], bits, A::ASK, |i, r| {
+                let (Some(addr), Some(m)) = (A::from_kernel(r.addr), meta.get_mut(i)) else {
+                    bad_first = i == 0;
+                    return false;
+                };
+                crate::meta::fill_plain(m, addr, r.cap, &r.out);
+                true
+            })?
+        } else {
+            let mut controls = [msg::RECV_CONTROL; MAX_BATCH];
+            msg::recvmmsg(self.as_fd(), bufs, &mut controls, bits, A::ASK, |i, r| {
+                let (Some(addr), Some(m)) = (A::from_kernel(r.addr), meta.get_mut(i)) else {
+                    bad_first = i == 0;
+                    return false;
+                };
+                let mut anc = msg::Ancillary {
+                    truncated: r.out.flags & libc::MSG_CTRUNC != 0,
+                    ..Default::default()
+                };
+                for c in r.control.iter() {
+                    anc.decoded.take(&c);
+                }
+                crate::meta::fill_with(m, addr, maps_v4, r.cap, &r.out, &anc);
+                true
+            })?
+        };
+        if bad_first {
+            return Err(non_ip_sender());
+        }
+        Ok(got)
+    }
+
+    /// Receives one datagram like [`recv_msg_vectored`](Self::recv_msg_vectored), and keeps every
+    /// control message that arrived in `control`, the ones dgram does not decode included
+    /// ([`Control::Unknown`](crate::Control::Unknown)): for options set through other means, or
+    /// newer than dgram.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv). A control area larger than 512 bytes is cut by the kernel
+    /// (`RecvMeta::control_truncated`).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{Control, ControlBuffer, MsgFlags, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_ttl_v4(true)?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"hi", rx.local_addr()?)?;
+    /// let mut control = ControlBuffer::new();
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg_with_control(&mut [IoSliceMut::new(&mut buf)], MsgFlags::empty(), &mut control)?;
+    /// assert_eq!(meta.len, 2);
+    /// assert!(control.iter().any(|c| matches!(c, Control::Ttl(_))));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn recv_msg_with_control(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        control: &mut crate::meta::ControlBuffer,
+    ) -> io::Result<RecvMeta> {
+        // Emptied first: after any failure the buffer holds nothing of an earlier receive.
+        control.len = 0;
+        self.ensure_bound()?;
+        let cap = crate::meta::capacity(bufs);
+        let mut from = RawAddr::empty();
+        let out = msg::recvmsg(
+            self.as_fd(),
+            bufs,
+            Some(&mut from),
+            &mut control.buf.0,
+            flags.recv_bits()? | libc::MSG_TRUNC,
+        )?;
+        control.len = out.control_len;
+        let mut anc = msg::Ancillary {
+            truncated: out.flags & libc::MSG_CTRUNC != 0,
+            ..Default::default()
+        };
+        for c in cmsg::iter(&control.buf.0[..control.len]) {
+            anc.decoded.take(&c);
+        }
+        Ok(crate::meta::build(inet(&from)?, cap, &out, &anc))
+    }
+
+    /// The most segments one GSO [`Transmit`] may carry: 64 where the kernel supports UDP GSO (Linux
+    /// 4.18), else 1. Probed once per socket.
+    pub fn max_gso_segments(&self) -> usize {
+        if self.gso_enabled() {
+            GSO_MAX_SEGMENTS
+        } else {
+            1
+        }
+    }
+
+    /// Switches UDP GSO off (or back on, if the kernel supports it) for this socket: transmits with a
+    /// segment size then go out one datagram per segment. dgram does this by itself when the kernel or
+    /// the device refuses GSO; this is for callers who know better, and for tests of that path.
+    pub fn set_gso(&self, on: bool) {
+        let state = if !on {
+            GSO_NO
+        } else if crate::sys::msg::gso_supported(self.as_fd()) {
+            GSO_YES
+        } else {
+            GSO_NO
+        };
+        self.state.gso.store(state, Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn gso_enabled(&self) -> bool {
+        match self.state.gso.load(Ordering::Relaxed) {
+            GSO_YES => true,
+            GSO_NO => false,
+            _ => {
+                let ok = msg::gso_supported(self.as_fd());
+                self.state
+                    .gso
+                    .store(if ok { GSO_YES } else { GSO_NO }, Ordering::Relaxed);
+                ok
+            }
+        }
+    }
+
+    /// The destination as this socket sends to it: v4-mapped on an IPv6 socket, port 0 refused.
+    #[inline]
+    fn fit_destination(&self, to: SocketAddr) -> io::Result<SocketAddr> {
+        self.fit(to)
+    }
+
+    /// Checks sizes; returns the GSO segment size when the transmit has more than one segment.
+    #[inline]
+    fn check_transmit(&self, t: &Transmit<'_>, to: &SocketAddr) -> io::Result<Option<u16>> {
+        let len = t.contents.len();
+        // Below the IPv4 limit nothing needs the family (the common case: no branch on it).
+        if len > Family::V4.max_payload() {
+            self.check_oversize("transmit", len, to)?;
+        }
+        if let Some(size) = t.segment_size
+            && size > Family::V4.max_payload()
+        {
+            self.check_oversize("segment size", size, to)?;
+        }
+        self.segment(t)
+    }
+
+    /// `InvalidInput` when `len` (of `what`) is above the maximum payload for `to`'s family.
+    #[cold]
+    fn check_oversize(&self, what: &str, len: usize, to: &SocketAddr) -> io::Result<()> {
+        let max = if is_v4(to) {
+            Family::V4.max_payload()
+        } else {
+            Family::V6.max_payload()
+        };
+        if len > max {
+            return Err(invalid_input(format!(
+                "{what} of {len} bytes exceeds the UDP maximum of {max} bytes"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The GSO segment size to ask the kernel for, checked: `None` without one, or for one segment.
+    #[inline]
+    fn segment(&self, t: &Transmit<'_>) -> io::Result<Option<u16>> {
+        let Some(size) = t.segment_size else {
+            return Ok(None);
+        };
+        if size == 0 {
+            return Err(invalid_input("segment size 0 is invalid"));
+        }
+        let segments = t.contents.len().div_ceil(size);
+        if segments > GSO_MAX_SEGMENTS {
+            return Err(invalid_input(format!(
+                "{segments} segments of {size} bytes in one transmit; at most {GSO_MAX_SEGMENTS}"
+            )));
+        }
+        // The kernel wants a GSO size only when there is more than one segment.
+        Ok(if segments > 1 {
+            Some(size as u16)
+        } else {
+            None
+        })
+    }
+
+    /// Writes `t`'s control messages (packet info, ECN, GSO size) into `control`; returns their length.
+    #[inline]
+    fn encode_control(
+        &self,
+        control: &mut [u8],
+        t: &Transmit<'_>,
+        to: &SocketAddr,
+        segment: Option<u16>,
+    ) -> io::Result<usize> {
+        let mut enc = cmsg::Encoder::new(control);
+        let overflow = || invalid_input("control messages do not fit the send buffer");
+        let v4_dest = is_v4(to);
+        if t.src_ip.is_some() || t.ifindex.is_some() {
+            let ifindex = t.ifindex.unwrap_or(0);
+            // A v4-mapped source is the IPv4 address it carries.
+            let src = t.src_ip.map(|ip| match ip {
+                IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+                v4 => v4,
+            });
+            match (self.family(), src) {
+                (_, Some(IpAddr::V6(ip))) if v4_dest => {
+                    return Err(invalid_input(format!(
+                        "source {ip} is IPv6, the destination {to} IPv4"
+                    )));
+                }
+                (_, Some(IpAddr::V4(ip))) if !v4_dest => {
+                    return Err(invalid_input(format!(
+                        "source {ip} is IPv4, the destination {to} IPv6"
+                    )));
+                }
+                (Family::V4, ip) => {
+                    let src = match ip {
+                        Some(IpAddr::V4(v4)) => v4,
+                        _ => std::net::Ipv4Addr::UNSPECIFIED,
+                    };
+                    enc.push_pktinfo_v4(src, ifindex).ok_or_else(overflow)?;
+                }
+                (Family::V6, ip) => {
+                    // The kernel wants a v4-mapped source (`::ffff:0.0.0.0` for "any") when the
+                    // destination is IPv4.
+                    let src = match ip {
+                        Some(IpAddr::V4(v4)) => v4.to_ipv6_mapped(),
+                        Some(IpAddr::V6(v6)) => v6,
+                        None if v4_dest => std::net::Ipv4Addr::UNSPECIFIED.to_ipv6_mapped(),
+                        None => std::net::Ipv6Addr::UNSPECIFIED,
+                    };
+                    enc.push_pktinfo_v6(src, ifindex).ok_or_else(overflow)?;
+                }
+            }
+        }
+        if let Some(ecn) = t.ecn {
+            // IPv4 (also v4-mapped on an IPv6 socket) takes IP_TOS; IPv6 takes IPV6_TCLASS.
+            let (level, kind) = if v4_dest {
+                (libc::IPPROTO_IP, libc::IP_TOS)
+            } else {
+                (libc::IPPROTO_IPV6, libc::IPV6_TCLASS)
+            };
+            enc.push_int(level, kind, libc::c_int::from(ecn as u8))
+                .ok_or_else(overflow)?;
+        }
+        if let Some(size) = segment {
+            enc.push_segment(size).ok_or_else(overflow)?;
+        }
+        Ok(enc.finish().len())
+    }
+
+    /// The GSO fallback: one datagram per segment, each with the transmit's other metadata. Returns
+    /// the bytes sent (whole segments) and the error that stopped it part-way, if one did.
+    fn send_segments(
+        &self,
+        t: &Transmit<'_>,
+        to: &SocketAddr,
+        flags: libc::c_int,
+    ) -> (usize, Option<io::Error>) {
+        let size = t.segment_size.unwrap_or(t.contents.len()).max(1);
+        if t.contents.len() > size {
+            // Datagrams sent with `MSG_MORE` or under `UDP_CORK` join the pending one: the segments
+            // would arrive as one datagram, where GSO keeps them apart. Refuse, never merge.
+            let corked = self.cork().unwrap_or(false);
+            if flags & libc::MSG_MORE != 0 || corked {
+                return (
+                    0,
+                    Some(invalid_input(
+                        "GSO is off for this socket: a segmented transmit goes one datagram per \
+                         segment, and with MORE or UDP_CORK its segments would merge into one",
+                    )),
+                );
+            }
+        }
+        let mut sent = 0;
+        for chunk in t.contents.chunks(size) {
+            let one = Transmit {
+                contents: chunk,
+                segment_size: None,
+                ..*t
+            };
+            match self.send_one(&one, to, None, flags) {
+                Ok(n) => sent += n,
+                Err(e) => return (sent, Some(e)),
+            }
+        }
+        (sent, None)
+    }
+}
+
+/// A send error of `t`, said in terms of what `t` asked for: the kernel's `ENODEV` for its
+/// interface as `NotFound` naming it, and its refusals of the source address (`EINVAL`,
+/// `EADDRNOTAVAIL`, or `ENETUNREACH` on IPv4) naming that source.
+fn transmit_error(t: &Transmit<'_>, e: io::Error) -> io::Error {
+    let e = crate::util::send_error(e);
+    match (t.ifindex, t.src_ip, e.raw_os_error()) {
+        (Some(i), _, Some(libc::ENODEV)) => crate::Interface::Index(i).explain(e),
+        (_, Some(src), Some(libc::EINVAL | libc::EADDRNOTAVAIL)) => io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("cannot send from source {src}: it is not an address of this host ({e})"),
+        ),
+        (_, Some(src), Some(libc::ENETUNREACH)) => io::Error::new(
+            io::ErrorKind::NetworkUnreachable,
+            format!(
+                "cannot send from source {src} to {}: it is not an address of this host, or \
+                 there is no route from it ({e})",
+                t.destination
+            ),
+        ),
+        _ => e,
+    }
+}
+
+/// Whether a send error says the device will not do GSO: `EIO`, from `udp_send_skb` when the
+/// device cannot checksum the segments. (`EINVAL` also comes from a segment size above the path
+/// MTU or a bad source address, which say nothing about the device.)
+fn gso_refused(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EIO)
+}
+
+/// `a == b`, in fewer instructions than the derived comparison (this runs once per transmit).
+#[inline]
+fn same_addr(a: &SocketAddr, b: &SocketAddr) -> bool {
+    match (a, b) {
+        (SocketAddr::V4(a), SocketAddr::V4(b)) => a.ip() == b.ip() && a.port() == b.port(),
+        (SocketAddr::V6(a), SocketAddr::V6(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn is_v4(to: &SocketAddr) -> bool {
+    match to {
+        SocketAddr::V4(_) => true,
+        SocketAddr::V6(v6) => v6.ip().to_ipv4_mapped().is_some(),
+    }
+}
+
+impl Ecn {
+    /// The bits to put in a TOS byte or traffic class.
+    pub fn bits(self) -> u8 {
+        self as u8
+    }
+}

@@ -1,0 +1,472 @@
+//! What arrived with a datagram ([`RecvMeta`]) and what goes with one ([`Transmit`]).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::{Duration, SystemTime};
+
+/// What the kernel reported about one received datagram.
+///
+/// Returned by [`UdpSocket::recv_msg`](crate::UdpSocket::recv_msg). Truncation is never silent: when the
+/// buffers were shorter than the datagram, `truncated` is set and `full_len` says how long it was
+/// (`MSG_TRUNC`, see `udp(7)`); the excess bytes are gone.
+///
+/// The address type is `SocketAddr` for UDP and [`UnixAddr`](crate::UnixAddr) for Unix sockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecvMeta<A = SocketAddr> {
+    /// The sender's address (Node's `rinfo.address`/`rinfo.port`).
+    pub addr: A,
+    /// Bytes written into the caller's buffers.
+    pub len: usize,
+    /// The datagram's full length in bytes, as it arrived (Node's `rinfo.size`).
+    pub full_len: usize,
+    /// Whether the datagram was longer than the buffers (`MSG_TRUNC`): `full_len - len` bytes were lost.
+    pub truncated: bool,
+    /// Whether ancillary data was lost (`MSG_CTRUNC`): on a Unix socket, more descriptors arrived than
+    /// the caller had room for. Every descriptor of that datagram was then closed; none leaks.
+    pub control_truncated: bool,
+    /// The sender's credentials (`SCM_CREDENTIALS`), on a Unix socket with
+    /// [`set_pass_cred`](crate::UnixDatagram::set_pass_cred) on.
+    pub cred: Option<UCred>,
+    /// The datagram's destination address (the local address it was sent to: useful on a wildcard
+    /// bind), with [`set_recv_pktinfo_v4`](crate::UdpSocket::set_recv_pktinfo_v4) or
+    /// [`set_recv_pktinfo_v6`](crate::UdpSocket::set_recv_pktinfo_v6) on (`IP_PKTINFO`,
+    /// `IPV6_PKTINFO`). On a dual-stack IPv6 socket an IPv4 datagram's destination is v4-mapped
+    /// (`::ffff:a.b.c.d`), as its sender's [`addr`](Self::addr) is (and as std reports it): the
+    /// pair can be used as they are in a reply's [`Transmit`]; `IpAddr::to_canonical` gives the
+    /// plain IPv4 form.
+    pub dst_ip: Option<IpAddr>,
+    /// The index of the interface it arrived on (from the same `IP_PKTINFO`/`IPV6_PKTINFO`).
+    pub ifindex: Option<u32>,
+    /// The IPv4 type-of-service byte or IPv6 traffic class it carried, with
+    /// [`set_recv_tos_v4`](crate::UdpSocket::set_recv_tos_v4) or
+    /// [`set_recv_tclass_v6`](crate::UdpSocket::set_recv_tclass_v6) on; its ECN codepoint is
+    /// [`ecn`](Self::ecn).
+    pub tos: Option<u8>,
+    /// The TTL (IPv4) or hop limit (IPv6) it arrived with, in hops, with
+    /// [`set_recv_ttl_v4`](crate::UdpSocket::set_recv_ttl_v4) or
+    /// [`set_recv_hoplimit_v6`](crate::UdpSocket::set_recv_hoplimit_v6) on.
+    pub ttl: Option<u8>,
+    /// When the kernel received it (`SO_TIMESTAMPNS`, nanoseconds, wall clock), with
+    /// [`set_recv_timestamp`](crate::UdpSocket::set_recv_timestamp) on.
+    pub timestamp: Option<SystemTime>,
+    /// How many datagrams the socket had dropped for a full receive buffer when this one was queued: a
+    /// running count since the option was switched on (`SO_RXQ_OVFL`), with
+    /// [`set_recv_drop_count`](crate::UdpSocket::set_recv_drop_count) on. The kernel reports it only
+    /// once the count is non-zero.
+    pub drops: Option<u32>,
+    /// With [`set_gro`](crate::UdpSocket::set_gro) on, the size in bytes of each of the several
+    /// datagrams one receive may hold (`UDP_GRO`); the last may be shorter. Split the buffer with
+    /// [`segments`](Self::segments).
+    pub stride: Option<usize>,
+}
+
+impl<A> RecvMeta<A> {
+    /// The ECN codepoint (RFC 3168) of the received datagram, from [`tos`](Self::tos).
+    pub fn ecn(&self) -> Option<Ecn> {
+        self.tos.map(Ecn::from_tos)
+    }
+
+    /// The datagrams in `buf` (the buffer this receive filled): one, or with GRO several of
+    /// [`stride`](Self::stride) bytes each, the last possibly shorter.
+    ///
+    /// # Examples
+    /// ```
+    /// # use datagrams::RecvMeta;
+    /// let mut meta = RecvMeta::default();
+    /// meta.len = 10;
+    /// meta.stride = Some(4);
+    /// let buf = *b"aaaabbbbcc";
+    /// let parts: Vec<&[u8]> = meta.segments(&buf).collect();
+    /// assert_eq!(parts, [&b"aaaa"[..], b"bbbb", b"cc"]);
+    /// ```
+    pub fn segments<'a>(&self, buf: &'a [u8]) -> std::slice::Chunks<'a, u8> {
+        let data = &buf[..self.len.min(buf.len())];
+        let stride = match self.stride {
+            Some(s) if s > 0 => s,
+            _ => data.len().max(1),
+        };
+        data.chunks(stride)
+    }
+}
+
+/// An empty report, for arrays of them to hand to [`recv_batch`](crate::UdpSocket::recv_batch).
+impl Default for RecvMeta<SocketAddr> {
+    fn default() -> Self {
+        RecvMeta::empty(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)))
+    }
+}
+
+impl<A> RecvMeta<A> {
+    /// A report from `addr` of nothing received, with no metadata: for arrays of them to hand to a
+    /// receive batch. `RecvMeta::new(())` makes the sender-less reports of
+    /// [`recv_batch_without_senders`](crate::UdpSocket::recv_batch_without_senders);
+    /// [`RecvMeta::default()`](Default::default) is `RecvMeta::new` of `0.0.0.0:0`.
+    pub const fn new(addr: A) -> Self {
+        Self::empty(addr)
+    }
+
+    /// A report from `addr` of nothing received, with no metadata.
+    pub(crate) const fn empty(addr: A) -> Self {
+        RecvMeta {
+            addr,
+            len: 0,
+            full_len: 0,
+            truncated: false,
+            control_truncated: false,
+            cred: None,
+            dst_ip: None,
+            ifindex: None,
+            tos: None,
+            ttl: None,
+            timestamp: None,
+            drops: None,
+            stride: None,
+        }
+    }
+}
+
+/// The Explicit Congestion Notification codepoint: the low two bits of the IPv4 TOS byte or IPv6
+/// traffic class (RFC 3168, section 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Ecn {
+    /// Not ECN-capable transport (`00`).
+    NotEct = 0b00,
+    /// ECN-capable transport, ECT(1) (`01`; L4S uses it).
+    Ect1 = 0b01,
+    /// ECN-capable transport, ECT(0) (`10`).
+    Ect0 = 0b10,
+    /// Congestion experienced (`11`).
+    Ce = 0b11,
+}
+
+impl Ecn {
+    /// The codepoint in a TOS byte or traffic class.
+    pub fn from_tos(tos: u8) -> Ecn {
+        match tos & 0b11 {
+            0b00 => Ecn::NotEct,
+            0b01 => Ecn::Ect1,
+            0b10 => Ecn::Ect0,
+            _ => Ecn::Ce,
+        }
+    }
+}
+
+/// One datagram to send with [`send_msg`](crate::UdpSocket::send_msg) or
+/// [`send_batch`](crate::UdpSocket::send_batch): its destination, its bytes, and what goes with it.
+///
+/// With `segment_size`, `contents` is several datagrams of that size (the last may be shorter) sent in
+/// one call with UDP GSO (`UDP_SEGMENT`); dgram falls back to one datagram per segment where the kernel
+/// or the device refuses.
+///
+/// # Examples
+/// ```
+/// use datagrams::{Ecn, Transmit, UdpSocket};
+/// let rx = UdpSocket::bind("127.0.0.1:0")?;
+/// let tx = UdpSocket::bind("127.0.0.1:0")?;
+/// let t = Transmit::new(rx.local_addr()?, b"aaaabbbbcc").segment_size(4).ecn(Ecn::Ect0);
+/// assert_eq!(tx.send_msg(&t)?, 10);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Transmit<'a> {
+    /// Where it goes.
+    pub destination: SocketAddr,
+    /// Its bytes: one datagram, or with `segment_size` several.
+    pub contents: &'a [u8],
+    /// The size in bytes of each datagram `contents` holds (UDP GSO, `UDP_SEGMENT`); `None` for one.
+    pub segment_size: Option<usize>,
+    /// The source address to send from (`IP_PKTINFO`/`IPV6_PKTINFO`), on a socket bound to a wildcard.
+    pub src_ip: Option<IpAddr>,
+    /// The outgoing interface index (`IP_PKTINFO`/`IPV6_PKTINFO`).
+    pub ifindex: Option<u32>,
+    /// The ECN codepoint to mark it with (an `IP_TOS`/`IPV6_TCLASS` control message).
+    pub ecn: Option<Ecn>,
+}
+
+impl<'a> Transmit<'a> {
+    /// One datagram of `contents` to `destination`, with nothing else.
+    pub fn new(destination: SocketAddr, contents: &'a [u8]) -> Self {
+        Transmit {
+            destination,
+            contents,
+            segment_size: None,
+            src_ip: None,
+            ifindex: None,
+            ecn: None,
+        }
+    }
+
+    /// Several datagrams of `bytes` each (the last may be shorter), sent with GSO.
+    pub fn segment_size(mut self, bytes: usize) -> Self {
+        self.segment_size = Some(bytes);
+        self
+    }
+
+    /// Sends from `ip` (`IP_PKTINFO`/`IPV6_PKTINFO`).
+    pub fn src_ip(mut self, ip: IpAddr) -> Self {
+        self.src_ip = Some(ip);
+        self
+    }
+
+    /// Sends out of interface `index`.
+    pub fn ifindex(mut self, index: u32) -> Self {
+        self.ifindex = Some(index);
+        self
+    }
+
+    /// Marks the datagrams with `ecn`.
+    pub fn ecn(mut self, ecn: Ecn) -> Self {
+        self.ecn = Some(ecn);
+        self
+    }
+}
+
+/// A kernel timestamp (`struct timespec`, wall clock) as a `SystemTime`.
+pub(crate) fn timestamp(sec: i64, nsec: i64) -> Option<SystemTime> {
+    let since = Duration::new(u64::try_from(sec).ok()?, u32::try_from(nsec).ok()?);
+    SystemTime::UNIX_EPOCH.checked_add(since)
+}
+
+/// The credentials of a Unix-socket peer: process id, user id, group id (`struct ucred`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UCred {
+    /// Process id.
+    pub pid: i32,
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+}
+
+impl UCred {
+    /// The calling process's credentials (`getpid`, `getuid`, `getgid`): what the kernel lets any
+    /// process send as `SCM_CREDENTIALS`.
+    pub fn current() -> UCred {
+        let (pid, uid, gid) = crate::sys::process_cred();
+        UCred { pid, uid, gid }
+    }
+}
+
+/// The total capacity in bytes of scatter buffers.
+#[inline]
+pub(crate) fn capacity(bufs: &[std::io::IoSliceMut<'_>]) -> usize {
+    bufs.iter()
+        .map(|b| b.len())
+        .fold(0usize, usize::saturating_add)
+}
+
+/// A sender's address as a receive reports it.
+pub(crate) trait Sender {
+    /// Whether an IPv4 destination must be given v4-mapped beside it: the sender was reported in
+    /// IPv6 form (a dual-stack socket).
+    fn maps_v4(&self) -> bool;
+}
+
+impl Sender for SocketAddr {
+    #[inline]
+    fn maps_v4(&self) -> bool {
+        self.is_ipv6()
+    }
+}
+
+impl Sender for crate::UnixAddr {
+    #[inline]
+    fn maps_v4(&self) -> bool {
+        false
+    }
+}
+
+/// The report of one receive, from what `recvmsg` returned and its decoded control messages: the one
+/// place both socket kinds build a `RecvMeta`.
+#[inline]
+pub(crate) fn build<A: Sender>(
+    addr: A,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+    anc: &crate::sys::msg::Ancillary,
+) -> RecvMeta<A> {
+    let maps_v4 = addr.maps_v4();
+    build_with(addr, maps_v4, cap, out, anc)
+}
+
+/// [`build`] with the sender's form given apart (`maps_v4`: the socket reports senders in IPv6
+/// form), for a receive that asked for no sender.
+#[inline]
+pub(crate) fn build_with<A>(
+    addr: A,
+    maps_v4: bool,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+    anc: &crate::sys::msg::Ancillary,
+) -> RecvMeta<A> {
+    let d = &anc.decoded;
+    // A dual-stack socket reports an IPv4 datagram's sender v4-mapped; its destination follows, also
+    // when it came in `IP_PKTINFO` (which a dual-stack socket gets, after `IPV6_PKTINFO`, when both
+    // are on, or alone).
+    let dst_ip = match d.dst_ip {
+        Some(IpAddr::V4(v4)) if maps_v4 => Some(IpAddr::V6(v4.to_ipv6_mapped())),
+        other => other,
+    };
+    RecvMeta {
+        addr,
+        len: out.ret.min(cap),
+        full_len: out.ret,
+        truncated: out.flags & libc::MSG_TRUNC != 0,
+        control_truncated: anc.truncated,
+        cred: d.cred.map(|(pid, uid, gid)| UCred { pid, uid, gid }),
+        dst_ip,
+        ifindex: d.ifindex,
+        tos: d.tos,
+        ttl: d.ttl,
+        timestamp: d.timestamp.and_then(|(s, ns)| timestamp(s, ns)),
+        drops: d.drops,
+        stride: d.gro.map(usize::from),
+    }
+}
+
+/// A control-message buffer for [`UdpSocket::recv_msg_with_control`](crate::UdpSocket::recv_msg_with_control):
+/// 512 bytes, aligned for `cmsghdr`, reused across receives. After a receive,
+/// [`iter`](Self::iter) yields every control message that arrived, the ones dgram does not know
+/// included ([`Control::Unknown`]).
+pub struct ControlBuffer {
+    pub(crate) buf: crate::sys::cmsg::CmsgBuf<512>,
+    pub(crate) len: usize,
+}
+
+impl ControlBuffer {
+    /// An empty buffer.
+    pub const fn new() -> Self {
+        ControlBuffer {
+            buf: crate::sys::cmsg::CmsgBuf::new(),
+            len: 0,
+        }
+    }
+
+    /// The control messages of the last receive into this buffer, decoded where dgram knows them.
+    pub fn iter(&self) -> impl Iterator<Item = Control<'_>> {
+        crate::sys::cmsg::iter(&self.buf.0[..self.len]).map(Control::from_cmsg)
+    }
+}
+
+impl Default for ControlBuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for ControlBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// One control message of a receive (`cmsg(3)`), typed where dgram knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Control<'a> {
+    /// `IP_PKTINFO`/`IPV6_PKTINFO`: the destination address and the arrival interface index.
+    PacketInfo {
+        /// The address the datagram was sent to.
+        dst_ip: IpAddr,
+        /// The interface it arrived on.
+        ifindex: u32,
+    },
+    /// `IP_TOS`/`IPV6_TCLASS`: the TOS byte or traffic class.
+    Tos(u8),
+    /// `IP_TTL`/`IPV6_HOPLIMIT`: the TTL or hop limit, in hops.
+    Ttl(u8),
+    /// `SCM_TIMESTAMPNS`: when the kernel received it.
+    Timestamp(SystemTime),
+    /// `SO_RXQ_OVFL`: the socket's running drop count.
+    Drops(u32),
+    /// `UDP_GRO`: the size of the coalesced datagrams, in bytes.
+    GroSegment(u16),
+    /// `SCM_CREDENTIALS`: the sender's credentials.
+    Credentials(UCred),
+    /// Anything else, kept as the kernel wrote it.
+    Unknown {
+        /// `cmsg_level`.
+        level: i32,
+        /// `cmsg_type`.
+        kind: i32,
+        /// The data, its length clamped to the buffer.
+        data: &'a [u8],
+    },
+}
+
+impl<'a> Control<'a> {
+    fn from_cmsg(c: crate::sys::cmsg::Cmsg<'a>) -> Control<'a> {
+        let mut d = crate::sys::cmsg::Decoded::default();
+        let unknown = Control::Unknown {
+            level: c.level,
+            kind: c.kind,
+            data: c.data,
+        };
+        if !d.take(&c) {
+            return unknown;
+        }
+        if let (Some(dst_ip), Some(ifindex)) = (d.dst_ip, d.ifindex) {
+            Control::PacketInfo { dst_ip, ifindex }
+        } else if let Some(t) = d.tos {
+            Control::Tos(t)
+        } else if let Some(t) = d.ttl {
+            Control::Ttl(t)
+        } else if let Some(at) = d.timestamp.and_then(|(s, ns)| timestamp(s, ns)) {
+            Control::Timestamp(at)
+        } else if let Some(n) = d.drops {
+            Control::Drops(n)
+        } else if let Some(g) = d.gro {
+            Control::GroSegment(g)
+        } else if let Some((pid, uid, gid)) = d.cred {
+            Control::Credentials(UCred { pid, uid, gid })
+        } else {
+            // Known kind, but its data was too short to decode.
+            unknown
+        }
+    }
+}
+
+/// [`build`] into an existing report (batches fill arrays of them in place). One struct literal, so a
+/// field added to `RecvMeta` cannot be forgotten here.
+#[inline]
+pub(crate) fn fill<A: Sender>(
+    m: &mut RecvMeta<A>,
+    addr: A,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+    anc: &crate::sys::msg::Ancillary,
+) {
+    *m = build(addr, cap, out, anc);
+}
+
+/// [`fill`] with the sender's form given apart, as [`build_with`].
+#[inline]
+pub(crate) fn fill_with<A>(
+    m: &mut RecvMeta<A>,
+    addr: A,
+    maps_v4: bool,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+    anc: &crate::sys::msg::Ancillary,
+) {
+    *m = build_with(addr, maps_v4, cap, out, anc);
+}
+
+/// [`fill`] for a receive that offered no control area: every metadata field is absent.
+#[inline]
+pub(crate) fn fill_plain<A>(
+    m: &mut RecvMeta<A>,
+    addr: A,
+    cap: usize,
+    out: &crate::sys::msg::MsgOut,
+) {
+    *m = RecvMeta {
+        len: out.ret.min(cap),
+        full_len: out.ret,
+        truncated: out.flags & libc::MSG_TRUNC != 0,
+        control_truncated: out.flags & libc::MSG_CTRUNC != 0,
+        ..RecvMeta::empty(addr)
+    };
+}

@@ -1,0 +1,936 @@
+//! The async `UdpSocket`.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use ::tokio::io::{Interest, ReadBuf};
+use ::tokio::net::{ToSocketAddrs, lookup_host};
+
+use super::{AsyncResolve, Io, recv_op, send_op};
+use crate::{Family, MsgFlags, RecvMeta, Transmit};
+
+/// An async UDP socket: `tokio::net::UdpSocket`'s calls, plus dgram's (`recv_msg` with truncation
+/// reports, message flags, `send_to_host` with a pluggable resolver, unbound sockets).
+///
+/// Every call takes `&self`; share the socket between tasks with `Arc`. Each async receive is
+/// cancel-safe as tokio's are: dropping the future before it completes loses no datagram.
+///
+/// # Panics
+/// Making one inside a tokio runtime built without I/O panics in tokio, as `tokio::net::UdpSocket`
+/// does (see the [module docs](crate::tokio)); outside any runtime it is an error.
+///
+/// # Examples
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// use datagrams::tokio::UdpSocket;
+///
+/// let server = UdpSocket::bind("127.0.0.1:0").await?;
+/// let client = UdpSocket::bind("127.0.0.1:0").await?;
+/// client.send_to(b"hello", server.local_addr()?).await?;
+/// let mut buf = [0u8; 64];
+/// let meta = server.recv_msg(&mut buf).await?;
+/// assert_eq!((&buf[..meta.len], meta.addr), (&b"hello"[..], client.local_addr()?));
+/// # Ok(()) }
+/// ```
+pub struct UdpSocket {
+    io: Io<crate::UdpSocket>,
+    resolver: Option<Arc<dyn AsyncResolve>>,
+}
+
+/// Life cycle and conversions.
+impl UdpSocket {
+    /// Binds a new socket to `addr`, resolving host names asynchronously (tokio's
+    /// `lookup_host`) and trying each address in turn, as tokio's `bind` does.
+    ///
+    /// Must be called within a tokio runtime with I/O enabled.
+    ///
+    /// # Errors
+    /// `NotFound` for a host name that does not resolve; otherwise the last `bind(2)` error
+    /// (`AddrInUse`, `AddrNotAvailable`, `PermissionDenied`).
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        let mut last = None;
+        for a in lookup_host(addr)
+            .await
+            .map_err(|e| crate::resolve::lookup_error(&"the bind address", e))?
+        {
+            match crate::UdpSocket::bind(a).and_then(UdpSocket::new) {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            crate::util::invalid_input("the bind address resolved to no address")
+        }))
+    }
+
+    /// Creates an unbound socket of `family` (Node's `createSocket`); it is bound by `bind_to`, `connect`
+    /// or its first send.
+    ///
+    /// # Errors
+    /// What `socket(2)` reports, or tokio's registration error.
+    pub fn unbound(family: Family) -> io::Result<UdpSocket> {
+        UdpSocket::new(crate::UdpSocket::unbound(family)?)
+    }
+
+    /// Takes a blocking dgram socket (from [`crate::UdpSocket::builder`], say) into the async world: it
+    /// is switched to non-blocking mode and registered with the current tokio runtime.
+    ///
+    /// # Errors
+    /// What `fcntl(2)` reports, or tokio's registration error (no runtime).
+    pub fn new(sock: crate::UdpSocket) -> io::Result<UdpSocket> {
+        sock.set_nonblocking(true)?;
+        Ok(UdpSocket {
+            io: Io::new(sock)?,
+            resolver: None,
+        })
+    }
+
+    /// Converts std's socket, as tokio's `from_std` (the socket is switched to non-blocking mode).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_std(sock: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::new(crate::UdpSocket::from(sock))
+    }
+
+    /// Converts tokio's socket.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_tokio(sock: ::tokio::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::from_std(sock.into_std()?)
+    }
+
+    /// Converts into std's socket; it stays in non-blocking mode, as with tokio's `into_std`.
+    ///
+    /// # Errors
+    /// None today; the signature matches tokio's.
+    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
+        Ok(self.io.into_inner().into_std())
+    }
+
+    /// Converts into tokio's socket.
+    ///
+    /// # Errors
+    /// tokio's registration error.
+    pub fn into_tokio(self) -> io::Result<::tokio::net::UdpSocket> {
+        ::tokio::net::UdpSocket::from_std(self.into_std()?)
+    }
+
+    /// Gives the blocking socket back (still non-blocking mode, deregistered from tokio).
+    pub fn into_blocking(self) -> crate::UdpSocket {
+        self.io.into_inner()
+    }
+
+    /// Lends the blocking socket, for every option this type does not delegate
+    /// (`get_ref().set_reuse_port(true)`, `get_ref().set_recv_buffer_size(n)`, ...). Options are safe to
+    /// set through it; its blocking I/O calls return `WouldBlock` on this non-blocking descriptor.
+    pub fn get_ref(&self) -> &crate::UdpSocket {
+        self.io.get_ref()
+    }
+
+    /// Resolves host names of [`send_to_host`](Self::send_to_host) and
+    /// [`connect_host`](Self::connect_host) through `resolver` (Node's `lookup` option).
+    pub fn set_resolver(&mut self, resolver: impl AsyncResolve + 'static) {
+        self.resolver = Some(Arc::new(resolver));
+    }
+
+    /// Binds an unbound socket (see [`crate::UdpSocket::bind_to`]); a host name resolves
+    /// asynchronously.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::bind_to`].
+    pub async fn bind_to(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        let addrs: Vec<SocketAddr> = lookup_host(addr)
+            .await
+            .map_err(|e| crate::resolve::lookup_error(&"the bind address", e))?
+            .collect();
+        self.get_ref().bind_to(&addrs[..])
+    }
+
+    /// Connects to `addr` (see [`crate::UdpSocket::connect`]); a host name resolves asynchronously.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::connect`].
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        let addrs: Vec<SocketAddr> = lookup_host(addr)
+            .await
+            .map_err(|e| crate::resolve::lookup_error(&"the destination", e))?
+            .collect();
+        self.get_ref().connect(&addrs[..])
+    }
+
+    /// Connects to `host`:`port`, resolving through the socket's [`AsyncResolve`] (tokio's resolver
+    /// when none is set).
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect), and whatever the resolver reports.
+    pub async fn connect_host(&self, host: &str, port: u16) -> io::Result<()> {
+        let addrs = self.resolve_host(host, port).await?;
+        self.get_ref().connect(&addrs[..])
+    }
+
+    /// Dissolves the association (see [`crate::UdpSocket::disconnect`]).
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::disconnect`].
+    pub fn disconnect(&self) -> io::Result<()> {
+        self.get_ref().disconnect()
+    }
+
+    /// The local address (`0.0.0.0:0`/`[::]:0` while unbound).
+    ///
+    /// # Errors
+    /// What `getsockname(2)` reports.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.get_ref().local_addr()
+    }
+
+    /// The connected peer's address.
+    ///
+    /// # Errors
+    /// `NotConnected` when not connected.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.get_ref().peer_addr()
+    }
+
+    /// Closes the socket, waiting for nothing, and reports close(2)'s error.
+    ///
+    /// # Errors
+    /// What `close(2)` reports.
+    pub fn close(self) -> io::Result<()> {
+        self.io.into_inner().close()
+    }
+
+    fn try_recv_io<R>(&self, f: impl FnMut(&crate::UdpSocket) -> io::Result<R>) -> io::Result<R> {
+        self.io.try_recv(f)
+    }
+
+    fn poll_recv_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        f: impl FnMut(&crate::UdpSocket) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.io.poll_recv(cx, f)
+    }
+
+    async fn resolve_host(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Ok(vec![SocketAddr::new(ip, port)]);
+        }
+        match &self.resolver {
+            Some(r) => r.resolve(host, port).await,
+            None => Ok(lookup_host((host, port))
+                .await
+                .map_err(|e| crate::resolve::lookup_error(&host, e))?
+                .collect()),
+        }
+    }
+}
+
+super::readiness_methods!(UdpSocket, crate::UdpSocket);
+
+/// Readiness in poll form.
+impl UdpSocket {
+    /// Polls for read readiness (waking on readability).
+    ///
+    /// # Errors
+    /// As [`ready`](Self::ready).
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_read_ready(cx)
+    }
+
+    /// Polls for write readiness.
+    ///
+    /// # Errors
+    /// As [`ready`](Self::ready).
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_write_ready(cx)
+    }
+}
+
+/// Sending.
+impl UdpSocket {
+    /// Sends `buf` to the connected peer.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, nothing was sent.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        send_op!(self.io, |s: &crate::UdpSocket| s.try_send(buf))
+    }
+
+    /// Sends `buf` to `addr`; a host name resolves asynchronously (tokio's `lookup_host`) and the
+    /// first address that fits the socket's family is used.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send_to`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, nothing was sent.
+    pub async fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
+        let mut addrs = lookup_host(addr)
+            .await
+            .map_err(|e| crate::resolve::lookup_error(&"the destination", e))?;
+        match addrs.next() {
+            // The common case, one literal address, needs no collection.
+            Some(first) if addrs.size_hint().1 == Some(0) => {
+                send_op!(self.io, move |s: &crate::UdpSocket| s
+                    .try_send_to_one(buf, first))
+            }
+            Some(first) => {
+                let all: Vec<SocketAddr> = std::iter::once(first).chain(addrs).collect();
+                send_op!(self.io, |s: &crate::UdpSocket| s.try_send_to(buf, &all[..]))
+            }
+            None => Err(crate::util::invalid_input(
+                "the destination resolved to no address",
+            )),
+        }
+    }
+
+    /// Sends to `host`:`port`, resolving through the socket's [`AsyncResolve`].
+    ///
+    /// # Errors
+    /// As [`send_to`](Self::send_to), and whatever the resolver reports.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, nothing was sent.
+    pub async fn send_to_host(&self, buf: &[u8], host: &str, port: u16) -> io::Result<usize> {
+        let addrs = self.resolve_host(host, port).await?;
+        send_op!(self.io, |s: &crate::UdpSocket| s
+            .try_send_to(buf, &addrs[..]))
+    }
+
+    /// Gathers `bufs` into one datagram to the connected peer.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send_vectored`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        send_op!(self.io, |s: &crate::UdpSocket| s
+            .send_vectored_with_flags(bufs, MsgFlags::DONTWAIT))
+    }
+
+    /// Gathers `bufs` into one datagram to `addr`.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send_to_vectored`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn send_to_vectored(
+        &self,
+        bufs: &[IoSlice<'_>],
+        addr: SocketAddr,
+    ) -> io::Result<usize> {
+        send_op!(self.io, |s: &crate::UdpSocket| s
+            .send_to_vectored_with_flags(bufs, addr, MsgFlags::DONTWAIT))
+    }
+
+    /// Sends to the connected peer if it can be done without waiting.
+    ///
+    /// # Errors
+    /// `WouldBlock` when the send buffer is full; otherwise as [`send`](Self::send).
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_io(Interest::WRITABLE, |s| s.try_send(buf))
+    }
+
+    /// Sends to `addr` if it can be done without waiting.
+    ///
+    /// # Errors
+    /// `WouldBlock` when the send buffer is full; otherwise as [`send_to`](Self::send_to).
+    pub fn try_send_to(&self, buf: &[u8], addr: SocketAddr) -> io::Result<usize> {
+        self.io
+            .try_io(Interest::WRITABLE, |s| s.try_send_to(buf, addr))
+    }
+
+    /// Polls a send to the connected peer.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_send(cx, |s| s.try_send(buf))
+    }
+
+    /// Polls a send to `addr`.
+    ///
+    /// # Errors
+    /// As [`send_to`](Self::send_to).
+    pub fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        addr: SocketAddr,
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_send(cx, |s| s.try_send_to(buf, addr))
+    }
+}
+
+/// Receiving.
+impl UdpSocket {
+    /// Receives one datagram from the connected peer; returns the bytes written (excess discarded:
+    /// see [`recv_msg`](Self::recv_msg)).
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::recv`]; `ConnectionRefused` wakes a parked receive.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        recv_op!(self.io, |s: &crate::UdpSocket| s.try_recv(buf))
+    }
+
+    /// Receives one datagram and its sender.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        recv_op!(self.io, |s: &crate::UdpSocket| s.try_recv_from_bound(buf))
+    }
+
+    /// Reads the next datagram and its sender without taking it from the queue.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        recv_op!(self.io, |s: &crate::UdpSocket| s.try_peek_from(buf))
+    }
+
+    /// Reads the next datagram without taking it from the queue.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        recv_op!(self.io, |s: &crate::UdpSocket| s
+            .recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
+    }
+
+    /// The sender of the next datagram, without taking it (tokio's `peek_sender`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
+        recv_op!(self.io, |s: &crate::UdpSocket| s
+            .try_peek_from(&mut [])
+            .map(|(_, a)| a))
+    }
+
+    /// Receives one datagram and reports everything about it (sender, bytes written, full length,
+    /// truncation), as [`crate::UdpSocket::recv_msg`].
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
+        // The metadata is written in place: moved out through tokio's layers, it would be copied
+        // at each (about 60 instructions a receive).
+        let mut meta = RecvMeta::default();
+        recv_op!(self.io, |s: &crate::UdpSocket| {
+            s.recv_msg_vectored_into(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT, &mut meta)
+        })?;
+        Ok(meta)
+    }
+
+    /// Scatters one datagram into `bufs` with message flags (`PEEK`), reporting as
+    /// [`recv_msg`](Self::recv_msg).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn recv_msg_vectored(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta> {
+        // Checked before waiting: a send-only flag would otherwise wait for a datagram to refuse.
+        flags.recv_bits()?;
+        let mut meta = RecvMeta::default();
+        recv_op!(self.io, |s: &crate::UdpSocket| s.recv_msg_vectored_into(
+            bufs,
+            flags | MsgFlags::DONTWAIT,
+            &mut meta
+        ))?;
+        Ok(meta)
+    }
+
+    /// Receives from the connected peer if a datagram is queued.
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_recv_io(|s| s.try_recv(buf))
+    }
+
+    /// Receives one datagram and its sender if one is queued.
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.try_recv_io(|s| s.try_recv_from(buf))
+    }
+
+    /// Peeks at the next datagram and its sender if one is queued.
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.try_recv_io(|s| s.try_peek_from(buf))
+    }
+
+    /// Receives one datagram with [`recv_msg`](Self::recv_msg)'s report, if one is queued.
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
+        self.try_recv_io(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
+    }
+
+    /// Polls a receive from the connected peer into `buf`'s unfilled part.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv); this poll form wakes on readability only.
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let n =
+            std::task::ready!(self.poll_recv_io(cx, |s| s.try_recv(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// Polls a receive into `buf`'s unfilled part; returns the sender.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv); this poll form wakes on readability only.
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let (n, from) = std::task::ready!(
+            self.poll_recv_io(cx, |s| s.try_recv_from(buf.initialize_unfilled()))
+        )?;
+        buf.advance(n);
+        Poll::Ready(Ok(from))
+    }
+
+    /// Polls a peek into `buf`'s unfilled part; returns the sender.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn poll_peek_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let (n, from) = std::task::ready!(
+            self.poll_recv_io(cx, |s| s.try_peek_from(buf.initialize_unfilled()))
+        )?;
+        buf.advance(n);
+        Poll::Ready(Ok(from))
+    }
+
+    /// Polls a receive with [`recv_msg`](Self::recv_msg)'s report.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn poll_recv_msg(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<RecvMeta>> {
+        self.poll_recv_io(cx, |s| {
+            s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT)
+        })
+    }
+}
+
+/// Batches, GSO/GRO and per-datagram metadata in async form (see the blocking calls for the details).
+impl UdpSocket {
+    /// Sends one [`Transmit`] (GSO, source address, ECN), as [`crate::UdpSocket::send_msg`].
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send_msg`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe as long as the GSO fallback is not in use; on the fallback path a cancelled send may
+    /// have sent some whole segments.
+    pub async fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
+        let sent = send_op!(self.io, |s: &crate::UdpSocket| s
+            .send_msg_with_flags(t, MsgFlags::DONTWAIT))?;
+        if sent == 0 || sent >= t.contents.len() {
+            return Ok(sent);
+        }
+        self.send_msg_rest(t, sent).await
+    }
+
+    /// The rest of a transmit the GSO fallback sent part of (whole segments), from `offset`.
+    #[cold]
+    async fn send_msg_rest(&self, t: &Transmit<'_>, mut offset: usize) -> io::Result<usize> {
+        while offset > 0 && offset < t.contents.len() {
+            let rest = Transmit {
+                contents: &t.contents[offset..],
+                ..*t
+            };
+            let n = send_op!(self.io, |s: &crate::UdpSocket| s
+                .send_msg_with_flags(&rest, MsgFlags::DONTWAIT))?;
+            if n == 0 {
+                break;
+            }
+            offset += n;
+        }
+        Ok(offset)
+    }
+
+    /// Sends up to [`crate::MAX_BATCH`] transmits in one `sendmmsg(2)`; returns how many were sent
+    /// (resend from that index), as [`crate::UdpSocket::send_batch`].
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send_batch`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, nothing was sent.
+    pub async fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
+        send_op!(self.io, |s: &crate::UdpSocket| s
+            .send_batch_with_flags(transmits, MsgFlags::DONTWAIT))
+    }
+
+    /// Receives a batch in one `recvmmsg(2)` (`recvmsg(2)` with room for one), as
+    /// [`crate::UdpSocket::recv_batch`]; returns how many.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv); `InvalidInput`, before any wait, when `bufs` or `meta` is empty.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_batch(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> io::Result<usize> {
+        // Checked before waiting, as the blocking call checks it: no room would never end.
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        recv_op!(self.io, |s: &crate::UdpSocket| s.recv_batch_with_flags(
+            bufs,
+            meta,
+            MsgFlags::DONTWAIT
+        ))
+    }
+
+    /// Receives a batch without the senders, as
+    /// [`crate::UdpSocket::recv_batch_without_senders`] (the kernel copies no source address: for
+    /// connected sockets and receivers that do not look at senders); returns how many.
+    ///
+    /// # Errors
+    /// As [`recv_batch`](Self::recv_batch): `InvalidInput`, before any wait, when `bufs` or `meta`
+    /// is empty; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        recv_op!(self.io, |s: &crate::UdpSocket| s
+            .recv_batch_without_senders_with_flags(
+                bufs,
+                meta,
+                MsgFlags::DONTWAIT
+            ))
+    }
+
+    /// Receives one datagram and keeps every control message in `control`, as
+    /// [`crate::UdpSocket::recv_msg_with_control`].
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_msg_with_control(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        control: &mut crate::ControlBuffer,
+    ) -> io::Result<RecvMeta> {
+        flags.recv_bits()?;
+        recv_op!(self.io, |s: &crate::UdpSocket| s.recv_msg_with_control(
+            bufs,
+            flags | MsgFlags::DONTWAIT,
+            control
+        ))
+    }
+
+    /// Sends a batch if the socket is writable now.
+    ///
+    /// # Errors
+    /// `WouldBlock` when it is not; otherwise as [`send_batch`](Self::send_batch).
+    pub fn try_send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
+        self.io.try_io(Interest::WRITABLE, |s| {
+            s.send_batch_with_flags(transmits, MsgFlags::DONTWAIT)
+        })
+    }
+
+    /// Receives a batch if datagrams are queued.
+    ///
+    /// # Errors
+    /// `InvalidInput` when `bufs` or `meta` is empty; `WouldBlock` when no datagram is queued;
+    /// otherwise as [`recv`](Self::recv).
+    pub fn try_recv_batch(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> io::Result<usize> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        self.try_recv_io(|s| s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT))
+    }
+
+    /// Polls a batch receive (waking on readability).
+    ///
+    /// # Errors
+    /// `InvalidInput`, without waiting, when `bufs` or `meta` is empty; otherwise as
+    /// [`recv`](Self::recv).
+    pub fn poll_recv_batch(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta],
+    ) -> Poll<io::Result<usize>> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        self.poll_recv_io(cx, |s| {
+            s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT)
+        })
+    }
+
+    /// Receives a batch without the senders if datagrams are queued (see
+    /// [`recv_batch_without_senders`](Self::recv_batch_without_senders)).
+    ///
+    /// # Errors
+    /// `InvalidInput` when `bufs` or `meta` is empty; `WouldBlock` when no datagram is queued;
+    /// otherwise as [`recv`](Self::recv).
+    pub fn try_recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        self.try_recv_io(|s| {
+            s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT)
+        })
+    }
+
+    /// Polls a batch receive without the senders (waking on readability; see
+    /// [`recv_batch_without_senders`](Self::recv_batch_without_senders)).
+    ///
+    /// # Errors
+    /// `InvalidInput`, without waiting, when `bufs` or `meta` is empty; otherwise as
+    /// [`recv`](Self::recv).
+    pub fn poll_recv_batch_without_senders(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> Poll<io::Result<usize>> {
+        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        self.poll_recv_io(cx, |s| {
+            s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT)
+        })
+    }
+}
+
+/// The kernel's error reports (the error queue of `IP_RECVERR`/`IPV6_RECVERR`), in async form.
+impl UdpSocket {
+    /// Waits for the next report on the error queue and takes it (`recvmsg(MSG_ERRQUEUE)`), as
+    /// [`crate::UdpSocket::recv_error`] takes one without waiting. Switch the queue on first with
+    /// `get_ref().set_recv_err_v4(true)` (and `set_recv_err_v6` on IPv6).
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::recv_error`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no report was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    /// let s = UdpSocket::bind("127.0.0.1:0").await?;
+    /// s.get_ref().set_recv_err_v4(true)?;
+    /// let closed = UdpSocket::bind("127.0.0.1:0").await?.local_addr()?; // dropped: nobody listens
+    /// s.send_to(b"anyone?", closed).await?;
+    /// let report = s.recv_error().await?;
+    /// assert_eq!(report.errno, libc::ECONNREFUSED);
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "MSG_ERRQUEUE")]
+    pub async fn recv_error(&self) -> io::Result<crate::SockError> {
+        // A report may be queued while tokio's readiness says nothing (a receive that found no data
+        // cleared it, as it must): look first, then wait.
+        if let Some(report) = self.get_ref().recv_error()? {
+            return Ok(report);
+        }
+        self.io
+            .async_io(Interest::ERROR, |s| s.recv_error()?.ok_or_else(queue_empty))
+            .await
+    }
+
+    /// Takes the next report on the error queue if one is queued.
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is queued (which also clears the error readiness, so that a wait on
+    /// `Interest::ERROR` parks until the next report); otherwise as
+    /// [`crate::UdpSocket::recv_error`].
+    pub fn try_recv_error(&self) -> io::Result<crate::SockError> {
+        match self.get_ref().recv_error()? {
+            Some(report) => Ok(report),
+            None => {
+                // Clears tokio's error readiness, so that a wait on `Interest::ERROR` parks.
+                let _ = self
+                    .io
+                    .try_io(Interest::ERROR, |_| Err::<(), _>(queue_empty()));
+                Err(queue_empty())
+            }
+        }
+    }
+}
+
+/// An empty error queue, as tokio's readiness wants to hear it.
+fn queue_empty() -> io::Error {
+    io::ErrorKind::WouldBlock.into()
+}
+
+/// The options `tokio::net::UdpSocket` has, under its names; the rest through [`get_ref`](Self::get_ref).
+impl UdpSocket {
+    /// See [`crate::UdpSocket::set_broadcast`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BROADCAST")]
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.get_ref().set_broadcast(on)
+    }
+
+    /// See [`crate::UdpSocket::broadcast`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BROADCAST")]
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.get_ref().broadcast()
+    }
+
+    /// See [`crate::UdpSocket::set_ttl`] (1..=255 hops).
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TTL")]
+    pub fn set_ttl(&self, hops: u32) -> io::Result<()> {
+        self.get_ref().set_ttl(hops)
+    }
+
+    /// See [`crate::UdpSocket::ttl`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TTL")]
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.get_ref().ttl()
+    }
+
+    /// See [`crate::UdpSocket::set_tos_v4`] (tokio calls it `set_tos`).
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        self.get_ref().set_tos_v4(tos)
+    }
+
+    /// See [`crate::UdpSocket::tos_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    pub fn tos(&self) -> io::Result<u32> {
+        self.get_ref().tos_v4()
+    }
+
+    /// See [`crate::UdpSocket::take_error`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_ERROR")]
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.get_ref().take_error()
+    }
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The blocking socket's Debug: fd, local and peer address.
+        fmt::Debug::fmt(self.get_ref(), f)
+    }
+}
+
+impl AsFd for UdpSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for UdpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.get_ref().as_raw_fd()
+    }
+}
+
+impl TryFrom<std::net::UdpSocket> for UdpSocket {
+    type Error = io::Error;
+    fn try_from(s: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::from_std(s)
+    }
+}
+
+impl TryFrom<::tokio::net::UdpSocket> for UdpSocket {
+    type Error = io::Error;
+    fn try_from(s: ::tokio::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::from_tokio(s)
+    }
+}
+
+impl TryFrom<crate::UdpSocket> for UdpSocket {
+    type Error = io::Error;
+    fn try_from(s: crate::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::new(s)
+    }
+}
+
+impl From<UdpSocket> for OwnedFd {
+    fn from(s: UdpSocket) -> OwnedFd {
+        s.into_blocking().into()
+    }
+}

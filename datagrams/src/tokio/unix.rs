@@ -1,0 +1,518 @@
+//! The async `UnixDatagram`.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::task::{Context, Poll};
+
+use ::tokio::io::{Interest, ReadBuf};
+
+use super::{Io, recv_op, send_op};
+use crate::{MsgFlags, RecvMeta, ToUnixAddr, UCred, UnixAddr};
+
+/// An async Unix-domain datagram socket: `tokio::net::UnixDatagram`'s calls, plus dgram's descriptor
+/// and credential passing and truncation reports.
+///
+/// Every call takes `&self`; share it between tasks with `Arc`. Every async receive is cancel-safe:
+/// dropping the future before it completes takes no datagram (and no descriptor).
+///
+/// # Panics
+/// Making one inside a tokio runtime built without I/O panics in tokio, as
+/// `tokio::net::UnixDatagram` does (see the [module docs](crate::tokio)); outside any runtime it is
+/// an error.
+///
+/// # Examples
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// use std::os::fd::AsFd;
+/// use datagrams::tokio::UnixDatagram;
+///
+/// let (a, b) = UnixDatagram::pair()?;
+/// let (_r, w) = std::io::pipe()?;
+/// a.send_with_fds(b"fd", &[w.as_fd()]).await?;
+/// let mut fds = Vec::with_capacity(1);
+/// let meta = b.recv_with_fds(&mut [0u8; 8], &mut fds).await?;
+/// assert_eq!((meta.len, fds.len()), (2, 1));
+/// # Ok(()) }
+/// ```
+pub struct UnixDatagram {
+    io: Io<crate::UnixDatagram>,
+}
+
+/// Life cycle and conversions.
+impl UnixDatagram {
+    /// Creates a socket bound to `addr` (a path or a [`UnixAddr`]).
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::bind`], or tokio's registration error.
+    pub fn bind(addr: impl ToUnixAddr) -> io::Result<UnixDatagram> {
+        UnixDatagram::new(crate::UnixDatagram::bind(addr)?)
+    }
+
+    /// A connected pair.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::pair`], or tokio's registration error.
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = crate::UnixDatagram::pair()?;
+        Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
+    }
+
+    /// An unbound socket.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::unbound`], or tokio's registration error.
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::new(crate::UnixDatagram::unbound()?)
+    }
+
+    /// Takes a blocking dgram socket into the async world (non-blocking mode, registered with the
+    /// current runtime).
+    ///
+    /// # Errors
+    /// What `fcntl(2)` reports, or tokio's registration error (no runtime).
+    pub fn new(sock: crate::UnixDatagram) -> io::Result<UnixDatagram> {
+        sock.set_nonblocking(true)?;
+        Ok(UnixDatagram { io: Io::new(sock)? })
+    }
+
+    /// Converts std's socket.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_std(sock: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::new(crate::UnixDatagram::from(sock))
+    }
+
+    /// Converts tokio's socket.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_tokio(sock: ::tokio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(sock.into_std()?)
+    }
+
+    /// Converts into std's socket (still non-blocking, as with tokio's `into_std`).
+    ///
+    /// # Errors
+    /// None today; the signature matches tokio's.
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
+        Ok(self.io.into_inner().into_std())
+    }
+
+    /// Converts into tokio's socket.
+    ///
+    /// # Errors
+    /// tokio's registration error.
+    pub fn into_tokio(self) -> io::Result<::tokio::net::UnixDatagram> {
+        ::tokio::net::UnixDatagram::from_std(self.into_std()?)
+    }
+
+    /// Gives the blocking socket back (non-blocking mode, deregistered).
+    pub fn into_blocking(self) -> crate::UnixDatagram {
+        self.io.into_inner()
+    }
+
+    /// Lends the blocking socket for its options (`get_ref().set_pass_cred(true)`, buffer sizes, ...).
+    pub fn get_ref(&self) -> &crate::UnixDatagram {
+        self.io.get_ref()
+    }
+
+    /// Binds an unbound socket (see [`crate::UnixDatagram::bind_to`]).
+    ///
+    /// # Errors
+    /// As there.
+    pub fn bind_to(&self, addr: impl ToUnixAddr) -> io::Result<()> {
+        self.get_ref().bind_to(addr)
+    }
+
+    /// Connects to `addr` (a Unix connect completes at once, so this is not async, as in tokio).
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::connect`].
+    pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
+        self.get_ref().connect(addr)
+    }
+
+    /// Dissolves the association.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::disconnect`].
+    pub fn disconnect(&self) -> io::Result<()> {
+        self.get_ref().disconnect()
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    /// What `getsockname(2)` reports.
+    pub fn local_addr(&self) -> io::Result<UnixAddr> {
+        self.get_ref().local_addr()
+    }
+
+    /// The connected peer's address.
+    ///
+    /// # Errors
+    /// `NotConnected` when not connected.
+    pub fn peer_addr(&self) -> io::Result<UnixAddr> {
+        self.get_ref().peer_addr()
+    }
+
+    /// The peer's credentials (`SO_PEERCRED`).
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::peer_cred`].
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        self.get_ref().peer_cred()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`).
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.get_ref().take_error()
+    }
+
+    /// Shuts down a direction; `Shutdown::Read` wakes every parked receive, which fails with
+    /// `BrokenPipe` (Emilua's `cancel`, for receives in other tasks).
+    ///
+    /// # Errors
+    /// What `shutdown(2)` reports.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.get_ref().shutdown(how)
+    }
+
+    /// Closes the socket, waiting for nothing, and reports close(2)'s error.
+    ///
+    /// # Errors
+    /// What `close(2)` reports.
+    pub fn close(self) -> io::Result<()> {
+        self.io.into_inner().close()
+    }
+}
+
+super::readiness_methods!(UnixDatagram, crate::UnixDatagram);
+
+/// Sending.
+impl UnixDatagram {
+    /// Sends to the connected peer.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::send`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, nothing was sent.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        send_op!(self.io, |s: &crate::UnixDatagram| s.try_send(buf))
+    }
+
+    /// Sends to `addr`.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::send_to`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
+        let to = addr.to_unix_addr()?;
+        send_op!(self.io, |s: &crate::UnixDatagram| s.try_send_to(buf, to))
+    }
+
+    /// Sends with descriptors to the connected peer.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::send_with_fds`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, nothing (and no descriptor) was sent.
+    pub async fn send_with_fds(&self, buf: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
+        self.send_msg(&[IoSlice::new(buf)], None, fds, None).await
+    }
+
+    /// Sends with descriptors to `addr`.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::send_to_with_fds`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn send_to_with_fds(
+        &self,
+        buf: &[u8],
+        fds: &[BorrowedFd<'_>],
+        addr: impl ToUnixAddr,
+    ) -> io::Result<usize> {
+        let to = addr.to_unix_addr()?;
+        self.send_msg(&[IoSlice::new(buf)], Some(&to), fds, None)
+            .await
+    }
+
+    /// Sends with explicit credentials to the connected peer.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::send_with_cred`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn send_with_cred(&self, buf: &[u8], cred: UCred) -> io::Result<usize> {
+        self.send_msg(&[IoSlice::new(buf)], None, &[], Some(cred))
+            .await
+    }
+
+    /// The full send: gathered buffers, destination, descriptors and credentials.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::send_msg`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn send_msg(
+        &self,
+        bufs: &[IoSlice<'_>],
+        to: Option<&UnixAddr>,
+        fds: &[BorrowedFd<'_>],
+        cred: Option<UCred>,
+    ) -> io::Result<usize> {
+        send_op!(self.io, |s: &crate::UnixDatagram| s.send_msg(
+            bufs,
+            to,
+            fds,
+            cred,
+            MsgFlags::DONTWAIT
+        ))
+    }
+
+    /// Sends to the connected peer if it can be done without waiting.
+    ///
+    /// # Errors
+    /// `WouldBlock` when the peer's queue is full; otherwise as [`send`](Self::send).
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_io(Interest::WRITABLE, |s| s.try_send(buf))
+    }
+
+    /// Sends to `addr` if it can be done without waiting.
+    ///
+    /// # Errors
+    /// `WouldBlock` when the receiver's queue is full; otherwise as [`send_to`](Self::send_to).
+    pub fn try_send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
+        let to = addr.to_unix_addr()?;
+        self.io
+            .try_io(Interest::WRITABLE, |s| s.try_send_to(buf, to))
+    }
+
+    /// Polls a send to the connected peer.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_send(cx, |s| s.try_send(buf))
+    }
+
+    /// Polls a send to `addr`.
+    ///
+    /// # Errors
+    /// As [`send_to`](Self::send_to).
+    pub fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        addr: &UnixAddr,
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_send(cx, |s| s.try_send_to(buf, addr))
+    }
+}
+
+/// Receiving.
+impl UnixDatagram {
+    /// Receives one datagram.
+    ///
+    /// # Errors
+    /// As [`crate::UnixDatagram::recv`] (`BrokenPipe` after `shutdown(Read)`, also for a parked
+    /// receive).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        recv_op!(self.io, |s: &crate::UnixDatagram| s.try_recv(buf))
+    }
+
+    /// Receives one datagram and its sender.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        recv_op!(self.io, |s: &crate::UnixDatagram| s.try_recv_from(buf))
+    }
+
+    /// Reads the next datagram and its sender without taking it.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        recv_op!(self.io, |s: &crate::UnixDatagram| s.try_peek_from(buf))
+    }
+
+    /// Receives one datagram with everything reported: sender, lengths, truncation, credentials.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
+        recv_op!(self.io, |s: &crate::UnixDatagram| s.recv_msg_vectored(
+            &mut [IoSliceMut::new(buf)],
+            MsgFlags::DONTWAIT
+        ))
+    }
+
+    /// Scatters one datagram into `bufs` with message flags, reporting as [`recv_msg`](Self::recv_msg).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn recv_msg_vectored(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        // Checked before waiting: a send-only flag would otherwise wait for a datagram to refuse.
+        flags.recv_bits()?;
+        recv_op!(self.io, |s: &crate::UnixDatagram| s
+            .recv_msg_vectored(bufs, flags | MsgFlags::DONTWAIT))
+    }
+
+    /// Receives one datagram and its descriptors into `fds`' spare capacity (see
+    /// [`crate::UnixDatagram::recv_with_fds`]: more than fit are all closed and reported).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram and no descriptor was taken.
+    pub async fn recv_with_fds(
+        &self,
+        buf: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        recv_op!(self.io, |s: &crate::UnixDatagram| {
+            s.recv_vectored_with_fds(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT, fds)
+        })
+    }
+
+    /// [`recv_with_fds`](Self::recv_with_fds), named for the sender it reports.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn recv_from_with_fds(
+        &self,
+        buf: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_with_fds(buf, fds).await
+    }
+
+    /// Receives if a datagram is queued.
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_recv(|s| s.try_recv(buf))
+    }
+
+    /// Receives a datagram and its sender if one is queued.
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.io.try_recv(|s| s.try_recv_from(buf))
+    }
+
+    /// Polls a receive into `buf`'s unfilled part.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let n = std::task::ready!(
+            self.io
+                .poll_recv(cx, |s| s.try_recv(buf.initialize_unfilled()))
+        )?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// Polls a receive into `buf`'s unfilled part; returns the sender.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<UnixAddr>> {
+        let (n, from) = std::task::ready!(
+            self.io
+                .poll_recv(cx, |s| s.try_recv_from(buf.initialize_unfilled()))
+        )?;
+        buf.advance(n);
+        Poll::Ready(Ok(from))
+    }
+}
+
+impl fmt::Debug for UnixDatagram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.get_ref(), f)
+    }
+}
+
+impl AsFd for UnixDatagram {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for UnixDatagram {
+    fn as_raw_fd(&self) -> RawFd {
+        self.get_ref().as_raw_fd()
+    }
+}
+
+impl TryFrom<std::os::unix::net::UnixDatagram> for UnixDatagram {
+    type Error = io::Error;
+    fn try_from(s: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(s)
+    }
+}
+
+impl TryFrom<::tokio::net::UnixDatagram> for UnixDatagram {
+    type Error = io::Error;
+    fn try_from(s: ::tokio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_tokio(s)
+    }
+}
+
+impl TryFrom<crate::UnixDatagram> for UnixDatagram {
+    type Error = io::Error;
+    fn try_from(s: crate::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::new(s)
+    }
+}
+
+impl From<UnixDatagram> for OwnedFd {
+    fn from(s: UnixDatagram) -> OwnedFd {
+        s.into_blocking().into()
+    }
+}

@@ -1,0 +1,1088 @@
+//! Unix-domain datagram sockets (`AF_UNIX`, `SOCK_DGRAM`, see `unix(7)`): pathname, abstract and
+//! unnamed addresses, descriptor passing (`SCM_RIGHTS`) and credentials (`SCM_CREDENTIALS`).
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use socket2::{Domain, Socket, Type};
+
+use crate::flags::MsgFlags;
+use crate::meta::{RecvMeta, UCred};
+use crate::sys::addr::{RawAddr, SUN_PATH_LEN};
+use crate::sys::{cmsg, msg, sockopt};
+use crate::util::{invalid_input, send_error};
+
+/// The address of a Unix-domain socket: a filesystem path, an abstract name (Linux), or unnamed.
+///
+/// Abstract names live in the kernel, not the filesystem (a leading NUL in `sun_path`); they are shown
+/// as `@name`. An unnamed address is that of a socket that never bound. `Display` and `FromStr` use
+/// `unix:/path`, `unix:relative/path`, `unix:@name`, and `unix:` for unnamed.
+///
+/// # Examples
+/// ```
+/// use datagrams::UnixAddr;
+///
+/// let a: UnixAddr = "unix:@dgram-example".parse()?;
+/// assert_eq!(a.as_abstract_name(), Some(&b"dgram-example"[..]));
+/// assert_eq!(a.to_string(), "unix:@dgram-example");
+///
+/// let p = UnixAddr::from_pathname("/run/app.sock")?;
+/// assert_eq!(p.as_pathname(), Some(std::path::Path::new("/run/app.sock")));
+/// assert!(UnixAddr::from_pathname("/tmp/a\0b").is_err());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UnixAddr {
+    /// The bytes of `sun_path` in use (for an abstract name, a NUL and the name), the rest zero.
+    path: [u8; SUN_PATH_LEN],
+    len: u8,
+}
+
+/// The longest pathname in bytes (without the terminating NUL the kernel wants room for): 107.
+pub const MAX_PATHNAME_LEN: usize = SUN_PATH_LEN - 1;
+/// The longest abstract name in bytes (without the leading NUL): 107.
+pub const MAX_ABSTRACT_NAME_LEN: usize = SUN_PATH_LEN - 1;
+
+impl UnixAddr {
+    /// The address of a filesystem path.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an empty path, a path with a NUL byte (naming its position), or one longer
+    /// than [`MAX_PATHNAME_LEN`] bytes (naming its length).
+    pub fn from_pathname(path: impl AsRef<Path>) -> io::Result<UnixAddr> {
+        let p = path.as_ref();
+        let bytes = p.as_os_str().as_bytes();
+        if bytes.is_empty() {
+            return Err(invalid_input("a Unix socket path cannot be empty"));
+        }
+        if let Some(i) = bytes.iter().position(|&b| b == 0) {
+            return Err(invalid_input(format!(
+                "Unix socket path {p:?} has a NUL byte at offset {i}"
+            )));
+        }
+        if bytes.len() > MAX_PATHNAME_LEN {
+            return Err(invalid_input(format!(
+                "Unix socket path {p:?} is {} bytes long; sun_path allows at most {MAX_PATHNAME_LEN}",
+                bytes.len()
+            )));
+        }
+        Ok(Self::from_sun_path(bytes))
+    }
+
+    /// The address of an abstract name (Linux): `name` without the leading NUL. It may hold any bytes.
+    ///
+    /// # Errors
+    /// `InvalidInput` when `name` is longer than [`MAX_ABSTRACT_NAME_LEN`] bytes.
+    pub fn from_abstract_name(name: impl AsRef<[u8]>) -> io::Result<UnixAddr> {
+        let name = name.as_ref();
+        if name.len() > MAX_ABSTRACT_NAME_LEN {
+            return Err(invalid_input(format!(
+                "abstract Unix socket name is {} bytes long; at most {MAX_ABSTRACT_NAME_LEN} fit",
+                name.len()
+            )));
+        }
+        let mut a = UnixAddr {
+            path: [0; SUN_PATH_LEN],
+            len: (name.len() + 1) as u8,
+        };
+        a.path[1..=name.len()].copy_from_slice(name);
+        Ok(a)
+    }
+
+    /// The unnamed address: that of a socket which never bound. Binding to it asks the kernel to pick
+    /// a unique abstract name (Linux autobind).
+    pub const fn unnamed() -> UnixAddr {
+        UnixAddr {
+            path: [0; SUN_PATH_LEN],
+            len: 0,
+        }
+    }
+
+    /// The filesystem path, for a pathname address.
+    pub fn as_pathname(&self) -> Option<&Path> {
+        match self.bytes() {
+            [] | [0, ..] => None,
+            b => Some(Path::new(OsStr::from_bytes(b))),
+        }
+    }
+
+    /// The abstract name without its leading NUL, for an abstract address.
+    pub fn as_abstract_name(&self) -> Option<&[u8]> {
+        match self.bytes() {
+            [0, name @ ..] => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the unnamed address.
+    pub fn is_unnamed(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        &self.path[..usize::from(self.len)]
+    }
+
+    /// From `sun_path` bytes the caller has checked to fit.
+    #[inline]
+    fn from_sun_path(bytes: &[u8]) -> UnixAddr {
+        let n = bytes.len().min(SUN_PATH_LEN);
+        let mut a = UnixAddr {
+            path: [0; SUN_PATH_LEN],
+            len: n as u8,
+        };
+        a.path[..n].copy_from_slice(&bytes[..n]);
+        a
+    }
+
+    #[inline]
+    pub(crate) fn to_raw(self) -> RawAddr {
+        RawAddr::from_unix(self.bytes())
+    }
+
+    /// Decodes what the kernel reported; a pathname ends at its first NUL (the kernel may count the
+    /// terminator in the length).
+    #[inline]
+    pub(crate) fn from_raw(raw: &RawAddr) -> io::Result<UnixAddr> {
+        if raw.len == 0 {
+            return Ok(UnixAddr::unnamed());
+        }
+        let bytes = raw.unix_path().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the socket reported a non-Unix address",
+            )
+        })?;
+        Ok(match bytes {
+            [] => UnixAddr::unnamed(),
+            [0, ..] => UnixAddr::from_sun_path(bytes),
+            _ => {
+                let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+                UnixAddr::from_sun_path(&bytes[..end])
+            }
+        })
+    }
+}
+
+/// `unix:/path`, `unix:@abstract-name` or `unix:` (unnamed), in a form [`FromStr`] reads back to the
+/// same address, and that is always one line: valid UTF-8 as it is, except that `\` and control
+/// characters are escaped (`\\`, `\n`, `\r`, `\t`, else `\xNN` a byte), as are the line and
+/// paragraph separators and the bidirectional controls, every byte that is not UTF-8, and a path's
+/// leading `@` (`\x40`, which would read back as an abstract name).
+impl fmt::Display for UnixAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unix:")?;
+        if let Some(p) = self.as_pathname() {
+            let bytes = p.as_os_str().as_bytes();
+            match bytes.split_first() {
+                Some((b'@', rest)) => {
+                    f.write_str("\\x40")?;
+                    write_escaped(f, rest)
+                }
+                _ => write_escaped(f, bytes),
+            }
+        } else if let Some(name) = self.as_abstract_name() {
+            f.write_str("@")?;
+            write_escaped(f, name)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Writes `bytes` as [`UnixAddr`]'s `Display` does.
+fn write_escaped(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                // Control characters, and the ones that break or reorder a line on display: the
+                // line and paragraph separators and the bidirectional controls.
+                c if c.is_control()
+                    || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c) =>
+                {
+                    let mut utf8 = [0u8; 4];
+                    for b in c.encode_utf8(&mut utf8).bytes() {
+                        write!(f, "\\x{b:02x}")?;
+                    }
+                }
+                c => fmt::Write::write_char(f, c)?,
+            }
+        }
+        for b in chunk.invalid() {
+            write!(f, "\\x{b:02x}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The bytes `s` stands for, with [`UnixAddr`]'s escapes read: `\\`, `\n`, `\r`, `\t`, `\0`, `\'`,
+/// `\"` and `\xNN`.
+fn unescape(s: &str) -> io::Result<Vec<u8>> {
+    let bad = || {
+        invalid_input(format!(
+            "bad escape in Unix address {s:?}: write \\\\ for a backslash, \\xNN for a byte"
+        ))
+    };
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        out.push(match bytes.next() {
+            Some(b'\\') => b'\\',
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
+            Some(b'0') => 0,
+            Some(b'\'') => b'\'',
+            Some(b'"') => b'"',
+            Some(b'x') => {
+                let digit =
+                    |d: Option<u8>| d.and_then(|d| char::from(d).to_digit(16)).ok_or_else(bad);
+                let high = digit(bytes.next())?;
+                let low = digit(bytes.next())?;
+                // Two hex digits: at most 0xff.
+                (high * 16 + low) as u8
+            }
+            _ => return Err(bad()),
+        });
+    }
+    Ok(out)
+}
+
+impl fmt::Debug for UnixAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UnixAddr({self})")
+    }
+}
+
+/// Parses `unix:/path`, `unix:relative/path`, `unix:@abstract-name` and `unix:` (unnamed), reading
+/// the escapes `Display` writes (`\\` for a backslash, `\xNN` for any byte, `\n`, `\r`, `\t`; also
+/// `\0`, `\'` and `\"`), so that an address printed reads back as the same address. A backslash
+/// in a name or path is therefore written `\\`.
+///
+/// # Errors
+/// `InvalidInput` without the `unix:` prefix, for a bad escape (a `\` not followed by one of those),
+/// or for a name or path that does not fit (see [`UnixAddr::from_abstract_name`] and
+/// [`UnixAddr::from_pathname`]).
+impl FromStr for UnixAddr {
+    type Err = io::Error;
+
+    fn from_str(s: &str) -> io::Result<UnixAddr> {
+        let rest = s.strip_prefix("unix:").ok_or_else(|| {
+            invalid_input(format!(
+                "{s:?} is not a Unix address: expected unix:/path or unix:@name"
+            ))
+        })?;
+        match rest.strip_prefix('@') {
+            Some(name) => UnixAddr::from_abstract_name(unescape(name)?),
+            None if rest.is_empty() => Ok(UnixAddr::unnamed()),
+            None => UnixAddr::from_pathname(OsStr::from_bytes(&unescape(rest)?)),
+        }
+    }
+}
+
+/// What can name a Unix socket: a [`UnixAddr`], or a path (`&str`, `&Path`, `PathBuf`, ... as std's
+/// `UnixDatagram::bind` takes).
+pub trait ToUnixAddr {
+    /// The address.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a path that cannot be a socket address (see [`UnixAddr::from_pathname`]).
+    fn to_unix_addr(&self) -> io::Result<UnixAddr>;
+}
+
+impl ToUnixAddr for UnixAddr {
+    #[inline]
+    fn to_unix_addr(&self) -> io::Result<UnixAddr> {
+        Ok(*self)
+    }
+}
+
+impl ToUnixAddr for &UnixAddr {
+    #[inline]
+    fn to_unix_addr(&self) -> io::Result<UnixAddr> {
+        Ok(**self)
+    }
+}
+
+impl<P: AsRef<Path>> ToUnixAddr for P {
+    #[inline]
+    fn to_unix_addr(&self) -> io::Result<UnixAddr> {
+        UnixAddr::from_pathname(self)
+    }
+}
+
+/// A Unix-domain datagram socket, with blocking calls, `try_*` calls that never block, descriptor
+/// passing and credentials (Emilua's `unix.datagram_socket`).
+///
+/// Every call takes `&self`, so one socket may serve many threads. Unlike UDP, a Unix datagram socket
+/// is not bound by sending: its datagrams arrive as from the unnamed address, and nobody can answer
+/// them. Bind it (to a path, an abstract name, or [`UnixAddr::unnamed`] for a kernel-chosen abstract
+/// name) when replies are wanted.
+///
+/// dgram never unlinks a socket file: binding a path that exists fails with `AddrInUse`, and removing
+/// the file when done is the caller's choice (std's rule too). A bind that creates the file and then
+/// fails leaves nothing behind, because nothing follows the `bind(2)` in the same call.
+///
+/// # Examples
+/// ```
+/// use datagrams::UnixDatagram;
+///
+/// let (a, b) = UnixDatagram::pair()?;
+/// a.send(b"over the pair")?;
+/// let mut buf = [0u8; 32];
+/// let n = b.recv(&mut buf)?;
+/// assert_eq!(&buf[..n], b"over the pair");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct UnixDatagram {
+    inner: Socket,
+    /// Set once the socket is known to have a name or a peer, so receives need no `getsockname` after
+    /// the first: a socket with neither can never be sent to (see `ensure_receivable`). Shared by
+    /// every handle `try_clone` makes, as the socket is.
+    receivable: Arc<AtomicBool>,
+}
+
+/// Life cycle: create, bind, connect, shut down, convert.
+impl UnixDatagram {
+    /// Creates an unbound socket (Emilua's `new`).
+    ///
+    /// # Errors
+    /// What `socket(2)` reports (`EMFILE` and the like).
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        // socket2 sets SOCK_CLOEXEC on Linux.
+        Ok(UnixDatagram::from_socket(
+            Socket::new(Domain::UNIX, Type::DGRAM, None)?,
+            false,
+        ))
+    }
+
+    /// Creates a socket bound to `addr` (a path or a [`UnixAddr`]), as std's `UnixDatagram::bind`.
+    ///
+    /// # Errors
+    /// `AddrInUse` when the path exists or the abstract name is taken; `InvalidInput` for a path that
+    /// cannot be a socket address; `NotFound`/`PermissionDenied` for the path's directory.
+    pub fn bind(addr: impl ToUnixAddr) -> io::Result<UnixDatagram> {
+        let addr = addr.to_unix_addr()?;
+        let s = UnixDatagram::unbound()?;
+        s.bind_raw(&addr)?;
+        Ok(s)
+    }
+
+    /// A connected pair of sockets (`socketpair(2)`; Emilua's `pair`).
+    ///
+    /// # Errors
+    /// What `socketpair(2)` reports.
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = Socket::pair(Domain::UNIX, Type::DGRAM, None)?;
+        // Each end is connected to the other: both can receive.
+        Ok((
+            UnixDatagram::from_socket(a, true),
+            UnixDatagram::from_socket(b, true),
+        ))
+    }
+
+    fn from_socket(inner: Socket, receivable: bool) -> UnixDatagram {
+        UnixDatagram {
+            inner,
+            receivable: Arc::new(AtomicBool::new(receivable)),
+        }
+    }
+
+    /// Binds an unbound socket to `addr` (Emilua's `bind`). [`UnixAddr::unnamed`] asks the kernel for a
+    /// unique abstract name.
+    ///
+    /// # Errors
+    /// `InvalidInput` ("already bound") when the socket has an address; otherwise as
+    /// [`bind`](Self::bind).
+    pub fn bind_to(&self, addr: impl ToUnixAddr) -> io::Result<()> {
+        let addr = addr.to_unix_addr()?;
+        let local = self.local_addr()?;
+        if !local.is_unnamed() {
+            return Err(invalid_input(format!("socket is already bound to {local}")));
+        }
+        self.bind_raw(&addr)
+    }
+
+    fn bind_raw(&self, addr: &UnixAddr) -> io::Result<()> {
+        let raw = addr.to_raw();
+        msg::bind(self.as_fd(), &raw)
+    }
+
+    /// Connects to `addr` (Emilua's `connect`): `send` goes there and only its datagrams are received.
+    ///
+    /// # Errors
+    /// `NotFound` when no file is at the path; `ConnectionRefused` when nobody is bound there;
+    /// `PermissionDenied` without write permission on the socket file; `InvalidInput` for the unnamed
+    /// address, or for a socket of another type (a stream socket's path: the kernel's `EPROTOTYPE`).
+    pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
+        let addr = addressable(addr.to_unix_addr()?)?;
+        msg::connect(self.as_fd(), &addr.to_raw()).map_err(crate::util::wrong_socket_type)
+    }
+
+    /// Dissolves the association (`connect(2)` with `AF_UNSPEC`; Emilua's `disconnect`); a no-op when
+    /// not connected.
+    ///
+    /// # Errors
+    /// What `connect(2)` reports.
+    pub fn disconnect(&self) -> io::Result<()> {
+        if !self.is_connected()? {
+            return Ok(());
+        }
+        // Without its peer an unnamed socket can no longer be sent to: ask again at the next receive.
+        self.receivable.store(false, Ordering::Relaxed);
+        msg::connect(self.as_fd(), &RawAddr::unspec())
+    }
+
+    /// The local address (Emilua's `local_path`): unnamed until bound.
+    ///
+    /// # Errors
+    /// What `getsockname(2)` reports.
+    pub fn local_addr(&self) -> io::Result<UnixAddr> {
+        UnixAddr::from_raw(&msg::local_addr(self.as_fd())?)
+    }
+
+    /// The connected peer's address (Emilua's `remote_path`); unnamed for the other end of a pair.
+    ///
+    /// # Errors
+    /// `NotConnected` when the socket is not connected.
+    pub fn peer_addr(&self) -> io::Result<UnixAddr> {
+        UnixAddr::from_raw(&msg::peer_addr(self.as_fd())?)
+    }
+
+    /// Whether the socket has a name (path, abstract or autobound).
+    ///
+    /// # Errors
+    /// What `getsockname(2)` reports.
+    pub fn is_bound(&self) -> io::Result<bool> {
+        Ok(!self.local_addr()?.is_unnamed())
+    }
+
+    /// Whether the socket is connected to a peer.
+    ///
+    /// # Errors
+    /// What `getpeername(2)` reports, other than `ENOTCONN`.
+    pub fn is_connected(&self) -> io::Result<bool> {
+        match msg::peer_addr(self.as_fd()) {
+            Ok(_) => Ok(true),
+            Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Shuts down the read side, the write side or both (`shutdown(2)`; Emilua's `shutdown`).
+    ///
+    /// Shutting down the read side wakes every receive blocked on this socket in other threads, which
+    /// then fails with `BrokenPipe`: this is how a blocking receive is cancelled (Emilua's `cancel`).
+    /// A send after `Shutdown::Write` fails with `BrokenPipe` (`EPIPE`, never `SIGPIPE`).
+    ///
+    /// # Errors
+    /// What `shutdown(2)` reports.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.shutdown(how)
+    }
+
+    /// A second handle on the same socket (`fcntl(F_DUPFD_CLOEXEC)`).
+    ///
+    /// # Errors
+    /// What `fcntl(2)` reports (`EMFILE`).
+    pub fn try_clone(&self) -> io::Result<UnixDatagram> {
+        Ok(UnixDatagram {
+            inner: self.inner.try_clone()?,
+            receivable: Arc::clone(&self.receivable),
+        })
+    }
+
+    /// Converts into std's socket.
+    pub fn into_std(self) -> std::os::unix::net::UnixDatagram {
+        std::os::unix::net::UnixDatagram::from(OwnedFd::from(self.inner))
+    }
+}
+
+crate::socket::common_socket_methods!(UnixDatagram);
+
+/// Credentials (`SO_PASSCRED`, `SO_PEERCRED`).
+impl UnixDatagram {
+    /// Asks the kernel to attach the sender's credentials to every received datagram
+    /// (`SO_PASSCRED`); [`recv_msg`](Self::recv_msg) then reports them in [`RecvMeta::cred`].
+    ///
+    /// With it on, an unbound socket is given an abstract name by the kernel when it sends or
+    /// connects (autobind).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "SO_PASSCRED")]
+    pub fn set_pass_cred(&self, on: bool) -> io::Result<()> {
+        self.inner.set_passcred(on)
+    }
+
+    /// Whether `SO_PASSCRED` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_PASSCRED")]
+    pub fn pass_cred(&self) -> io::Result<bool> {
+        self.inner.passcred()
+    }
+
+    /// The credentials of the peer as of `socketpair` (`SO_PEERCRED`). For datagram sockets the
+    /// kernel records them only for a pair: not for `connect`.
+    ///
+    /// # Errors
+    /// `NotFound` when the kernel recorded none (it then reports pid 0 and uid and gid `u32::MAX`,
+    /// which no process has): a socket connected with `connect`, or not connected; otherwise what
+    /// `getsockopt(2)` reports.
+    #[doc(alias = "SO_PEERCRED")]
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        match sockopt::peer_cred(self.as_fd())? {
+            (0, u32::MAX, u32::MAX) => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the kernel recorded no peer credentials: it does for socketpair(), not for \
+                 connect() on a datagram socket",
+            )),
+            (pid, uid, gid) => Ok(UCred { pid, uid, gid }),
+        }
+    }
+}
+
+/// Sending.
+impl UnixDatagram {
+    /// Sends `buf` as one datagram to the connected peer.
+    ///
+    /// # Errors
+    /// `NotConnected` when not connected; `BrokenPipe` after `shutdown(Write)`; `ConnectionRefused`
+    /// when the peer is gone; `WouldBlock` with a write timeout or in non-blocking mode when the
+    /// peer's queue is full; `EMSGSIZE` above the send buffer size.
+    #[inline]
+    pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.send_with_flags(buf, MsgFlags::empty())
+    }
+
+    /// [`send`](Self::send) with message flags.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    #[inline]
+    pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
+        msg::send(self.as_fd(), buf, flags.unix_send_bits()?).map_err(send_error)
+    }
+
+    /// Sends `buf` as one datagram to `addr`.
+    ///
+    /// # Errors
+    /// `NotFound` when no file is at the path, `ConnectionRefused` when nobody is bound at the address;
+    /// `InvalidInput` for the unnamed address (it names no socket) or a socket of another type (a
+    /// stream socket's path: the kernel's `EPROTOTYPE`); otherwise as [`send`](Self::send).
+    #[inline]
+    pub fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
+        self.send_to_with_flags(buf, addr, MsgFlags::empty())
+    }
+
+    /// [`send_to`](Self::send_to) with message flags.
+    ///
+    /// # Errors
+    /// As [`send_to`](Self::send_to).
+    #[inline]
+    pub fn send_to_with_flags(
+        &self,
+        buf: &[u8],
+        addr: impl ToUnixAddr,
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        let addr = addressable(addr.to_unix_addr()?)?;
+        msg::send_to_unix(self.as_fd(), buf, addr.bytes(), flags.unix_send_bits()?)
+            .map_err(send_error)
+    }
+
+    /// Gathers `bufs` into one datagram to the connected peer.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.send_msg(bufs, None, &[], None, MsgFlags::empty())
+    }
+
+    /// Gathers `bufs` into one datagram to `addr`.
+    ///
+    /// # Errors
+    /// As [`send_to`](Self::send_to).
+    pub fn send_to_vectored(
+        &self,
+        bufs: &[IoSlice<'_>],
+        addr: impl ToUnixAddr,
+    ) -> io::Result<usize> {
+        self.send_msg(
+            bufs,
+            Some(&addr.to_unix_addr()?),
+            &[],
+            None,
+            MsgFlags::empty(),
+        )
+    }
+
+    /// Sends `buf` with descriptors to the connected peer (`SCM_RIGHTS`; Emilua's `send_with_fds`).
+    /// The descriptors are borrowed: the caller keeps them, the receiver gets duplicates.
+    ///
+    /// # Errors
+    /// `InvalidInput` for more than 253 descriptors (`SCM_MAX_FD`); otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::AsFd;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let (mut reader, writer) = std::io::pipe()?;
+    /// a.send_with_fds(b"a pipe", &[writer.as_fd()])?;
+    /// drop(writer);
+    ///
+    /// let mut fds = Vec::with_capacity(1); // room for one descriptor
+    /// let mut buf = [0u8; 16];
+    /// let meta = b.recv_with_fds(&mut buf, &mut fds)?;
+    /// assert_eq!((&buf[..meta.len], fds.len(), meta.control_truncated), (&b"a pipe"[..], 1, false));
+    ///
+    /// let mut w = std::fs::File::from(fds.pop().unwrap());
+    /// w.write_all(b"through it")?;
+    /// drop(w);
+    /// let mut s = String::new();
+    /// reader.read_to_string(&mut s)?;
+    /// assert_eq!(s, "through it");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn send_with_fds(&self, buf: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
+        self.send_msg(&[IoSlice::new(buf)], None, fds, None, MsgFlags::empty())
+    }
+
+    /// Sends `buf` with descriptors to `addr` (Emilua's `send_to_with_fds`).
+    ///
+    /// # Errors
+    /// As [`send_with_fds`](Self::send_with_fds) and [`send_to`](Self::send_to).
+    pub fn send_to_with_fds(
+        &self,
+        buf: &[u8],
+        fds: &[BorrowedFd<'_>],
+        addr: impl ToUnixAddr,
+    ) -> io::Result<usize> {
+        self.send_msg(
+            &[IoSlice::new(buf)],
+            Some(&addr.to_unix_addr()?),
+            fds,
+            None,
+            MsgFlags::empty(),
+        )
+    }
+
+    /// Sends `buf` to the connected peer with explicit credentials (`SCM_CREDENTIALS`). Without
+    /// `CAP_SYS_ADMIN`/`CAP_SETUID`/`CAP_SETGID`, the kernel accepts only the sender's own pid and its
+    /// real, effective or saved ids: [`UCred::current`] always passes.
+    ///
+    /// # Errors
+    /// `PermissionDenied` for credentials the sender may not claim; otherwise as [`send`](Self::send).
+    pub fn send_with_cred(&self, buf: &[u8], cred: UCred) -> io::Result<usize> {
+        self.send_msg(
+            &[IoSlice::new(buf)],
+            None,
+            &[],
+            Some(cred),
+            MsgFlags::empty(),
+        )
+    }
+
+    /// The full send: gathered buffers, an optional destination (the connected peer when `None`),
+    /// descriptors and credentials, and message flags, in one `sendmsg(2)`.
+    ///
+    /// # Errors
+    /// As [`send_with_fds`](Self::send_with_fds), [`send_with_cred`](Self::send_with_cred) and
+    /// [`send_to`](Self::send_to).
+    #[inline]
+    pub fn send_msg(
+        &self,
+        bufs: &[IoSlice<'_>],
+        to: Option<&UnixAddr>,
+        fds: &[BorrowedFd<'_>],
+        cred: Option<UCred>,
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        if fds.len() > cmsg::MAX_FDS {
+            return Err(invalid_input(format!(
+                "{} descriptors in one message; the kernel allows at most {} (SCM_MAX_FD)",
+                fds.len(),
+                cmsg::MAX_FDS
+            )));
+        }
+        let raw = match to {
+            Some(a) => Some(addressable(*a)?.to_raw()),
+            None => None,
+        };
+        let cred = cred.map(|c| (c.pid, c.uid, c.gid));
+        msg::sendmsg_ancillary(
+            self.as_fd(),
+            bufs,
+            raw.as_ref(),
+            fds,
+            cred,
+            flags.unix_send_bits()?,
+        )
+        .map_err(|e| match cred {
+            // The kernel's ESRCH: the credentials name a process that does not exist.
+            Some((pid, ..)) if e.raw_os_error() == Some(libc::ESRCH) => {
+                invalid_input(format!("no process with pid {pid} to send credentials for"))
+            }
+            _ => send_error(e),
+        })
+    }
+
+    /// Sends to the connected peer without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when the peer's queue is full; otherwise as [`send`](Self::send).
+    #[inline]
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.send_with_flags(buf, MsgFlags::DONTWAIT)
+    }
+
+    /// Sends to `addr` without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when the receiver's queue is full; otherwise as [`send_to`](Self::send_to).
+    #[inline]
+    pub fn try_send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
+        self.send_to_with_flags(buf, addr, MsgFlags::DONTWAIT)
+    }
+}
+
+/// Receiving.
+impl UnixDatagram {
+    /// Receives one datagram into `buf` and returns the bytes written; excess bytes are discarded (see
+    /// [`recv_msg`](Self::recv_msg) for the full length). Descriptors sent with it are closed by the
+    /// kernel: use [`recv_with_fds`](Self::recv_with_fds) to take them.
+    ///
+    /// # Errors
+    /// `BrokenPipe` once the read side is shut down (also for a receive blocked at that moment, and
+    /// for the `try_*` forms); `WouldBlock` when a read timeout expired or, non-blocking, nothing is
+    /// queued; `InvalidInput` on a socket with neither a name nor a peer, which nothing can send to
+    /// (such a receive could never end).
+    #[inline]
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv_with_flags(buf, MsgFlags::empty())
+    }
+
+    /// [`recv`](Self::recv) with message flags (`PEEK`, `DONTWAIT`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
+        self.ensure_receivable()?;
+        let n = msg::recv_from(self.as_fd(), buf, None, flags.recv_bits()?)
+            .map_err(|e| self.shut_down_error(e))?;
+        self.check_eof(n)?;
+        Ok(n.min(buf.len()))
+    }
+
+    /// Receives one datagram and its sender's address (unnamed when the sender never bound).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.recv_from_with_flags(buf, MsgFlags::empty())
+    }
+
+    /// [`recv_from`](Self::recv_from) with message flags.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn recv_from_with_flags(
+        &self,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> io::Result<(usize, UnixAddr)> {
+        self.ensure_receivable()?;
+        let mut from = RawAddr::empty();
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), flags.recv_bits()?)
+            .map_err(|e| self.shut_down_error(e))?;
+        self.check_eof(n)?;
+        Ok((n.min(buf.len()), UnixAddr::from_raw(&from)?))
+    }
+
+    /// Scatters one datagram into `bufs`; returns the bytes written.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        Ok(self.recv_msg_vectored(bufs, MsgFlags::empty())?.len)
+    }
+
+    /// Reads the next datagram without removing it from the queue (`MSG_PEEK`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv_with_flags(buf, MsgFlags::PEEK)
+    }
+
+    /// Reads the next datagram and its sender without removing it from the queue (`MSG_PEEK`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.recv_from_with_flags(buf, MsgFlags::PEEK)
+    }
+
+    /// Receives one datagram into `buf` and reports everything about it: sender, bytes written, full
+    /// length, truncation (`MSG_TRUNC`), and credentials when [`set_pass_cred`](Self::set_pass_cred) is
+    /// on. Descriptors that came with it are closed, and `control_truncated` says so.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_inner(&mut [IoSliceMut::new(buf)], MsgFlags::empty(), None)
+    }
+
+    /// Scatters one datagram into `bufs` with message flags and reports what
+    /// [`recv_msg`](Self::recv_msg) does.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_msg_vectored(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_inner(bufs, flags, None)
+    }
+
+    /// Receives one datagram and the descriptors sent with it (`SCM_RIGHTS`; Emilua's
+    /// `receive_with_fds`), appending them to `fds` as `OwnedFd`s with close-on-exec set
+    /// (`MSG_CMSG_CLOEXEC`).
+    ///
+    /// `fds` receives at most its spare capacity (`capacity() - len()`, and at most 253): reserve room
+    /// first, e.g. `Vec::with_capacity(n)`. It never grows, so this allocates nothing. When more
+    /// descriptors arrived than there was room for, or the kernel truncated them (`MSG_CTRUNC`),
+    /// `RecvMeta::control_truncated` is set and every descriptor of that datagram is closed: `fds` is
+    /// left as it was, and none leaks.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn recv_with_fds(
+        &self,
+        buf: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_inner(&mut [IoSliceMut::new(buf)], MsgFlags::empty(), Some(fds))
+    }
+
+    /// [`recv_with_fds`](Self::recv_with_fds), named for the sender's address it reports in
+    /// `RecvMeta::addr` (Emilua's `receive_from_with_fds`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_from_with_fds(
+        &self,
+        buf: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_with_fds(buf, fds)
+    }
+
+    /// [`recv_with_fds`](Self::recv_with_fds) scattering into `bufs`, with message flags.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_vectored_with_fds(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_inner(bufs, flags, Some(fds))
+    }
+
+    /// Receives from the connected peer without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv_with_flags(buf, MsgFlags::DONTWAIT)
+    }
+
+    /// Receives one datagram and its sender without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.recv_from_with_flags(buf, MsgFlags::DONTWAIT)
+    }
+
+    /// Peeks at the next datagram and its sender without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
+    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
+    }
+
+    fn recv_inner(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        fds: Option<&mut Vec<OwnedFd>>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.ensure_receivable()?;
+        let cap = crate::meta::capacity(bufs);
+        let mut from = RawAddr::empty();
+        let (out, anc) = msg::recvmsg_ancillary(
+            self.as_fd(),
+            bufs,
+            Some(&mut from),
+            flags.recv_bits()? | libc::MSG_TRUNC,
+            msg::Space::Unix,
+            fds,
+        )
+        .map_err(|e| self.shut_down_error(e))?;
+        self.check_eof(out.ret)?;
+        Ok(crate::meta::build(
+            UnixAddr::from_raw(&from)?,
+            cap,
+            &out,
+            &anc,
+        ))
+    }
+
+    /// Refuses a receive on a socket with neither a name nor a peer: nothing can address it, so the
+    /// receive could never end (the Unix form of `UdpSocket`'s "not bound").
+    #[inline]
+    pub(crate) fn ensure_receivable(&self) -> io::Result<()> {
+        if self.receivable.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.check_receivable()
+    }
+
+    #[cold]
+    fn check_receivable(&self) -> io::Result<()> {
+        if self.is_bound()? || self.is_connected()? {
+            self.receivable.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        Err(invalid_input(
+            "socket has no name and no peer, so nothing can send to it: bind or connect it before \
+             receiving",
+        ))
+    }
+
+    /// A receive that would block on a socket whose read side is shut down will never get anything:
+    /// report the shutdown (`BrokenPipe`) rather than `WouldBlock`, so that non-blocking and async
+    /// callers see it too.
+    #[cold]
+    fn shut_down_error(&self, e: io::Error) -> io::Error {
+        if e.kind() == io::ErrorKind::WouldBlock
+            && msg::read_shut_down(self.as_fd()).unwrap_or(false)
+        {
+            return shut_down();
+        }
+        e
+    }
+
+    /// A receive that returned 0 bytes got either an empty datagram or end-of-file after
+    /// `shutdown(Read)`; `poll(2)` tells which.
+    #[inline]
+    fn check_eof(&self, n: usize) -> io::Result<()> {
+        if n == 0 && msg::read_shut_down(self.as_fd())? {
+            return Err(shut_down());
+        }
+        Ok(())
+    }
+}
+
+/// `addr`, or `InvalidInput` for the unnamed address: it names no socket, so nothing can be sent or
+/// connected to it (the kernel's bare `EINVAL`).
+fn addressable(addr: UnixAddr) -> io::Result<UnixAddr> {
+    if addr.is_unnamed() {
+        return Err(invalid_input(
+            "the unnamed Unix address names no socket: nothing can be sent or connected to it",
+        ));
+    }
+    Ok(addr)
+}
+
+fn shut_down() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "socket is shut down for reading (shutdown(Read))",
+    )
+}
+
+impl fmt::Debug for UnixDatagram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("UnixDatagram");
+        d.field("fd", &self.as_raw_fd());
+        match self.local_addr() {
+            Ok(a) => d.field("local", &format_args!("{a}")),
+            Err(e) => d.field("local", &e.kind()),
+        };
+        match self.peer_addr() {
+            Ok(a) => d.field("peer", &format_args!("{a}")),
+            Err(_) => d.field("peer", &"none"),
+        };
+        d.finish()
+    }
+}
+
+crate::socket::common_socket_impls!(UnixDatagram);
+
+/// Adopts a descriptor (Emilua's `assign`); it is not checked to be a Unix datagram socket.
+impl From<OwnedFd> for UnixDatagram {
+    fn from(fd: OwnedFd) -> UnixDatagram {
+        UnixDatagram::from_socket(Socket::from(fd), false)
+    }
+}
+
+impl From<std::os::unix::net::UnixDatagram> for UnixDatagram {
+    fn from(s: std::os::unix::net::UnixDatagram) -> UnixDatagram {
+        UnixDatagram::from(OwnedFd::from(s))
+    }
+}
+
+impl From<UnixDatagram> for std::os::unix::net::UnixDatagram {
+    fn from(s: UnixDatagram) -> std::os::unix::net::UnixDatagram {
+        s.into_std()
+    }
+}
+
+/// For callers holding a `PathBuf` they want as an address.
+impl TryFrom<PathBuf> for UnixAddr {
+    type Error = io::Error;
+    fn try_from(p: PathBuf) -> io::Result<UnixAddr> {
+        UnixAddr::from_pathname(p)
+    }
+}
