@@ -28,8 +28,6 @@
 //! Linux is the platform.
 #![cfg(target_os = "linux")]
 
-mod batch;
-mod errqueue;
 mod family;
 mod flags;
 mod interface;
@@ -49,13 +47,13 @@ mod udp;
 mod unix;
 mod util;
 
-pub use batch::MAX_BATCH;
-pub use errqueue::{ErrorOrigin, PmtuDiscover, SockError};
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::MsgFlags;
 pub use interface::Interface;
 pub use meta::{Control, ControlBuffer, Ecn, RecvMeta, Transmit, UCred};
 pub use resolve::{Resolve, SystemResolver};
+pub use udp::MAX_BATCH;
+pub use udp::{ErrorOrigin, PmtuDiscover, SockError};
 pub use udp::{UdpSocket, UdpSocketBuilder};
 pub use unix::{MAX_ABSTRACT_NAME_LEN, MAX_PATHNAME_LEN, ToUnixAddr, UnixAddr, UnixDatagram};
 

@@ -10,7 +10,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use super::addr::RawAddr;
 use super::{cmsg, retry};
 
-const BATCH: usize = super::msg::MAX_BATCH;
+const BATCH: usize = super::mmsg::MAX_BATCH;
 
 /// `sendmmsg(2)` of `count` (at most 32) copies of `payload` to `to`; returns how many were sent.
 ///
@@ -148,7 +148,7 @@ pub fn recv_gro(fd: BorrowedFd<'_>, buf: &mut [u8], sender: bool) -> io::Result<
     )?;
     let mut stride = out.ret;
     for c in cmsg::iter(&control.0[..out.control_len]) {
-        if (c.level, c.kind) == (libc::SOL_UDP, cmsg::UDP_GRO) && c.data.len() >= 4 {
+        if (c.level, c.kind) == (libc::SOL_UDP, super::consts::UDP_GRO) && c.data.len() >= 4 {
             stride = u32::from_ne_bytes([c.data[0], c.data[1], c.data[2], c.data[3]]) as usize;
         }
     }
@@ -160,5 +160,5 @@ pub fn recv_gro(fd: BorrowedFd<'_>, buf: &mut [u8], sender: bool) -> io::Result<
 /// # Errors
 /// What `setsockopt(2)` reports.
 pub fn enable_gro(fd: BorrowedFd<'_>) -> io::Result<()> {
-    super::sockopt::set_int(fd, libc::SOL_UDP, cmsg::UDP_GRO, 1)
+    super::sockopt::set_int(fd, libc::SOL_UDP, super::consts::UDP_GRO, 1)
 }

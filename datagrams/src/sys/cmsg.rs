@@ -9,6 +9,8 @@ use std::marker::PhantomData;
 use std::mem::{align_of, size_of};
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
+use super::consts::{SO_RXQ_OVFL, SO_TIMESTAMPNS, UDP_GRO, UDP_SEGMENT};
+
 /// The alignment of control-message headers and data on Linux (`sizeof(size_t)`).
 const ALIGN: usize = size_of::<usize>();
 /// The size of `struct cmsghdr`, padded to the alignment.
@@ -34,20 +36,6 @@ pub(crate) const MAX_FDS: usize = 253;
 
 /// The size of `struct ucred` in bytes.
 pub(crate) const UCRED_LEN: usize = size_of::<libc::ucred>();
-
-// Option and control-message numbers of Linux (asm-generic, x86_64 and arm64 alike) that not every
-// libc target defines.
-/// `SOL_UDP`/`UDP_SEGMENT`: GSO segment size (u16) on send.
-pub(crate) const UDP_SEGMENT: libc::c_int = 103;
-/// `SOL_UDP`/`UDP_GRO`: the socket option, and the control message carrying the segment size (int).
-pub(crate) const UDP_GRO: libc::c_int = 104;
-/// `SOL_SOCKET`/`SO_TIMESTAMPNS` (and `SCM_TIMESTAMPNS`, the same number).
-pub(crate) const SO_TIMESTAMPNS: libc::c_int = 35;
-/// `SOL_SOCKET`/`SO_RXQ_OVFL`: the drop counter (u32).
-pub(crate) const SO_RXQ_OVFL: libc::c_int = 40;
-/// `SOL_SOCKET`/`SCM_PIDFD` (Linux 6.5): a pidfd of the sender, installed in the receiver when
-/// `SO_PASSPIDFD` is on. dgram never sets that option, but a socket adopted from elsewhere may have it.
-pub(crate) const SCM_PIDFD: libc::c_int = 0x04;
 
 /// The control area a UDP receive needs for every option dgram decodes: packet info (IPv6's is the
 /// larger), TOS or traffic class, TTL or hop limit, a timestamp, the drop counter and the GRO size.

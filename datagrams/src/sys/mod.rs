@@ -10,8 +10,11 @@ pub(crate) mod asyncfd;
 #[cfg(feature = "bench-baselines")]
 pub mod baseline;
 pub(crate) mod cmsg;
+pub(crate) mod consts;
 pub(crate) mod ioctl;
+pub(crate) mod mmsg;
 pub(crate) mod msg;
+pub(crate) mod socket;
 pub(crate) mod sockopt;
 
 use std::io;

@@ -125,3 +125,8 @@ pub(crate) fn storage(addr: &std::net::SocketAddr) -> libc::sockaddr_storage {
     });
     s
 }
+
+/// Probes UDP GSO: whether the kernel knows `UDP_SEGMENT` (`getsockopt` answers).
+pub(crate) fn gso_supported(fd: BorrowedFd<'_>) -> bool {
+    get_int(fd, libc::SOL_UDP, super::consts::UDP_SEGMENT).is_ok()
+}

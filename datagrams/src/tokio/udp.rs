@@ -631,7 +631,7 @@ impl UdpSocket {
         meta: &mut [RecvMeta],
     ) -> io::Result<usize> {
         // Checked before waiting, as the blocking call checks it: no room would never end.
-        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        crate::udp::batch_room_for(bufs.len(), meta.len())?;
         recv_op!(self.io, |s: &crate::UdpSocket| s.recv_batch_with_flags(
             bufs,
             meta,
@@ -654,7 +654,7 @@ impl UdpSocket {
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta<()>],
     ) -> io::Result<usize> {
-        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        crate::udp::batch_room_for(bufs.len(), meta.len())?;
         recv_op!(self.io, |s: &crate::UdpSocket| s
             .recv_batch_without_senders_with_flags(
                 bufs,
@@ -705,7 +705,7 @@ impl UdpSocket {
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta],
     ) -> io::Result<usize> {
-        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        crate::udp::batch_room_for(bufs.len(), meta.len())?;
         self.try_recv_io(|s| s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT))
     }
 
@@ -720,7 +720,7 @@ impl UdpSocket {
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta],
     ) -> Poll<io::Result<usize>> {
-        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        crate::udp::batch_room_for(bufs.len(), meta.len())?;
         self.poll_recv_io(cx, |s| {
             s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT)
         })
@@ -737,7 +737,7 @@ impl UdpSocket {
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta<()>],
     ) -> io::Result<usize> {
-        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        crate::udp::batch_room_for(bufs.len(), meta.len())?;
         self.try_recv_io(|s| {
             s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT)
         })
@@ -755,7 +755,7 @@ impl UdpSocket {
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta<()>],
     ) -> Poll<io::Result<usize>> {
-        crate::batch::batch_room_for(bufs.len(), meta.len())?;
+        crate::udp::batch_room_for(bufs.len(), meta.len())?;
         self.poll_recv_io(cx, |s| {
             s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT)
         })

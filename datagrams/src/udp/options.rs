@@ -374,7 +374,7 @@ impl UdpSocket {
         self.set_recv_opt(
             bit::TIMESTAMP,
             libc::SOL_SOCKET,
-            crate::sys::cmsg::SO_TIMESTAMPNS,
+            crate::sys::consts::SO_TIMESTAMPNS,
             on,
         )
     }
@@ -385,7 +385,7 @@ impl UdpSocket {
     /// What `getsockopt(2)` reports.
     #[doc(alias = "SO_TIMESTAMPNS")]
     pub fn recv_timestamp(&self) -> io::Result<bool> {
-        self.recv_opt(libc::SOL_SOCKET, crate::sys::cmsg::SO_TIMESTAMPNS)
+        self.recv_opt(libc::SOL_SOCKET, crate::sys::consts::SO_TIMESTAMPNS)
     }
 
     /// Reports the socket's running count of datagrams dropped for a full receive buffer
@@ -398,7 +398,7 @@ impl UdpSocket {
         self.set_recv_opt(
             bit::DROPS,
             libc::SOL_SOCKET,
-            crate::sys::cmsg::SO_RXQ_OVFL,
+            crate::sys::consts::SO_RXQ_OVFL,
             on,
         )
     }
@@ -409,7 +409,7 @@ impl UdpSocket {
     /// What `getsockopt(2)` reports.
     #[doc(alias = "SO_RXQ_OVFL")]
     pub fn recv_drop_count(&self) -> io::Result<bool> {
-        self.recv_opt(libc::SOL_SOCKET, crate::sys::cmsg::SO_RXQ_OVFL)
+        self.recv_opt(libc::SOL_SOCKET, crate::sys::consts::SO_RXQ_OVFL)
     }
 
     /// Lets one receive hold several datagrams of one flow, coalesced by the kernel (UDP GRO,
@@ -421,7 +421,7 @@ impl UdpSocket {
     /// What `setsockopt(2)` reports (`ENOPROTOOPT` before Linux 5.0).
     #[doc(alias = "UDP_GRO")]
     pub fn set_gro(&self, on: bool) -> io::Result<()> {
-        self.set_recv_opt(bit::GRO, libc::SOL_UDP, crate::sys::cmsg::UDP_GRO, on)
+        self.set_recv_opt(bit::GRO, libc::SOL_UDP, crate::sys::consts::UDP_GRO, on)
     }
 
     /// Whether `UDP_GRO` is on.
@@ -430,6 +430,6 @@ impl UdpSocket {
     /// What `getsockopt(2)` reports.
     #[doc(alias = "UDP_GRO")]
     pub fn gro(&self) -> io::Result<bool> {
-        self.recv_opt(libc::SOL_UDP, crate::sys::cmsg::UDP_GRO)
+        self.recv_opt(libc::SOL_UDP, crate::sys::consts::UDP_GRO)
     }
 }

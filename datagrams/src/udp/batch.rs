@@ -11,14 +11,14 @@ use crate::family::Family;
 use crate::flags::MsgFlags;
 use crate::meta::{Ecn, RecvMeta, Transmit};
 use crate::sys::addr::RawAddr;
-use crate::sys::{cmsg, msg};
+use crate::sys::{cmsg, mmsg, msg, sockopt};
 use crate::udp::{UdpSocket, inet, non_ip_sender};
 use crate::util::invalid_input;
 
 /// The most datagrams one [`send_batch`](UdpSocket::send_batch) or
 /// [`recv_batch`](UdpSocket::recv_batch) call moves: 32, quinn-udp's choice, enough to amortise the
 /// syscall without large stack frames.
-pub const MAX_BATCH: usize = msg::MAX_BATCH;
+pub const MAX_BATCH: usize = mmsg::MAX_BATCH;
 
 /// The most segments one GSO send carries (`UDP_MAX_SEGMENTS` of Linux before 6.9).
 const GSO_MAX_SEGMENTS: usize = 64;
@@ -99,7 +99,7 @@ impl UdpSocket {
     #[inline]
     pub fn send_msg_with_flags(&self, t: &Transmit<'_>, flags: MsgFlags) -> io::Result<usize> {
         let flags = flags.send_bits()?;
-        let to = self.fit_destination(t.destination)?;
+        let to = self.destination([t.destination], t.contents.len())?;
         let segment = self.check_transmit(t, &to)?;
         let partial = |(sent, err): (usize, Option<io::Error>)| match err {
             // Part-way: report the whole segments that went; the caller resends the rest.
@@ -202,7 +202,7 @@ impl UdpSocket {
     ) -> io::Result<usize> {
         let bits = flags.send_bits()?;
         let gso = self.gso_enabled();
-        let mut batch = msg::SendBatch::new();
+        let mut batch = mmsg::SendBatch::new();
         let mut first_gso = false;
         // The previous transmit's destination as given, and as this socket sends to it: a run of
         // transmits to one peer is fitted and encoded once.
@@ -225,7 +225,7 @@ impl UdpSocket {
             }
             let same_destination = n > 0 && same_addr(&given, &t.destination);
             if !same_destination {
-                match self.fit_destination(t.destination) {
+                match self.destination([t.destination], t.contents.len()) {
                     Ok(fitted) => to = fitted,
                     // A bad transmit: an error if it is the first, else the batch stops before it.
                     Err(e) if n == 0 => return Err(e),
@@ -267,12 +267,12 @@ impl UdpSocket {
         if batch.len() == 0 {
             return Ok(0);
         }
-        match msg::sendmmsg(self.as_fd(), &mut batch, bits) {
+        match mmsg::sendmmsg(self.as_fd(), &mut batch, bits) {
             Err(e) if gso_refused(&e) && first_gso => {
                 // The first transmit carried GSO and the device refused it: send it the slow way
                 // (which turns GSO off once that works); the rest follow on the next call.
                 let t = &transmits[0];
-                let to = self.fit_destination(t.destination)?;
+                let to = self.destination([t.destination], t.contents.len())?;
                 match self.gso_fallback(t, &to, bits) {
                     (_, Some(e)) => Err(e),
                     (_, None) => Ok(1),
@@ -431,7 +431,7 @@ impl UdpSocket {
         // datagram, and ends the batch before it for the others.
         let mut bad_first = false;
         let got = if self.space() == msg::Space::None {
-            msg::recvmmsg(self.as_fd(), bufs, &mut [], bits, A::ASK, |i, r| {
+            mmsg::recvmmsg(self.as_fd(), bufs, &mut [], bits, A::ASK, |i, r| {
                 let (Some(addr), Some(m)) = (A::from_kernel(r.addr), meta.get_mut(i)) else {
                     bad_first = i == 0;
                     return false;
@@ -440,8 +440,8 @@ impl UdpSocket {
                 true
             })?
         } else {
-            let mut controls = [msg::RECV_CONTROL; MAX_BATCH];
-            msg::recvmmsg(self.as_fd(), bufs, &mut controls, bits, A::ASK, |i, r| {
+            let mut controls = [mmsg::RECV_CONTROL; MAX_BATCH];
+            mmsg::recvmmsg(self.as_fd(), bufs, &mut controls, bits, A::ASK, |i, r| {
                 let (Some(addr), Some(m)) = (A::from_kernel(r.addr), meta.get_mut(i)) else {
                     bad_first = i == 0;
                     return false;
@@ -531,7 +531,7 @@ impl UdpSocket {
     pub fn set_gso(&self, on: bool) {
         let state = if !on {
             GSO_NO
-        } else if crate::sys::msg::gso_supported(self.as_fd()) {
+        } else if crate::sys::sockopt::gso_supported(self.as_fd()) {
             GSO_YES
         } else {
             GSO_NO
@@ -545,7 +545,7 @@ impl UdpSocket {
             GSO_YES => true,
             GSO_NO => false,
             _ => {
-                let ok = msg::gso_supported(self.as_fd());
+                let ok = sockopt::gso_supported(self.as_fd());
                 self.state
                     .gso
                     .store(if ok { GSO_YES } else { GSO_NO }, Ordering::Relaxed);
@@ -554,42 +554,15 @@ impl UdpSocket {
         }
     }
 
-    /// The destination as this socket sends to it: v4-mapped on an IPv6 socket, port 0 refused.
-    #[inline]
-    fn fit_destination(&self, to: SocketAddr) -> io::Result<SocketAddr> {
-        self.fit(to)
-    }
-
-    /// Checks sizes; returns the GSO segment size when the transmit has more than one segment.
+    /// Checks the segment size (each segment is a datagram to `to`, within its payload limit; the
+    /// whole transmit was checked by [`destination`](Self::destination)); returns the GSO segment
+    /// size when the transmit has more than one segment.
     #[inline]
     fn check_transmit(&self, t: &Transmit<'_>, to: &SocketAddr) -> io::Result<Option<u16>> {
-        let len = t.contents.len();
-        // Below the IPv4 limit nothing needs the family (the common case: no branch on it).
-        if len > Family::V4.max_payload() {
-            self.check_oversize("transmit", len, to)?;
-        }
-        if let Some(size) = t.segment_size
-            && size > Family::V4.max_payload()
-        {
-            self.check_oversize("segment size", size, to)?;
+        if let Some(size) = t.segment_size {
+            self.check_payload(size, Some(to))?;
         }
         self.segment(t)
-    }
-
-    /// `InvalidInput` when `len` (of `what`) is above the maximum payload for `to`'s family.
-    #[cold]
-    fn check_oversize(&self, what: &str, len: usize, to: &SocketAddr) -> io::Result<()> {
-        let max = if is_v4(to) {
-            Family::V4.max_payload()
-        } else {
-            Family::V6.max_payload()
-        };
-        if len > max {
-            return Err(invalid_input(format!(
-                "{what} of {len} bytes exceeds the UDP maximum of {max} bytes"
-            )));
-        }
-        Ok(())
     }
 
     /// The GSO segment size to ask the kernel for, checked: `None` without one, or for one segment.

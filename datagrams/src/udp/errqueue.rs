@@ -6,6 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
 
+use crate::sys::consts::{IP_MTU, IPV6_MTU, IPV6_MTU_DISCOVER, UDP_CORK};
 use crate::sys::{addr::RawAddr, cmsg, msg, sockopt};
 use crate::udp::UdpSocket;
 use crate::util::invalid_input;
@@ -132,11 +133,6 @@ impl PmtuDiscover {
         })
     }
 }
-
-const IPV6_MTU_DISCOVER: libc::c_int = 23;
-const IPV6_MTU: libc::c_int = 24;
-const IP_MTU: libc::c_int = 14;
-const UDP_CORK: libc::c_int = 1;
 
 /// The error queue, path MTU and corking.
 impl UdpSocket {

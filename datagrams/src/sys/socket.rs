@@ -1,0 +1,49 @@
+//! The socket's names and association: `bind(2)`, `connect(2)`, `getsockname(2)`, `getpeername(2)`,
+//! and `poll(2)` for a shut-down read side.
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+use super::addr::RawAddr;
+use super::retry;
+
+/// `getsockname(2)`.
+pub(crate) fn local_addr(fd: BorrowedFd<'_>) -> io::Result<RawAddr> {
+    let mut a = RawAddr::empty();
+    // SAFETY: `a` is a live buffer whose `len` is its capacity; the kernel writes at most that much.
+    retry(|| unsafe { libc::getsockname(fd.as_raw_fd(), a.as_mut_ptr(), &raw mut a.len) })?;
+    Ok(a)
+}
+
+/// `getpeername(2)`.
+pub(crate) fn peer_addr(fd: BorrowedFd<'_>) -> io::Result<RawAddr> {
+    let mut a = RawAddr::empty();
+    // SAFETY: as for `local_addr`.
+    retry(|| unsafe { libc::getpeername(fd.as_raw_fd(), a.as_mut_ptr(), &raw mut a.len) })?;
+    Ok(a)
+}
+
+/// `bind(2)`.
+pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &RawAddr) -> io::Result<()> {
+    // SAFETY: `addr` points at a live `RawAddr` whose `len` does not exceed its storage.
+    retry(|| unsafe { libc::bind(fd.as_raw_fd(), addr.as_ptr(), addr.len) }).map(drop)
+}
+
+/// `connect(2)`; with [`RawAddr::unspec`] it dissolves a datagram association.
+pub(crate) fn connect(fd: BorrowedFd<'_>, addr: &RawAddr) -> io::Result<()> {
+    // SAFETY: `addr` points at a live `RawAddr` whose `len` does not exceed its storage. A datagram
+    // connect completes at once, so retrying after `EINTR` cannot race an in-progress connection.
+    retry(|| unsafe { libc::connect(fd.as_raw_fd(), addr.as_ptr(), addr.len) }).map(drop)
+}
+
+/// Whether the read side of the socket is shut down (`poll(2)` reports `POLLRDHUP` at once).
+pub(crate) fn read_shut_down(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLRDHUP,
+        revents: 0,
+    };
+    // SAFETY: `p` is one live pollfd and the count says 1; a zero timeout never blocks.
+    retry(|| unsafe { libc::poll(&raw mut p, 1, 0) })?;
+    Ok(p.revents & libc::POLLRDHUP != 0)
+}
