@@ -257,72 +257,43 @@ pub(crate) fn capacity(bufs: &[std::io::IoSliceMut<'_>]) -> usize {
         .fold(0usize, usize::saturating_add)
 }
 
-/// A sender's address as a receive reports it.
-pub(crate) trait Sender {
-    /// Whether an IPv4 destination must be given v4-mapped beside it: the sender was reported in
-    /// IPv6 form (a dual-stack socket).
-    fn maps_v4(&self) -> bool;
-}
-
-impl Sender for SocketAddr {
+impl<A> RecvMeta<A> {
+    /// The report of one receive, from what `recvmsg`/`recvmmsg` returned (`out`, for buffers of
+    /// `cap` bytes) and its folded control messages: the one constructor of every receive path.
+    ///
+    /// `maps_v4`: the socket reports senders in IPv6 form (a dual-stack socket), so an IPv4
+    /// destination from `IP_PKTINFO` is given v4-mapped beside them.
     #[inline]
-    fn maps_v4(&self) -> bool {
-        self.is_ipv6()
-    }
-}
-
-impl Sender for crate::UnixAddr {
-    #[inline]
-    fn maps_v4(&self) -> bool {
-        false
-    }
-}
-
-/// The report of one receive, from what `recvmsg` returned and its decoded control messages: the one
-/// place both socket kinds build a `RecvMeta`.
-#[inline]
-pub(crate) fn build<A: Sender>(
-    addr: A,
-    cap: usize,
-    out: &crate::sys::msg::MsgOut,
-    anc: &crate::sys::msg::Ancillary,
-) -> RecvMeta<A> {
-    let maps_v4 = addr.maps_v4();
-    build_with(addr, maps_v4, cap, out, anc)
-}
-
-/// [`build`] with the sender's form given apart (`maps_v4`: the socket reports senders in IPv6
-/// form), for a receive that asked for no sender.
-#[inline]
-pub(crate) fn build_with<A>(
-    addr: A,
-    maps_v4: bool,
-    cap: usize,
-    out: &crate::sys::msg::MsgOut,
-    anc: &crate::sys::msg::Ancillary,
-) -> RecvMeta<A> {
-    let d = &anc.decoded;
-    // A dual-stack socket reports an IPv4 datagram's sender v4-mapped; its destination follows, also
-    // when it came in `IP_PKTINFO` (which a dual-stack socket gets, after `IPV6_PKTINFO`, when both
-    // are on, or alone).
-    let dst_ip = match d.dst_ip {
-        Some(IpAddr::V4(v4)) if maps_v4 => Some(IpAddr::V6(v4.to_ipv6_mapped())),
-        other => other,
-    };
-    RecvMeta {
-        addr,
-        len: out.ret.min(cap),
-        full_len: out.ret,
-        truncated: out.flags & libc::MSG_TRUNC != 0,
-        control_truncated: anc.truncated,
-        cred: d.cred.map(|(pid, uid, gid)| UCred { pid, uid, gid }),
-        dst_ip,
-        ifindex: d.ifindex,
-        tos: d.tos,
-        ttl: d.ttl,
-        timestamp: d.timestamp.and_then(|(s, ns)| timestamp(s, ns)),
-        drops: d.drops,
-        stride: d.gro.map(usize::from),
+    pub(crate) fn from_kernel(
+        addr: A,
+        maps_v4: bool,
+        cap: usize,
+        out: &crate::sys::msg::MsgOut,
+        anc: &crate::sys::msg::Ancillary,
+    ) -> RecvMeta<A> {
+        let d = &anc.decoded;
+        // A dual-stack socket reports an IPv4 datagram's sender v4-mapped; its destination follows,
+        // also when it came in `IP_PKTINFO` (which a dual-stack socket gets, after `IPV6_PKTINFO`,
+        // when both are on, or alone).
+        let dst_ip = match d.dst_ip {
+            Some(IpAddr::V4(v4)) if maps_v4 => Some(IpAddr::V6(v4.to_ipv6_mapped())),
+            other => other,
+        };
+        RecvMeta {
+            addr,
+            len: out.ret.min(cap),
+            full_len: out.ret,
+            truncated: out.flags & libc::MSG_TRUNC != 0,
+            control_truncated: anc.truncated,
+            cred: d.cred.map(|(pid, uid, gid)| UCred { pid, uid, gid }),
+            dst_ip,
+            ifindex: d.ifindex,
+            tos: d.tos,
+            ttl: d.ttl,
+            timestamp: d.timestamp.and_then(|(s, ns)| timestamp(s, ns)),
+            drops: d.drops,
+            stride: d.gro.map(usize::from),
+        }
     }
 }
 
@@ -398,75 +369,23 @@ pub enum Control<'a> {
 
 impl<'a> Control<'a> {
     fn from_cmsg(c: crate::sys::cmsg::Cmsg<'a>) -> Control<'a> {
-        let mut d = crate::sys::cmsg::Decoded::default();
+        use crate::sys::cmsg::Value;
         let unknown = Control::Unknown {
             level: c.level,
             kind: c.kind,
             data: c.data,
         };
-        if !d.take(&c) {
-            return unknown;
-        }
-        if let (Some(dst_ip), Some(ifindex)) = (d.dst_ip, d.ifindex) {
-            Control::PacketInfo { dst_ip, ifindex }
-        } else if let Some(t) = d.tos {
-            Control::Tos(t)
-        } else if let Some(t) = d.ttl {
-            Control::Ttl(t)
-        } else if let Some(at) = d.timestamp.and_then(|(s, ns)| timestamp(s, ns)) {
-            Control::Timestamp(at)
-        } else if let Some(n) = d.drops {
-            Control::Drops(n)
-        } else if let Some(g) = d.gro {
-            Control::GroSegment(g)
-        } else if let Some((pid, uid, gid)) = d.cred {
-            Control::Credentials(UCred { pid, uid, gid })
-        } else {
-            // Known kind, but its data was too short to decode.
-            unknown
+        match c.decode() {
+            Value::PacketInfo { dst_ip, ifindex } => Control::PacketInfo { dst_ip, ifindex },
+            Value::Tos(t) => Control::Tos(t),
+            Value::Ttl(t) => Control::Ttl(t),
+            Value::Timestamp((s, ns)) => timestamp(s, ns).map_or(unknown, Control::Timestamp),
+            Value::Drops(n) => Control::Drops(n),
+            Value::Gro(g) => Control::GroSegment(g),
+            Value::Cred((pid, uid, gid)) => Control::Credentials(UCred { pid, uid, gid }),
+            // Descriptors never reach a UDP socket's buffer; error reports come from the error
+            // queue (`recv_error`). Both stay as the kernel wrote them.
+            Value::ExtErr(_) | Value::Rights(_) | Value::PidFd(_) | Value::Other(_) => unknown,
         }
     }
-}
-
-/// [`build`] into an existing report (batches fill arrays of them in place). One struct literal, so a
-/// field added to `RecvMeta` cannot be forgotten here.
-#[inline]
-pub(crate) fn fill<A: Sender>(
-    m: &mut RecvMeta<A>,
-    addr: A,
-    cap: usize,
-    out: &crate::sys::msg::MsgOut,
-    anc: &crate::sys::msg::Ancillary,
-) {
-    *m = build(addr, cap, out, anc);
-}
-
-/// [`fill`] with the sender's form given apart, as [`build_with`].
-#[inline]
-pub(crate) fn fill_with<A>(
-    m: &mut RecvMeta<A>,
-    addr: A,
-    maps_v4: bool,
-    cap: usize,
-    out: &crate::sys::msg::MsgOut,
-    anc: &crate::sys::msg::Ancillary,
-) {
-    *m = build_with(addr, maps_v4, cap, out, anc);
-}
-
-/// [`fill`] for a receive that offered no control area: every metadata field is absent.
-#[inline]
-pub(crate) fn fill_plain<A>(
-    m: &mut RecvMeta<A>,
-    addr: A,
-    cap: usize,
-    out: &crate::sys::msg::MsgOut,
-) {
-    *m = RecvMeta {
-        len: out.ret.min(cap),
-        full_len: out.ret,
-        truncated: out.flags & libc::MSG_TRUNC != 0,
-        control_truncated: out.flags & libc::MSG_CTRUNC != 0,
-        ..RecvMeta::empty(addr)
-    };
 }

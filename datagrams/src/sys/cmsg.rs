@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use std::mem::{align_of, size_of};
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-use super::consts::{SO_RXQ_OVFL, SO_TIMESTAMPNS, UDP_GRO, UDP_SEGMENT};
+use super::consts::{SCM_PIDFD, SO_RXQ_OVFL, SO_TIMESTAMPNS, UDP_GRO, UDP_SEGMENT};
 
 /// The alignment of control-message headers and data on Linux (`sizeof(size_t)`).
 const ALIGN: usize = size_of::<usize>();
@@ -63,45 +63,6 @@ pub(crate) struct ExtErr {
     pub(crate) offender: Option<std::net::SocketAddr>,
 }
 
-/// Decodes an `IP_RECVERR`/`IPV6_RECVERR` control message; `None` for any other or a short one.
-pub(crate) fn extended_err(c: &Cmsg<'_>) -> Option<ExtErr> {
-    let ok = matches!(
-        (c.level, c.kind),
-        (libc::IPPROTO_IP, libc::IP_RECVERR) | (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
-    );
-    if !ok {
-        return None;
-    }
-    let d = c.data;
-    let errno = ne_u32(d, 0)? as i32;
-    let (origin, kind, code) = (*d.get(4)?, *d.get(5)?, *d.get(6)?);
-    let info = ne_u32(d, 8)?;
-    // SO_EE_OFFENDER: the sockaddr right after the 16-byte struct.
-    let offender = d.get(16..).and_then(super::addr::decode_inet_bytes);
-    Some(ExtErr {
-        errno,
-        origin,
-        kind,
-        code,
-        info,
-        offender,
-    })
-}
-
-/// What dgram decodes from a receive's control messages (both socket kinds share it).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Decoded {
-    pub(crate) cred: Option<(i32, u32, u32)>,
-    pub(crate) dst_ip: Option<std::net::IpAddr>,
-    pub(crate) ifindex: Option<u32>,
-    pub(crate) tos: Option<u8>,
-    pub(crate) ttl: Option<u8>,
-    /// `(seconds, nanoseconds)` of `SCM_TIMESTAMPNS`.
-    pub(crate) timestamp: Option<(i64, i64)>,
-    pub(crate) drops: Option<u32>,
-    pub(crate) gro: Option<u16>,
-}
-
 fn ne_u32(data: &[u8], at: usize) -> Option<u32> {
     let b = data.get(at..at + 4)?;
     Some(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
@@ -123,49 +84,155 @@ fn small_int(data: &[u8]) -> Option<u8> {
     }
 }
 
-impl Decoded {
-    /// Decodes one control message that carries no descriptors; returns false for one it does not
-    /// know (kept by callers that want it). Short data is ignored, never read past.
+/// One control message of a receive, decoded: what [`Cmsg::decode`], the one decoder of every
+/// receive path (`recvmsg`, `recvmmsg`, the error queue, a caller's control buffer), yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Value<'a> {
+    /// `SCM_CREDENTIALS`: `(pid, uid, gid)`.
+    Cred((i32, u32, u32)),
+    /// `IP_PKTINFO`/`IPV6_PKTINFO`: the destination address (as the kernel wrote it: v4-mapped on a
+    /// dual-stack socket's `IPV6_PKTINFO`) and the arrival interface index.
+    PacketInfo {
+        dst_ip: std::net::IpAddr,
+        ifindex: u32,
+    },
+    /// `IP_TOS`/`IPV6_TCLASS`.
+    Tos(u8),
+    /// `IP_TTL`/`IPV6_HOPLIMIT`, in hops.
+    Ttl(u8),
+    /// `SCM_TIMESTAMPNS`: `(seconds, nanoseconds)` since the epoch.
+    Timestamp((i64, i64)),
+    /// `SO_RXQ_OVFL`: the socket's running drop count.
+    Drops(u32),
+    /// `UDP_GRO`: the size of the coalesced datagrams, in bytes.
+    Gro(u16),
+    /// `IP_RECVERR`/`IPV6_RECVERR`.
+    ExtErr(ExtErr),
+    /// `SCM_RIGHTS`: descriptors the receiver must take ([`take_fds`]) or they leak.
+    Rights(&'a [u8]),
+    /// `SCM_PIDFD`: a descriptor the receiver must take ([`take_fds`]) or it leaks.
+    PidFd(&'a [u8]),
+    /// Anything else, and a known message whose data is too short to decode.
+    Other(Cmsg<'a>),
+}
+
+impl<'a> Cmsg<'a> {
+    /// Decodes this message. Short data is never read past: it yields [`Value::Other`].
     #[inline]
-    pub(crate) fn take(&mut self, c: &Cmsg<'_>) -> bool {
-        let d = c.data;
-        match (c.level, c.kind) {
-            (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) => self.cred = cred(d),
+    pub(crate) fn decode(&self) -> Value<'a> {
+        let d = self.data;
+        let v = match (self.level, self.kind) {
+            (libc::SOL_SOCKET, libc::SCM_RIGHTS) => Some(Value::Rights(d)),
+            (libc::SOL_SOCKET, SCM_PIDFD) => Some(Value::PidFd(d)),
+            (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) => cred(d).map(Value::Cred),
             (libc::IPPROTO_IP, libc::IP_PKTINFO) => {
                 // struct in_pktinfo { int ipi_ifindex; in_addr ipi_spec_dst; in_addr ipi_addr; }
-                if let (Some(ifindex), Some(addr)) = (ne_u32(d, 0), d.get(8..12)) {
-                    self.ifindex = Some(ifindex);
-                    self.dst_ip =
-                        Some(std::net::Ipv4Addr::new(addr[0], addr[1], addr[2], addr[3]).into());
+                match (ne_u32(d, 0), d.get(8..12)) {
+                    (Some(ifindex), Some(a)) => Some(Value::PacketInfo {
+                        dst_ip: std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]).into(),
+                        ifindex,
+                    }),
+                    _ => None,
                 }
             }
             (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
                 // struct in6_pktinfo { in6_addr ipi6_addr; unsigned ipi6_ifindex; }
-                if let (Some(addr), Some(ifindex)) = (d.get(..16), ne_u32(d, 16)) {
-                    let mut a = [0u8; 16];
-                    a.copy_from_slice(addr);
-                    // As the kernel reports it: an IPv4 datagram on a dual-stack socket has a
-                    // v4-mapped destination, as its sender's address is v4-mapped.
-                    self.dst_ip = Some(std::net::Ipv6Addr::from(a).into());
-                    self.ifindex = Some(ifindex);
+                match (d.get(..16), ne_u32(d, 16)) {
+                    (Some(addr), Some(ifindex)) => {
+                        let mut a = [0u8; 16];
+                        a.copy_from_slice(addr);
+                        Some(Value::PacketInfo {
+                            dst_ip: std::net::Ipv6Addr::from(a).into(),
+                            ifindex,
+                        })
+                    }
+                    _ => None,
                 }
             }
             (libc::IPPROTO_IP, libc::IP_TOS) | (libc::IPPROTO_IPV6, libc::IPV6_TCLASS) => {
-                self.tos = small_int(d)
+                small_int(d).map(Value::Tos)
             }
             (libc::IPPROTO_IP, libc::IP_TTL) | (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) => {
-                self.ttl = small_int(d)
+                small_int(d).map(Value::Ttl)
             }
-            (libc::SOL_SOCKET, SO_TIMESTAMPNS) => {
-                if let (Some(sec), Some(nsec)) = (ne_i64(d, 0), ne_i64(d, 8)) {
-                    self.timestamp = Some((sec, nsec));
-                }
+            (libc::SOL_SOCKET, SO_TIMESTAMPNS) => match (ne_i64(d, 0), ne_i64(d, 8)) {
+                (Some(sec), Some(nsec)) => Some(Value::Timestamp((sec, nsec))),
+                _ => None,
+            },
+            (libc::SOL_SOCKET, SO_RXQ_OVFL) => ne_u32(d, 0).map(Value::Drops),
+            (libc::SOL_UDP, UDP_GRO) => ne_u32(d, 0)
+                .and_then(|v| u16::try_from(v).ok())
+                .map(Value::Gro),
+            (libc::IPPROTO_IP, libc::IP_RECVERR) | (libc::IPPROTO_IPV6, libc::IPV6_RECVERR) => {
+                extended_err(d).map(Value::ExtErr)
             }
-            (libc::SOL_SOCKET, SO_RXQ_OVFL) => self.drops = ne_u32(d, 0),
-            (libc::SOL_UDP, UDP_GRO) => self.gro = ne_u32(d, 0).and_then(|v| u16::try_from(v).ok()),
-            _ => return false,
+            _ => None,
+        };
+        v.unwrap_or(Value::Other(*self))
+    }
+}
+
+/// Decodes the data of an `IP_RECVERR`/`IPV6_RECVERR` message; `None` if it is short.
+fn extended_err(d: &[u8]) -> Option<ExtErr> {
+    let errno = ne_u32(d, 0)? as i32;
+    let (origin, kind, code) = (*d.get(4)?, *d.get(5)?, *d.get(6)?);
+    let info = ne_u32(d, 8)?;
+    // SO_EE_OFFENDER: the sockaddr right after the 16-byte struct.
+    let offender = d.get(16..).and_then(super::addr::decode_inet_bytes);
+    Some(ExtErr {
+        errno,
+        origin,
+        kind,
+        code,
+        info,
+        offender,
+    })
+}
+
+/// The metadata of one receive, folded from its decoded control messages (both socket kinds share
+/// it; `RecvMeta` is built from it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Decoded {
+    pub(crate) cred: Option<(i32, u32, u32)>,
+    pub(crate) dst_ip: Option<std::net::IpAddr>,
+    pub(crate) ifindex: Option<u32>,
+    pub(crate) tos: Option<u8>,
+    pub(crate) ttl: Option<u8>,
+    /// `(seconds, nanoseconds)` of `SCM_TIMESTAMPNS`.
+    pub(crate) timestamp: Option<(i64, i64)>,
+    pub(crate) drops: Option<u32>,
+    pub(crate) gro: Option<u16>,
+}
+
+impl Decoded {
+    /// Folds one decoded message in. Descriptors (`Rights`, `PidFd`) are the receive path's to take
+    /// before folding; they and messages with no `RecvMeta` field are ignored here.
+    #[inline]
+    pub(crate) fn add(&mut self, v: Value<'_>) {
+        match v {
+            Value::Cred(c) => self.cred = Some(c),
+            Value::PacketInfo { dst_ip, ifindex } => {
+                self.dst_ip = Some(dst_ip);
+                self.ifindex = Some(ifindex);
+            }
+            Value::Tos(t) => self.tos = Some(t),
+            Value::Ttl(t) => self.ttl = Some(t),
+            Value::Timestamp(at) => self.timestamp = Some(at),
+            Value::Drops(n) => self.drops = Some(n),
+            Value::Gro(g) => self.gro = Some(g),
+            Value::ExtErr(_) | Value::Rights(_) | Value::PidFd(_) | Value::Other(_) => {}
         }
-        true
+    }
+
+    /// Every message of `messages` folded in (a receive path whose socket carries no descriptors:
+    /// UDP).
+    #[inline]
+    pub(crate) fn of(messages: Iter<'_>) -> Decoded {
+        let mut d = Decoded::default();
+        for c in messages {
+            d.add(c.decode());
+        }
+        d
     }
 }
 
@@ -499,7 +566,7 @@ mod properties {
                 // after its header, after the previous message, and inside the area
                 prop_assert!(start >= end + HDR && start + c.data.len() <= area.len());
                 end = start + c.data.len();
-                decoded.take(&c);
+                decoded.add(c.decode());
             }
         }
 
@@ -611,5 +678,118 @@ mod tests {
         // a full buffer refuses one more message
         let mut small = CmsgBuf::<16>::new();
         assert!(Encoder::new(&mut small.0).push(1, 2, &[1]).is_none());
+    }
+
+    /// Each message kind decodes to its typed value, and a short one of a known kind to `Other`.
+    #[test]
+    fn the_one_decoder_types_every_known_message() {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        let ne = |v: u32| v.to_ne_bytes().to_vec();
+        let mut pktinfo4 = ne(3);
+        pktinfo4.extend([0, 0, 0, 0, 192, 0, 2, 1]);
+        let mut pktinfo6 = Ipv6Addr::LOCALHOST.octets().to_vec();
+        pktinfo6.extend(ne(5));
+        let mut ts = 7i64.to_ne_bytes().to_vec();
+        ts.extend(9i64.to_ne_bytes());
+        let mut ext = ne(libc::ECONNREFUSED as u32);
+        ext.extend([2, 3, 3, 0]);
+        ext.extend(ne(0));
+        ext.extend(ne(0));
+        let mut ucred = ne(11);
+        ucred.extend(ne(12));
+        ucred.extend(ne(13));
+        let cases: Vec<(i32, i32, Vec<u8>, Value<'static>)> = vec![
+            (
+                libc::IPPROTO_IP,
+                libc::IP_PKTINFO,
+                pktinfo4,
+                Value::PacketInfo {
+                    dst_ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+                    ifindex: 3,
+                },
+            ),
+            (
+                libc::IPPROTO_IPV6,
+                libc::IPV6_PKTINFO,
+                pktinfo6,
+                Value::PacketInfo {
+                    dst_ip: IpAddr::V6(Ipv6Addr::LOCALHOST),
+                    ifindex: 5,
+                },
+            ),
+            (libc::IPPROTO_IP, libc::IP_TOS, vec![0x2e], Value::Tos(0x2e)),
+            (
+                libc::IPPROTO_IPV6,
+                libc::IPV6_TCLASS,
+                ne(0xb8),
+                Value::Tos(0xb8),
+            ),
+            (libc::IPPROTO_IP, libc::IP_TTL, ne(64), Value::Ttl(64)),
+            (
+                libc::IPPROTO_IPV6,
+                libc::IPV6_HOPLIMIT,
+                ne(255),
+                Value::Ttl(255),
+            ),
+            (
+                libc::SOL_SOCKET,
+                SO_TIMESTAMPNS,
+                ts,
+                Value::Timestamp((7, 9)),
+            ),
+            (libc::SOL_SOCKET, SO_RXQ_OVFL, ne(42), Value::Drops(42)),
+            (libc::SOL_UDP, UDP_GRO, ne(1200), Value::Gro(1200)),
+            (
+                libc::SOL_SOCKET,
+                libc::SCM_CREDENTIALS,
+                ucred,
+                Value::Cred((11, 12, 13)),
+            ),
+            (
+                libc::IPPROTO_IP,
+                libc::IP_RECVERR,
+                ext,
+                Value::ExtErr(ExtErr {
+                    errno: libc::ECONNREFUSED,
+                    origin: 2,
+                    kind: 3,
+                    code: 3,
+                    info: 0,
+                    offender: None,
+                }),
+            ),
+        ];
+        for (level, kind, data, want) in &cases {
+            let c = Cmsg {
+                level: *level,
+                kind: *kind,
+                data,
+            };
+            assert_eq!(c.decode(), *want, "({level}, {kind})");
+            // Every known kind with its data cut short is left as it came.
+            let short = Cmsg {
+                level: *level,
+                kind: *kind,
+                data: &data[..0],
+            };
+            assert_eq!(
+                short.decode(),
+                Value::Other(short),
+                "({level}, {kind}) short"
+            );
+        }
+        let fds = ne(3);
+        let rights = Cmsg {
+            level: libc::SOL_SOCKET,
+            kind: libc::SCM_RIGHTS,
+            data: &fds,
+        };
+        assert_eq!(rights.decode(), Value::Rights(&fds));
+        let unknown = Cmsg {
+            level: 1234,
+            kind: 5,
+            data: &fds,
+        };
+        assert_eq!(unknown.decode(), Value::Other(unknown));
     }
 }

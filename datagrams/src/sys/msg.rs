@@ -251,6 +251,18 @@ pub(crate) struct Ancillary {
     pub(crate) truncated: bool,
 }
 
+impl Ancillary {
+    /// What a receive whose control area holds `messages` said, with the kernel's `flags`
+    /// (`MSG_CTRUNC`): for a socket that carries no descriptors (UDP).
+    #[inline]
+    pub(crate) fn of(messages: cmsg::Iter<'_>, flags: libc::c_int) -> Ancillary {
+        Ancillary {
+            decoded: cmsg::Decoded::of(messages),
+            truncated: flags & libc::MSG_CTRUNC != 0,
+        }
+    }
+}
+
 /// The control area a receive offers the kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Space {
@@ -345,23 +357,27 @@ fn recv_decode<const N: usize>(
     };
     let before = fds.as_ref().map_or(0, |v| v.len());
     for c in control.iter() {
-        if (c.level, c.kind) == (libc::SOL_SOCKET, libc::SCM_RIGHTS) {
-            // SAFETY: this is an SCM_RIGHTS message the kernel wrote into our buffer in the recvmsg
-            // above: its descriptors are newly installed and owned by nobody else.
-            unsafe {
-                cmsg::take_fds(c.data, |owned| match fds.as_deref_mut() {
-                    Some(v) if v.len() < v.capacity() && v.len() - before < room => v.push(owned),
-                    // No room: dropping the OwnedFd closes it.
-                    _ => anc.truncated = true,
-                })
-            };
-        } else if (c.level, c.kind) == (libc::SOL_SOCKET, super::consts::SCM_PIDFD) {
-            // SAFETY: an SCM_PIDFD message the kernel wrote into our buffer in the recvmsg above
-            // (`SO_PASSPIDFD`, set outside dgram): its pidfd is newly installed and owned by nobody
-            // else. dgram reports no pidfd, so dropping it closes it.
-            unsafe { cmsg::take_fds(c.data, drop) };
-        } else {
-            anc.decoded.take(&c);
+        match c.decode() {
+            cmsg::Value::Rights(data) => {
+                // SAFETY: this is an SCM_RIGHTS message the kernel wrote into our buffer in the
+                // recvmsg above: its descriptors are newly installed and owned by nobody else.
+                unsafe {
+                    cmsg::take_fds(data, |owned| match fds.as_deref_mut() {
+                        Some(v) if v.len() < v.capacity() && v.len() - before < room => {
+                            v.push(owned)
+                        }
+                        // No room: dropping the OwnedFd closes it.
+                        _ => anc.truncated = true,
+                    })
+                };
+            }
+            cmsg::Value::PidFd(data) => {
+                // SAFETY: an SCM_PIDFD message the kernel wrote into our buffer in the recvmsg
+                // above (`SO_PASSPIDFD`, set outside dgram): its pidfd is newly installed and owned
+                // by nobody else. dgram reports no pidfd, so dropping it closes it.
+                unsafe { cmsg::take_fds(data, drop) };
+            }
+            v => anc.decoded.add(v),
         }
     }
     if anc.truncated

@@ -424,7 +424,7 @@ impl UdpSocket {
             )?;
             let sender = if A::ASK { Some(inet(&from)?) } else { None };
             let addr = A::from_kernel(sender).ok_or_else(non_ip_sender)?;
-            crate::meta::fill_with(m, addr, maps_v4, cap, &out, &anc);
+            *m = RecvMeta::from_kernel(addr, maps_v4, cap, &out, &anc);
             return Ok(1);
         }
         // A sender that is not IP (which a UDP socket never reports) is an error for the first
@@ -436,7 +436,8 @@ impl UdpSocket {
                     bad_first = i == 0;
                     return false;
                 };
-                crate::meta::fill_plain(m, addr, r.cap, &r.out);
+                let anc = msg::Ancillary::of(cmsg::Filled::EMPTY.iter(), r.out.flags);
+                *m = RecvMeta::from_kernel(addr, maps_v4, r.cap, &r.out, &anc);
                 true
             })?
         } else {
@@ -446,14 +447,8 @@ impl UdpSocket {
                     bad_first = i == 0;
                     return false;
                 };
-                let mut anc = msg::Ancillary {
-                    truncated: r.out.flags & libc::MSG_CTRUNC != 0,
-                    ..Default::default()
-                };
-                for c in r.control.iter() {
-                    anc.decoded.take(&c);
-                }
-                crate::meta::fill_with(m, addr, maps_v4, r.cap, &r.out, &anc);
+                let anc = msg::Ancillary::of(r.control.iter(), r.out.flags);
+                *m = RecvMeta::from_kernel(addr, maps_v4, r.cap, &r.out, &anc);
                 true
             })?
         };
@@ -505,14 +500,9 @@ impl UdpSocket {
             flags.recv_bits()? | libc::MSG_TRUNC,
         )?;
         control.len = out.control_len;
-        let mut anc = msg::Ancillary {
-            truncated: out.flags & libc::MSG_CTRUNC != 0,
-            ..Default::default()
-        };
-        for c in cmsg::iter(&control.buf.0[..control.len]) {
-            anc.decoded.take(&c);
-        }
-        Ok(crate::meta::build(inet(&from)?, cap, &out, &anc))
+        let anc = msg::Ancillary::of(cmsg::iter(&control.buf.0[..control.len]), out.flags);
+        let from = inet(&from)?;
+        Ok(RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc))
     }
 
     /// The most segments one GSO [`Transmit`] may carry: 64 where the kernel supports UDP GSO (Linux

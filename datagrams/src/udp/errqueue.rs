@@ -191,7 +191,7 @@ impl UdpSocket {
         };
         let mut report = None;
         for c in cmsg::iter(&control.0[..out.control_len]) {
-            if let Some(e) = cmsg::extended_err(&c) {
+            if let cmsg::Value::ExtErr(e) = c.decode() {
                 report = Some(e);
             }
         }

@@ -296,7 +296,7 @@ impl UdpSocket {
         flags: MsgFlags,
     ) -> io::Result<RecvMeta> {
         let (from, cap, out, anc) = self.recv_msg_parts(bufs, flags)?;
-        Ok(crate::meta::build(from, cap, &out, &anc))
+        Ok(RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc))
     }
 
     /// [`recv_msg_vectored`](Self::recv_msg_vectored) into `meta` (the async layer's form: the
@@ -309,7 +309,7 @@ impl UdpSocket {
         meta: &mut RecvMeta,
     ) -> io::Result<()> {
         let (from, cap, out, anc) = self.recv_msg_parts(bufs, flags)?;
-        crate::meta::fill(meta, from, cap, &out, &anc);
+        *meta = RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc);
         Ok(())
     }
 

@@ -660,8 +660,9 @@ impl UnixDatagram {
         )
         .map_err(|e| self.shut_down_error(e))?;
         self.check_eof(out.ret)?;
-        Ok(crate::meta::build(
+        Ok(RecvMeta::from_kernel(
             UnixAddr::from_raw(&from)?,
+            false,
             cap,
             &out,
             &anc,
