@@ -5,7 +5,7 @@
 //! addresses (std's `ToSocketAddrs`, the socket's [`Resolve`]r, tokio's lookup, or a `Transmit`'s
 //! one address); the rule then picks the address of the socket's family (an IPv4 address v4-mapped
 //! on an IPv6 socket), refuses port 0, refuses IPv4 on an IPv6-only socket (`IPV6_V6ONLY`), and
-//! checks the payload against the limit of the destination's family ([`Family::max_payload`]).
+//! checks the payload against the limit of the destination's family ([`Family::max_payload`](crate::Family::max_payload)).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};

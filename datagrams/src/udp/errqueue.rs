@@ -1,15 +1,14 @@
-//! The kernel's error reports about sent datagrams: the `IP_RECVERR` error queue (`SockError`), path
-//! MTU discovery and `UDP_CORK` (udp(7), ip(7), RFC 1191, RFC 8201).
+//! The kernel's error reports about sent datagrams: the `IP_RECVERR` error queue (`SockError`, ip(7),
+//! udp(7)). The switches (`set_recv_err_v4`/`_v6`) and path MTU discovery (RFC 1191, RFC 8201) are
+//! options, in `options.rs`.
 
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
 
-use crate::sys::consts::{IP_MTU, IPV6_MTU, IPV6_MTU_DISCOVER, UDP_CORK};
-use crate::sys::{addr::RawAddr, cmsg, msg, sockopt};
+use crate::sys::{addr::RawAddr, cmsg, msg};
 use crate::udp::UdpSocket;
-use crate::util::invalid_input;
 
 /// Where an error report came from (`ee_origin` of `struct sock_extended_err`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,88 +84,8 @@ impl From<SockError> for io::Error {
     }
 }
 
-/// Path MTU discovery modes (`IP_MTU_DISCOVER`/`IPV6_MTU_DISCOVER`, ip(7)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PmtuDiscover {
-    /// Never set DF: routers fragment (`IP_PMTUDISC_DONT`).
-    Dont,
-    /// Use the path MTU where known, else fragment (`IP_PMTUDISC_WANT`, the default).
-    Want,
-    /// Always set DF; a datagram above the known path MTU fails with `EMSGSIZE` (`IP_PMTUDISC_DO`).
-    Do,
-    /// Set DF and ignore the path MTU: for probing (`IP_PMTUDISC_PROBE`).
-    Probe,
-    /// Use the interface MTU, never the path MTU, and never fragment locally (`IP_PMTUDISC_INTERFACE`,
-    /// Linux 3.15): against forged ICMP "fragmentation needed" reports.
-    Interface,
-    /// As `Interface`, but fragment datagrams above the interface MTU (`IP_PMTUDISC_OMIT`, Linux
-    /// 3.16).
-    Omit,
-}
-
-impl PmtuDiscover {
-    fn value(self) -> libc::c_int {
-        match self {
-            PmtuDiscover::Dont => 0,
-            PmtuDiscover::Want => 1,
-            PmtuDiscover::Do => 2,
-            PmtuDiscover::Probe => 3,
-            PmtuDiscover::Interface => 4,
-            PmtuDiscover::Omit => 5,
-        }
-    }
-
-    fn from_value(v: libc::c_int) -> io::Result<PmtuDiscover> {
-        Ok(match v {
-            0 => PmtuDiscover::Dont,
-            1 => PmtuDiscover::Want,
-            2 => PmtuDiscover::Do,
-            3 => PmtuDiscover::Probe,
-            4 => PmtuDiscover::Interface,
-            5 => PmtuDiscover::Omit,
-            other => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("unknown PMTU mode {other}"),
-                ));
-            }
-        })
-    }
-}
-
-/// The error queue, path MTU and corking.
+/// The error queue (`MSG_ERRQUEUE`, switched on by `IP_RECVERR`/`IPV6_RECVERR`).
 impl UdpSocket {
-    /// Queues the kernel's error reports about sent datagrams (ICMP errors, local errors) for
-    /// [`recv_error`](Self::recv_error) (`IP_RECVERR`). With it on, unconnected sockets hear ICMP
-    /// errors too, and every pending error also fails the next call once (`SO_ERROR`).
-    ///
-    /// # Errors
-    /// What `setsockopt(2)` reports.
-    #[doc(alias = "IP_RECVERR")]
-    pub fn set_recv_err_v4(&self, on: bool) -> io::Result<()> {
-        sockopt::set_int(
-            self.as_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_RECVERR,
-            libc::c_int::from(on),
-        )
-    }
-
-    /// The IPv6 form of [`set_recv_err_v4`](Self::set_recv_err_v4) (`IPV6_RECVERR`).
-    ///
-    /// # Errors
-    /// `InvalidInput` on an IPv4 socket.
-    #[doc(alias = "IPV6_RECVERR")]
-    pub fn set_recv_err_v6(&self, on: bool) -> io::Result<()> {
-        self.require_v6("IPV6_RECVERR")?;
-        sockopt::set_int(
-            self.as_fd(),
-            libc::IPPROTO_IPV6,
-            libc::IPV6_RECVERR,
-            libc::c_int::from(on),
-        )
-    }
-
     /// Reads one report from the error queue without waiting (`recvmsg(MSG_ERRQUEUE)`); `Ok(None)`
     /// when it is empty. Async callers wait for one with
     /// [`tokio::UdpSocket::recv_error`](crate::tokio::UdpSocket::recv_error).
@@ -216,99 +135,5 @@ impl UdpSocket {
             destination: dest.socket_addr(),
             payload: payload[..out.ret.min(payload.len())].to_vec(),
         }))
-    }
-
-    /// Sets path MTU discovery for IPv4 (`IP_MTU_DISCOVER`).
-    ///
-    /// # Errors
-    /// What `setsockopt(2)` reports.
-    #[doc(alias = "IP_MTU_DISCOVER")]
-    pub fn set_mtu_discover_v4(&self, mode: PmtuDiscover) -> io::Result<()> {
-        sockopt::set_int(
-            self.as_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_MTU_DISCOVER,
-            mode.value(),
-        )
-    }
-
-    /// The IPv4 path MTU discovery mode (`IP_MTU_DISCOVER`).
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    #[doc(alias = "IP_MTU_DISCOVER")]
-    pub fn mtu_discover_v4(&self) -> io::Result<PmtuDiscover> {
-        PmtuDiscover::from_value(sockopt::get_int(
-            self.as_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_MTU_DISCOVER,
-        )?)
-    }
-
-    /// Sets path MTU discovery for IPv6 (`IPV6_MTU_DISCOVER`).
-    ///
-    /// # Errors
-    /// `InvalidInput` on an IPv4 socket.
-    #[doc(alias = "IPV6_MTU_DISCOVER")]
-    pub fn set_mtu_discover_v6(&self, mode: PmtuDiscover) -> io::Result<()> {
-        self.require_v6("IPV6_MTU_DISCOVER")?;
-        sockopt::set_int(
-            self.as_fd(),
-            libc::IPPROTO_IPV6,
-            IPV6_MTU_DISCOVER,
-            mode.value(),
-        )
-    }
-
-    /// The IPv6 path MTU discovery mode (`IPV6_MTU_DISCOVER`).
-    ///
-    /// # Errors
-    /// `InvalidInput` on an IPv4 socket.
-    #[doc(alias = "IPV6_MTU_DISCOVER")]
-    pub fn mtu_discover_v6(&self) -> io::Result<PmtuDiscover> {
-        self.require_v6("IPV6_MTU_DISCOVER")?;
-        PmtuDiscover::from_value(sockopt::get_int(
-            self.as_fd(),
-            libc::IPPROTO_IPV6,
-            IPV6_MTU_DISCOVER,
-        )?)
-    }
-
-    /// The path MTU in bytes to the connected peer, as the kernel knows it (`IP_MTU`, `IPV6_MTU`).
-    ///
-    /// # Errors
-    /// `NotConnected` when the socket is not connected (the kernel's `ENOTCONN`).
-    #[doc(alias = "IP_MTU")]
-    #[doc(alias = "IPV6_MTU")]
-    pub fn path_mtu(&self) -> io::Result<u32> {
-        let peer = self.peer_addr()?;
-        let mapped_v4 = matches!(peer, SocketAddr::V6(v6) if v6.ip().to_ipv4_mapped().is_some());
-        let (level, name) = match peer {
-            SocketAddr::V4(_) => (libc::IPPROTO_IP, IP_MTU),
-            SocketAddr::V6(_) if mapped_v4 => (libc::IPPROTO_IP, IP_MTU),
-            SocketAddr::V6(_) => (libc::IPPROTO_IPV6, IPV6_MTU),
-        };
-        let mtu = sockopt::get_int(self.as_fd(), level, name)?;
-        u32::try_from(mtu)
-            .map_err(|_| invalid_input(format!("the kernel reported a path MTU of {mtu}")))
-    }
-
-    /// Corks the socket (`UDP_CORK`): every send until it is uncorked goes into one datagram, sent
-    /// when `set_cork(false)` is called (udp(7)).
-    ///
-    /// # Errors
-    /// What `setsockopt(2)` reports.
-    #[doc(alias = "UDP_CORK")]
-    pub fn set_cork(&self, on: bool) -> io::Result<()> {
-        sockopt::set_int(self.as_fd(), libc::SOL_UDP, UDP_CORK, libc::c_int::from(on))
-    }
-
-    /// Whether the socket is corked (`UDP_CORK`).
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    #[doc(alias = "UDP_CORK")]
-    pub fn cork(&self) -> io::Result<bool> {
-        Ok(sockopt::get_int(self.as_fd(), libc::SOL_UDP, UDP_CORK)? != 0)
     }
 }

@@ -23,7 +23,8 @@ mod send_recv;
 
 pub use batch::MAX_BATCH;
 pub(crate) use batch::batch_room_for;
-pub use errqueue::{ErrorOrigin, PmtuDiscover, SockError};
+pub use errqueue::{ErrorOrigin, SockError};
+pub use options::PmtuDiscover;
 pub(crate) use send_recv::{inet, non_ip_sender};
 
 /// A UDP socket, IPv4 or IPv6, with blocking calls and `try_*` calls that never block.
@@ -347,7 +348,7 @@ impl UdpSocket {
     }
 
     /// Connects to `host`:`port`, resolving a host name through the socket's resolver (the
-    /// [`SystemResolver`] unless the builder set one).
+    /// [`SystemResolver`](crate::SystemResolver) unless the builder set one).
     ///
     /// # Errors
     /// As [`connect`](Self::connect), and whatever the resolver reports.

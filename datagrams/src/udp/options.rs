@@ -1,13 +1,16 @@
 //! Socket options of `UdpSocket`, one `impl` block per level.
 
 use std::io;
+use std::net::SocketAddr;
 use std::os::fd::AsFd;
 
 use super::UdpSocket;
 use crate::family::Family;
+use crate::sys::consts::{IP_MTU, IPV6_MTU, IPV6_MTU_DISCOVER, UDP_CORK};
+use crate::sys::sockopt;
 use crate::util::{check_range, invalid_input};
 
-/// Socket-level options (`SOL_SOCKET`).
+/// Socket-level options (`SOL_SOCKET`, socket(7)).
 impl UdpSocket {
     /// Allows sending to broadcast addresses (`SO_BROADCAST`; Node's `setBroadcast`). Off by default:
     /// a send to a broadcast address fails with `PermissionDenied` (`EACCES`) until it is on.
@@ -67,7 +70,7 @@ impl UdpSocket {
     }
 }
 
-/// IPv4 options (`IPPROTO_IP`).
+/// IPv4 options (`IPPROTO_IP`, ip(7)).
 impl UdpSocket {
     /// Sets the time-to-live of outgoing unicast datagrams, in hops (`IP_TTL`; Node's `setTTL`, Racket's
     /// `udp-set-ttl!`).
@@ -108,9 +111,71 @@ impl UdpSocket {
     pub fn tos_v4(&self) -> io::Result<u32> {
         self.inner.tos_v4()
     }
+
+    /// Queues the kernel's error reports about sent datagrams (ICMP errors, local errors) for
+    /// [`recv_error`](Self::recv_error) (`IP_RECVERR`). With it on, unconnected sockets hear ICMP
+    /// errors too, and every pending error also fails the next call once (`SO_ERROR`).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "IP_RECVERR")]
+    pub fn set_recv_err_v4(&self, on: bool) -> io::Result<()> {
+        sockopt::set_int(
+            self.as_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_RECVERR,
+            libc::c_int::from(on),
+        )
+    }
+
+    /// Sets path MTU discovery for IPv4 (`IP_MTU_DISCOVER`).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "IP_MTU_DISCOVER")]
+    pub fn set_mtu_discover_v4(&self, mode: PmtuDiscover) -> io::Result<()> {
+        sockopt::set_int(
+            self.as_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_MTU_DISCOVER,
+            mode.value(),
+        )
+    }
+
+    /// The IPv4 path MTU discovery mode (`IP_MTU_DISCOVER`).
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_MTU_DISCOVER")]
+    pub fn mtu_discover_v4(&self) -> io::Result<PmtuDiscover> {
+        PmtuDiscover::from_value(sockopt::get_int(
+            self.as_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_MTU_DISCOVER,
+        )?)
+    }
+
+    /// The path MTU in bytes to the connected peer, as the kernel knows it (`IP_MTU`, `IPV6_MTU`).
+    ///
+    /// # Errors
+    /// `NotConnected` when the socket is not connected (the kernel's `ENOTCONN`).
+    #[doc(alias = "IP_MTU")]
+    #[doc(alias = "IPV6_MTU")]
+    pub fn path_mtu(&self) -> io::Result<u32> {
+        let peer = self.peer_addr()?;
+        let mapped_v4 = matches!(peer, SocketAddr::V6(v6) if v6.ip().to_ipv4_mapped().is_some());
+        let (level, name) = match peer {
+            SocketAddr::V4(_) => (libc::IPPROTO_IP, IP_MTU),
+            SocketAddr::V6(_) if mapped_v4 => (libc::IPPROTO_IP, IP_MTU),
+            SocketAddr::V6(_) => (libc::IPPROTO_IPV6, IPV6_MTU),
+        };
+        let mtu = sockopt::get_int(self.as_fd(), level, name)?;
+        u32::try_from(mtu)
+            .map_err(|_| invalid_input(format!("the kernel reported a path MTU of {mtu}")))
+    }
 }
 
-/// IPv6 options (`IPPROTO_IPV6`).
+/// IPv6 options (`IPPROTO_IPV6`, ipv6(7)).
 impl UdpSocket {
     /// Sets the hop limit of outgoing unicast IPv6 datagrams (`IPV6_UNICAST_HOPS`; Node's `setTTL` on a
     /// `udp6` socket).
@@ -187,6 +252,121 @@ impl UdpSocket {
                 "{option} applies to IPv6 sockets; this socket is IPv4"
             )))
         }
+    }
+
+    /// The IPv6 form of [`set_recv_err_v4`](Self::set_recv_err_v4) (`IPV6_RECVERR`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_RECVERR")]
+    pub fn set_recv_err_v6(&self, on: bool) -> io::Result<()> {
+        self.require_v6("IPV6_RECVERR")?;
+        sockopt::set_int(
+            self.as_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_RECVERR,
+            libc::c_int::from(on),
+        )
+    }
+
+    /// Sets path MTU discovery for IPv6 (`IPV6_MTU_DISCOVER`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_MTU_DISCOVER")]
+    pub fn set_mtu_discover_v6(&self, mode: PmtuDiscover) -> io::Result<()> {
+        self.require_v6("IPV6_MTU_DISCOVER")?;
+        sockopt::set_int(
+            self.as_fd(),
+            libc::IPPROTO_IPV6,
+            IPV6_MTU_DISCOVER,
+            mode.value(),
+        )
+    }
+
+    /// The IPv6 path MTU discovery mode (`IPV6_MTU_DISCOVER`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_MTU_DISCOVER")]
+    pub fn mtu_discover_v6(&self) -> io::Result<PmtuDiscover> {
+        self.require_v6("IPV6_MTU_DISCOVER")?;
+        PmtuDiscover::from_value(sockopt::get_int(
+            self.as_fd(),
+            libc::IPPROTO_IPV6,
+            IPV6_MTU_DISCOVER,
+        )?)
+    }
+}
+
+/// UDP options (`SOL_UDP`, udp(7)).
+impl UdpSocket {
+    /// Corks the socket (`UDP_CORK`): every send until it is uncorked goes into one datagram, sent
+    /// when `set_cork(false)` is called (udp(7)).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "UDP_CORK")]
+    pub fn set_cork(&self, on: bool) -> io::Result<()> {
+        sockopt::set_int(self.as_fd(), libc::SOL_UDP, UDP_CORK, libc::c_int::from(on))
+    }
+
+    /// Whether the socket is corked (`UDP_CORK`).
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "UDP_CORK")]
+    pub fn cork(&self) -> io::Result<bool> {
+        Ok(sockopt::get_int(self.as_fd(), libc::SOL_UDP, UDP_CORK)? != 0)
+    }
+}
+
+/// Path MTU discovery modes (`IP_MTU_DISCOVER`/`IPV6_MTU_DISCOVER`, ip(7)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PmtuDiscover {
+    /// Never set DF: routers fragment (`IP_PMTUDISC_DONT`).
+    Dont,
+    /// Use the path MTU where known, else fragment (`IP_PMTUDISC_WANT`, the default).
+    Want,
+    /// Always set DF; a datagram above the known path MTU fails with `EMSGSIZE` (`IP_PMTUDISC_DO`).
+    Do,
+    /// Set DF and ignore the path MTU: for probing (`IP_PMTUDISC_PROBE`).
+    Probe,
+    /// Use the interface MTU, never the path MTU, and never fragment locally (`IP_PMTUDISC_INTERFACE`,
+    /// Linux 3.15): against forged ICMP "fragmentation needed" reports.
+    Interface,
+    /// As `Interface`, but fragment datagrams above the interface MTU (`IP_PMTUDISC_OMIT`, Linux
+    /// 3.16).
+    Omit,
+}
+
+impl PmtuDiscover {
+    fn value(self) -> libc::c_int {
+        match self {
+            PmtuDiscover::Dont => 0,
+            PmtuDiscover::Want => 1,
+            PmtuDiscover::Do => 2,
+            PmtuDiscover::Probe => 3,
+            PmtuDiscover::Interface => 4,
+            PmtuDiscover::Omit => 5,
+        }
+    }
+
+    fn from_value(v: libc::c_int) -> io::Result<PmtuDiscover> {
+        Ok(match v {
+            0 => PmtuDiscover::Dont,
+            1 => PmtuDiscover::Want,
+            2 => PmtuDiscover::Do,
+            3 => PmtuDiscover::Probe,
+            4 => PmtuDiscover::Interface,
+            5 => PmtuDiscover::Omit,
+            other => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("unknown PMTU mode {other}"),
+                ));
+            }
+        })
     }
 }
 

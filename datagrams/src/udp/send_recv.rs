@@ -18,7 +18,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// - `NotConnected` when the socket is not connected (the kernel's `EDESTADDRREQ`).
-    /// - `InvalidInput` when `buf` is longer than the family's maximum payload ([`Family::max_payload`]).
+    /// - `InvalidInput` when `buf` is longer than the family's maximum payload ([`Family::max_payload`](crate::Family::max_payload)).
     /// - `ConnectionRefused` when an earlier datagram drew an ICMP port unreachable.
     /// - The kernel's `EMSGSIZE` (above the path MTU with `IP_PMTUDISC_DO`), `ENOBUFS`, ... intact.
     #[inline]
@@ -71,7 +71,7 @@ impl UdpSocket {
     }
 
     /// Sends to `host`:`port`, resolving a host name through the socket's resolver (Node's `lookup`
-    /// option, set with [`UdpSocketBuilder::resolver`]); a literal IP address is used as it is.
+    /// option, set with [`UdpSocketBuilder::resolver`](crate::UdpSocketBuilder::resolver)); a literal IP address is used as it is.
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to), and whatever the resolver reports.
