@@ -79,7 +79,7 @@ impl MsgFlags {
         if self.0 & !allowed == 0 {
             Ok(self.0)
         } else {
-            Err(crate::util::invalid_input(format!(
+            Err(crate::error::invalid_input(format!(
                 "{:?} has no meaning for a {call}",
                 MsgFlags(self.0 & !allowed)
             )))

@@ -5,7 +5,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 
-use crate::util::invalid_input;
+use crate::error::invalid_input;
 
 /// The interface a multicast membership or send uses.
 ///

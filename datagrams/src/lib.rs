@@ -41,11 +41,11 @@ mod sys;
 #[doc(hidden)]
 pub use sys::baseline as __baseline;
 
+mod error;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod udp;
 mod unix;
-mod util;
 
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::MsgFlags;

@@ -4,7 +4,7 @@
 
 use std::io;
 
-use crate::util::invalid_input;
+use crate::error::invalid_input;
 
 /// Expands to an `impl` block with the `SOL_SOCKET` options and calls shared by every socket type.
 macro_rules! common_socket_methods {
@@ -35,7 +35,7 @@ macro_rules! common_socket_methods {
                 timeout: Option<::std::time::Duration>,
             ) -> ::std::io::Result<()> {
                 self.inner
-                    .set_read_timeout($crate::util::check_timeout(timeout)?)
+                    .set_read_timeout($crate::error::check_timeout(timeout)?)
             }
 
             /// The receive timeout (`SO_RCVTIMEO`); `None` when receives wait forever.
@@ -58,7 +58,7 @@ macro_rules! common_socket_methods {
                 timeout: Option<::std::time::Duration>,
             ) -> ::std::io::Result<()> {
                 self.inner
-                    .set_write_timeout($crate::util::check_timeout(timeout)?)
+                    .set_write_timeout($crate::error::check_timeout(timeout)?)
             }
 
             /// The send timeout (`SO_SNDTIMEO`).

@@ -243,7 +243,7 @@ where
             return Err(closed());
         }
         if this.pending.is_some() {
-            return Err(crate::util::invalid_input(
+            return Err(crate::error::invalid_input(
                 "start_send without poll_ready: a datagram is still held",
             ));
         }

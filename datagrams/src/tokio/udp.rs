@@ -63,7 +63,7 @@ impl UdpSocket {
             }
         }
         Err(last.unwrap_or_else(|| {
-            crate::util::invalid_input("the bind address resolved to no address")
+            crate::error::invalid_input("the bind address resolved to no address")
         }))
     }
 
@@ -288,7 +288,7 @@ impl UdpSocket {
                 let all: Vec<SocketAddr> = std::iter::once(first).chain(addrs).collect();
                 send_op!(self.io, |s: &crate::UdpSocket| s.try_send_to(buf, &all[..]))
             }
-            None => Err(crate::util::invalid_input(
+            None => Err(crate::error::invalid_input(
                 "the destination resolved to no address",
             )),
         }

@@ -7,13 +7,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsFd;
 use std::sync::atomic::Ordering;
 
+use crate::error::invalid_input;
 use crate::family::Family;
 use crate::flags::MsgFlags;
 use crate::meta::{Ecn, RecvMeta, Transmit};
 use crate::sys::addr::RawAddr;
 use crate::sys::{cmsg, mmsg, msg, sockopt};
 use crate::udp::{UdpSocket, inet, non_ip_sender};
-use crate::util::invalid_input;
 
 /// The most datagrams one [`send_batch`](UdpSocket::send_batch) or
 /// [`recv_batch`](UdpSocket::recv_batch) call moves: 32, quinn-udp's choice, enough to amortise the
@@ -338,8 +338,8 @@ impl UdpSocket {
 
     /// [`recv_batch`](Self::recv_batch) without the senders: the kernel is asked for no source
     /// address (`recvmmsg(2)`, or `recvmsg(2)` with room for one, with a null `msg_name`, as
-    /// `recv(2)` against `recvfrom(2)`), which saves it a copy to user space per datagram: about
-    /// 3% of a batch of 64-byte datagrams on loopback. Everything else [`recv_batch`](Self::recv_batch) reports is reported. For a
+    /// `recv(2)` against `recvfrom(2)`), which saves it a copy to user space per datagram.
+    /// Everything else [`recv_batch`](Self::recv_batch) reports is reported. For a
     /// connected socket, whose datagrams come from its peer (those queued before `connect` aside),
     /// and for receivers that do not look at senders (a telemetry sink, say): the batch form of
     /// std's `recv` against `recv_from`.
@@ -687,7 +687,7 @@ impl UdpSocket {
 /// interface as `NotFound` naming it, and its refusals of the source address (`EINVAL`,
 /// `EADDRNOTAVAIL`, or `ENETUNREACH` on IPv4) naming that source.
 fn transmit_error(t: &Transmit<'_>, e: io::Error) -> io::Error {
-    let e = crate::util::send_error(e);
+    let e = crate::error::send_error(e);
     match (t.ifindex, t.src_ip, e.raw_os_error()) {
         (Some(i), _, Some(libc::ENODEV)) => crate::Interface::Index(i).explain(e),
         (_, Some(src), Some(libc::EINVAL | libc::EADDRNOTAVAIL)) => io::Error::new(

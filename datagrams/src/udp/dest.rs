@@ -12,9 +12,9 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 use std::sync::atomic::Ordering;
 
 use super::UdpSocket;
+use crate::error::{invalid_input, send_error};
 use crate::family::Family;
 use crate::resolve::{Resolve, SystemResolver, lookup_error};
-use crate::util::{invalid_input, send_error};
 
 /// The destination rule.
 impl UdpSocket {

@@ -9,10 +9,10 @@ use std::sync::{Arc, OnceLock};
 
 use socket2::{Protocol, Socket, Type};
 
+use crate::error::invalid_input;
 use crate::family::Family;
 use crate::resolve::{Resolve, lookup_error};
 use crate::sys::{self, addr::RawAddr, sockopt};
-use crate::util::invalid_input;
 
 mod batch;
 mod dest;

@@ -7,9 +7,9 @@ use std::os::fd::AsFd;
 
 use super::UdpSocket;
 use crate::Family;
+use crate::error::{check_range, invalid_input};
 use crate::interface::Interface;
 use crate::sys::sockopt::{self, set_struct, storage};
-use crate::util::{check_range, invalid_input};
 
 fn in_addr(a: Ipv4Addr) -> libc::in_addr {
     libc::in_addr {

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::os::fd::AsFd;
 
 use super::UdpSocket;
+use crate::error::{check_range, invalid_input};
 use crate::family::Family;
 use crate::sys::consts::{IP_MTU, IPV6_MTU, IPV6_MTU_DISCOVER, UDP_CORK};
 use crate::sys::sockopt;
-use crate::util::{check_range, invalid_input};
 
 /// Socket-level options (`SOL_SOCKET`, socket(7)).
 impl UdpSocket {

@@ -7,10 +7,10 @@ use std::os::fd::AsFd;
 use std::sync::atomic::Ordering;
 
 use super::UdpSocket;
+use crate::error::{invalid_input, send_error};
 use crate::flags::MsgFlags;
 use crate::meta::RecvMeta;
 use crate::sys::{addr::RawAddr, msg};
-use crate::util::{invalid_input, send_error};
 
 /// Sending.
 impl UdpSocket {

@@ -8,8 +8,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use crate::error::invalid_input;
 use crate::sys::addr::{RawAddr, SUN_PATH_LEN};
-use crate::util::invalid_input;
 
 /// The address of a Unix-domain socket: a filesystem path, an abstract name (Linux), or unnamed.
 ///

@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use socket2::{Domain, Socket, Type};
 
+use crate::error::{invalid_input, send_error};
 use crate::flags::MsgFlags;
 use crate::meta::{RecvMeta, UCred};
 use crate::sys::addr::RawAddr;
 use crate::sys::{cmsg, msg, socket, sockopt};
-use crate::util::{invalid_input, send_error};
 
 mod addr;
 
@@ -125,7 +125,7 @@ impl UnixDatagram {
     /// address, or for a socket of another type (a stream socket's path: the kernel's `EPROTOTYPE`).
     pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         let addr = addressable(addr.to_unix_addr()?)?;
-        socket::connect(self.as_fd(), &addr.to_raw()).map_err(crate::util::wrong_socket_type)
+        socket::connect(self.as_fd(), &addr.to_raw()).map_err(crate::error::wrong_socket_type)
     }
 
     /// Dissolves the association (`connect(2)` with `AF_UNSPEC`; Emilua's `disconnect`); a no-op when

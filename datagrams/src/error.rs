@@ -1,4 +1,5 @@
-//! Error constructors shared by the socket types: one wording per kind of usage error.
+//! Errors shared by the socket types: one wording per kind of usage error, and the checks of option
+//! values that produce them.
 
 use std::io;
 
