@@ -141,6 +141,11 @@ pub enum Ecn {
 }
 
 impl Ecn {
+    /// The bits to put in a TOS byte or traffic class.
+    pub fn bits(self) -> u8 {
+        self as u8
+    }
+
     /// The codepoint in a TOS byte or traffic class.
     pub fn from_tos(tos: u8) -> Ecn {
         match tos & 0b11 {

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use crate::error::invalid_input;
 use crate::family::Family;
 use crate::flags::MsgFlags;
-use crate::meta::{Ecn, RecvMeta, Transmit};
+use crate::meta::{RecvMeta, Transmit};
 use crate::sys::addr::RawAddr;
 use crate::sys::{cmsg, mmsg, msg, sockopt};
 use crate::udp::{UdpSocket, inet, non_ip_sender};
@@ -727,12 +727,5 @@ fn is_v4(to: &SocketAddr) -> bool {
     match to {
         SocketAddr::V4(_) => true,
         SocketAddr::V6(v6) => v6.ip().to_ipv4_mapped().is_some(),
-    }
-}
-
-impl Ecn {
-    /// The bits to put in a TOS byte or traffic class.
-    pub fn bits(self) -> u8 {
-        self as u8
     }
 }
