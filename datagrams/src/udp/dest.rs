@@ -4,7 +4,8 @@
 //! [`UdpSocket::destination`] is the one entry point. Its callers only resolve names into candidate
 //! addresses (std's `ToSocketAddrs`, the socket's [`Resolve`]r, tokio's lookup, or a `Transmit`'s
 //! one address); the rule then picks the address of the socket's family (an IPv4 address v4-mapped
-//! on an IPv6 socket), refuses port 0, refuses IPv4 on an IPv6-only socket (`IPV6_V6ONLY`), and
+//! on an IPv6 socket, a v4-mapped address as the IPv4 address it maps on an IPv4 socket), refuses
+//! port 0, refuses IPv4 on an IPv6-only socket (`IPV6_V6ONLY`), and
 //! checks the payload against the limit of the destination's family ([`Family::max_payload`](crate::Family::max_payload)).
 
 use std::io;
@@ -170,9 +171,14 @@ impl UdpSocket {
                         0,
                     )));
                 }
-                (Family::V4, SocketAddr::V6(_)) => {
-                    other.get_or_insert(a);
-                }
+                // `::ffff:a.b.c.d` names `a.b.c.d`: the form in which a dual-stack socket reports
+                // its IPv4 peers, so that a reply can come from an IPv4 socket.
+                (Family::V4, SocketAddr::V6(v6)) => match v6.ip().to_ipv4_mapped() {
+                    Some(ip) => return Ok(SocketAddr::new(IpAddr::V4(ip), v6.port())),
+                    None => {
+                        other.get_or_insert(a);
+                    }
+                },
             }
         }
         if let Some(m) = mapped {

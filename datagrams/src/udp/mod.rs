@@ -253,11 +253,12 @@ impl UdpSocket {
 
     /// Binds an unbound socket to `addr` (Node's `socket.bind`, Racket's `udp-bind!`).
     ///
-    /// An IPv4 address on an IPv6 socket is bound as `::ffff:a.b.c.d`.
+    /// An IPv4 address on an IPv6 socket is bound as `::ffff:a.b.c.d`, and a v4-mapped address on an
+    /// IPv4 socket as the IPv4 address it maps.
     ///
     /// # Errors
     /// - `InvalidInput` ("already bound") when the socket is bound, explicitly or by a send;
-    ///   `InvalidInput` for an address of the other family.
+    ///   `InvalidInput` for an IPv6 address (other than v4-mapped) on an IPv4 socket.
     /// - `NotFound` for a host name that does not resolve.
     /// - `AddrInUse`, `AddrNotAvailable`, `PermissionDenied` from `bind(2)`.
     pub fn bind_to(&self, addr: impl ToSocketAddrs) -> io::Result<()> {

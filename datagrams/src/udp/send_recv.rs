@@ -40,13 +40,14 @@ impl UdpSocket {
     /// Sends `buf` as one datagram to `addr` (Node's `send(msg, port, address)`).
     ///
     /// A host name resolves through the system resolver, and the first address of the socket's family
-    /// is used (on an IPv6 socket an IPv4 address is sent to as `::ffff:a.b.c.d`). An unbound socket is
+    /// is used (on an IPv6 socket an IPv4 address is sent to as `::ffff:a.b.c.d`; on an IPv4 socket
+    /// `::ffff:a.b.c.d` is sent to as `a.b.c.d`). An unbound socket is
     /// bound to an ephemeral port first, by the kernel. Sending to another address than the connected
     /// peer is allowed (Linux).
     ///
     /// # Errors
     /// - `InvalidInput` when `buf` exceeds the family's maximum payload, the port is 0, or the address
-    ///   is IPv6 on an IPv4 socket.
+    ///   is IPv6 (other than v4-mapped) on an IPv4 socket.
     /// - `NotFound` when a host name does not resolve.
     /// - `PermissionDenied` for a broadcast address without [`set_broadcast`](Self::set_broadcast).
     /// - The kernel's errors (`EMSGSIZE`, `ENETUNREACH`, `ECONNREFUSED` from an earlier datagram) intact.

@@ -1,0 +1,94 @@
+//! Behaviour where users trip: each case here failed before its fix.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::ErrorKind;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use datagrams::{Family, Transmit, UdpSocket};
+
+/// `::ffff:a.b.c.d` given to an IPv4 socket means `a.b.c.d`: bind, connect, send_to and a
+/// `Transmit`; so a sender a dual-stack socket reports can be answered from an IPv4 socket.
+#[test]
+fn an_ipv4_socket_takes_v4_mapped_addresses() {
+    let mapped = |a: SocketAddr| -> SocketAddr {
+        match a {
+            SocketAddr::V4(v4) => SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port()),
+            v6 => v6,
+        }
+    };
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let to = mapped(rx.local_addr().unwrap());
+
+    let tx = UdpSocket::unbound(Family::V4).unwrap();
+    tx.bind_to("[::ffff:127.0.0.1]:0").unwrap();
+    assert_eq!(tx.local_addr().unwrap().ip(), Ipv4Addr::LOCALHOST);
+    tx.send_to(b"send_to", to).unwrap();
+    tx.send_msg(&Transmit::new(to, b"transmit")).unwrap();
+    tx.send_batch(&[Transmit::new(to, b"batch")]).unwrap();
+    tx.connect(to).unwrap();
+    assert_eq!(tx.peer_addr().unwrap(), rx.local_addr().unwrap());
+    tx.send(b"connected").unwrap();
+    let mut buf = [0u8; 16];
+    for want in [&b"send_to"[..], b"transmit", b"batch", b"connected"] {
+        let (n, from) = rx.recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..n], from), (want, tx.local_addr().unwrap()));
+    }
+
+    // The reply case: a dual-stack socket reports an IPv4 sender v4-mapped; an IPv4 socket replies.
+    let dual = UdpSocket::builder().only_v6(false).bind("[::]:0").unwrap();
+    dual.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let v4_client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    v4_client.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    v4_client
+        .send_to(b"ask", ("127.0.0.1", dual.local_addr().unwrap().port()))
+        .unwrap();
+    let (_, sender) = dual.recv_from(&mut buf).unwrap();
+    assert_eq!(sender, mapped(v4_client.local_addr().unwrap()));
+    let replier = UdpSocket::bind("127.0.0.1:0").unwrap();
+    replier.send_to(b"answer", sender).unwrap();
+    let (n, from) = v4_client.recv_from(&mut buf).unwrap();
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"answer"[..], replier.local_addr().unwrap())
+    );
+
+    // Other IPv6 forms stay refused: loopback, IPv4-compatible.
+    for other in ["[::1]:9", "[::127.0.0.1]:9"] {
+        let e = tx.send_to(b"x", other).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{other}: {e}");
+        assert!(e.to_string().contains("IPv4 socket"), "{other}: {e}");
+    }
+}
+
+/// The async socket follows the same rule.
+#[test]
+fn an_async_ipv4_socket_takes_v4_mapped_addresses() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let rx = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let port = rx.local_addr().unwrap().port();
+        let tx = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let to: SocketAddr = format!("[::ffff:127.0.0.1]:{port}").parse().unwrap();
+        tx.send_to(b"async", to).await.unwrap();
+        tx.connect(to).await.unwrap();
+        tx.send(b"connected").await.unwrap();
+        let mut buf = [0u8; 16];
+        for want in [&b"async"[..], b"connected"] {
+            let (n, from) = tokio::time::timeout(common::PATIENCE, rx.recv_from(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((&buf[..n], from), (want, tx.local_addr().unwrap()));
+        }
+    });
+}
