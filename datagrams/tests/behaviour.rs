@@ -92,3 +92,30 @@ fn an_async_ipv4_socket_takes_v4_mapped_addresses() {
         }
     });
 }
+
+/// A peer bound to the longest path (all 108 bytes of `sun_path`, no NUL) is reported, printed,
+/// parsed back to the same address, and answered.
+#[test]
+fn the_longest_unix_path_prints_in_a_form_that_parses_and_can_be_answered() {
+    use datagrams::{MAX_PATHNAME_LEN, UnixAddr, UnixDatagram};
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().to_str().unwrap().to_string() + "/";
+    assert!(base.len() < MAX_PATHNAME_LEN, "temp dir too long: {base}");
+    let path = base.clone() + &"p".repeat(MAX_PATHNAME_LEN - base.len());
+    assert_eq!(path.len(), 108);
+    let longest = UnixDatagram::bind(&path).unwrap();
+    let rx = UnixDatagram::bind(base + "rx").unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    longest.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    longest.send_to(b"long", rx.local_addr().unwrap()).unwrap();
+    let mut buf = [0u8; 8];
+    let (n, from) = rx.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"long");
+    assert_eq!(from.as_pathname(), Some(std::path::Path::new(&path)));
+    let printed = from.to_string();
+    let parsed: UnixAddr = printed.parse().unwrap();
+    assert_eq!(parsed, from, "{printed}");
+    rx.send_to(b"back", &parsed).unwrap();
+    let n = longest.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"back");
+}

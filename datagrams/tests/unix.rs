@@ -421,7 +421,7 @@ fn addresses_parse_print_and_refuse_bad_input() {
     assert!(UnixAddr::from_pathname(&longest).is_ok());
     let e = UnixAddr::from_pathname(longest.clone() + "p").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
-    assert!(e.to_string().contains("108 bytes long"), "{e}");
+    assert!(e.to_string().contains("109 bytes long"), "{e}");
     let e = UnixDatagram::bind(longest + "p").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     let e = UnixAddr::from_pathname("/tmp/a\0b").unwrap_err();

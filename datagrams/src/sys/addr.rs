@@ -122,33 +122,29 @@ impl RawAddr {
     }
 
     /// Calls `f` with a Unix address encoded on the stack from the bytes of `sun_path` (the send
-    /// path's encoder). The caller has checked that `path` fits [`SUN_PATH_LEN`].
+    /// path's encoder, [`from_unix`](Self::from_unix)). The caller has checked that `path` fits
+    /// [`SUN_PATH_LEN`].
     #[inline]
     pub(crate) fn with_unix<R>(
         path: &[u8],
         f: impl FnOnce(*const libc::sockaddr, libc::socklen_t) -> R,
     ) -> R {
-        let mut sun = MaybeUninit::<libc::sockaddr_un>::uninit();
-        let n = path.len().min(SUN_PATH_LEN);
-        let p = sun.as_mut_ptr();
-        // SAFETY: we write the family and the first `n` bytes of `sun_path` through raw places (`n`
-        // fits both `path` and `sun_path`, which do not overlap); the kernel reads only the
-        // `SUN_PATH_OFFSET + n` bytes that the length says, all of them written.
-        unsafe {
-            (&raw mut (*p).sun_family).write(libc::AF_UNIX as libc::sa_family_t);
-            std::ptr::copy_nonoverlapping(path.as_ptr(), (&raw mut (*p).sun_path).cast::<u8>(), n);
-        }
-        f(
-            p.cast_const().cast(),
-            (SUN_PATH_OFFSET + n) as libc::socklen_t,
-        )
+        let a = Self::from_unix(path);
+        f(a.storage.as_ptr().cast(), a.len)
     }
 
     /// Encodes a Unix address from the bytes of `sun_path` (for an abstract name, a leading NUL and the
     /// name; empty for unnamed). The caller has checked that `path` fits [`SUN_PATH_LEN`].
+    ///
+    /// The storage is zeroed first: a pathname of the full 108 bytes has no terminating NUL in
+    /// `sun_path` (the kernel adds its own), and tools that read it as a C string (valgrind) then
+    /// find the NUL right after it, never an uninitialised byte.
     #[inline]
     pub(crate) fn from_unix(path: &[u8]) -> Self {
-        let mut a = Self::empty();
+        let mut a = RawAddr {
+            storage: MaybeUninit::zeroed(),
+            len: 0,
+        };
         let n = path.len().min(SUN_PATH_LEN);
         let sun = a.storage.as_mut_ptr().cast::<libc::sockaddr_un>();
         // SAFETY: `sockaddr_storage` is larger than and aligned for `sockaddr_un`; we write its family

@@ -73,8 +73,8 @@ pub(crate) fn set_struct<T: Copy>(
 ) -> io::Result<()> {
     let len = mem::size_of::<T>() as libc::socklen_t;
     // SAFETY: `value` is a live `T` of exactly `len` bytes; the kernel only reads it. Callers pass
-    // only libc's C structs whose layout the kernel defines; some (`group_req`, `group_source_req`)
-    // have padding, which the kernel copies but never interprets.
+    // only libc's C structs without padding (`ip_mreqn`, `ip_mreq_source`); those with padding go
+    // through `set_group_req`/`set_group_source_req`, which zero it.
     retry(|| unsafe {
         libc::setsockopt(fd.as_raw_fd(), level, name, (value as *const T).cast(), len)
     })
@@ -113,17 +113,83 @@ pub(crate) fn if_nametoindex(name: &str) -> io::Result<u32> {
     Ok(index)
 }
 
-/// A `sockaddr_storage` holding `addr` (for `group_req`/`group_source_req`).
-pub(crate) fn storage(addr: &std::net::SocketAddr) -> libc::sockaddr_storage {
-    // SAFETY: `sockaddr_storage` is plain old data: all-zero bytes are a valid value.
-    let mut s: libc::sockaddr_storage = unsafe { mem::zeroed() };
+/// Writes `addr` (an IP socket address) into the `sockaddr_storage` at `dst`, whose bytes are
+/// already zeroed.
+///
+/// # Safety
+/// `dst` must be valid for writing a `sockaddr_storage`.
+unsafe fn write_storage(dst: *mut libc::sockaddr_storage, addr: &std::net::SocketAddr) {
     super::addr::RawAddr::with_inet(addr, |p, len| {
-        // SAFETY: `p` points at `len` (16 or 28) written bytes, fewer than the storage holds.
-        unsafe {
-            std::ptr::copy_nonoverlapping(p.cast::<u8>(), (&raw mut s).cast::<u8>(), len as usize)
-        }
+        // SAFETY: `p` points at `len` (16 or 28) written bytes, fewer than a `sockaddr_storage`
+        // holds; `dst` is valid for writing one (this function's contract).
+        unsafe { std::ptr::copy_nonoverlapping(p.cast::<u8>(), dst.cast::<u8>(), len as usize) }
     });
-    s
+}
+
+/// `setsockopt` of a `struct group_req` (RFC 3678: `MCAST_JOIN_GROUP`, `MCAST_LEAVE_GROUP`) for
+/// `group` on interface `index`. Every byte, padding included, is written (zero where no field is),
+/// so that no uninitialised byte reaches the kernel (valgrind checks them all).
+pub(crate) fn set_group_req(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    index: u32,
+    group: &std::net::SocketAddr,
+) -> io::Result<()> {
+    let mut r = mem::MaybeUninit::<libc::group_req>::zeroed();
+    let p = r.as_mut_ptr();
+    // SAFETY: `p` points at a zeroed `group_req` we own; we write its fields through raw places.
+    unsafe {
+        (&raw mut (*p).gr_interface).write(index);
+        write_storage(&raw mut (*p).gr_group, group);
+    }
+    set_bytes(
+        fd,
+        level,
+        name,
+        p.cast_const().cast(),
+        mem::size_of::<libc::group_req>(),
+    )
+}
+
+/// `setsockopt` of a `struct group_source_req` (RFC 3678: `MCAST_JOIN_SOURCE_GROUP` and the other
+/// source options) for `group` and `source` on interface `index`, every byte written as
+/// [`set_group_req`] does.
+pub(crate) fn set_group_source_req(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    index: u32,
+    group: &std::net::SocketAddr,
+    source: &std::net::SocketAddr,
+) -> io::Result<()> {
+    let mut r = mem::MaybeUninit::<libc::group_source_req>::zeroed();
+    let p = r.as_mut_ptr();
+    // SAFETY: `p` points at a zeroed `group_source_req` we own; we write its fields through raw
+    // places.
+    unsafe {
+        (&raw mut (*p).gsr_interface).write(index);
+        write_storage(&raw mut (*p).gsr_group, group);
+        write_storage(&raw mut (*p).gsr_source, source);
+    }
+    let len = mem::size_of::<libc::group_source_req>();
+    set_bytes(fd, level, name, p.cast_const().cast(), len)
+}
+
+/// `setsockopt` of the `len` initialised bytes at `value`.
+fn set_bytes(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: *const libc::c_void,
+    len: usize,
+) -> io::Result<()> {
+    // SAFETY: callers pass `len` bytes at `value`, all written, that live across the call; the
+    // kernel only reads them.
+    retry(|| unsafe {
+        libc::setsockopt(fd.as_raw_fd(), level, name, value, len as libc::socklen_t)
+    })
+    .map(drop)
 }
 
 /// Probes UDP GSO: whether the kernel knows `UDP_SEGMENT` (`getsockopt` answers).

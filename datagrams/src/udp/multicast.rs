@@ -9,7 +9,7 @@ use super::UdpSocket;
 use crate::Family;
 use crate::error::{check_range, invalid_input};
 use crate::interface::Interface;
-use crate::sys::sockopt::{self, set_struct, storage};
+use crate::sys::sockopt::{self, set_struct};
 
 fn in_addr(a: Ipv4Addr) -> libc::in_addr {
     libc::in_addr {
@@ -37,15 +37,6 @@ fn check_source(source: IpAddr) -> io::Result<()> {
         )))
     } else {
         Ok(())
-    }
-}
-
-/// `group_source_req` for the `MCAST_*_SOURCE_*` options (RFC 3678), either family.
-fn group_source_req(index: u32, group: IpAddr, source: IpAddr) -> libc::group_source_req {
-    libc::group_source_req {
-        gsr_interface: index,
-        gsr_group: storage(&SocketAddr::new(group, 0)),
-        gsr_source: storage(&SocketAddr::new(source, 0)),
     }
 }
 
@@ -300,10 +291,14 @@ impl UdpSocket {
                 };
                 set_struct(self.as_fd(), libc::IPPROTO_IP, by_address, &m)
             }
-            other => {
-                let r = group_source_req(other.index()?, group.into(), source.into());
-                set_struct(self.as_fd(), libc::IPPROTO_IP, by_index, &r)
-            }
+            other => sockopt::set_group_source_req(
+                self.as_fd(),
+                libc::IPPROTO_IP,
+                by_index,
+                other.index()?,
+                &SocketAddr::new(group.into(), 0),
+                &SocketAddr::new(source.into(), 0),
+            ),
         }
         .map_err(|e| iface.explain(e))
     }
@@ -450,11 +445,14 @@ impl UdpSocket {
     fn group_op_v6(&self, opt: libc::c_int, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
         self.require_v6("IPv6 multicast membership")?;
         check_group(group.into())?;
-        let r = libc::group_req {
-            gr_interface: iface.index()?,
-            gr_group: storage(&SocketAddr::new(group.into(), 0)),
-        };
-        set_struct(self.as_fd(), libc::IPPROTO_IPV6, opt, &r).map_err(|e| iface.explain(e))
+        sockopt::set_group_req(
+            self.as_fd(),
+            libc::IPPROTO_IPV6,
+            opt,
+            iface.index()?,
+            &SocketAddr::new(group.into(), 0),
+        )
+        .map_err(|e| iface.explain(e))
     }
 
     fn source_op_v6(
@@ -467,7 +465,14 @@ impl UdpSocket {
         self.require_v6("IPv6 source-specific multicast")?;
         check_group(group.into())?;
         check_source(source.into())?;
-        let r = group_source_req(iface.index()?, group.into(), source.into());
-        set_struct(self.as_fd(), libc::IPPROTO_IPV6, opt, &r).map_err(|e| iface.explain(e))
+        sockopt::set_group_source_req(
+            self.as_fd(),
+            libc::IPPROTO_IPV6,
+            opt,
+            iface.index()?,
+            &SocketAddr::new(group.into(), 0),
+            &SocketAddr::new(source.into(), 0),
+        )
+        .map_err(|e| iface.explain(e))
     }
 }

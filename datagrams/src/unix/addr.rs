@@ -37,8 +37,9 @@ pub struct UnixAddr {
     len: u8,
 }
 
-/// The longest pathname in bytes (without the terminating NUL the kernel wants room for): 107.
-pub const MAX_PATHNAME_LEN: usize = SUN_PATH_LEN - 1;
+/// The longest pathname in bytes: 108, the whole of `sun_path` (a path that long has no terminating
+/// NUL in the address; Linux accepts it, and reports a peer bound to one that way).
+pub const MAX_PATHNAME_LEN: usize = SUN_PATH_LEN;
 /// The longest abstract name in bytes (without the leading NUL): 107.
 pub const MAX_ABSTRACT_NAME_LEN: usize = SUN_PATH_LEN - 1;
 
