@@ -115,7 +115,7 @@ fn the_longest_unix_path_prints_in_a_form_that_parses_and_can_be_answered() {
     let printed = from.to_string();
     let parsed: UnixAddr = printed.parse().unwrap();
     assert_eq!(parsed, from, "{printed}");
-    rx.send_to(b"back", &parsed).unwrap();
+    rx.send_to(b"back", parsed).unwrap();
     let n = longest.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"back");
 }
