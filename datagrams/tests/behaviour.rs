@@ -119,3 +119,40 @@ fn the_longest_unix_path_prints_in_a_form_that_parses_and_can_be_answered() {
     let n = longest.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"back");
 }
+
+/// A datagram too large for UDP is the kernel's `EMSGSIZE` whichever layer refuses it, blocking
+/// and async, as the kernel's own refusal on a Unix socket is.
+#[test]
+fn too_large_is_emsgsize_on_every_path() {
+    let big = vec![0u8; datagrams::MAX_PAYLOAD_V6 + 1];
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = rx.local_addr().unwrap();
+    let e = tx.send_to(&big, to).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE), "{e}");
+    let e = tx.send_msg(&Transmit::new(to, &big)).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE), "{e}");
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let tx = datagrams::tokio::UdpSocket::bind("[::1]:0").await.unwrap();
+        let rx = UdpSocket::bind("[::1]:0").unwrap();
+        let e = tx
+            .send_to(&big, rx.local_addr().unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE), "{e}");
+        tx.connect(rx.local_addr().unwrap()).await.unwrap();
+        let e = tx.send(&big).await.unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE), "{e}");
+    });
+
+    // A Unix datagram above the send buffer: the kernel's EMSGSIZE, the same error.
+    let (a, _b) = datagrams::UnixDatagram::pair().unwrap();
+    a.set_send_buffer_size(4096).unwrap();
+    let e = a.send(&vec![0u8; 1 << 20]).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE), "{e}");
+}

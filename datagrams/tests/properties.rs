@@ -162,9 +162,10 @@ fn transmit_shapes() -> impl Strategy<Value = (usize, Option<usize>)> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
-    /// A transmit of any length and segment size is sent whole, or refused with `InvalidInput`
-    /// before the kernel sees it, exactly as the rules say: at most the family's maximum payload,
-    /// a segment size above 0 and at most that maximum, at most `max_gso_segments` segments.
+    /// A transmit of any length and segment size is sent whole, or refused before the kernel sees
+    /// it, exactly as the rules say: at most the family's maximum payload and a segment size at
+    /// most that maximum (else `EMSGSIZE`), a segment size above 0 and at most `max_gso_segments`
+    /// segments (else `InvalidInput`).
     #[test]
     fn transmits_are_sent_whole_or_refused_by_the_rules(
         v6 in any::<bool>(),
@@ -176,19 +177,20 @@ proptest! {
         let data = vec![7u8; len];
         let mut t = Transmit::new(rx.local_addr().unwrap(), &data);
         t.segment_size = segment;
-        let fits = len <= f.max_payload()
-            && match segment {
-                None => true,
-                Some(0) => false,
-                Some(s) => s <= f.max_payload() && len.div_ceil(s) <= tx.max_gso_segments(),
-            };
+        let too_large = len > f.max_payload() || segment.is_some_and(|s| s > f.max_payload());
+        let bad_segments = match segment {
+            None => false,
+            Some(0) => true,
+            Some(s) => len.div_ceil(s) > tx.max_gso_segments(),
+        };
         match tx.send_msg(&t) {
             Ok(n) => {
-                prop_assert!(fits, "sent {n}");
+                prop_assert!(!too_large && !bad_segments, "sent {n}");
                 prop_assert_eq!(n, len);
             }
+            Err(e) if too_large => prop_assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE)),
             Err(e) => {
-                prop_assert!(!fits, "{e}");
+                prop_assert!(bad_segments, "{e}");
                 prop_assert_eq!(e.kind(), ErrorKind::InvalidInput);
             }
         }

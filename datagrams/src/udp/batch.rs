@@ -75,9 +75,11 @@ impl UdpSocket {
     /// `EINVAL`, `ENOPROTOOPT`), dgram sends one datagram per segment instead, and remembers.
     ///
     /// # Errors
-    /// - `InvalidInput` for a segment size of 0 or above the family's maximum payload, more than
-    ///   [`max_gso_segments`](Self::max_gso_segments) segments, `contents` above the family's maximum
-    ///   payload, port 0, or a destination of the other family; and, where GSO is off, for a transmit
+    /// - `EMSGSIZE` (the raw OS error, as [`send`](Self::send)) for `contents` or a segment size
+    ///   above the destination family's maximum payload.
+    /// - `InvalidInput` for a segment size of 0, more than
+    ///   [`max_gso_segments`](Self::max_gso_segments) segments, port 0, or an IPv6 destination
+    ///   (other than v4-mapped) on an IPv4 socket; and, where GSO is off, for a transmit
     ///   of several segments sent with `MsgFlags::MORE` or on a corked socket (one datagram per
     ///   segment would merge into one).
     /// - `NotFound` for an `ifindex` that no interface has (the kernel's `ENODEV`).

@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 use std::sync::atomic::Ordering;
 
 use super::UdpSocket;
-use crate::error::{invalid_input, send_error};
+use crate::error::invalid_input;
 use crate::family::Family;
 use crate::resolve::{Resolve, SystemResolver, lookup_error};
 
@@ -23,9 +23,9 @@ impl UdpSocket {
     /// connect), by the rule in the module docs.
     ///
     /// # Errors
-    /// `InvalidInput` for no candidate, only candidates of the other family on an IPv4 socket,
-    /// port 0, an IPv4 destination on an IPv6-only socket, or a payload above the destination's
-    /// limit.
+    /// `InvalidInput` for no candidate, only IPv6 candidates (other than v4-mapped) on an IPv4
+    /// socket, port 0, or an IPv4 destination on an IPv6-only socket; `EMSGSIZE` (the raw OS error)
+    /// for a payload above the destination's limit.
     #[inline]
     pub(crate) fn destination(
         &self,
@@ -88,8 +88,9 @@ impl UdpSocket {
         self.pick(candidates)
     }
 
-    /// `InvalidInput` when `len` bytes are more than one UDP datagram to `to` can carry (the
-    /// connected peer's family, the socket's, when `to` is `None`).
+    /// `EMSGSIZE` when `len` bytes are more than one UDP datagram to `to` can carry (the socket's
+    /// family when `to` is `None`: a connected send, whose v4-mapped peer on an IPv6 socket the
+    /// kernel then refuses with the same `EMSGSIZE`).
     #[inline]
     pub(crate) fn check_payload(&self, len: usize, to: Option<&SocketAddr>) -> io::Result<()> {
         // Below IPv4's limit every destination fits: the common case asks nothing of the family.
@@ -109,22 +110,9 @@ impl UdpSocket {
             None => self.family,
         };
         if len > family.max_payload() {
-            return Err(oversize(len, family));
+            return Err(oversize());
         }
         Ok(())
-    }
-
-    /// Maps the kernel's `EMSGSIZE` for a connected send on an IPv6 socket whose peer is v4-mapped,
-    /// which [`check_payload`](Self::check_payload) could not see without asking for the peer, to
-    /// the same `InvalidInput`; any other error as [`send_error`] says.
-    pub(crate) fn connected_send_error(&self, e: io::Error, len: usize) -> io::Error {
-        if e.raw_os_error() == Some(libc::EMSGSIZE)
-            && self.family == Family::V6
-            && len > Family::V4.max_payload()
-        {
-            return oversize(len, Family::V4);
-        }
-        send_error(e)
     }
 
     /// `InvalidInput` for an IPv4 destination (plain or v4-mapped) on an IPv6-only socket
@@ -191,12 +179,10 @@ impl UdpSocket {
     }
 }
 
-fn oversize(len: usize, family: Family) -> io::Error {
-    invalid_input(format!(
-        "datagram of {len} bytes exceeds the UDP maximum of {} bytes over {}",
-        family.max_payload(),
-        family.name(),
-    ))
+/// A payload too large for one datagram: `EMSGSIZE`, the error the kernel gives for the same
+/// condition, so that one check (`raw_os_error() == Some(EMSGSIZE)`) serves every path.
+fn oversize() -> io::Error {
+    io::Error::from_raw_os_error(libc::EMSGSIZE)
 }
 
 #[cfg(test)]
@@ -206,6 +192,8 @@ mod tests {
 
     const V4_MAX: usize = crate::MAX_PAYLOAD_V4;
     const V6_MAX: usize = crate::MAX_PAYLOAD_V6;
+    /// In the table: the payload is refused with the raw OS error `EMSGSIZE`.
+    const EMSGSIZE: &str = "EMSGSIZE";
 
     fn v4(s: &str) -> SocketAddr {
         s.parse().unwrap()
@@ -296,7 +284,7 @@ mod tests {
                 false,
                 vec![v4("127.0.0.1:9")],
                 V4_MAX + 1,
-                Err("65507 bytes over IPv4"),
+                Err(EMSGSIZE),
             ),
             (
                 Family::V6,
@@ -310,14 +298,14 @@ mod tests {
                 false,
                 vec![v4("[::1]:9")],
                 V6_MAX + 1,
-                Err("65527 bytes over IPv6"),
+                Err(EMSGSIZE),
             ),
             (
                 Family::V6,
                 false,
                 vec![v4("127.0.0.1:9")],
                 V4_MAX + 1,
-                Err("65507 bytes over IPv4"),
+                Err(EMSGSIZE),
             ),
         ];
         for (family, only_v6, candidates, payload, want) in cases {
@@ -329,6 +317,9 @@ mod tests {
             let case = format!("{family:?} only_v6={only_v6} {candidates:?} {payload} B");
             match (got, want) {
                 (Ok(a), Ok(w)) => assert_eq!(a, w, "{case}"),
+                (Err(e), Err(EMSGSIZE)) => {
+                    assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE), "{case}: {e}");
+                }
                 (Err(e), Err(words)) => {
                     assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{case}: {e}");
                     assert!(e.to_string().contains(words), "{case}: {e} lacks {words:?}");
@@ -358,11 +349,18 @@ mod tests {
         let v4 = UdpSocket::unbound(Family::V4).unwrap();
         assert!(v4.check_payload(V4_MAX, None).is_ok());
         assert_eq!(
-            v4.check_payload(V4_MAX + 1, None).unwrap_err().kind(),
-            io::ErrorKind::InvalidInput
+            v4.check_payload(V4_MAX + 1, None)
+                .unwrap_err()
+                .raw_os_error(),
+            Some(libc::EMSGSIZE)
         );
         let v6 = UdpSocket::unbound(Family::V6).unwrap();
         assert!(v6.check_payload(V6_MAX, None).is_ok());
-        assert!(v6.check_payload(V6_MAX + 1, None).is_err());
+        assert_eq!(
+            v6.check_payload(V6_MAX + 1, None)
+                .unwrap_err()
+                .raw_os_error(),
+            Some(libc::EMSGSIZE)
+        );
     }
 }

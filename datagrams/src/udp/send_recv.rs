@@ -18,9 +18,12 @@ impl UdpSocket {
     ///
     /// # Errors
     /// - `NotConnected` when the socket is not connected (the kernel's `EDESTADDRREQ`).
-    /// - `InvalidInput` when `buf` is longer than the family's maximum payload ([`Family::max_payload`](crate::Family::max_payload)).
+    /// - `EMSGSIZE` (the raw OS error, `ErrorKind::Uncategorized`) when `buf` is longer than the
+    ///   family's maximum payload ([`Family::max_payload`](crate::Family::max_payload)), refused
+    ///   before the syscall, as when the kernel refuses it (above the path MTU with
+    ///   `IP_PMTUDISC_DO`): test `raw_os_error() == Some(libc::EMSGSIZE)`.
     /// - `ConnectionRefused` when an earlier datagram drew an ICMP port unreachable.
-    /// - The kernel's `EMSGSIZE` (above the path MTU with `IP_PMTUDISC_DO`), `ENOBUFS`, ... intact.
+    /// - The kernel's errors (`ENOBUFS`, ...) intact.
     #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::empty())
@@ -33,8 +36,7 @@ impl UdpSocket {
     #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
         self.check_payload(buf.len(), None)?;
-        msg::send(self.as_fd(), buf, flags.send_bits()?)
-            .map_err(|e| self.connected_send_error(e, buf.len()))
+        msg::send(self.as_fd(), buf, flags.send_bits()?).map_err(send_error)
     }
 
     /// Sends `buf` as one datagram to `addr` (Node's `send(msg, port, address)`).
@@ -46,8 +48,10 @@ impl UdpSocket {
     /// peer is allowed (Linux).
     ///
     /// # Errors
-    /// - `InvalidInput` when `buf` exceeds the family's maximum payload, the port is 0, or the address
-    ///   is IPv6 (other than v4-mapped) on an IPv4 socket.
+    /// - `EMSGSIZE` (the raw OS error) when `buf` exceeds the destination family's maximum payload,
+    ///   as [`send`](Self::send).
+    /// - `InvalidInput` when the port is 0, or the address is IPv6 (other than v4-mapped) on an IPv4
+    ///   socket.
     /// - `NotFound` when a host name does not resolve.
     /// - `PermissionDenied` for a broadcast address without [`set_broadcast`](Self::set_broadcast).
     /// - The kernel's errors (`EMSGSIZE`, `ENETUNREACH`, `ECONNREFUSED` from an earlier datagram) intact.
@@ -100,8 +104,7 @@ impl UdpSocket {
     ) -> io::Result<usize> {
         let len = total_len(bufs.iter().map(|b| b.len()));
         self.check_payload(len, None)?;
-        msg::sendmsg(self.as_fd(), bufs, None, &[], flags.send_bits()?)
-            .map_err(|e| self.connected_send_error(e, len))
+        msg::sendmsg(self.as_fd(), bufs, None, &[], flags.send_bits()?).map_err(send_error)
     }
 
     /// Gathers `bufs` into one datagram to `addr`.
