@@ -56,11 +56,4 @@ impl Family {
             Family::V6 => socket2::Domain::IPV6,
         }
     }
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Family::V4 => "IPv4",
-            Family::V6 => "IPv6",
-        }
-    }
 }
