@@ -3,8 +3,70 @@
 //! a field named `inner` and invokes the two macros below.
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::error::invalid_input;
+use crate::sys::Deadline;
+
+/// The timeouts of a socket's blocking calls (`SO_RCVTIMEO`, `SO_SNDTIMEO`) as set through dgram or
+/// read at adoption, kept beside the kernel's copy so that a call knows its deadline without a
+/// syscall: a signal that interrupts the call then costs only the time left, not a new timeout.
+#[derive(Debug, Default)]
+pub(crate) struct Timeouts {
+    /// Nanoseconds, 0 for none.
+    read: AtomicU64,
+    write: AtomicU64,
+}
+
+impl Timeouts {
+    /// The timeouts the kernel has for `sock` (a socket being adopted).
+    pub(crate) fn of(sock: &socket2::Socket) -> Timeouts {
+        let t = Timeouts::default();
+        t.set_read(sock.read_timeout().ok().flatten());
+        t.set_write(sock.write_timeout().ok().flatten());
+        t
+    }
+
+    pub(crate) fn set_read(&self, t: Option<Duration>) {
+        self.read.store(nanos(t), Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_write(&self, t: Option<Duration>) {
+        self.write.store(nanos(t), Ordering::Relaxed);
+    }
+
+    /// The deadline of a receive starting now with kernel flags `flags`.
+    #[inline]
+    pub(crate) fn read_deadline(&self, flags: libc::c_int) -> Deadline {
+        deadline(&self.read, flags)
+    }
+
+    /// The deadline of a send starting now with kernel flags `flags`.
+    #[inline]
+    pub(crate) fn write_deadline(&self, flags: libc::c_int) -> Deadline {
+        deadline(&self.write, flags)
+    }
+}
+
+fn nanos(t: Option<Duration>) -> u64 {
+    t.map_or(0, |d| {
+        u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1)
+    })
+}
+
+/// None for a call that does not wait (`MSG_DONTWAIT`) or without a timeout: the common case reads
+/// one atomic and no clock.
+#[inline]
+fn deadline(ns: &AtomicU64, flags: libc::c_int) -> Deadline {
+    if flags & libc::MSG_DONTWAIT != 0 {
+        return None;
+    }
+    match ns.load(Ordering::Relaxed) {
+        0 => None,
+        ns => Instant::now().checked_add(Duration::from_nanos(ns)),
+    }
+}
 
 /// Expands to an `impl` block with the `SOL_SOCKET` options and calls shared by every socket type.
 macro_rules! common_socket_methods {
@@ -24,8 +86,11 @@ macro_rules! common_socket_methods {
             /// Bounds how long a blocking receive waits (`SO_RCVTIMEO`); `None` waits forever.
             ///
             /// A receive that times out fails with `WouldBlock` (the kernel's `EAGAIN`, OS code intact),
-            /// as std's does on Linux. The kernel counts in scheduler ticks, so the value reads back
-            /// rounded to a whole tick; a timeout below 1 µs is raised to 1 µs.
+            /// as std's does on Linux. The timeout is a deadline: a receive returns within it even
+            /// while signals keep interrupting it (after a signal it waits only for the time left,
+            /// where the kernel would start its timeout again). The kernel counts in scheduler ticks,
+            /// so the value reads back rounded to a whole tick; a timeout below 1 µs is raised to
+            /// 1 µs.
             ///
             /// # Errors
             /// `InvalidInput` for a zero duration.
@@ -34,8 +99,10 @@ macro_rules! common_socket_methods {
                 &self,
                 timeout: Option<::std::time::Duration>,
             ) -> ::std::io::Result<()> {
-                self.inner
-                    .set_read_timeout($crate::error::check_timeout(timeout)?)
+                let timeout = $crate::error::check_timeout(timeout)?;
+                self.inner.set_read_timeout(timeout)?;
+                self.timeouts().set_read(timeout);
+                Ok(())
             }
 
             /// The receive timeout (`SO_RCVTIMEO`); `None` when receives wait forever.
@@ -48,7 +115,8 @@ macro_rules! common_socket_methods {
             }
 
             /// Bounds how long a blocking send waits for buffer space (`SO_SNDTIMEO`); `None` waits
-            /// forever. A send that times out fails with `WouldBlock` (`EAGAIN`).
+            /// forever. A send that times out fails with `WouldBlock` (`EAGAIN`). As for
+            /// [`set_read_timeout`](Self::set_read_timeout), the timeout is a deadline, signals or not.
             ///
             /// # Errors
             /// `InvalidInput` for a zero duration.
@@ -57,8 +125,10 @@ macro_rules! common_socket_methods {
                 &self,
                 timeout: Option<::std::time::Duration>,
             ) -> ::std::io::Result<()> {
-                self.inner
-                    .set_write_timeout($crate::error::check_timeout(timeout)?)
+                let timeout = $crate::error::check_timeout(timeout)?;
+                self.inner.set_write_timeout(timeout)?;
+                self.timeouts().set_write(timeout);
+                Ok(())
             }
 
             /// The send timeout (`SO_SNDTIMEO`).

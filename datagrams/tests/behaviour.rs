@@ -156,3 +156,74 @@ fn too_large_is_emsgsize_on_every_path() {
     let e = a.send(&vec![0u8; 1 << 20]).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE), "{e}");
 }
+
+/// Runs `op` on a thread that receives SIGUSR1 (a no-op handler) every 20 ms, up to 500 times,
+/// and returns its result and whether the signals were still coming when it returned.
+fn under_signals<R: Send + 'static>(op: impl FnOnce() -> R + Send + 'static) -> (R, bool) {
+    use nix::sys::signal::Signal;
+    use std::os::unix::thread::JoinHandleExt;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // A handler (it sets a flag nobody reads, with SA_RESTART) so the signal interrupts, not kills.
+    signal_hook::flag::register(libc::SIGUSR1, Arc::new(AtomicBool::new(false))).unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let worker = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            let r = op();
+            done.store(true, Ordering::SeqCst);
+            r
+        })
+    };
+    let mut exhausted = true;
+    for _ in 0..500 {
+        if done.load(Ordering::SeqCst) {
+            exhausted = false;
+            break;
+        }
+        let _ = nix::sys::pthread::pthread_kill(worker.as_pthread_t(), Signal::SIGUSR1);
+        // The pace of the signals, not a synchronisation: the outcome is read from `done`.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (worker.join().unwrap(), !exhausted)
+}
+
+/// A timeout is a deadline: a blocking call with a timeout returns `WouldBlock` within it while
+/// signals keep interrupting it, where a retry of the whole kernel timeout after each signal would
+/// wait until the signals stop.
+#[test]
+fn timeouts_are_deadlines_under_signals() {
+    use datagrams::{RecvMeta, UnixDatagram};
+    use std::time::Duration;
+    let timeout = Some(Duration::from_millis(200));
+
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_read_timeout(timeout).unwrap();
+    let (r, in_time) = under_signals(move || rx.recv(&mut [0u8; 8]).map_err(|e| e.kind()));
+    assert_eq!(r, Err(ErrorKind::WouldBlock));
+    assert!(in_time, "recv waited until the signals stopped");
+
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_read_timeout(timeout).unwrap();
+    let (r, in_time) = under_signals(move || {
+        let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+        let mut bufs = [
+            std::io::IoSliceMut::new(&mut a),
+            std::io::IoSliceMut::new(&mut b),
+        ];
+        let mut meta = [RecvMeta::default(); 2];
+        rx.recv_batch(&mut bufs, &mut meta).map_err(|e| e.kind())
+    });
+    assert_eq!(r, Err(ErrorKind::WouldBlock));
+    assert!(in_time, "recv_batch waited until the signals stopped");
+
+    // A send that waits for room: a Unix datagram to a peer whose queue is full.
+    let (tx, _peer) = UnixDatagram::pair().unwrap();
+    tx.set_nonblocking(true).unwrap();
+    while tx.send(b"fill").is_ok() {}
+    tx.set_nonblocking(false).unwrap();
+    tx.set_write_timeout(timeout).unwrap();
+    let (r, in_time) = under_signals(move || tx.send(b"one more").map_err(|e| e.kind()));
+    assert_eq!(r, Err(ErrorKind::WouldBlock));
+    assert!(in_time, "send waited until the signals stopped");
+}

@@ -126,6 +126,7 @@ pub fn send_gso(
         Some(&addr),
         &control.0[..clen],
         0,
+        None,
     )
 }
 
@@ -145,6 +146,7 @@ pub fn recv_gro(fd: BorrowedFd<'_>, buf: &mut [u8], sender: bool) -> io::Result<
         if sender { Some(&mut from) } else { None },
         &mut control.0,
         0,
+        None,
     )?;
     let mut stride = out.ret;
     for c in cmsg::iter(&control.0[..out.control_len]) {

@@ -7,7 +7,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::addr::InetAddr;
 use super::msg::MsgOut;
-use super::{cmsg, retry};
+use super::{Deadline, cmsg, retry_io};
 
 /// The most messages one `sendmmsg`/`recvmmsg` call carries (the public `MAX_BATCH`).
 pub(crate) const MAX_BATCH: usize = 32;
@@ -141,6 +141,7 @@ pub(crate) fn sendmmsg(
     fd: BorrowedFd<'_>,
     batch: &mut SendBatch<'_>,
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<usize> {
     let n = batch.len.min(MAX_BATCH);
     let iov = batch.iov.as_ptr();
@@ -159,7 +160,7 @@ pub(crate) fn sendmmsg(
             h.msg_hdr.msg_control = controls.wrapping_add(i).cast_mut().cast();
         }
     }
-    retry(|| {
+    retry_io(fd, libc::POLLOUT, deadline, |extra| {
         // SAFETY: the first `n` headers are initialised by `push`/`push_same` and point (above) at
         // the batch's own iovecs, the buffers those borrow, its initialised addresses (an
         // `InetAddr` starts with its `sockaddr`) of `msg_namelen` bytes and, where `msg_controllen`
@@ -170,7 +171,7 @@ pub(crate) fn sendmmsg(
                 fd.as_raw_fd(),
                 batch.hdrs.as_mut_ptr().cast(),
                 n as libc::c_uint,
-                flags | libc::MSG_NOSIGNAL,
+                flags | extra | libc::MSG_NOSIGNAL,
             )
         }
     })
@@ -209,6 +210,7 @@ pub(crate) fn recvmmsg(
     controls: &mut [RecvControl],
     flags: libc::c_int,
     senders: bool,
+    deadline: Deadline,
     mut each: impl FnMut(usize, Received<'_>) -> bool,
 ) -> io::Result<usize> {
     let n = bufs.len().min(MAX_BATCH);
@@ -234,7 +236,7 @@ pub(crate) fn recvmmsg(
             msg_len: 0,
         });
     }
-    let got = retry(|| {
+    let got = retry_io(fd, libc::POLLIN, deadline, |extra| {
         // SAFETY: the first `n` headers are initialised above; every pointer in them refers to memory
         // exclusively borrowed for this call with the matching capacity, which bounds what the kernel
         // writes. A null timeout means none.
@@ -243,7 +245,7 @@ pub(crate) fn recvmmsg(
                 fd.as_raw_fd(),
                 hdrs.as_mut_ptr().cast(),
                 n as libc::c_uint,
-                flags | libc::MSG_CMSG_CLOEXEC,
+                flags | extra | libc::MSG_CMSG_CLOEXEC,
                 std::ptr::null_mut(),
             )
         }
@@ -328,6 +330,7 @@ mod tests {
                 &mut [],
                 libc::MSG_WAITFORONE,
                 senders,
+                None,
                 |i, r| {
                     seen.push((i, r.out.ret, r.addr));
                     true

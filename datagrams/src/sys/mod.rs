@@ -1,7 +1,9 @@
 //! The only place with `unsafe` and raw `libc` calls: one file per kernel facility.
 //!
 //! Every wrapper here retries `EINTR` itself (a signal arriving during a blocking call never surfaces as
-//! an error) and never loops on `EAGAIN`/`EWOULDBLOCK`: that is the caller's business.
+//! an error) and never loops on `EAGAIN`/`EWOULDBLOCK`: that is the caller's business. A blocking
+//! send or receive on a socket with a timeout is given its deadline: after a signal it waits only for
+//! the time left ([`retry_io`]), never the kernel's full timeout again.
 #![allow(unsafe_code)]
 
 pub(crate) mod addr;
@@ -18,7 +20,8 @@ pub(crate) mod socket;
 pub(crate) mod sockopt;
 
 use std::io;
-use std::os::fd::{IntoRawFd, OwnedFd};
+use std::os::fd::{BorrowedFd, IntoRawFd, OwnedFd};
+use std::time::Instant;
 
 /// Runs a syscall returning `-1` on error, retrying while it fails with `EINTR`.
 #[inline]
@@ -32,6 +35,48 @@ pub(crate) fn retry<T: Copy + PartialEq + From<i8>>(mut f: impl FnMut() -> T) ->
         if err.raw_os_error() != Some(libc::EINTR) {
             return Err(err);
         }
+    }
+}
+
+/// When a blocking send or receive gives up in all: the moment its socket's timeout (`SO_RCVTIMEO`,
+/// `SO_SNDTIMEO`) runs out, counted from the call's start; `None` without a timeout, or for a call
+/// that does not wait.
+pub(crate) type Deadline = Option<Instant>;
+
+/// Runs a send or receive syscall on `fd` that may block, retrying `EINTR`.
+///
+/// `f` gets extra flags for its syscall (0, or `MSG_DONTWAIT`). Without a deadline a signal simply
+/// restarts the call. With one, the retry would restart the kernel's whole timeout, so after a
+/// signal the wait happens in `poll(2)` for `events` (`POLLIN` or `POLLOUT`) for the time left only,
+/// and the call is then made with `MSG_DONTWAIT`; when the time is up the result is `EAGAIN`
+/// (`WouldBlock`), as for the kernel's own timeout.
+#[inline]
+pub(crate) fn retry_io<T: Copy + PartialEq + From<i8>>(
+    fd: BorrowedFd<'_>,
+    events: libc::c_short,
+    deadline: Deadline,
+    mut f: impl FnMut(libc::c_int) -> T,
+) -> io::Result<T> {
+    let mut extra = 0;
+    loop {
+        let r = f(extra);
+        if r != T::from(-1) {
+            return Ok(r);
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => {}
+            // Ready by poll(2), but another thread took it first: wait again, within the deadline.
+            Some(libc::EAGAIN) if extra != 0 => {}
+            _ => return Err(err),
+        }
+        let Some(deadline) = deadline else {
+            continue;
+        };
+        if !socket::poll_until(fd, events, deadline)? {
+            return Err(io::Error::from_raw_os_error(libc::EAGAIN));
+        }
+        extra = libc::MSG_DONTWAIT;
     }
 }
 

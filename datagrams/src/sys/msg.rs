@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::ptr;
 
 use super::addr::RawAddr;
-use super::{cmsg, retry};
+use super::{Deadline, cmsg, retry_io};
 
 /// What `recvmsg(2)` reported besides the data.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,8 +25,13 @@ pub(crate) struct MsgOut {
 /// `send(2)` of one buffer on a connected socket (`sendto(2)` with no address); `MSG_NOSIGNAL` is
 /// always added, as on every send here, so a shut-down peer gives `EPIPE`, not `SIGPIPE`.
 #[inline]
-pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: libc::c_int) -> io::Result<usize> {
-    sendto_raw(fd, buf, ptr::null(), 0, flags)
+pub(crate) fn send(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    flags: libc::c_int,
+    deadline: Deadline,
+) -> io::Result<usize> {
+    sendto_raw(fd, buf, ptr::null(), 0, flags, deadline)
 }
 
 /// `sendto(2)` of one buffer to an IP address, encoded on the stack (the UDP hot path).
@@ -36,8 +41,11 @@ pub(crate) fn send_to_inet(
     buf: &[u8],
     to: &std::net::SocketAddr,
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<usize> {
-    RawAddr::with_inet(to, |addr, len| sendto_raw(fd, buf, addr, len, flags))
+    RawAddr::with_inet(to, |addr, len| {
+        sendto_raw(fd, buf, addr, len, flags, deadline)
+    })
 }
 
 /// `sendto(2)` of one buffer to a Unix address given as the bytes of its `sun_path`.
@@ -47,8 +55,11 @@ pub(crate) fn send_to_unix(
     buf: &[u8],
     path: &[u8],
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<usize> {
-    RawAddr::with_unix(path, |addr, len| sendto_raw(fd, buf, addr, len, flags))
+    RawAddr::with_unix(path, |addr, len| {
+        sendto_raw(fd, buf, addr, len, flags, deadline)
+    })
 }
 
 /// `sendto(2)` to an encoded address that [`RawAddr::with_inet`]/[`RawAddr::with_unix`] lends, or to
@@ -60,8 +71,9 @@ fn sendto_raw(
     addr: *const libc::sockaddr,
     len: libc::socklen_t,
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<usize> {
-    retry(|| {
+    retry_io(fd, libc::POLLOUT, deadline, |extra| {
         // SAFETY: `buf` is valid for `buf.len()` bytes of reading; `addr` is null with `len` 0, or
         // points at a sockaddr whose first `len` bytes are written and which outlives this call (the
         // encoders lend it to us).
@@ -70,7 +82,7 @@ fn sendto_raw(
                 fd.as_raw_fd(),
                 buf.as_ptr().cast(),
                 buf.len(),
-                flags | libc::MSG_NOSIGNAL,
+                flags | extra | libc::MSG_NOSIGNAL,
                 addr,
                 len,
             )
@@ -87,6 +99,7 @@ pub(crate) fn recv_from(
     buf: &mut [u8],
     from: Option<&mut RawAddr>,
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<usize> {
     let mut from = from;
     let (addr, len) = match from.as_deref_mut() {
@@ -96,7 +109,7 @@ pub(crate) fn recv_from(
         }
         None => (ptr::null_mut(), ptr::null_mut()),
     };
-    let ret = retry(|| {
+    let ret = retry_io(fd, libc::POLLIN, deadline, |extra| {
         // SAFETY: `buf` is valid for `buf.len()` bytes of writing; `addr`/`len` are both null or point
         // at a live `RawAddr` whose `len` is its storage's capacity, which the kernel never exceeds.
         unsafe {
@@ -104,7 +117,7 @@ pub(crate) fn recv_from(
                 fd.as_raw_fd(),
                 buf.as_mut_ptr().cast(),
                 buf.len(),
-                flags,
+                flags | extra,
                 addr,
                 len,
             )
@@ -124,10 +137,11 @@ pub(crate) fn sendmsg(
     to: Option<&RawAddr>,
     control: &[u8],
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<usize> {
     match to {
-        Some(a) => sendmsg_raw(fd, bufs, a.as_ptr(), a.len, control, flags),
-        None => sendmsg_raw(fd, bufs, ptr::null(), 0, control, flags),
+        Some(a) => sendmsg_raw(fd, bufs, a.as_ptr(), a.len, control, flags, deadline),
+        None => sendmsg_raw(fd, bufs, ptr::null(), 0, control, flags, deadline),
     }
 }
 
@@ -139,9 +153,10 @@ pub(crate) fn sendmsg_inet(
     to: &std::net::SocketAddr,
     control: &[u8],
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<usize> {
     RawAddr::with_inet(to, |addr, len| {
-        sendmsg_raw(fd, bufs, addr, len, control, flags)
+        sendmsg_raw(fd, bufs, addr, len, control, flags, deadline)
     })
 }
 
@@ -153,6 +168,7 @@ fn sendmsg_raw(
     addr_len: libc::socklen_t,
     control: &[u8],
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<usize> {
     // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -165,11 +181,17 @@ fn sendmsg_raw(
         msg.msg_control = control.as_ptr().cast_mut().cast();
         msg.msg_controllen = control.len();
     }
-    retry(|| {
+    retry_io(fd, libc::POLLOUT, deadline, |extra| {
         // SAFETY: every pointer in `msg` refers to memory borrowed for this call (`bufs`, the address
         // of `addr_len` bytes or null with 0, `control`) with the matching length; `sendmsg` only
         // reads through them.
-        unsafe { libc::sendmsg(fd.as_raw_fd(), &raw const msg, flags | libc::MSG_NOSIGNAL) }
+        unsafe {
+            libc::sendmsg(
+                fd.as_raw_fd(),
+                &raw const msg,
+                flags | extra | libc::MSG_NOSIGNAL,
+            )
+        }
     })
     .map(|n| n as usize)
 }
@@ -182,10 +204,12 @@ pub(crate) fn recvmsg(
     from: Option<&mut RawAddr>,
     control: &mut [u8],
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<MsgOut> {
+    let (ptr, cap) = (control.as_mut_ptr(), control.len());
     // SAFETY: `control` is valid for writing `control.len()` bytes; the kernel writes only
     // initialised bytes into it.
-    unsafe { recvmsg_raw(fd, bufs, from, control.as_mut_ptr(), control.len(), flags) }
+    unsafe { recvmsg_raw(fd, bufs, from, ptr, cap, flags, deadline) }
 }
 
 /// [`recvmsg`] with a control area given as a pointer and its capacity, which may be uninitialised:
@@ -202,6 +226,7 @@ unsafe fn recvmsg_raw(
     control: *mut u8,
     cap: usize,
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<MsgOut> {
     // SAFETY: `msghdr` is plain old data: all-zero bytes are valid (null pointers, zero lengths).
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -221,11 +246,17 @@ unsafe fn recvmsg_raw(
         msg.msg_control = control.cast();
         msg.msg_controllen = cap;
     }
-    let ret = retry(|| {
+    let ret = retry_io(fd, libc::POLLIN, deadline, |extra| {
         // SAFETY: every pointer in `msg` refers to memory exclusively borrowed for this call with the
         // matching capacity (the control area by the caller's contract); the kernel writes at most
         // that much through each.
-        unsafe { libc::recvmsg(fd.as_raw_fd(), &raw mut msg, flags | libc::MSG_CMSG_CLOEXEC) }
+        unsafe {
+            libc::recvmsg(
+                fd.as_raw_fd(),
+                &raw mut msg,
+                flags | extra | libc::MSG_CMSG_CLOEXEC,
+            )
+        }
     })?;
     if let Some(a) = from_len {
         a.set_received_len(msg.msg_namelen);
@@ -295,13 +326,14 @@ pub(crate) fn recvmsg_ancillary(
     flags: libc::c_int,
     space: Space,
     fds: Option<&mut Vec<OwnedFd>>,
+    deadline: Deadline,
 ) -> io::Result<(MsgOut, Ancillary)> {
     let room = fds
         .as_ref()
         .map_or(0, |v| (v.capacity() - v.len()).min(cmsg::MAX_FDS));
     match space {
         Space::None => {
-            let out = recvmsg(fd, bufs, from, &mut [], flags)?;
+            let out = recvmsg(fd, bufs, from, &mut [], flags, deadline)?;
             Ok((
                 out,
                 Ancillary {
@@ -310,45 +342,47 @@ pub(crate) fn recvmsg_ancillary(
                 },
             ))
         }
-        Space::Udp => recv_decode::<{ cmsg::UDP_RECV_SPACE }>(
-            fd,
-            bufs,
-            from,
-            flags,
-            cmsg::UDP_RECV_SPACE,
-            None,
-            0,
-        ),
-        Space::Unix if room == 0 => {
-            recv_decode::<CONTROL_CRED>(fd, bufs, from, flags, CONTROL_CRED, fds, 0)
+        Space::Udp => {
+            recv_decode::<{ cmsg::UDP_RECV_SPACE }>(fd, bufs, from, flags, None, 0, deadline)
         }
-        Space::Unix => recv_decode::<CONTROL_MAX>(
-            fd,
-            bufs,
-            from,
-            flags,
-            CONTROL_CRED + cmsg::space(room * 4),
-            fds,
-            room,
-        ),
+        Space::Unix if room == 0 => {
+            recv_decode::<CONTROL_CRED>(fd, bufs, from, flags, fds, 0, deadline)
+        }
+        Space::Unix => recv_decode::<CONTROL_MAX>(fd, bufs, from, flags, fds, room, deadline),
     }
 }
 
-/// Receives with a control area of `cap` bytes (at most `N`), left uninitialised (the kernel writes
-/// what it reports, and only that is read), and decodes it.
+/// Receives with a control area of at most `N` bytes (all `N` without descriptors to take, else
+/// room for credentials and `room` descriptors), left uninitialised (the kernel writes what it
+/// reports, and only that is read), and decodes it.
 #[inline]
 fn recv_decode<const N: usize>(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
     from: Option<&mut RawAddr>,
     flags: libc::c_int,
-    cap: usize,
     mut fds: Option<&mut Vec<OwnedFd>>,
     room: usize,
+    deadline: Deadline,
 ) -> io::Result<(MsgOut, Ancillary)> {
+    let cap = if room == 0 {
+        N
+    } else {
+        CONTROL_CRED + cmsg::space(room * 4)
+    };
     let mut area = MaybeUninit::<cmsg::CmsgBuf<N>>::uninit();
     // SAFETY: `area` is `N >= cap.min(N)` writable bytes, aligned for `cmsghdr` (`CmsgBuf`).
-    let out = unsafe { recvmsg_raw(fd, bufs, from, area.as_mut_ptr().cast(), cap.min(N), flags)? };
+    let out = unsafe {
+        recvmsg_raw(
+            fd,
+            bufs,
+            from,
+            area.as_mut_ptr().cast(),
+            cap.min(N),
+            flags,
+            deadline,
+        )?
+    };
     // SAFETY: `recvmsg` just filled `area` and reported `control_len` (capped at what it was given).
     let control = unsafe { cmsg::Filled::new(area.as_ptr().cast::<u8>(), out.control_len) };
     let mut anc = Ancillary {
@@ -398,9 +432,10 @@ pub(crate) fn sendmsg_ancillary(
     fds: &[std::os::fd::BorrowedFd<'_>],
     cred: Option<(i32, u32, u32)>,
     flags: libc::c_int,
+    deadline: Deadline,
 ) -> io::Result<usize> {
     if fds.is_empty() && cred.is_none() {
-        return sendmsg(fd, bufs, to, &[], flags);
+        return sendmsg(fd, bufs, to, &[], flags, deadline);
     }
     let mut buf = cmsg::CmsgBuf::<CONTROL_MAX>::new();
     let mut enc = cmsg::Encoder::new(&mut buf.0);
@@ -416,7 +451,7 @@ pub(crate) fn sendmsg_ancillary(
     if let Some((pid, uid, gid)) = cred {
         enc.push_cred(pid, uid, gid).ok_or_else(too_many)?;
     }
-    sendmsg(fd, bufs, to, enc.finish(), flags)
+    sendmsg(fd, bufs, to, enc.finish(), flags, deadline)
 }
 
 #[cfg(test)]
@@ -437,7 +472,7 @@ mod tests {
         assert_eq!(from.len, 16);
         tx6.send_to(b"six", ("::1", port)).unwrap();
         let mut buf = [0u8; 8];
-        let n = recv_from(rx.as_fd(), &mut buf, Some(&mut from), 0).unwrap();
+        let n = recv_from(rx.as_fd(), &mut buf, Some(&mut from), 0, None).unwrap();
         assert_eq!(
             (&buf[..n], from.socket_addr()),
             (&b"six"[..], Some(tx6.local_addr().unwrap()))
@@ -451,6 +486,7 @@ mod tests {
             Some(&mut from),
             &mut [],
             0,
+            None,
         )
         .unwrap();
         let mapped = SocketAddr::new(

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::time::Instant;
 
 use super::addr::RawAddr;
 use super::retry;
@@ -46,4 +47,41 @@ pub(crate) fn read_shut_down(fd: BorrowedFd<'_>) -> io::Result<bool> {
     // SAFETY: `p` is one live pollfd and the count says 1; a zero timeout never blocks.
     retry(|| unsafe { libc::poll(&raw mut p, 1, 0) })?;
     Ok(p.revents & libc::POLLRDHUP != 0)
+}
+
+/// Waits with `poll(2)` until `fd` is ready for `events` (or has an error or hang-up to report), or
+/// until `deadline`; a signal is waited through, for the time left. Returns whether it is ready.
+pub(crate) fn poll_until(
+    fd: BorrowedFd<'_>,
+    events: libc::c_short,
+    deadline: Instant,
+) -> io::Result<bool> {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        // Rounded up to a whole millisecond, so that a wait never ends before the deadline.
+        let ms = left
+            .as_nanos()
+            .div_ceil(1_000_000)
+            .min(libc::c_int::MAX as u128) as libc::c_int;
+        let mut p = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events,
+            revents: 0,
+        };
+        // SAFETY: `p` is one live pollfd and the count says 1.
+        let r = unsafe { libc::poll(&raw mut p, 1, ms) };
+        match r {
+            -1 => {
+                let e = io::Error::last_os_error();
+                if e.raw_os_error() != Some(libc::EINTR) {
+                    return Err(e);
+                }
+            }
+            0 => {}
+            _ => return Ok(true),
+        }
+    }
 }

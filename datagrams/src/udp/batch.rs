@@ -142,6 +142,7 @@ impl UdpSocket {
             to,
             &control.0[..len],
             flags,
+            self.timeouts().write_deadline(flags),
         )
         .map_err(|e| transmit_error(t, e))
     }
@@ -269,7 +270,8 @@ impl UdpSocket {
         if batch.len() == 0 {
             return Ok(0);
         }
-        match mmsg::sendmmsg(self.as_fd(), &mut batch, bits) {
+        let deadline = self.timeouts().write_deadline(bits);
+        match mmsg::sendmmsg(self.as_fd(), &mut batch, bits, deadline) {
             Err(e) if gso_refused(&e) && first_gso => {
                 // The first transmit carried GSO and the device refused it: send it the slow way
                 // (which turns GSO off once that works); the rest follow on the next call.
@@ -411,6 +413,7 @@ impl UdpSocket {
         // An IPv6 socket reports every sender in IPv6 form, and an IPv4 datagram's destination
         // v4-mapped beside it, whether or not the sender is asked for.
         let maps_v4 = self.family() == Family::V6;
+        let deadline = self.timeouts().read_deadline(bits);
         if let ([buf], [m]) = (&mut *bufs, &mut *meta) {
             // Room for one: `recvmsg(2)`, which the kernel serves with less work than a
             // `recvmmsg(2)` of one (a GRO receiver's one large buffer, say).
@@ -423,6 +426,7 @@ impl UdpSocket {
                 bits & !libc::MSG_WAITFORONE,
                 self.space(),
                 None,
+                deadline,
             )?;
             let sender = if A::ASK { Some(inet(&from)?) } else { None };
             let addr = A::from_kernel(sender).ok_or_else(non_ip_sender)?;
@@ -433,26 +437,43 @@ impl UdpSocket {
         // datagram, and ends the batch before it for the others.
         let mut bad_first = false;
         let got = if self.space() == msg::Space::None {
-            mmsg::recvmmsg(self.as_fd(), bufs, &mut [], bits, A::ASK, |i, r| {
-                let (Some(addr), Some(m)) = (A::from_kernel(r.addr), meta.get_mut(i)) else {
-                    bad_first = i == 0;
-                    return false;
-                };
-                let anc = msg::Ancillary::of(cmsg::Filled::EMPTY.iter(), r.out.flags);
-                *m = RecvMeta::from_kernel(addr, maps_v4, r.cap, &r.out, &anc);
-                true
-            })?
+            mmsg::recvmmsg(
+                self.as_fd(),
+                bufs,
+                &mut [],
+                bits,
+                A::ASK,
+                deadline,
+                |i, r| {
+                    let (Some(addr), Some(m)) = (A::from_kernel(r.addr), meta.get_mut(i)) else {
+                        bad_first = i == 0;
+                        return false;
+                    };
+                    let anc = msg::Ancillary::of(cmsg::Filled::EMPTY.iter(), r.out.flags);
+                    *m = RecvMeta::from_kernel(addr, maps_v4, r.cap, &r.out, &anc);
+                    true
+                },
+            )?
         } else {
             let mut controls = [mmsg::RECV_CONTROL; MAX_BATCH];
-            mmsg::recvmmsg(self.as_fd(), bufs, &mut controls, bits, A::ASK, |i, r| {
-                let (Some(addr), Some(m)) = (A::from_kernel(r.addr), meta.get_mut(i)) else {
-                    bad_first = i == 0;
-                    return false;
-                };
-                let anc = msg::Ancillary::of(r.control.iter(), r.out.flags);
-                *m = RecvMeta::from_kernel(addr, maps_v4, r.cap, &r.out, &anc);
-                true
-            })?
+            let controls = &mut controls;
+            mmsg::recvmmsg(
+                self.as_fd(),
+                bufs,
+                controls,
+                bits,
+                A::ASK,
+                deadline,
+                |i, r| {
+                    let (Some(addr), Some(m)) = (A::from_kernel(r.addr), meta.get_mut(i)) else {
+                        bad_first = i == 0;
+                        return false;
+                    };
+                    let anc = msg::Ancillary::of(r.control.iter(), r.out.flags);
+                    *m = RecvMeta::from_kernel(addr, maps_v4, r.cap, &r.out, &anc);
+                    true
+                },
+            )?
         };
         if bad_first {
             return Err(non_ip_sender());
@@ -494,12 +515,14 @@ impl UdpSocket {
         self.ensure_bound()?;
         let cap = crate::meta::capacity(bufs);
         let mut from = RawAddr::empty();
+        let bits = flags.recv_bits()? | libc::MSG_TRUNC;
         let out = msg::recvmsg(
             self.as_fd(),
             bufs,
             Some(&mut from),
             &mut control.buf.0,
-            flags.recv_bits()? | libc::MSG_TRUNC,
+            bits,
+            self.timeouts().read_deadline(bits),
         )?;
         control.len = out.control_len;
         let anc = msg::Ancillary::of(cmsg::iter(&control.buf.0[..control.len]), out.flags);

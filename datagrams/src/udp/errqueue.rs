@@ -103,6 +103,7 @@ impl UdpSocket {
             Some(&mut dest),
             &mut control.0,
             libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT,
+            None,
         ) {
             Ok(out) => out,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),

@@ -79,6 +79,8 @@ pub(crate) struct State {
     pub(crate) gso: std::sync::atomic::AtomicU8,
     /// `IPV6_V6ONLY`: 0 not yet asked, 1 off, 2 on (an IPv4 destination is then refused, not mapped).
     pub(crate) v6only: std::sync::atomic::AtomicU8,
+    /// The blocking calls' timeouts, for their deadlines.
+    pub(crate) timeouts: crate::socket::Timeouts,
 }
 
 /// Creation options for a [`UdpSocket`]: those of Node's `dgram.createSocket(options)`.
@@ -419,6 +421,14 @@ impl UdpSocket {
 
 crate::socket::common_socket_methods!(UdpSocket);
 
+impl UdpSocket {
+    /// The blocking calls' timeouts (for `common_socket_methods!` and the deadlines of the calls).
+    #[inline]
+    pub(crate) fn timeouts(&self) -> &crate::socket::Timeouts {
+        &self.state.timeouts
+    }
+}
+
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("UdpSocket");
@@ -453,7 +463,10 @@ impl From<socket2::Socket> for UdpSocket {
             Ok(libc::AF_INET) => Family::V4,
             _ => Family::V6,
         };
-        let state = State::default();
+        let state = State {
+            timeouts: crate::socket::Timeouts::of(&inner),
+            ..State::default()
+        };
         // Bound elsewhere (by `bind`, as std and socket2 bind): keep that address over a disconnect.
         if let Ok(local) = sys::socket::local_addr(inner.as_fd())
             && let Some(local) = local.socket_addr()

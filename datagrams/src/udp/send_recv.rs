@@ -36,7 +36,9 @@ impl UdpSocket {
     #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
         self.check_payload(buf.len(), None)?;
-        msg::send(self.as_fd(), buf, flags.send_bits()?).map_err(send_error)
+        let bits = flags.send_bits()?;
+        let deadline = self.timeouts().write_deadline(bits);
+        msg::send(self.as_fd(), buf, bits, deadline).map_err(send_error)
     }
 
     /// Sends `buf` as one datagram to `addr` (Node's `send(msg, port, address)`).
@@ -104,7 +106,9 @@ impl UdpSocket {
     ) -> io::Result<usize> {
         let len = total_len(bufs.iter().map(|b| b.len()));
         self.check_payload(len, None)?;
-        msg::sendmsg(self.as_fd(), bufs, None, &[], flags.send_bits()?).map_err(send_error)
+        let bits = flags.send_bits()?;
+        let deadline = self.timeouts().write_deadline(bits);
+        msg::sendmsg(self.as_fd(), bufs, None, &[], bits, deadline).map_err(send_error)
     }
 
     /// Gathers `bufs` into one datagram to `addr`.
@@ -131,12 +135,14 @@ impl UdpSocket {
     ) -> io::Result<usize> {
         let len = total_len(bufs.iter().map(|b| b.len()));
         let to = self.destination(self.resolve(addr)?, len)?;
+        let bits = flags.send_bits()?;
         msg::sendmsg(
             self.as_fd(),
             bufs,
             Some(&RawAddr::from_inet(&to)),
             &[],
-            flags.send_bits()?,
+            bits,
+            self.timeouts().write_deadline(bits),
         )
         .map_err(send_error)
     }
@@ -162,7 +168,8 @@ impl UdpSocket {
     /// `sendto(2)` to a destination [`destination`](Self::destination) chose.
     #[inline]
     fn send_to_addr(&self, buf: &[u8], to: &SocketAddr, flags: libc::c_int) -> io::Result<usize> {
-        msg::send_to_inet(self.as_fd(), buf, to, flags).map_err(send_error)
+        let deadline = self.timeouts().write_deadline(flags);
+        msg::send_to_inet(self.as_fd(), buf, to, flags, deadline).map_err(send_error)
     }
 
     /// A non-blocking send to one already-resolved address: the async layer's hot path (no
@@ -178,7 +185,7 @@ impl UdpSocket {
     #[inline]
     pub(crate) fn try_recv_from_bound(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         let mut from = RawAddr::empty();
-        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), libc::MSG_DONTWAIT)?;
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), libc::MSG_DONTWAIT, None)?;
         Ok((n.min(buf.len()), inet(&from)?))
     }
 }
@@ -206,7 +213,9 @@ impl UdpSocket {
     #[inline]
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
         self.ensure_bound()?;
-        let n = msg::recv_from(self.as_fd(), buf, None, flags.recv_bits()?)?;
+        let bits = flags.recv_bits()?;
+        let deadline = self.timeouts().read_deadline(bits);
+        let n = msg::recv_from(self.as_fd(), buf, None, bits, deadline)?;
         Ok(n.min(buf.len()))
     }
 
@@ -233,7 +242,9 @@ impl UdpSocket {
     ) -> io::Result<(usize, SocketAddr)> {
         self.ensure_bound()?;
         let mut from = RawAddr::empty();
-        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), flags.recv_bits()?)?;
+        let bits = flags.recv_bits()?;
+        let deadline = self.timeouts().read_deadline(bits);
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), bits, deadline)?;
         Ok((n.min(buf.len()), inet(&from)?))
     }
 
@@ -328,13 +339,15 @@ impl UdpSocket {
         self.ensure_bound()?;
         let cap = crate::meta::capacity(bufs);
         let mut from = RawAddr::empty();
+        let bits = flags.recv_bits()? | libc::MSG_TRUNC;
         let (out, anc) = msg::recvmsg_ancillary(
             self.as_fd(),
             bufs,
             Some(&mut from),
-            flags.recv_bits()? | libc::MSG_TRUNC,
+            bits,
             self.space(),
             None,
+            self.timeouts().read_deadline(bits),
         )?;
         Ok((inet(&from)?, cap, out, anc))
     }

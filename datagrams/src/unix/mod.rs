@@ -49,6 +49,8 @@ pub struct UnixDatagram {
     /// the first: a socket with neither can never be sent to (see `ensure_receivable`). Shared by
     /// every handle `try_clone` makes, as the socket is.
     receivable: Arc<AtomicBool>,
+    /// The blocking calls' timeouts, for their deadlines; shared by `try_clone` handles as well.
+    timeouts: Arc<crate::socket::Timeouts>,
 }
 
 /// Life cycle: create, bind, connect, shut down, convert.
@@ -94,6 +96,7 @@ impl UnixDatagram {
         UnixDatagram {
             inner,
             receivable: Arc::new(AtomicBool::new(receivable)),
+            timeouts: Arc::default(),
         }
     }
 
@@ -198,6 +201,7 @@ impl UnixDatagram {
         Ok(UnixDatagram {
             inner: self.inner.try_clone()?,
             receivable: Arc::clone(&self.receivable),
+            timeouts: Arc::clone(&self.timeouts),
         })
     }
 
@@ -208,6 +212,14 @@ impl UnixDatagram {
 }
 
 crate::socket::common_socket_methods!(UnixDatagram);
+
+impl UnixDatagram {
+    /// The blocking calls' timeouts (for `common_socket_methods!` and the deadlines of the calls).
+    #[inline]
+    pub(crate) fn timeouts(&self) -> &crate::socket::Timeouts {
+        &self.timeouts
+    }
+}
 
 /// Credentials (`SO_PASSCRED`, `SO_PEERCRED`).
 impl UnixDatagram {
@@ -272,7 +284,9 @@ impl UnixDatagram {
     /// As [`send`](Self::send).
     #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
-        msg::send(self.as_fd(), buf, flags.unix_send_bits()?).map_err(send_error)
+        let bits = flags.unix_send_bits()?;
+        let deadline = self.timeouts().write_deadline(bits);
+        msg::send(self.as_fd(), buf, bits, deadline).map_err(send_error)
     }
 
     /// Sends `buf` as one datagram to `addr`.
@@ -298,8 +312,9 @@ impl UnixDatagram {
         flags: MsgFlags,
     ) -> io::Result<usize> {
         let addr = addressable(addr.to_unix_addr()?)?;
-        msg::send_to_unix(self.as_fd(), buf, addr.bytes(), flags.unix_send_bits()?)
-            .map_err(send_error)
+        let bits = flags.unix_send_bits()?;
+        let deadline = self.timeouts().write_deadline(bits);
+        msg::send_to_unix(self.as_fd(), buf, addr.bytes(), bits, deadline).map_err(send_error)
     }
 
     /// Gathers `bufs` into one datagram to the connected peer.
@@ -425,13 +440,15 @@ impl UnixDatagram {
             None => None,
         };
         let cred = cred.map(|c| (c.pid, c.uid, c.gid));
+        let bits = flags.unix_send_bits()?;
         msg::sendmsg_ancillary(
             self.as_fd(),
             bufs,
             raw.as_ref(),
             fds,
             cred,
-            flags.unix_send_bits()?,
+            bits,
+            self.timeouts().write_deadline(bits),
         )
         .map_err(|e| match cred {
             // The kernel's ESRCH: the credentials name a process that does not exist.
@@ -484,7 +501,9 @@ impl UnixDatagram {
     #[inline]
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
         self.ensure_receivable()?;
-        let n = msg::recv_from(self.as_fd(), buf, None, flags.recv_bits()?)
+        let bits = flags.recv_bits()?;
+        let deadline = self.timeouts().read_deadline(bits);
+        let n = msg::recv_from(self.as_fd(), buf, None, bits, deadline)
             .map_err(|e| self.shut_down_error(e))?;
         self.check_eof(n)?;
         Ok(n.min(buf.len()))
@@ -511,7 +530,9 @@ impl UnixDatagram {
     ) -> io::Result<(usize, UnixAddr)> {
         self.ensure_receivable()?;
         let mut from = RawAddr::empty();
-        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), flags.recv_bits()?)
+        let bits = flags.recv_bits()?;
+        let deadline = self.timeouts().read_deadline(bits);
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), bits, deadline)
             .map_err(|e| self.shut_down_error(e))?;
         self.check_eof(n)?;
         Ok((n.min(buf.len()), UnixAddr::from_raw(&from)?))
@@ -650,13 +671,15 @@ impl UnixDatagram {
         self.ensure_receivable()?;
         let cap = crate::meta::capacity(bufs);
         let mut from = RawAddr::empty();
+        let bits = flags.recv_bits()? | libc::MSG_TRUNC;
         let (out, anc) = msg::recvmsg_ancillary(
             self.as_fd(),
             bufs,
             Some(&mut from),
-            flags.recv_bits()? | libc::MSG_TRUNC,
+            bits,
             msg::Space::Unix,
             fds,
+            self.timeouts().read_deadline(bits),
         )
         .map_err(|e| self.shut_down_error(e))?;
         self.check_eof(out.ret)?;
@@ -754,7 +777,12 @@ crate::socket::common_socket_impls!(UnixDatagram);
 /// Adopts a descriptor (Emilua's `assign`); it is not checked to be a Unix datagram socket.
 impl From<OwnedFd> for UnixDatagram {
     fn from(fd: OwnedFd) -> UnixDatagram {
-        UnixDatagram::from_socket(Socket::from(fd), false)
+        let inner = Socket::from(fd);
+        let timeouts = crate::socket::Timeouts::of(&inner);
+        UnixDatagram {
+            timeouts: Arc::new(timeouts),
+            ..UnixDatagram::from_socket(inner, false)
+        }
     }
 }
 
