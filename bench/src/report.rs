@@ -151,6 +151,7 @@ pub(crate) fn ways_json(tables: &[(Workload, Vec<Row>)], rounds: u32, lockstep: 
                     v["id"] = json!(r.id);
                     v["name"] = json!(r.name);
                     v["kernel_drops"] = json!(r.kernel_drops);
+                    v["turns"] = json!(r.turns);
                     v["ratios"] = json!(ratios);
                     v
                 })

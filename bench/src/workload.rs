@@ -189,6 +189,8 @@ pub(crate) struct Row {
     pub(crate) tally: Tally,
     /// The kernel's count of datagrams it dropped for a full receive buffer (`SO_RXQ_OVFL`).
     pub(crate) kernel_drops: u64,
+    /// Its turns in lockstep, over the rounds (see [`Run::turns`]).
+    pub(crate) turns: u64,
 }
 
 impl Row {
@@ -200,6 +202,7 @@ impl Row {
             baselines,
             tally: Tally::default(),
             kernel_drops: 0,
+            turns: 0,
         }
     }
 
@@ -210,6 +213,7 @@ impl Row {
         self.tally.bytes += r.bytes;
         self.tally.elapsed += Duration::from_secs_f64(r.secs);
         self.kernel_drops += r.kernel_drops;
+        self.turns += r.turns;
     }
 }
 

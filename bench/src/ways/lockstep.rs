@@ -44,6 +44,7 @@ pub(crate) fn run_lockstep(ways: &[Way], size: usize, slice: Duration) -> io::Re
         for &i in &order {
             let (run, sender, receiver, lost) =
                 (&mut runs[i], &senders[i], &mut receivers[i], &mut lost[i]);
+            run.turns += 1;
             // One send, then receive until all of it is in or the receive times out (the rest was
             // dropped). An async way's step is one `block_on`, as one task would do both.
             macro_rules! step {

@@ -112,6 +112,7 @@ fn harness(lane: &Lane<'_>, slice: Duration) -> io::Result<Run> {
             bytes,
             secs,
             kernel_drops: 0,
+            turns: 0,
         })
     })
 }

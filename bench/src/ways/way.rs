@@ -163,6 +163,9 @@ pub(crate) struct Run {
     /// datagrams: the kernel counts a GSO send that it drops whole as one, so it is scaled by its
     /// segments.
     pub(crate) kernel_drops: u64,
+    /// The turns it had in lockstep, each a quantum or more (0 when it ran alone): every way of a
+    /// lockstep run has as many.
+    pub(crate) turns: u64,
 }
 
 /// Segments per GSO send for a payload size: as many as fit 64 KiB, at most 64.
