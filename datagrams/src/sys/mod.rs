@@ -7,8 +7,6 @@
 pub(crate) mod addr;
 #[cfg(feature = "tokio")]
 pub(crate) mod asyncfd;
-#[cfg(feature = "bench-baselines")]
-pub mod baseline;
 pub(crate) mod cmsg;
 pub(crate) mod ioctl;
 pub(crate) mod msg;

@@ -1,9 +1,9 @@
 //! Criterion benchmarks of dgram's fast paths against the kernel's limit (plain syscall loops,
-//! `datagrams::__baseline`) and quinn-udp, over loopback, one thread: each iteration sends a burst and
+//! `datagrams_bench::sys`) and quinn-udp, over loopback, one thread: each iteration sends a burst and
 //! receives all of it, so the figure is the cost of moving that many datagrams through the kernel
 //! with each library's bookkeeping. Compare ratios within one run.
 //!
-//! `cargo bench -p datagrams --features bench-baselines --bench fast`
+//! `cargo bench -p datagrams-bench --bench fast`
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
@@ -13,7 +13,8 @@ use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use datagrams::{__baseline as raw, MAX_BATCH, RecvMeta, Transmit, UdpSocket};
+use datagrams::{MAX_BATCH, RecvMeta, Transmit, UdpSocket};
+use datagrams_bench::sys as raw;
 
 fn pair() -> (UdpSocket, UdpSocket, SocketAddr) {
     let (a, b) = (
