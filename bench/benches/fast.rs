@@ -25,31 +25,6 @@ fn pair() -> (UdpSocket, UdpSocket, SocketAddr) {
     (a, b, to)
 }
 
-/// A current-thread runtime and two async sockets on loopback: the sender as dgram leaves one whose
-/// sends never wait (out of tokio's epoll), the receiver registered by a first wait, as any
-/// receiver is.
-fn async_pair() -> (
-    tokio::runtime::Runtime,
-    datagrams::tokio::UdpSocket,
-    datagrams::tokio::UdpSocket,
-) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (a, b) = rt.block_on(async {
-        let a = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-            .await
-            .unwrap();
-        let b = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-            .await
-            .unwrap();
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(1), b.readable()).await;
-        (a, b)
-    });
-    (rt, a, b)
-}
-
 /// A batch of 32 datagrams of 64 bytes: sendmmsg + recvmmsg.
 fn batch(c: &mut Criterion) {
     let mut g = c.benchmark_group("batch_32x64");
@@ -109,7 +84,7 @@ fn batch(c: &mut Criterion) {
         })
     });
 
-    let (rt, a, b) = async_pair();
+    let (rt, a, b) = datagrams_bench::async_pair().unwrap();
     let transmits = [Transmit::new(b.local_addr().unwrap(), &payload); MAX_BATCH];
     g.bench_function("dgram_async", |bench| {
         bench.iter_custom(|iters| {
@@ -220,7 +195,7 @@ fn gso(c: &mut Criterion, size: usize, segments: usize, with_quinn: bool) {
     }
 
     // the async form of the same, driven on a current-thread runtime
-    let (rt, a, b) = async_pair();
+    let (rt, a, b) = datagrams_bench::async_pair().unwrap();
     b.get_ref().set_gro(true).unwrap();
     let t = Transmit::new(b.local_addr().unwrap(), &payload).segment_size(size);
     g.bench_function("dgram_async", |bench| {

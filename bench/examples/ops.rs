@@ -48,33 +48,28 @@ fn main() {
                 black_box(b.recv_from(&mut buf).unwrap());
             }
         }
-        "tokio" | "dgram-async" => {
+        "tokio" => {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
             rt.block_on(async {
-                if mode == "tokio" {
-                    let a = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-                    let b = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-                    let to = b.local_addr().unwrap();
-                    for _ in 0..n {
-                        a.send_to(black_box(&payload), to).await.unwrap();
-                        black_box(b.recv_from(&mut buf).await.unwrap());
-                    }
-                } else {
-                    let a = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-                        .await
-                        .unwrap();
-                    let b = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-                        .await
-                        .unwrap();
-                    registered(&b).await;
-                    let to = b.local_addr().unwrap();
-                    for _ in 0..n {
-                        a.send_to(black_box(&payload), to).await.unwrap();
-                        black_box(b.recv_from(&mut buf).await.unwrap());
-                    }
+                let a = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let b = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let to = b.local_addr().unwrap();
+                for _ in 0..n {
+                    a.send_to(black_box(&payload), to).await.unwrap();
+                    black_box(b.recv_from(&mut buf).await.unwrap());
+                }
+            });
+        }
+        "dgram-async" => {
+            let (rt, a, b) = datagrams_bench::async_pair().unwrap();
+            let to = b.local_addr().unwrap();
+            rt.block_on(async {
+                for _ in 0..n {
+                    a.send_to(black_box(&payload), to).await.unwrap();
+                    black_box(b.recv_from(&mut buf).await.unwrap());
                 }
             });
         }
@@ -191,18 +186,8 @@ fn main() {
         "dgram-gso64-async" | "gso64-async-floor" => {
             use std::task::Poll;
             let floor = mode == "gso64-async-floor";
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let (rt, a, b) = datagrams_bench::async_pair().unwrap();
             rt.block_on(async {
-                let a = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-                    .await
-                    .unwrap();
-                let b = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-                    .await
-                    .unwrap();
-                registered(&b).await;
                 let to = b.local_addr().unwrap();
                 let data = [0x42u8; 64 * 64];
                 let mut big = vec![0u8; 65_536];
@@ -260,10 +245,4 @@ fn main() {
             )
         }
     }
-}
-
-/// Makes a dgram async receiver wait once (for nothing), which registers it with the reactor, as
-/// any receiver is after its first wait: its receives then take the registered path.
-async fn registered(s: &datagrams::tokio::UdpSocket) {
-    let _ = tokio::time::timeout(std::time::Duration::from_millis(1), s.readable()).await;
 }

@@ -11,6 +11,7 @@ use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::{self, MaybeUninit};
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::ptr;
 
 use datagrams::MAX_BATCH;
 use nix::sys::socket::{setsockopt, sockopt};
@@ -47,19 +48,23 @@ const U16_LEN: usize = unsafe { libc::CMSG_LEN(2) } as usize;
 // SAFETY: as for `ONE_INT_SPACE`.
 const INT_LEN: usize = unsafe { libc::CMSG_LEN(4) } as usize;
 
-/// A zeroed `msghdr` with `name` (`namelen` bytes, or null) and one buffer.
-fn msghdr(
+/// A zeroed `msghdr` with `name` (`namelen` bytes, or null) and one buffer, as the header of a
+/// message of `sendmmsg`/`recvmmsg` (`msg_len` 0); `sendmsg`/`recvmsg` take its `msg_hdr`.
+fn header(
     name: *mut libc::c_void,
     namelen: libc::socklen_t,
     iov: *mut libc::iovec,
-) -> libc::msghdr {
+) -> libc::mmsghdr {
     // SAFETY: `msghdr` is plain old data: all-zero bytes are a valid value (null pointers, no lengths).
-    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
-    msg.msg_name = name;
-    msg.msg_namelen = namelen;
-    msg.msg_iov = iov;
-    msg.msg_iovlen = 1;
-    msg
+    let mut msg_hdr: libc::msghdr = unsafe { mem::zeroed() };
+    msg_hdr.msg_name = name;
+    msg_hdr.msg_namelen = namelen;
+    msg_hdr.msg_iov = iov;
+    msg_hdr.msg_iovlen = 1;
+    libc::mmsghdr {
+        msg_hdr,
+        msg_len: 0,
+    }
 }
 
 /// `sendmmsg(2)` of `count` (at most [`MAX_BATCH`]) copies of `payload` to `to`; returns how many
@@ -80,24 +85,14 @@ pub fn sendmmsg(
         iov_len: payload.len(),
     };
     let mut hdrs = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
+    let name = addr.as_ptr().cast_mut().cast();
     for h in hdrs.iter_mut().take(n) {
-        h.write(libc::mmsghdr {
-            msg_hdr: msghdr(addr.as_ptr().cast_mut().cast(), addr.len(), &raw mut iov),
-            msg_len: 0,
-        });
+        h.write(header(name, addr.len(), &raw mut iov));
     }
-    let sent = retry(|| {
-        // SAFETY: the first `n` headers are initialised and point at `addr`, `iov` and `payload`,
-        // which outlive the call; the kernel only reads through them.
-        unsafe {
-            libc::sendmmsg(
-                fd.as_raw_fd(),
-                hdrs.as_mut_ptr().cast(),
-                n as libc::c_uint,
-                0,
-            )
-        }
-    })?;
+    let (raw, msgs, len) = (fd.as_raw_fd(), hdrs.as_mut_ptr().cast(), n as libc::c_uint);
+    // SAFETY: the first `n` headers are initialised and point at `addr`, `iov` and `payload`, which
+    // outlive the call; the kernel only reads through them.
+    let sent = retry(|| unsafe { libc::sendmmsg(raw, msgs, len, 0) })?;
     Ok(sent as usize)
 }
 
@@ -122,29 +117,17 @@ pub fn recvmmsg(
             let len = mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
             (name.as_mut_ptr().cast(), len)
         } else {
-            (std::ptr::null_mut(), 0)
+            (ptr::null_mut(), 0)
         };
         // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
-        let iov = (b as *mut IoSliceMut<'_>).cast();
-        h.write(libc::mmsghdr {
-            msg_hdr: msghdr(name, namelen, iov),
-            msg_len: 0,
-        });
+        h.write(header(name, namelen, (b as *mut IoSliceMut<'_>).cast()));
     }
-    let got = retry(|| {
-        // SAFETY: the first `n` headers are initialised and point at the caller's buffers, borrowed
-        // exclusively for the call, and with `senders` at `names`, whose lengths bound what the
-        // kernel writes. A null timeout means none.
-        unsafe {
-            libc::recvmmsg(
-                fd.as_raw_fd(),
-                hdrs.as_mut_ptr().cast(),
-                n as libc::c_uint,
-                libc::MSG_WAITFORONE,
-                std::ptr::null_mut(),
-            )
-        }
-    })? as usize;
+    let (raw, msgs, len) = (fd.as_raw_fd(), hdrs.as_mut_ptr().cast(), n as libc::c_uint);
+    let wait = libc::MSG_WAITFORONE;
+    // SAFETY: the first `n` headers are initialised and point at the caller's buffers, borrowed
+    // exclusively for the call, and with `senders` at `names`, whose lengths bound what the kernel
+    // writes. A null timeout means none.
+    let got = retry(|| unsafe { libc::recvmmsg(raw, msgs, len, wait, ptr::null_mut()) })? as usize;
     for (len, h) in lens.iter_mut().zip(&hdrs).take(got) {
         // SAFETY: the first `got` headers were initialised above (and filled in by the kernel).
         *len = unsafe { h.assume_init_ref() }.msg_len as usize;
@@ -165,11 +148,8 @@ pub fn send_gso(
     let addr = SockAddr::from(*to);
     let mut iov = [IoSlice::new(payload)];
     // `IoSlice` is guaranteed ABI-compatible with `iovec` on Unix; the kernel only reads through it.
-    let mut msg = msghdr(
-        addr.as_ptr().cast_mut().cast(),
-        addr.len(),
-        iov.as_mut_ptr().cast(),
-    );
+    let name = addr.as_ptr().cast_mut().cast();
+    let mut msg = header(name, addr.len(), iov.as_mut_ptr().cast()).msg_hdr;
     let mut control = Control([0u8; ONE_INT_SPACE]);
     msg.msg_control = control.0.as_mut_ptr().cast();
     msg.msg_controllen = ONE_INT_SPACE;
@@ -203,11 +183,11 @@ pub fn recv_gro(fd: BorrowedFd<'_>, buf: &mut [u8], sender: bool) -> io::Result<
         let len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         (from.as_mut_ptr().cast(), len)
     } else {
-        (std::ptr::null_mut(), 0)
+        (ptr::null_mut(), 0)
     };
     let mut iov = [IoSliceMut::new(buf)];
     // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
-    let mut msg = msghdr(name, namelen, iov.as_mut_ptr().cast());
+    let mut msg = header(name, namelen, iov.as_mut_ptr().cast()).msg_hdr;
     let mut control = Control([0u8; ONE_INT_SPACE]);
     msg.msg_control = control.0.as_mut_ptr().cast();
     msg.msg_controllen = ONE_INT_SPACE;

@@ -60,10 +60,15 @@ fn way<'a>(workload: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no way {id}: {workload}"))
 }
 
+/// The field `key` of every element of the array `list`, in order.
+fn each<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    let list = list.as_array().unwrap();
+    list.iter().map(|x| x[key].as_str().unwrap()).collect()
+}
+
 /// What a way's ratios are compared with, in order.
 fn vs(way: &Value) -> Vec<&str> {
-    let ratios = way["ratios"].as_array().unwrap();
-    ratios.iter().map(|r| r["vs"].as_str().unwrap()).collect()
+    each(&way["ratios"], "vs")
 }
 
 /// Checks one ratio of a run of `rounds` rounds: one per round, each finite and positive, and the
@@ -99,19 +104,11 @@ fn lockstep_is_the_default_and_its_json_accounts_for_everything() {
     );
     let w = v["workloads"].as_array().unwrap();
     assert_eq!(
-        w.iter()
-            .map(|x| x["workload"].as_str().unwrap())
-            .collect::<Vec<_>>(),
+        each(&v["workloads"], "workload"),
         ["oneway_1200", "pingpong_1200"]
     );
     let one_way = &w[0];
-    let ids: Vec<_> = one_way["ways"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ONE_WAY);
+    assert_eq!(each(&one_way["ways"], "id"), ONE_WAY);
     let turns = way(one_way, "std")["turns"].as_u64().unwrap();
     // every round gives every way one turn at least
     assert!(turns >= 3, "{one_way}");
@@ -225,18 +222,10 @@ fn threaded_runs_each_way_alone() {
     assert_eq!(v["lockstep"], false);
     let w = v["workloads"].as_array().unwrap();
     assert_eq!(
-        w.iter()
-            .map(|x| x["workload"].as_str().unwrap())
-            .collect::<Vec<_>>(),
+        each(&v["workloads"], "workload"),
         ["oneway_100", "pingpong_100"]
     );
-    let ids: Vec<_> = w[0]["ways"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ONE_WAY);
+    assert_eq!(each(&w[0]["ways"], "id"), ONE_WAY);
     for way in w[0]["ways"].as_array().unwrap() {
         assert!(way["received"].as_u64().unwrap() > 0, "{way}");
         assert_eq!(way["turns"], 0, "{way}");
@@ -271,8 +260,10 @@ fn ways_measures_only_the_ways_named() {
     let workloads = v["workloads"].as_array().unwrap();
     assert_eq!(workloads.len(), 1, "{v}");
     let ways = workloads[0]["ways"].as_array().unwrap();
-    let ids: Vec<_> = ways.iter().map(|w| w["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["dgram_gso", "raw_gso_senders"]);
+    assert_eq!(
+        each(&workloads[0]["ways"], "id"),
+        ["dgram_gso", "raw_gso_senders"]
+    );
     // a ratio only against a baseline that was measured
     assert_eq!(vs(&ways[0]), ["raw_gso_senders"]);
     check_ratio(&ways[0]["ratios"][0], 2);

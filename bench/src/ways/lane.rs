@@ -107,14 +107,10 @@ impl<'r> Lane<'r> {
                     let _entered = rx_rt.enter();
                     datagrams::tokio::UdpSocket::new(rx.try_clone()?)?
                 };
-                // dgram registers a socket with the reactor the first time it has to wait. A
-                // receiver that has never waited is no real receiver's state, and in lockstep it
-                // would never wait: it waits once here (for nothing), so that it pays the kernel's
-                // epoll wakeup for every datagram, as tokio's receiver does. The sender registers
-                // only if a send has to wait, as in any use.
-                rx_rt.block_on(async {
-                    let _ = tokio::time::timeout(Duration::from_millis(1), rx.readable()).await;
-                });
+                // In lockstep the receiver would never wait: it waits once here, so that it pays
+                // the kernel's epoll wakeup for every datagram, as tokio's receiver does. The
+                // sender registers only if a send has to wait, as in any use.
+                datagrams_bench::wait_once(rx_rt, &rx);
                 AsyncSockets::Dgram {
                     tx: {
                         let _entered = tx_rt.enter();
