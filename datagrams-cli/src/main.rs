@@ -1,8 +1,5 @@
-//! `dgram`: listen, send, echo and benchmark datagram sockets from the command line.
+//! `dgram`: listen to, send and echo datagrams from the command line.
 
-mod bench;
-mod bench_async;
-mod bench_modes;
 mod echo;
 mod endpoint;
 mod listen;
@@ -12,7 +9,7 @@ mod stop;
 
 use clap::{Parser, Subcommand};
 
-/// Datagram sockets from the command line: listen, send, echo, benchmark.
+/// Datagram sockets from the command line: listen, send, echo.
 #[derive(Debug, Parser)]
 #[command(name = "dgram", version, about, long_about = None)]
 struct Cli {
@@ -28,8 +25,6 @@ enum Command {
     Send(send::Args),
     /// Bind ADDR and send every datagram back to its sender.
     Echo(echo::Args),
-    /// Measure dgram against std over loopback, side by side in one run.
-    Bench(bench::Args),
 }
 
 fn main() {
@@ -38,7 +33,6 @@ fn main() {
         Command::Listen(a) => listen::run(a),
         Command::Send(a) => send::run(a),
         Command::Echo(a) => echo::run(a),
-        Command::Bench(a) => bench::run(a),
     };
     match result {
         Ok(()) => {}

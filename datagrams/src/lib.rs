@@ -36,11 +36,6 @@ mod resolve;
 mod socket;
 mod sys;
 
-/// The kernel's limit for benchmarks (feature `bench-baselines`): plain syscall loops, not dgram's API.
-#[cfg(feature = "bench-baselines")]
-#[doc(hidden)]
-pub use sys::baseline as __baseline;
-
 mod error;
 #[cfg(feature = "tokio")]
 pub mod tokio;

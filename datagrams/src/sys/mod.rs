@@ -9,8 +9,6 @@
 pub(crate) mod addr;
 #[cfg(feature = "tokio")]
 pub(crate) mod asyncfd;
-#[cfg(feature = "bench-baselines")]
-pub mod baseline;
 pub(crate) mod cmsg;
 pub(crate) mod consts;
 pub(crate) mod ioctl;

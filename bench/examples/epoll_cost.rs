@@ -12,11 +12,11 @@
 //! interrupt-disabled sections (`_raw_spin_unlock_irqrestore` under the send's loopback delivery).
 //!
 //! ```sh
-//! cargo run --release -p datagrams --example epoll_cost -- 3 none   # async vs blocking as they are
-//! cargo run --release -p datagrams --example epoll_cost -- 3 both   # blocking pair registered too
-//! cargo run --release -p datagrams --example epoll_cost -- 3 rx     # only its receiver (or: tx)
-//! cargo run --release -p datagrams --example epoll_cost -- 3 both gso # GSO/GRO steps of 64 x 64 B
-//! cargo run --release -p datagrams --example epoll_cost -- 3 none gso bypass # the async pair's
+//! cargo run --release -p datagrams-bench --example epoll_cost -- 3 none   # async vs blocking as they are
+//! cargo run --release -p datagrams-bench --example epoll_cost -- 3 both   # blocking pair registered too
+//! cargo run --release -p datagrams-bench --example epoll_cost -- 3 rx     # only its receiver (or: tx)
+//! cargo run --release -p datagrams-bench --example epoll_cost -- 3 both gso # GSO/GRO steps of 64 x 64 B
+//! cargo run --release -p datagrams-bench --example epoll_cost -- 3 none gso bypass # the async pair's
 //! #   registered sockets driven by the blocking calls with DONTWAIT: no tokio call at all
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]

@@ -2,12 +2,11 @@
 //! under `valgrind --tool=callgrind` (deterministic, unlike wall time on a shared machine):
 //!
 //! ```sh
-//! cargo build --release --example ops
+//! cargo build --release -p datagrams-bench --example ops
 //! for m in std dgram tokio dgram-async std-unix dgram-unix; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/ops $m 20000 2>&1 | grep refs
 //! done
-//! # batches of 32 (the raw loops need the hidden `bench-baselines` feature):
-//! cargo build --release --example ops --features bench-baselines
+//! # batches of 32 (the raw loops are this package's `datagrams_bench::sys`):
 //! for m in raw-batch raw-batch-senders dgram-batch dgram-batch-bare; do ...; done
 //! # GSO of 64 x 64 B and one GRO receive: raw, blocking, async, and the floor of any receive on
 //! # tokio (a `poll_fn` charging tokio's budget around `try_io` of the non-blocking calls)
@@ -49,33 +48,28 @@ fn main() {
                 black_box(b.recv_from(&mut buf).unwrap());
             }
         }
-        "tokio" | "dgram-async" => {
+        "tokio" => {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
             rt.block_on(async {
-                if mode == "tokio" {
-                    let a = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-                    let b = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-                    let to = b.local_addr().unwrap();
-                    for _ in 0..n {
-                        a.send_to(black_box(&payload), to).await.unwrap();
-                        black_box(b.recv_from(&mut buf).await.unwrap());
-                    }
-                } else {
-                    let a = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-                        .await
-                        .unwrap();
-                    let b = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-                        .await
-                        .unwrap();
-                    registered(&b).await;
-                    let to = b.local_addr().unwrap();
-                    for _ in 0..n {
-                        a.send_to(black_box(&payload), to).await.unwrap();
-                        black_box(b.recv_from(&mut buf).await.unwrap());
-                    }
+                let a = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let b = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let to = b.local_addr().unwrap();
+                for _ in 0..n {
+                    a.send_to(black_box(&payload), to).await.unwrap();
+                    black_box(b.recv_from(&mut buf).await.unwrap());
+                }
+            });
+        }
+        "dgram-async" => {
+            let (rt, a, b) = datagrams_bench::async_pair().unwrap();
+            let to = b.local_addr().unwrap();
+            rt.block_on(async {
+                for _ in 0..n {
+                    a.send_to(black_box(&payload), to).await.unwrap();
+                    black_box(b.recv_from(&mut buf).await.unwrap());
                 }
             });
         }
@@ -110,7 +104,6 @@ fn main() {
                 black_box(b.recv_from(&mut buf).unwrap());
             }
         }
-        #[cfg(feature = "bench-baselines")]
         "raw-batch" | "raw-batch-senders" | "dgram-batch" | "dgram-batch-bare" => {
             use std::io::IoSliceMut;
             use std::os::fd::AsFd;
@@ -127,14 +120,14 @@ fn main() {
             for _ in 0..n {
                 let mut got = 0;
                 if !mode.starts_with("dgram") {
-                    datagrams::__baseline::sendmmsg(a.as_fd(), &to, &payload, datagrams::MAX_BATCH)
+                    datagrams_bench::sys::sendmmsg(a.as_fd(), &to, &payload, datagrams::MAX_BATCH)
                         .unwrap();
                     while got < datagrams::MAX_BATCH {
                         let mut bufs: Vec<IoSliceMut<'_>> = storage[got..]
                             .iter_mut()
                             .map(|s| IoSliceMut::new(s))
                             .collect();
-                        got += datagrams::__baseline::recvmmsg(
+                        got += datagrams_bench::sys::recvmmsg(
                             b.as_fd(),
                             &mut bufs,
                             &mut lens[got..],
@@ -159,7 +152,6 @@ fn main() {
                 }
             }
         }
-        #[cfg(feature = "bench-baselines")]
         "raw-gso64" | "dgram-gso64" => {
             use std::os::fd::AsFd;
             let (a, b) = (
@@ -173,10 +165,10 @@ fn main() {
             let t = datagrams::Transmit::new(to, &data).segment_size(64);
             for _ in 0..n {
                 if mode == "raw-gso64" {
-                    datagrams::__baseline::send_gso(a.as_fd(), &to, &data, 64).unwrap();
+                    datagrams_bench::sys::send_gso(a.as_fd(), &to, &data, 64).unwrap();
                     let mut got = 0;
                     while got < data.len() {
-                        got += datagrams::__baseline::recv_gro(b.as_fd(), &mut big, false)
+                        got += datagrams_bench::sys::recv_gro(b.as_fd(), &mut big, false)
                             .unwrap()
                             .0;
                     }
@@ -191,22 +183,11 @@ fn main() {
         }
         // The floor is the least an async GSO step on tokio can do: each call in a `poll_fn` that
         // charges the cooperative budget, the receive through `try_io` of the registered socket.
-        #[cfg(feature = "bench-baselines")]
         "dgram-gso64-async" | "gso64-async-floor" => {
             use std::task::Poll;
             let floor = mode == "gso64-async-floor";
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let (rt, a, b) = datagrams_bench::async_pair().unwrap();
             rt.block_on(async {
-                let a = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-                    .await
-                    .unwrap();
-                let b = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-                    .await
-                    .unwrap();
-                registered(&b).await;
                 let to = b.local_addr().unwrap();
                 let data = [0x42u8; 64 * 64];
                 let mut big = vec![0u8; 65_536];
@@ -257,13 +238,11 @@ fn main() {
             });
         }
         other => {
-            panic!("unknown mode {other}: std, dgram, tokio, dgram-async, std-unix or dgram-unix")
+            panic!(
+                "unknown mode {other}: std, dgram, tokio, dgram-async, std-unix, dgram-unix, \
+                 raw-batch, raw-batch-senders, dgram-batch, dgram-batch-bare, raw-gso64, \
+                 dgram-gso64, dgram-gso64-async or gso64-async-floor"
+            )
         }
     }
-}
-
-/// Makes a dgram async receiver wait once (for nothing), which registers it with the reactor, as
-/// any receiver is after its first wait: its receives then take the registered path.
-async fn registered(s: &datagrams::tokio::UdpSocket) {
-    let _ = tokio::time::timeout(std::time::Duration::from_millis(1), s.readable()).await;
 }

@@ -1,5 +1,6 @@
-//! `dgram bench --async`: dgram's async `UdpSocket` against `tokio::net::UdpSocket`, the same
-//! workloads as the blocking bench, each side a pair of tasks on one 2-worker tokio runtime.
+//! Async sockets measured in tasks: one body for dgram's async `UdpSocket` and
+//! `tokio::net::UdpSocket`, through [`AsyncBenchSocket`]. The same workloads as [`crate::sockets`],
+//! each side a pair of tasks on one 2-worker tokio runtime.
 
 use std::future::Future;
 use std::io::{self, ErrorKind};
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::bench::{Kind, Tally, Workload};
+use crate::workload::{Kind, Tally, Workload};
 
 /// The runtime the async bench runs on: two workers, one per core of the machines we target.
 pub(crate) fn runtime() -> io::Result<tokio::runtime::Runtime> {
@@ -60,6 +61,7 @@ impl AsyncBenchSocket for tokio::net::UdpSocket {
     }
 }
 
+/// Runs workload `w` for `slice` on a pair of `S` on `rt`, adding what it did to `tally`.
 pub(crate) fn measure<S: AsyncBenchSocket>(
     rt: &tokio::runtime::Runtime,
     w: Workload,

@@ -1,9 +1,9 @@
 //! Criterion benchmarks of dgram's fast paths against the kernel's limit (plain syscall loops,
-//! `datagrams::__baseline`) and quinn-udp, over loopback, one thread: each iteration sends a burst and
+//! `datagrams_bench::sys`) and quinn-udp, over loopback, one thread: each iteration sends a burst and
 //! receives all of it, so the figure is the cost of moving that many datagrams through the kernel
 //! with each library's bookkeeping. Compare ratios within one run.
 //!
-//! `cargo bench -p datagrams --features bench-baselines --bench fast`
+//! `cargo bench -p datagrams-bench --bench fast`
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
@@ -13,7 +13,8 @@ use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use datagrams::{__baseline as raw, MAX_BATCH, RecvMeta, Transmit, UdpSocket};
+use datagrams::{MAX_BATCH, RecvMeta, Transmit, UdpSocket};
+use datagrams_bench::sys as raw;
 
 fn pair() -> (UdpSocket, UdpSocket, SocketAddr) {
     let (a, b) = (
@@ -22,31 +23,6 @@ fn pair() -> (UdpSocket, UdpSocket, SocketAddr) {
     );
     let to = b.local_addr().unwrap();
     (a, b, to)
-}
-
-/// A current-thread runtime and two async sockets on loopback: the sender as dgram leaves one whose
-/// sends never wait (out of tokio's epoll), the receiver registered by a first wait, as any
-/// receiver is.
-fn async_pair() -> (
-    tokio::runtime::Runtime,
-    datagrams::tokio::UdpSocket,
-    datagrams::tokio::UdpSocket,
-) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (a, b) = rt.block_on(async {
-        let a = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-            .await
-            .unwrap();
-        let b = datagrams::tokio::UdpSocket::bind("127.0.0.1:0")
-            .await
-            .unwrap();
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(1), b.readable()).await;
-        (a, b)
-    });
-    (rt, a, b)
 }
 
 /// A batch of 32 datagrams of 64 bytes: sendmmsg + recvmmsg.
@@ -108,7 +84,7 @@ fn batch(c: &mut Criterion) {
         })
     });
 
-    let (rt, a, b) = async_pair();
+    let (rt, a, b) = datagrams_bench::async_pair().unwrap();
     let transmits = [Transmit::new(b.local_addr().unwrap(), &payload); MAX_BATCH];
     g.bench_function("dgram_async", |bench| {
         bench.iter_custom(|iters| {
@@ -219,7 +195,7 @@ fn gso(c: &mut Criterion, size: usize, segments: usize, with_quinn: bool) {
     }
 
     // the async form of the same, driven on a current-thread runtime
-    let (rt, a, b) = async_pair();
+    let (rt, a, b) = datagrams_bench::async_pair().unwrap();
     b.get_ref().set_gro(true).unwrap();
     let t = Transmit::new(b.local_addr().unwrap(), &payload).segment_size(size);
     g.bench_function("dgram_async", |bench| {
