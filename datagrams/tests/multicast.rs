@@ -8,6 +8,9 @@ mod netns;
 
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use common::PATIENCE;
 use datagrams::{Interface, UdpSocket};
@@ -396,30 +399,102 @@ fn interfaces_parse() {
     assert_eq!(Interface::Index(5).to_string(), "5");
 }
 
-/// smcrouted running in a namespace with one static multicast route; killed on drop.
+/// Whether the kernel routes IPv4 multicast (`CONFIG_IP_MROUTE`), asked in the calling thread's
+/// network namespace: with it every namespace has `/proc/net/ip_mr_vif` (its table of multicast
+/// routing interfaces, the one smcrouted fills), without it none has. Reading it needs no
+/// privilege. `Err` says what showed the lack.
+fn ip_mroute() -> Result<(), String> {
+    // thread-self: the namespace of this thread, which `netns::run_in` may have moved
+    let net = Path::new("/proc/thread-self/net");
+    assert!(
+        net.join("dev").exists(),
+        "{} has no dev: no /proc to ask about multicast routing",
+        net.display()
+    );
+    if net.join("ip_mr_vif").exists() {
+        Ok(())
+    } else {
+        Err("no /proc/net/ip_mr_vif, so no multicast routing table for smcrouted".into())
+    }
+}
+
+/// smcrouted running in a namespace with static multicast routes; killed on drop. What it says
+/// (in the foreground it logs to stderr) is kept in a file for the failure messages.
 struct MRouter {
     child: std::process::Child,
+    ns: String,
     dir: tempfile::TempDir,
 }
 
 impl MRouter {
-    fn start(ns: &str, route: &str) -> MRouter {
+    fn start(ns: &str, conf: &str) -> MRouter {
         let dir = tempfile::tempdir().unwrap();
-        let conf = dir.path().join("smcroute.conf");
-        std::fs::write(&conf, format!("{route}\n")).unwrap();
-        let child = std::process::Command::new("ip")
+        let conf_file = dir.path().join("smcroute.conf");
+        std::fs::write(&conf_file, format!("{conf}\n")).unwrap();
+        let log = std::fs::File::create(dir.path().join("smcrouted.log")).unwrap();
+        let child = Command::new("ip")
             .args(["netns", "exec", ns, "smcrouted", "-n", "-N", "-f"])
-            .arg(&conf)
+            .arg(&conf_file)
             .args(["-i", &format!("dgram{}", std::process::id())])
             .arg("-u")
             .arg(dir.path().join("smcroute.sock"))
             .arg("-P")
             .arg(dir.path().join("smcroute.pid"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .expect("smcrouted (Debian's smcroute) is needed; .ci/run installs it");
-        MRouter { child, dir }
+        MRouter {
+            child,
+            ns: ns.to_string(),
+            dir,
+        }
+    }
+
+    /// What smcrouted has said so far.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("smcrouted.log"))
+            .unwrap_or_else(|e| format!("(no log: {e})"))
+    }
+
+    /// Waits (bounded) until the kernel's multicast forwarding cache holds the route of `group`
+    /// from `source` out of `oif`, as `ip mroute show` lists it: from then on a datagram that may
+    /// cross the router does. Fails with smcrouted's own words if it exits or the route never
+    /// comes.
+    fn wait_for_route(&mut self, source: Ipv4Addr, group: Ipv4Addr, oif: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "smcrouted exited ({status}) before routing {group} from {source}; it said:\n{}",
+                    self.log()
+                );
+            }
+            // Each `ip` run takes milliseconds, which paces the loop.
+            let out = Command::new("ip")
+                .args(["-n", &self.ns, "mroute", "show"])
+                .output()
+                .expect("iproute2's ip is needed");
+            let table = String::from_utf8_lossy(&out.stdout);
+            // "(S,G) Iif: veth0 Oifs: veth1 ...", spaced differently by iproute2's versions
+            let routed = table.lines().any(|l| {
+                let (sg, oifs) = l.split_once("Oifs:").unwrap_or((l, ""));
+                sg.contains(&source.to_string())
+                    && sg.contains(&group.to_string())
+                    && oifs.contains(oif)
+            });
+            if routed {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "smcrouted did not route {group} from {source} to {oif} within {PATIENCE:?}; \
+                 ip mroute show: {table:?}{}; smcrouted said:\n{}",
+                String::from_utf8_lossy(&out.stderr).trim(),
+                self.log()
+            );
+        }
     }
 }
 
@@ -427,26 +502,34 @@ impl Drop for MRouter {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = &self.dir;
     }
 }
 
 #[test]
 fn multicast_ttl_decides_whether_it_crosses_the_router() {
-    let Some(net) = netns::Routed::new("multicast_ttl_decides_whether_it_crosses_the_router")
-    else {
+    const TEST: &str = "multicast_ttl_decides_whether_it_crosses_the_router";
+    // The kernel is asked first, so that one without multicast routing skips the test root or not.
+    if let Err(why) = ip_mroute() {
+        common::skip_kernel_lacks(TEST, "CONFIG_IP_MROUTE", &why);
+        return;
+    }
+    let Some(net) = netns::Routed::new(TEST) else {
         return;
     };
+    // the probe again where smcrouted will route (each namespace has its own table)
+    net.run(&net.r, ip_mroute)
+        .expect("multicast routing in this namespace but not in the router's");
     let group = Ipv4Addr::new(239, 1, 2, 9);
-    let _router = MRouter::start(
+    let mut router = MRouter::start(
         &net.r,
         &format!(
-            "phyint veth0 enable\nphyint veth1 enable\nmroute from veth0 source 192.0.2.1 group {group} to veth1"
+            "phyint veth0 enable\nphyint veth1 enable\nmroute from veth0 source {A1} group {group} to veth1"
         ),
     );
     let ia = net.run(&net.a, || Interface::Name("veth0".into()).index().unwrap());
     let ic = net.run(&net.c, || Interface::Name("veth0".into()).index().unwrap());
     let rx = net.run(&net.c, || UdpSocket::bind("0.0.0.0:0").unwrap());
+    rx.set_read_timeout(Some(PATIENCE)).unwrap();
     rx.join_multicast_v4(group, &Interface::Index(ic)).unwrap();
     let port = rx.local_addr().unwrap().port();
     let tx = net.run(&net.a, || {
@@ -454,44 +537,26 @@ fn multicast_ttl_decides_whether_it_crosses_the_router() {
     });
     tx.set_multicast_interface_v4(&Interface::Index(ia))
         .unwrap();
-    tx.set_multicast_ttl_v4(2).unwrap();
-    assert_eq!(tx.multicast_ttl_v4().unwrap(), 2);
+    router.wait_for_route(A1, group, "veth1");
 
-    // The daemon installs its route shortly after it starts: send with TTL 2, each time waiting a
-    // bounded moment for it at C, until one crosses (bounded by PATIENCE in all).
-    rx.set_read_timeout(Some(std::time::Duration::from_millis(100)))
-        .unwrap();
-    let start = std::time::Instant::now();
-    let mut buf = [0u8; 64];
-    loop {
-        tx.send_to(b"probe", (group, port)).unwrap();
-        match rx.recv_from(&mut buf) {
-            Ok((n, from)) => {
-                assert_eq!((&buf[..n], from), (&b"probe"[..], tx.local_addr().unwrap()));
-                break;
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                assert!(
-                    start.elapsed() < PATIENCE,
-                    "no multicast crossed the router: is smcrouted running?"
-                );
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
-    rx.set_read_timeout(Some(PATIENCE)).unwrap();
-
-    // TTL 1 stays on the first link; TTL 2 crosses: after any late probes (the kernel forwards the
-    // ones it held while the route was unresolved), C's next datagram is the second
+    // TTL 1 stays on the first link; TTL 2 crosses. Both take the same path in order, so the first
+    // datagram C gets is the second one sent, if the first never crossed.
     tx.set_multicast_ttl_v4(1).unwrap();
+    assert_eq!(tx.multicast_ttl_v4().unwrap(), 1);
     tx.send_to(b"ttl 1", (group, port)).unwrap();
     tx.set_multicast_ttl_v4(2).unwrap();
+    assert_eq!(tx.multicast_ttl_v4().unwrap(), 2);
     tx.send_to(b"ttl 2", (group, port)).unwrap();
-    loop {
-        let (n, _) = rx.recv_from(&mut buf).unwrap();
-        if &buf[..n] != b"probe" {
-            assert_eq!(&buf[..n], b"ttl 2", "a TTL-1 datagram crossed the router");
-            break;
-        }
-    }
+    let mut buf = [0u8; 64];
+    let (n, from) = rx.recv_from(&mut buf).unwrap_or_else(|e| {
+        panic!(
+            "nothing crossed the router though its route is in place ({e}); smcrouted said:\n{}",
+            router.log()
+        )
+    });
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"ttl 2"[..], tx.local_addr().unwrap()),
+        "a TTL-1 datagram crossed the router"
+    );
 }

@@ -31,7 +31,11 @@ fn pidfds_that_arrive_with_datagrams_are_closed() {
     ));
     let said = peer.line();
     if let Some(why) = said.strip_prefix("unsupported ") {
-        println!("skipped: the kernel has no SO_PASSPIDFD (Linux 6.5): {why}");
+        common::skip_kernel_lacks(
+            "pidfds_that_arrive_with_datagrams_are_closed",
+            "SO_PASSPIDFD (Linux 6.5)",
+            &format!("setsockopt in the Python peer: {why}"),
+        );
         return;
     }
     assert_eq!(said, "sent 20");

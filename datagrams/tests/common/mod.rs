@@ -133,22 +133,37 @@ impl Drop for Child {
     }
 }
 
+/// The system's ceiling on the buffer size a socket may ask for without privilege: `name` is
+/// `rmem_max` (receive) or `wmem_max` (send), from `/proc/sys/net/core`. A machine may set it low, so
+/// tests that choose a size keep to it.
+pub fn net_core_max(name: &str) -> usize {
+    let path = format!("/proc/sys/net/core/{name}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{path}: {text:?}: {e}"))
+}
+
 /// Lowercase hex of `bytes`, as the peers print it.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Whether a test that needs root may run. Without root it prints why and returns false, unless
-/// `DGRAM_REQUIRE_ROOT_TESTS=1`, which turns the skip into a failure (CI sets it).
-pub fn root_or_skip(test: &str) -> bool {
+/// Whether this process runs as root (effective uid 0).
+pub fn is_root() -> bool {
     // The effective uid is the third field of the Uid: line.
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let root = status
+    status
         .lines()
         .find(|l| l.starts_with("Uid:"))
         .and_then(|l| l.split_whitespace().nth(2))
-        == Some("0");
-    if root {
+        == Some("0")
+}
+
+/// Whether a test that needs root may run. Without root it prints why and returns false, unless
+/// `DGRAM_REQUIRE_ROOT_TESTS=1`, which turns the skip into a failure (CI sets it).
+pub fn root_or_skip(test: &str) -> bool {
+    if is_root() {
         return true;
     }
     assert!(
@@ -156,7 +171,15 @@ pub fn root_or_skip(test: &str) -> bool {
         "{test} needs root and DGRAM_REQUIRE_ROOT_TESTS=1 says it must run"
     );
     eprintln!(
-        "skipping {test}: needs root (run as root, or set DGRAM_REQUIRE_ROOT_TESTS=1 to require it)"
+        "SKIP {test}: needs root (run as root, or set DGRAM_REQUIRE_ROOT_TESTS=1 to require it)"
     );
     false
+}
+
+/// Says that `test` is skipped because the running kernel lacks `feature` (a `CONFIG_` option or
+/// the call it enables), with `detail` telling what showed it. A kernel is what the machine has,
+/// not something a test run can supply, so this is a skip root or not, also under
+/// `DGRAM_REQUIRE_ROOT_TESTS=1`, which is about root alone.
+pub fn skip_kernel_lacks(test: &str, feature: &str, detail: &str) {
+    eprintln!("SKIP {test}: kernel lacks {feature} ({detail})");
 }

@@ -11,9 +11,10 @@
     python3 unix_peer.py pidfd-socket PATH N     (PATH "@name": an abstract name)
         make a socket pair, switch SO_PASSPIDFD (Linux 6.5) on one end, send that end to PATH
         (SCM_RIGHTS), queue N datagrams "pidfd I" on it from the other end, print "sent N"; or print
-        "unsupported ERROR" when the kernel lacks the option.
+        "unsupported ERROR" when the kernel lacks the option (ENOPROTOOPT; any other error fails).
 """
 import array
+import errno
 import os
 import socket
 import struct
@@ -71,6 +72,8 @@ elif mode == "pidfd-socket":
     try:
         theirs.setsockopt(socket.SOL_SOCKET, SO_PASSPIDFD, 1)
     except OSError as e:
+        if e.errno != errno.ENOPROTOOPT:
+            raise
         print(f"unsupported {e}", flush=True)
         sys.exit(0)
     rights = array.array("i", [theirs.fileno()]).tobytes()
