@@ -227,3 +227,42 @@ fn timeouts_are_deadlines_under_signals() {
     assert_eq!(r, Err(ErrorKind::WouldBlock));
     assert!(in_time, "send waited until the signals stopped");
 }
+
+/// One rule for a Unix socket whose peer is gone, whether it came from `pair` or a `connect` to a
+/// path: while the kernel keeps the association, a receive waits (`WouldBlock` when non-blocking);
+/// the send that finds the peer gone fails with `ConnectionRefused` and the kernel dissolves the
+/// association; from then on the socket has no name and no peer, and a receive is `InvalidInput`.
+#[test]
+fn a_unix_socket_whose_peer_is_gone_follows_one_rule() {
+    use datagrams::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server");
+    let server = UnixDatagram::bind(&path).unwrap();
+    let by_path = UnixDatagram::unbound().unwrap();
+    by_path.connect(&path).unwrap();
+    let (from_pair, other_end) = UnixDatagram::pair().unwrap();
+    // A first receive on each, while its peer lives: nothing queued.
+    let mut buf = [0u8; 8];
+    for s in [&by_path, &from_pair] {
+        assert_eq!(
+            s.try_recv(&mut buf).unwrap_err().kind(),
+            ErrorKind::WouldBlock
+        );
+    }
+    drop(server);
+    drop(other_end);
+    for (what, s) in [("by path", &by_path), ("from pair", &from_pair)] {
+        assert_eq!(
+            s.try_recv(&mut buf).unwrap_err().kind(),
+            ErrorKind::WouldBlock,
+            "{what}"
+        );
+        let e = s.send(b"anyone?").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{what}: {e}");
+        assert!(!s.is_connected().unwrap(), "{what}");
+        let e = s.try_recv(&mut buf).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{what}: {e}");
+        let e = s.recv(&mut buf).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{what}: {e}");
+    }
+}

@@ -271,7 +271,8 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `NotConnected` when not connected; `BrokenPipe` after `shutdown(Write)`; `ConnectionRefused`
-    /// when the peer is gone; `WouldBlock` with a write timeout or in non-blocking mode when the
+    /// when the peer is gone (the kernel then dissolves the association: see [`recv`](Self::recv));
+    /// `WouldBlock` with a write timeout or in non-blocking mode when the
     /// peer's queue is full; `EMSGSIZE` above the send buffer size.
     #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
@@ -286,7 +287,7 @@ impl UnixDatagram {
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
         let bits = flags.unix_send_bits()?;
         let deadline = self.timeouts().write_deadline(bits);
-        msg::send(self.as_fd(), buf, bits, deadline).map_err(send_error)
+        msg::send(self.as_fd(), buf, bits, deadline).map_err(|e| self.send_failed(e))
     }
 
     /// Sends `buf` as one datagram to `addr`.
@@ -314,7 +315,8 @@ impl UnixDatagram {
         let addr = addressable(addr.to_unix_addr()?)?;
         let bits = flags.unix_send_bits()?;
         let deadline = self.timeouts().write_deadline(bits);
-        msg::send_to_unix(self.as_fd(), buf, addr.bytes(), bits, deadline).map_err(send_error)
+        msg::send_to_unix(self.as_fd(), buf, addr.bytes(), bits, deadline)
+            .map_err(|e| self.send_failed(e))
     }
 
     /// Gathers `bufs` into one datagram to the connected peer.
@@ -455,7 +457,7 @@ impl UnixDatagram {
             Some((pid, ..)) if e.raw_os_error() == Some(libc::ESRCH) => {
                 invalid_input(format!("no process with pid {pid} to send credentials for"))
             }
-            _ => send_error(e),
+            _ => self.send_failed(e),
         })
     }
 
@@ -489,6 +491,12 @@ impl UnixDatagram {
     /// for the `try_*` forms); `WouldBlock` when a read timeout expired or, non-blocking, nothing is
     /// queued; `InvalidInput` on a socket with neither a name nor a peer, which nothing can send to
     /// (such a receive could never end).
+    ///
+    /// A socket whose peer is gone (from [`pair`](Self::pair) or a [`connect`](Self::connect) to a
+    /// path alike) keeps it until the kernel dissolves the association: until then a receive waits
+    /// (`WouldBlock` when non-blocking); the send that finds the peer gone fails with
+    /// `ConnectionRefused` and dissolves it, and from then on an unnamed socket's receive is
+    /// `InvalidInput`.
     #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::empty())
@@ -690,6 +698,17 @@ impl UnixDatagram {
             &out,
             &anc,
         ))
+    }
+
+    /// A send's error, as the caller sees it. `ECONNREFUSED` says the peer is gone and the kernel
+    /// has dissolved the association (`unix_dgram_sendmsg`): without its peer an unnamed socket can
+    /// no longer be sent to, so the next receive asks again, as after [`disconnect`](Self::disconnect).
+    #[cold]
+    fn send_failed(&self, e: io::Error) -> io::Error {
+        if e.raw_os_error() == Some(libc::ECONNREFUSED) {
+            self.receivable.store(false, Ordering::Relaxed);
+        }
+        send_error(e)
     }
 
     /// Refuses a receive on a socket with neither a name nor a peer: nothing can address it, so the
