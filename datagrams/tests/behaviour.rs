@@ -266,3 +266,46 @@ fn a_unix_socket_whose_peer_is_gone_follows_one_rule() {
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{what}: {e}");
     }
 }
+
+/// A link-local destination without a scope is refused, naming what is missing, on every send and
+/// connect, blocking and async: the kernel would pick a link by itself.
+#[test]
+fn a_link_local_destination_needs_a_scope() {
+    let to: SocketAddr = "[fe80::b]:9".parse().unwrap();
+    let s = UdpSocket::bind("[::]:0").unwrap();
+    let check = |e: std::io::Error| {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("has no scope"), "{e}");
+    };
+    check(s.send_to(b"x", to).unwrap_err());
+    check(s.connect(to).unwrap_err());
+    check(s.send_msg(&Transmit::new(to, b"x")).unwrap_err());
+    check(s.send_batch(&[Transmit::new(to, b"x")]).unwrap_err());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let s = datagrams::tokio::UdpSocket::bind("[::]:0").await.unwrap();
+        check(s.send_to(b"x", to).await.unwrap_err());
+    });
+}
+
+/// A socket tied to an interface (`SO_BINDTODEVICE`) may send to a link-local address without a
+/// scope: the kernel sends it on that interface.
+#[test]
+fn a_socket_tied_to_an_interface_needs_no_scope() {
+    if !common::root_or_skip("a_socket_tied_to_an_interface_needs_no_scope") {
+        return;
+    }
+    let raw = socket2::Socket::new(socket2::Domain::IPV6, socket2::Type::DGRAM, None).unwrap();
+    raw.bind_device(Some(b"lo")).unwrap();
+    let s = UdpSocket::from(raw);
+    let to: SocketAddr = "[fe80::b]:9".parse().unwrap();
+    // Past dgram's rule: what remains is the kernel's own answer for `lo`, which has no link-local
+    // address (a route error), or a send.
+    if let Err(e) = s.send_to(b"x", to) {
+        assert!(!e.to_string().contains("has no scope"), "{e}");
+        assert!(e.raw_os_error().is_some(), "{e}");
+    }
+}

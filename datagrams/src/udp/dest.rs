@@ -5,7 +5,7 @@
 //! addresses (std's `ToSocketAddrs`, the socket's [`Resolve`]r, tokio's lookup, or a `Transmit`'s
 //! one address); the rule then picks the address of the socket's family (an IPv4 address v4-mapped
 //! on an IPv6 socket, a v4-mapped address as the IPv4 address it maps on an IPv4 socket), refuses
-//! port 0, refuses IPv4 on an IPv6-only socket (`IPV6_V6ONLY`), and
+//! port 0, a link-local IPv6 destination without a scope on a socket tied to no interface, refuses IPv4 on an IPv6-only socket (`IPV6_V6ONLY`), and
 //! checks the payload against the limit of the destination's family ([`Family::max_payload`](crate::Family::max_payload)).
 
 use std::io;
@@ -24,7 +24,8 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` for no candidate, only IPv6 candidates (other than v4-mapped) on an IPv4
-    /// socket, port 0, or an IPv4 destination on an IPv6-only socket; `EMSGSIZE` (the raw OS error)
+    /// socket, port 0, an IPv4 destination on an IPv6-only socket, or a link-local destination
+    /// without a scope on a socket tied to no interface; `EMSGSIZE` (the raw OS error)
     /// for a payload above the destination's limit.
     #[inline]
     pub(crate) fn destination(
@@ -38,10 +39,12 @@ impl UdpSocket {
                 "destination port 0 is not a valid destination: {a}"
             )));
         }
-        if let SocketAddr::V6(v6) = &a
-            && v6.ip().to_ipv4_mapped().is_some()
-        {
-            self.refuse_v4_if_v6_only(&a)?;
+        if let SocketAddr::V6(v6) = &a {
+            if v6.ip().to_ipv4_mapped().is_some() {
+                self.refuse_v4_if_v6_only(&a)?;
+            } else if v6.scope_id() == 0 && v6.ip().is_unicast_link_local() {
+                self.refuse_link_local_without_scope(v6)?;
+            }
         }
         self.check_payload(payload, Some(&a))?;
         Ok(a)
@@ -125,6 +128,22 @@ impl UdpSocket {
             )));
         }
         Ok(())
+    }
+
+    /// `InvalidInput` for a link-local destination (`fe80::/10`) without a scope (`%iface`), unless
+    /// the socket is tied to an interface (`SO_BINDTODEVICE`, or a bind to a scoped link-local
+    /// address): the kernel would send it on whichever link it finds first, the wrong one on a
+    /// multi-homed host, silently (a `connect` gets a bare `EINVAL`).
+    #[cold]
+    fn refuse_link_local_without_scope(&self, a: &SocketAddrV6) -> io::Result<()> {
+        if self.inner.device()?.is_some() {
+            return Ok(());
+        }
+        Err(invalid_input(format!(
+            "link-local destination {a} has no scope: name its interface, as in [{}%eth0]:{}",
+            a.ip(),
+            a.port()
+        )))
     }
 
     /// Whether `IPV6_V6ONLY` is on, asked of the kernel once and then remembered.
@@ -271,6 +290,21 @@ mod tests {
             (Family::V4, false, vec![], 0, Err("resolved to no address")),
             (Family::V4, false, vec![v4("127.0.0.1:0")], 0, Err("port 0")),
             (Family::V6, false, vec![v4("127.0.0.1:0")], 0, Err("port 0")),
+            // A link-local destination needs its interface.
+            (
+                Family::V6,
+                false,
+                vec![v4("[fe80::b]:9")],
+                0,
+                Err("has no scope"),
+            ),
+            (
+                Family::V6,
+                false,
+                vec![v4("[fe80::b%1]:9")],
+                0,
+                Ok(v4("[fe80::b%1]:9")),
+            ),
             // The payload limit is the destination's family's.
             (
                 Family::V4,

@@ -332,8 +332,9 @@ impl UdpSocket {
     /// refuses). An unbound socket is bound to an ephemeral port.
     ///
     /// # Errors
-    /// - `InvalidInput` for port 0 or an address of the other family; `NotFound` for a host name that
-    ///   does not resolve.
+    /// - `InvalidInput` for port 0, an address of the other family (but for v4-mapped on an IPv4
+    ///   socket), or a link-local address without a scope on a socket tied to no interface;
+    ///   `NotFound` for a host name that does not resolve.
     /// - `NetworkUnreachable`, `PermissionDenied` (a broadcast address without `SO_BROADCAST`), ...
     ///   from `connect(2)`.
     pub fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {

@@ -52,8 +52,8 @@ impl UdpSocket {
     /// # Errors
     /// - `EMSGSIZE` (the raw OS error) when `buf` exceeds the destination family's maximum payload,
     ///   as [`send`](Self::send).
-    /// - `InvalidInput` when the port is 0, or the address is IPv6 (other than v4-mapped) on an IPv4
-    ///   socket.
+    /// - `InvalidInput` when the port is 0, the address is IPv6 (other than v4-mapped) on an IPv4
+    ///   socket, or it is link-local (`fe80::/10`) without a scope on a socket tied to no interface.
     /// - `NotFound` when a host name does not resolve.
     /// - `PermissionDenied` for a broadcast address without [`set_broadcast`](Self::set_broadcast).
     /// - The kernel's errors (`EMSGSIZE`, `ENETUNREACH`, `ECONNREFUSED` from an earlier datagram) intact.
