@@ -309,3 +309,29 @@ fn a_socket_tied_to_an_interface_needs_no_scope() {
         assert!(e.raw_os_error().is_some(), "{e}");
     }
 }
+
+/// The outgoing multicast interface reads back as it was set, by address, name or index.
+#[test]
+fn the_multicast_interface_reads_back() {
+    use datagrams::Interface;
+    let lo = Interface::Name("lo".into());
+    let v4 = UdpSocket::bind("127.0.0.1:0").unwrap();
+    assert_eq!(v4.multicast_interface_v4().unwrap(), Interface::Any);
+    v4.set_multicast_interface_v4(&lo).unwrap();
+    assert_eq!(v4.multicast_interface_v4().unwrap(), Interface::Index(1));
+    v4.set_multicast_interface_v4(&Interface::Addr(Ipv4Addr::LOCALHOST))
+        .unwrap();
+    assert_eq!(
+        v4.multicast_interface_v4().unwrap(),
+        Interface::Addr(Ipv4Addr::LOCALHOST)
+    );
+    v4.set_multicast_interface_v4(&Interface::Any).unwrap();
+    assert_eq!(v4.multicast_interface_v4().unwrap(), Interface::Any);
+
+    let v6 = UdpSocket::bind("[::1]:0").unwrap();
+    assert_eq!(v6.multicast_interface_v6().unwrap(), Interface::Any);
+    v6.set_multicast_interface_v6(&lo).unwrap();
+    assert_eq!(v6.multicast_interface_v6().unwrap(), Interface::Index(1));
+    let e = v4.multicast_interface_v6().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}

@@ -81,6 +81,9 @@ pub(crate) struct State {
     pub(crate) v6only: std::sync::atomic::AtomicU8,
     /// The blocking calls' timeouts, for their deadlines.
     pub(crate) timeouts: crate::socket::Timeouts,
+    /// The interface index `IP_MULTICAST_IF` was last set to through this socket (0: none or by
+    /// address), which the kernel does not report back.
+    pub(crate) multicast_if_v4: std::sync::atomic::AtomicU32,
 }
 
 /// Creation options for a [`UdpSocket`]: those of Node's `dgram.createSocket(options)`.

@@ -165,7 +165,57 @@ impl UdpSocket {
     #[doc(alias = "IP_MULTICAST_IF")]
     pub fn set_multicast_interface_v4(&self, iface: &Interface) -> io::Result<()> {
         self.refuse_if_v6_only("IP_MULTICAST_IF")?;
-        self.mreqn(libc::IP_MULTICAST_IF, Ipv4Addr::UNSPECIFIED, iface)
+        self.mreqn(libc::IP_MULTICAST_IF, Ipv4Addr::UNSPECIFIED, iface)?;
+        let index = match iface {
+            Interface::Index(_) | Interface::Name(_) => iface.index()?,
+            Interface::Any | Interface::Addr(_) => 0,
+        };
+        self.state
+            .multicast_if_v4
+            .store(index, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The interface outgoing IPv4 multicast leaves by (`IP_MULTICAST_IF`): [`Interface::Addr`]
+    /// when it was chosen by address, [`Interface::Index`] when by index or name through this
+    /// socket, [`Interface::Any`] when routing chooses.
+    ///
+    /// The kernel reports only an address for this option (`getsockopt` gives a `struct in_addr`):
+    /// an interface chosen by index outside dgram (before the socket was adopted) reads as
+    /// [`Interface::Any`].
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(sock.multicast_interface_v4()?, Interface::Any);
+    /// sock.set_multicast_interface_v4(&Interface::Addr(Ipv4Addr::LOCALHOST))?;
+    /// assert_eq!(sock.multicast_interface_v4()?, Interface::Addr(Ipv4Addr::LOCALHOST));
+    /// sock.set_multicast_interface_v4(&Interface::Name("lo".into()))?;
+    /// assert_eq!(sock.multicast_interface_v4()?, Interface::Index(1));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "IP_MULTICAST_IF")]
+    pub fn multicast_interface_v4(&self) -> io::Result<Interface> {
+        let addr = self.inner.multicast_if_v4()?;
+        if !addr.is_unspecified() {
+            return Ok(Interface::Addr(addr));
+        }
+        Ok(
+            match self
+                .state
+                .multicast_if_v4
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                0 => Interface::Any,
+                index => Interface::Index(index),
+            },
+        )
     }
 
     /// Whether this socket's own multicast comes back to it and to other local members
@@ -394,6 +444,20 @@ impl UdpSocket {
         self.inner
             .set_multicast_if_v6(iface.index()?)
             .map_err(|e| iface.explain(e))
+    }
+
+    /// The interface outgoing IPv6 multicast leaves by (`IPV6_MULTICAST_IF`): its index, or
+    /// [`Interface::Any`] when routing chooses.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket; what `getsockopt(2)` reports.
+    #[doc(alias = "IPV6_MULTICAST_IF")]
+    pub fn multicast_interface_v6(&self) -> io::Result<Interface> {
+        self.require_v6("IPV6_MULTICAST_IF")?;
+        Ok(match self.inner.multicast_if_v6()? {
+            0 => Interface::Any,
+            index => Interface::Index(index),
+        })
     }
 
     /// Whether this socket's own IPv6 multicast comes back locally (`IPV6_MULTICAST_LOOP`).
