@@ -171,6 +171,17 @@ impl Ecn {
 /// let tx = UdpSocket::bind("127.0.0.1:0")?;
 /// let t = Transmit::new(rx.local_addr()?, b"aaaabbbbcc").segment_size(4).ecn(Ecn::Ect0);
 /// assert_eq!(tx.send_msg(&t)?, 10);
+///
+/// // One datagram with its own TTL and DSCP (Expedited Forwarding, 46 << 2), read back on arrival.
+/// rx.set_recv_ttl_v4(true)?;
+/// rx.set_recv_tos_v4(true)?;
+/// tx.send_msg(&Transmit::new(rx.local_addr()?, b"ef").ttl(7).tos(46 << 2))?;
+/// let mut buf = [0u8; 16];
+/// for _ in 0..3 {
+///     rx.recv_msg(&mut buf)?; // the three segments above
+/// }
+/// let meta = rx.recv_msg(&mut buf)?;
+/// assert_eq!((meta.ttl, meta.tos), (Some(7), Some(46 << 2)));
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,8 +197,17 @@ pub struct Transmit<'a> {
     pub src_ip: Option<IpAddr>,
     /// The outgoing interface index (`IP_PKTINFO`/`IPV6_PKTINFO`).
     pub ifindex: Option<u32>,
-    /// The ECN codepoint to mark it with (an `IP_TOS`/`IPV6_TCLASS` control message).
+    /// The ECN codepoint to mark it with (an `IP_TOS`/`IPV6_TCLASS` control message); it takes
+    /// the two low bits of `tos` when both are set.
     pub ecn: Option<Ecn>,
+    /// The whole IPv4 type-of-service byte or IPv6 traffic class (DSCP and ECN bits) for this
+    /// datagram alone (an `IP_TOS`/`IPV6_TCLASS` control message), in place of the socket's
+    /// [`set_tos_v4`](crate::UdpSocket::set_tos_v4)/[`set_tclass_v6`](crate::UdpSocket::set_tclass_v6).
+    pub tos: Option<u8>,
+    /// The TTL (IPv4) or hop limit (IPv6) in hops, 1 to 255, for this datagram alone (an
+    /// `IP_TTL`/`IPV6_HOPLIMIT` control message), in place of the socket's
+    /// [`set_ttl`](crate::UdpSocket::set_ttl)/[`set_unicast_hops_v6`](crate::UdpSocket::set_unicast_hops_v6).
+    pub ttl: Option<u8>,
 }
 
 impl<'a> Transmit<'a> {
@@ -200,6 +220,8 @@ impl<'a> Transmit<'a> {
             src_ip: None,
             ifindex: None,
             ecn: None,
+            tos: None,
+            ttl: None,
         }
     }
 
@@ -225,6 +247,29 @@ impl<'a> Transmit<'a> {
     pub fn ecn(mut self, ecn: Ecn) -> Self {
         self.ecn = Some(ecn);
         self
+    }
+
+    /// Sends with this TOS byte or traffic class (`IP_TOS`/`IPV6_TCLASS`).
+    pub fn tos(mut self, tos: u8) -> Self {
+        self.tos = Some(tos);
+        self
+    }
+
+    /// Sends with this TTL or hop limit, in hops (`IP_TTL`/`IPV6_HOPLIMIT`).
+    pub fn ttl(mut self, hops: u8) -> Self {
+        self.ttl = Some(hops);
+        self
+    }
+
+    /// Whether anything besides the bytes and the destination goes with it: then its send
+    /// carries control messages.
+    #[inline]
+    pub(crate) fn has_metadata(&self) -> bool {
+        self.ecn.is_some()
+            || self.tos.is_some()
+            || self.ttl.is_some()
+            || self.src_ip.is_some()
+            || self.ifindex.is_some()
     }
 }
 

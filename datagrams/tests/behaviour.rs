@@ -335,3 +335,49 @@ fn the_multicast_interface_reads_back() {
     let e = v4.multicast_interface_v6().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
 }
+
+/// A `Transmit` carries its own TTL or hop limit and TOS or traffic class, one datagram at a time
+/// (alone and in a batch, IPv4 and IPv6); its ECN codepoint takes the low bits of the TOS.
+#[test]
+fn a_transmit_carries_its_own_ttl_and_tos() {
+    use datagrams::Ecn;
+    for (local, v6) in [("127.0.0.1:0", false), ("[::1]:0", true)] {
+        let rx = UdpSocket::bind(local).unwrap();
+        rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+        if v6 {
+            rx.set_recv_hoplimit_v6(true).unwrap();
+            rx.set_recv_tclass_v6(true).unwrap();
+        } else {
+            rx.set_recv_ttl_v4(true).unwrap();
+            rx.set_recv_tos_v4(true).unwrap();
+        }
+        let tx = UdpSocket::bind(local).unwrap();
+        let to = rx.local_addr().unwrap();
+        tx.send_msg(&Transmit::new(to, b"a").ttl(3).tos(0xb8))
+            .unwrap();
+        tx.send_batch(&[
+            Transmit::new(to, b"b").ttl(200),
+            Transmit::new(to, b"c").tos(0xb8).ecn(Ecn::Ect0),
+            Transmit::new(to, b"d"),
+        ])
+        .unwrap();
+        let default_ttl = if v6 {
+            tx.unicast_hops_v6().unwrap() as u8
+        } else {
+            tx.ttl().unwrap() as u8
+        };
+        let mut buf = [0u8; 4];
+        for (want, ttl, tos) in [
+            (b"a", 3, 0xb8),
+            (b"b", 200, 0),
+            (b"c", default_ttl, 0xb8 | 0b10),
+            (b"d", default_ttl, 0),
+        ] {
+            let m = rx.recv_msg(&mut buf).unwrap();
+            assert_eq!(&buf[..m.len], want, "{local}");
+            assert_eq!((m.ttl, m.tos), (Some(ttl), Some(tos)), "{local} {want:?}");
+        }
+        let e = tx.send_msg(&Transmit::new(to, b"x").ttl(0)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+}

@@ -47,9 +47,10 @@ pub(crate) const UDP_RECV_SPACE: usize = space(size_of::<libc::in6_pktinfo>())
     + space(size_of::<u32>())
     + space(size_of::<libc::c_int>());
 
-/// The control area a UDP send needs at most: packet info, TOS or traffic class, GSO segment size.
+/// The control area a UDP send needs at most: packet info, TOS or traffic class, TTL or hop
+/// limit, GSO segment size.
 pub(crate) const UDP_SEND_SPACE: usize = space(size_of::<libc::in6_pktinfo>())
-    + space(size_of::<libc::c_int>())
+    + 2 * space(size_of::<libc::c_int>())
     + space(size_of::<u16>());
 
 /// `struct sock_extended_err` and the offender that follows it (`IP_RECVERR`/`IPV6_RECVERR`).

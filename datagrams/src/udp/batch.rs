@@ -69,7 +69,8 @@ impl BatchSender for () {
 /// Batches, GSO and per-datagram metadata (`sendmmsg(2)`, `recvmmsg(2)`, `UDP_SEGMENT`, `UDP_GRO`).
 impl UdpSocket {
     /// Sends one [`Transmit`]: its datagram, or with a segment size its several datagrams in one call
-    /// (UDP GSO), with its source address, interface and ECN codepoint. Returns the bytes sent.
+    /// (UDP GSO), with its source address, interface, ECN codepoint, TOS or traffic class, and TTL
+    /// or hop limit. Returns the bytes sent.
     ///
     /// GSO support is probed once per socket; when the kernel or the device refuses it (`EIO`,
     /// `EINVAL`, `ENOPROTOOPT`), dgram sends one datagram per segment instead, and remembers.
@@ -77,7 +78,7 @@ impl UdpSocket {
     /// # Errors
     /// - `EMSGSIZE` (the raw OS error, as [`send`](Self::send)) for `contents` or a segment size
     ///   above the destination family's maximum payload.
-    /// - `InvalidInput` for a segment size of 0, more than
+    /// - `InvalidInput` for a segment size of 0, a `ttl` of 0, more than
     ///   [`max_gso_segments`](Self::max_gso_segments) segments, port 0, or an IPv6 destination
     ///   (other than v4-mapped) on an IPv4 socket; and, where GSO is off, for a transmit
     ///   of several segments sent with `MsgFlags::MORE` or on a corked socket (one datagram per
@@ -130,12 +131,11 @@ impl UdpSocket {
         flags: libc::c_int,
     ) -> io::Result<usize> {
         let mut control = cmsg::CmsgBuf::<{ cmsg::UDP_SEND_SPACE }>::new();
-        let len =
-            if segment.is_some() || t.ecn.is_some() || t.src_ip.is_some() || t.ifindex.is_some() {
-                self.encode_control(&mut control.0, t, to, segment)?
-            } else {
-                0
-            };
+        let len = if segment.is_some() || t.has_metadata() {
+            self.encode_control(&mut control.0, t, to, segment)?
+        } else {
+            0
+        };
         msg::sendmsg_inet(
             self.as_fd(),
             &[io::IoSlice::new(t.contents)],
@@ -217,9 +217,7 @@ impl UdpSocket {
             // fits any family, to the previous one's destination. Only its bytes are new.
             if n > 0
                 && t.segment_size.is_none()
-                && t.ecn.is_none()
-                && t.src_ip.is_none()
-                && t.ifindex.is_none()
+                && !t.has_metadata()
                 && t.contents.len() <= Family::V4.max_payload()
                 && same_addr(&given, &t.destination)
                 && batch.push_same(t.contents)
@@ -251,11 +249,7 @@ impl UdpSocket {
                     (_, None) => Ok(1),
                 };
             }
-            let pushed = if segment.is_some()
-                || t.ecn.is_some()
-                || t.src_ip.is_some()
-                || t.ifindex.is_some()
-            {
+            let pushed = if segment.is_some() || t.has_metadata() {
                 let mut encode = |control: &mut [u8]| self.encode_control(control, t, &to, segment);
                 batch.push(t.contents, &to, same_destination, Some(&mut encode))
             } else {
@@ -653,14 +647,35 @@ impl UdpSocket {
                 }
             }
         }
-        if let Some(ecn) = t.ecn {
-            // IPv4 (also v4-mapped on an IPv6 socket) takes IP_TOS; IPv6 takes IPV6_TCLASS.
+        // IPv4 (also v4-mapped on an IPv6 socket) takes IP_TOS and IP_TTL; IPv6 takes IPV6_TCLASS
+        // and IPV6_HOPLIMIT.
+        let tos = match (t.tos, t.ecn) {
+            (Some(tos), Some(ecn)) => Some((tos & !0b11) | ecn.bits()),
+            (Some(tos), None) => Some(tos),
+            (None, Some(ecn)) => Some(ecn.bits()),
+            (None, None) => None,
+        };
+        if let Some(tos) = tos {
             let (level, kind) = if v4_dest {
                 (libc::IPPROTO_IP, libc::IP_TOS)
             } else {
                 (libc::IPPROTO_IPV6, libc::IPV6_TCLASS)
             };
-            enc.push_int(level, kind, libc::c_int::from(ecn as u8))
+            enc.push_int(level, kind, libc::c_int::from(tos))
+                .ok_or_else(overflow)?;
+        }
+        if let Some(hops) = t.ttl {
+            if hops == 0 {
+                return Err(invalid_input(
+                    "a TTL or hop limit of 0 is invalid: a datagram needs at least 1 hop",
+                ));
+            }
+            let (level, kind) = if v4_dest {
+                (libc::IPPROTO_IP, libc::IP_TTL)
+            } else {
+                (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT)
+            };
+            enc.push_int(level, kind, libc::c_int::from(hops))
                 .ok_or_else(overflow)?;
         }
         if let Some(size) = segment {
