@@ -64,3 +64,12 @@ pub(crate) fn check_timeout(
         other => Ok(other),
     }
 }
+
+/// The error of a receive on a socket shut down for reading (`shutdown(Read)`) with nothing left
+/// queued: it will never get anything.
+pub(crate) fn shut_down_for_reading() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "socket is shut down for reading (shutdown(Read))",
+    )
+}

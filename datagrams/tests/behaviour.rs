@@ -381,3 +381,77 @@ fn a_transmit_carries_its_own_ttl_and_tos() {
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     }
 }
+
+/// `shutdown(Read)` stops a thread blocked in any UDP receive (it fails with `BrokenPipe`), on an
+/// unconnected socket too; datagrams queued before it are still received first.
+#[test]
+fn shutdown_read_stops_a_blocked_udp_receive() {
+    use datagrams::RecvMeta;
+    use std::net::Shutdown;
+    use std::sync::Arc;
+    type Recv = fn(&UdpSocket) -> std::io::Result<usize>;
+    let receives: [(&str, Recv); 5] = [
+        ("recv", |s| s.recv(&mut [0u8; 8])),
+        ("recv_from", |s| s.recv_from(&mut [0u8; 8]).map(|(n, _)| n)),
+        ("recv_msg", |s| s.recv_msg(&mut [0u8; 8]).map(|m| m.len)),
+        ("recv_batch", |s| {
+            let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+            let mut bufs = [
+                std::io::IoSliceMut::new(&mut a),
+                std::io::IoSliceMut::new(&mut b),
+            ];
+            s.recv_batch(&mut bufs, &mut [RecvMeta::default(); 2])
+        }),
+        ("recv_batch_without_senders", |s| {
+            let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+            let mut bufs = [
+                std::io::IoSliceMut::new(&mut a),
+                std::io::IoSliceMut::new(&mut b),
+            ];
+            s.recv_batch_without_senders(&mut bufs, &mut [RecvMeta::new(()); 2])
+        }),
+    ];
+    for (name, recv) in receives {
+        let sock = Arc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
+        let (started, wait) = std::sync::mpsc::channel();
+        let receiver = {
+            let sock = Arc::clone(&sock);
+            std::thread::spawn(move || {
+                started.send(()).unwrap();
+                recv(&sock)
+            })
+        };
+        wait.recv_timeout(common::PATIENCE).unwrap();
+        // The receiver may not be inside the syscall yet: shutdown covers both, since a receive
+        // that starts after it fails at once.
+        sock.shutdown(Shutdown::Read).unwrap();
+        let e = receiver.join().unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BrokenPipe, "{name}: {e}");
+        let e = recv(&sock).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BrokenPipe, "{name} again: {e}");
+        let e = sock.try_recv(&mut [0u8; 8]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BrokenPipe, "{name}, try_recv: {e}");
+    }
+
+    // Queued before: still received, then BrokenPipe.
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(b"queued", sock.local_addr().unwrap()).unwrap();
+    // Waits (bounded by the read timeout) until it is queued.
+    sock.peek_from(&mut [0u8; 1]).unwrap();
+    sock.shutdown(Shutdown::Both).unwrap();
+    let mut buf = [0u8; 8];
+    let (n, from) = sock.recv_from(&mut buf).unwrap();
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"queued"[..], tx.local_addr().unwrap())
+    );
+    assert_eq!(
+        sock.recv_from(&mut buf).unwrap_err().kind(),
+        ErrorKind::BrokenPipe
+    );
+    // After Shutdown::Write (here, Both) a send is EPIPE.
+    let e = sock.send_to(b"x", tx.local_addr().unwrap()).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EPIPE), "{e}");
+}

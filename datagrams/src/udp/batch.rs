@@ -13,7 +13,7 @@ use crate::flags::MsgFlags;
 use crate::meta::{RecvMeta, Transmit};
 use crate::sys::addr::RawAddr;
 use crate::sys::{cmsg, mmsg, msg, sockopt};
-use crate::udp::{UdpSocket, inet, non_ip_sender};
+use crate::udp::UdpSocket;
 
 /// The most datagrams one [`send_batch`](UdpSocket::send_batch) or
 /// [`recv_batch`](UdpSocket::recv_batch) call moves: 32, quinn-udp's choice, enough to amortise the
@@ -421,11 +421,16 @@ impl UdpSocket {
                 self.space(),
                 None,
                 deadline,
-            )?;
-            let sender = if A::ASK { Some(inet(&from)?) } else { None };
-            let addr = A::from_kernel(sender).ok_or_else(non_ip_sender)?;
+            )
+            .map_err(|e| self.recv_failed(e))?;
+            let sender = if A::ASK {
+                Some(self.sender(&from)?)
+            } else {
+                None
+            };
+            let addr = A::from_kernel(sender).ok_or_else(|| self.no_sender())?;
             *m = RecvMeta::from_kernel(addr, maps_v4, cap, &out, &anc);
-            return Ok(1);
+            return self.batch_received(1, meta);
         }
         // A sender that is not IP (which a UDP socket never reports) is an error for the first
         // datagram, and ends the batch before it for the others.
@@ -447,7 +452,8 @@ impl UdpSocket {
                     *m = RecvMeta::from_kernel(addr, maps_v4, r.cap, &r.out, &anc);
                     true
                 },
-            )?
+            )
+            .map_err(|e| self.recv_failed(e))?
         } else {
             let mut controls = [mmsg::RECV_CONTROL; MAX_BATCH];
             let controls = &mut controls;
@@ -467,10 +473,22 @@ impl UdpSocket {
                     *m = RecvMeta::from_kernel(addr, maps_v4, r.cap, &r.out, &anc);
                     true
                 },
-            )?
+            )
+            .map_err(|e| self.recv_failed(e))?
         };
         if bad_first {
-            return Err(non_ip_sender());
+            return Err(self.no_sender());
+        }
+        self.batch_received(got, meta)
+    }
+
+    /// `got` datagrams received into `meta`; but a first one of no bytes on a socket shut down for
+    /// reading is the kernel's end of file (a batch without senders cannot tell it from an empty
+    /// datagram otherwise): `BrokenPipe`.
+    #[inline]
+    fn batch_received<A>(&self, got: usize, meta: &[RecvMeta<A>]) -> io::Result<usize> {
+        if got > 0 && meta[0].full_len == 0 && self.state.read_shut.load(Ordering::SeqCst) {
+            return Err(crate::error::shut_down_for_reading());
         }
         Ok(got)
     }
@@ -517,10 +535,11 @@ impl UdpSocket {
             &mut control.buf.0,
             bits,
             self.timeouts().read_deadline(bits),
-        )?;
+        )
+        .map_err(|e| self.recv_failed(e))?;
         control.len = out.control_len;
         let anc = msg::Ancillary::of(cmsg::iter(&control.buf.0[..control.len]), out.flags);
-        let from = inet(&from)?;
+        let from = self.sender(&from)?;
         Ok(RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc))
     }
 

@@ -25,7 +25,7 @@ pub use batch::MAX_BATCH;
 pub(crate) use batch::batch_room_for;
 pub use errqueue::{ErrorOrigin, SockError};
 pub use options::PmtuDiscover;
-pub(crate) use send_recv::{inet, non_ip_sender};
+pub(crate) use send_recv::inet;
 
 /// A UDP socket, IPv4 or IPv6, with blocking calls and `try_*` calls that never block.
 ///
@@ -81,6 +81,8 @@ pub(crate) struct State {
     pub(crate) v6only: std::sync::atomic::AtomicU8,
     /// The blocking calls' timeouts, for their deadlines.
     pub(crate) timeouts: crate::socket::Timeouts,
+    /// Set by `shutdown(Read)` (or `Both`): an empty queue then reads as `BrokenPipe`.
+    pub(crate) read_shut: AtomicBool,
     /// The interface index `IP_MULTICAST_IF` was last set to through this socket (0: none or by
     /// address), which the kernel does not report back.
     pub(crate) multicast_if_v4: std::sync::atomic::AtomicU32,
@@ -415,6 +417,45 @@ impl UdpSocket {
             state: Arc::clone(&self.state),
             resolver: self.resolver.clone(),
         })
+    }
+
+    /// Shuts down the read side, the write side or both (`shutdown(2)`).
+    ///
+    /// Shutting down the read side is how a thread blocked in a receive is stopped: Linux wakes
+    /// every receive blocked on the socket, and each (as every later receive once the queue is
+    /// empty) fails with `BrokenPipe`; datagrams already queued are still received first. Linux
+    /// does this on an unconnected socket too, while reporting `ENOTCONN` for it: the shutdown has
+    /// taken effect, so dgram returns `Ok(())` there. A send after `Shutdown::Write` fails with
+    /// `BrokenPipe` (`EPIPE`).
+    ///
+    /// # Errors
+    /// What `shutdown(2)` reports, but for that `ENOTCONN` on an unconnected socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Shutdown;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = std::sync::Arc::new(UdpSocket::bind("127.0.0.1:0")?);
+    /// let receiver = {
+    ///     let sock = sock.clone();
+    ///     std::thread::spawn(move || sock.recv(&mut [0u8; 64]))
+    /// };
+    /// sock.shutdown(Shutdown::Read)?; // wakes the receiver, wherever it is
+    /// let e = receiver.join().unwrap().unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SHUT_RD")]
+    pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        if how != std::net::Shutdown::Write {
+            // Before the call: a receiver woken by it must find the flag set.
+            self.state.read_shut.store(true, Ordering::SeqCst);
+        }
+        match self.inner.shutdown(how) {
+            Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) && !self.is_connected()? => Ok(()),
+            r => r,
+        }
     }
 
     /// Converts into std's socket (the descriptor and every option carry over).

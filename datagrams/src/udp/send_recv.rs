@@ -185,8 +185,9 @@ impl UdpSocket {
     #[inline]
     pub(crate) fn try_recv_from_bound(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         let mut from = RawAddr::empty();
-        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), libc::MSG_DONTWAIT, None)?;
-        Ok((n.min(buf.len()), inet(&from)?))
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), libc::MSG_DONTWAIT, None)
+            .map_err(|e| self.recv_failed(e))?;
+        Ok((n.min(buf.len()), self.sender(&from)?))
     }
 }
 
@@ -215,7 +216,12 @@ impl UdpSocket {
         self.ensure_bound()?;
         let bits = flags.recv_bits()?;
         let deadline = self.timeouts().read_deadline(bits);
-        let n = msg::recv_from(self.as_fd(), buf, None, bits, deadline)?;
+        let n = msg::recv_from(self.as_fd(), buf, None, bits, deadline)
+            .map_err(|e| self.recv_failed(e))?;
+        if n == 0 && self.state.read_shut.load(Ordering::SeqCst) {
+            // The kernel's end of file (or an empty datagram: without a sender, one cannot tell).
+            return Err(crate::error::shut_down_for_reading());
+        }
         Ok(n.min(buf.len()))
     }
 
@@ -244,8 +250,9 @@ impl UdpSocket {
         let mut from = RawAddr::empty();
         let bits = flags.recv_bits()?;
         let deadline = self.timeouts().read_deadline(bits);
-        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), bits, deadline)?;
-        Ok((n.min(buf.len()), inet(&from)?))
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), bits, deadline)
+            .map_err(|e| self.recv_failed(e))?;
+        Ok((n.min(buf.len()), self.sender(&from)?))
     }
 
     /// Scatters one datagram into `bufs`; returns the bytes written.
@@ -348,8 +355,9 @@ impl UdpSocket {
             self.space(),
             None,
             self.timeouts().read_deadline(bits),
-        )?;
-        Ok((inet(&from)?, cap, out, anc))
+        )
+        .map_err(|e| self.recv_failed(e))?;
+        Ok((self.sender(&from)?, cap, out, anc))
     }
 
     /// Receives from the connected peer without blocking.
@@ -390,6 +398,37 @@ impl UdpSocket {
         } else {
             msg::Space::Udp
         }
+    }
+
+    /// The sender of a receive: the kernel's end of file after `shutdown(Read)` (no sender, no
+    /// bytes) is `BrokenPipe`.
+    #[inline]
+    pub(crate) fn sender(&self, from: &RawAddr) -> io::Result<SocketAddr> {
+        match from.socket_addr() {
+            Some(a) => Ok(a),
+            None => Err(self.no_sender()),
+        }
+    }
+
+    /// Why a receive reported no IP sender: the read side is shut down, or (never seen from a UDP
+    /// socket) the address is not IP.
+    #[cold]
+    pub(crate) fn no_sender(&self) -> io::Error {
+        if self.state.read_shut.load(Ordering::SeqCst) {
+            crate::error::shut_down_for_reading()
+        } else {
+            non_ip_sender()
+        }
+    }
+
+    /// A receive's error: `WouldBlock` on a socket shut down for reading is `BrokenPipe` (nothing
+    /// will ever come), as the blocking form reports it.
+    #[inline]
+    pub(crate) fn recv_failed(&self, e: io::Error) -> io::Error {
+        if e.kind() == io::ErrorKind::WouldBlock && self.state.read_shut.load(Ordering::SeqCst) {
+            return crate::error::shut_down_for_reading();
+        }
+        e
     }
 
     /// Refuses a receive on a socket with no local port: it could never end.

@@ -741,7 +741,7 @@ impl UnixDatagram {
         if e.kind() == io::ErrorKind::WouldBlock
             && socket::read_shut_down(self.as_fd()).unwrap_or(false)
         {
-            return shut_down();
+            return crate::error::shut_down_for_reading();
         }
         e
     }
@@ -751,7 +751,7 @@ impl UnixDatagram {
     #[inline]
     fn check_eof(&self, n: usize) -> io::Result<()> {
         if n == 0 && socket::read_shut_down(self.as_fd())? {
-            return Err(shut_down());
+            return Err(crate::error::shut_down_for_reading());
         }
         Ok(())
     }
@@ -766,13 +766,6 @@ fn addressable(addr: UnixAddr) -> io::Result<UnixAddr> {
         ));
     }
     Ok(addr)
-}
-
-fn shut_down() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::BrokenPipe,
-        "socket is shut down for reading (shutdown(Read))",
-    )
 }
 
 impl fmt::Debug for UnixDatagram {
