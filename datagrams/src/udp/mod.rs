@@ -336,6 +336,11 @@ impl UdpSocket {
     /// Connecting again re-targets the socket (the kernel's rule, which Racket and std follow; Node
     /// refuses). An unbound socket is bound to an ephemeral port.
     ///
+    /// A connected socket hears of the peer's port being closed (`ConnectionRefused` at the next
+    /// call), but of an unreachable host or network, or a failed ARP, only with
+    /// [`set_recv_err_v4`](Self::set_recv_err_v4)/[`set_recv_err_v6`](Self::set_recv_err_v6) on:
+    /// Linux counts those as soft errors.
+    ///
     /// # Errors
     /// - `InvalidInput` for port 0, an address of the other family (but for v4-mapped on an IPv4
     ///   socket), or a link-local address without a scope on a socket tied to no interface;

@@ -116,6 +116,13 @@ impl UdpSocket {
     /// [`recv_error`](Self::recv_error) (`IP_RECVERR`). With it on, unconnected sockets hear ICMP
     /// errors too, and every pending error also fails the next call once (`SO_ERROR`).
     ///
+    /// Without it, Linux reports to a *connected* socket only the ICMP errors it deems hard
+    /// (`udp(7)`, `__udp4_lib_err`): port and protocol unreachable (`ECONNREFUSED`,
+    /// `ENOPROTOOPT`), unknown network or host, and administratively prohibited (`EACCES`). The
+    /// soft ones, network and host unreachable (ICMP type 3 codes 0 and 1), time exceeded (type 11),
+    /// and a neighbour that never answered ARP (a local `EHOSTUNREACH`), reach a socket only with
+    /// this option on. IPv6 follows the same split with its own codes ([`set_recv_err_v6`](Self::set_recv_err_v6)).
+    ///
     /// # Errors
     /// What `setsockopt(2)` reports.
     #[doc(alias = "IP_RECVERR")]

@@ -201,7 +201,9 @@ impl UdpSocket {
     /// - `InvalidInput` ("not bound") on a socket that was never bound, sent from or connected: such a
     ///   receive could never end.
     /// - `WouldBlock` when a read timeout expired or the socket is non-blocking and nothing is queued.
-    /// - `ConnectionRefused` on a connected socket whose earlier datagram drew an ICMP port unreachable.
+    /// - `ConnectionRefused` on a connected socket whose earlier datagram drew an ICMP port unreachable;
+    ///   host and network unreachable, and failed ARP, only with
+    ///   [`set_recv_err_v4`](Self::set_recv_err_v4) on (`EHOSTUNREACH`, `ENETUNREACH`).
     #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::empty())
