@@ -317,3 +317,32 @@ fn cork_makes_one_datagram_of_three_sends() {
         "one datagram, not three"
     );
 }
+
+/// A network unreachable (ICMP type 3 code 0, from the router) is a soft error: a connected socket
+/// hears of it only with `IP_RECVERR` on, as its docs say. Two connected sockets send to a network
+/// the router has no route to, one with the option; once that one has its error, the router's
+/// report to the other (sent first, on the same path) has arrived too, and changed nothing there.
+#[test]
+fn a_soft_icmp_error_reaches_a_connected_socket_only_with_recv_err() {
+    let Some(net) = Routed::new("a_soft_icmp_error_reaches_a_connected_socket_only_with_recv_err")
+    else {
+        return;
+    };
+    let nowhere = SocketAddr::new(Ipv4Addr::new(203, 0, 113, 1).into(), 9);
+    let quiet = sock(&net, &net.a, SocketAddr::new(A.into(), 0));
+    quiet.connect(nowhere).unwrap();
+    let told = sock(&net, &net.a, SocketAddr::new(A.into(), 0));
+    told.set_recv_err_v4(true).unwrap();
+    told.connect(nowhere).unwrap();
+    quiet.send(b"first").unwrap();
+    told.send(b"second").unwrap();
+    let e = told.recv(&mut [0u8; 16]).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ENETUNREACH), "{e}");
+    let report = told.recv_error().unwrap().expect("a queued report");
+    assert_eq!((report.icmp_type, report.icmp_code), (3, 0));
+    // The quiet socket: no pending error, nothing queued.
+    assert!(quiet.take_error().unwrap().is_none());
+    let e = quiet.try_recv(&mut [0u8; 16]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
+    quiet.send(b"again").unwrap();
+}
