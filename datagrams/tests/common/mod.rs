@@ -1,5 +1,5 @@
-//! Test support shared by the datagrams and datagrams-cli integration tests: child processes with bounded
-//! waits, the peer scripts, the root gate.
+//! Test support shared by the integration tests of datagrams, datagrams-cli and datagrams-bench:
+//! child processes with bounded waits, the peer scripts, the root gate.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read};
