@@ -7,13 +7,13 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod addr;
-#[cfg(feature = "tokio")]
-pub(crate) mod asyncfd;
 pub(crate) mod cmsg;
 pub(crate) mod consts;
 pub(crate) mod ioctl;
 pub(crate) mod mmsg;
 pub(crate) mod msg;
+#[cfg(feature = "tokio")]
+pub(crate) mod reactor;
 pub(crate) mod socket;
 pub(crate) mod sockopt;
 

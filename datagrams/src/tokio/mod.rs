@@ -43,6 +43,7 @@
 //! `futures_core::Stream` of received datagrams and [`SendSink`] a `futures_sink::Sink` of datagrams to
 //! send; both are built from an `Arc` of the socket, so one socket can feed both.
 
+mod registration;
 mod stream;
 mod udp;
 mod unix;
@@ -199,21 +200,21 @@ use send_op;
 /// Readiness plumbing shared by both async types: the only place that talks to tokio's reactor.
 ///
 /// The socket is registered with the reactor the first time an operation has to wait (see
-/// `sys::asyncfd::Lazy`). Until then every operation is the non-blocking call itself; after, an
+/// [`registration::Lazy`]). Until then every operation is the non-blocking call itself; after, an
 /// operation runs at once when tokio knows the socket is ready, and waits through `AsyncFd`
 /// otherwise.
 #[derive(Debug)]
-pub(crate) struct Io<T: crate::sys::asyncfd::OwnsFd> {
-    fd: crate::sys::asyncfd::Lazy<T>,
+pub(crate) struct Io<T> {
+    fd: registration::Lazy<T>,
 }
 
 /// Readiness a receive waits for: data, or an error to report.
 const RECV: Interest = Interest::READABLE.add(Interest::ERROR);
 
-impl<T: crate::sys::asyncfd::OwnsFd> Io<T> {
+impl<T: registration::Socket> Io<T> {
     pub(crate) fn new(inner: T) -> io::Result<Self> {
         Ok(Io {
-            fd: crate::sys::asyncfd::Lazy::new(inner)?,
+            fd: registration::Lazy::new(inner)?,
         })
     }
 
