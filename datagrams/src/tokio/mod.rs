@@ -82,6 +82,8 @@ pub trait AsyncResolve: Send + Sync + std::fmt::Debug {
 }
 
 /// Expands to the readiness calls and escape hatches both async types have, under tokio's names.
+/// Each is a one-line delegation to [`Io`]; a macro only so that the two public types share one
+/// text of their docs.
 macro_rules! readiness_methods {
     ($ty:ident, $blocking:ty) => {
         /// Readiness and the caller's own syscalls.
@@ -165,38 +167,6 @@ macro_rules! readiness_methods {
 
 use readiness_methods;
 
-/// Runs a non-blocking receive through `Io` (`$io`) until it does not say `WouldBlock`, awaited
-/// inline in the calling `async fn`: the fast attempt, then on `WouldBlock` the wait for
-/// readability or an error. A macro rather than an `async fn` so that no future of its own nests in
-/// the caller's (a nested state machine costs about 15 instructions an operation). Cancel-safe: the
-/// call runs only when ready, and synchronously.
-macro_rules! recv_op {
-    ($io:expr, $f:expr) => {{
-        let io = &$io;
-        let mut f = $f;
-        match io.attempt_recv(&mut f).await {
-            Some(r) => r,
-            None => io.wait_recv(f).await,
-        }
-    }};
-}
-
-/// Runs a non-blocking send through `Io` until it does not say `WouldBlock`, waiting for
-/// writability in between, as [`recv_op!`].
-macro_rules! send_op {
-    ($io:expr, $f:expr) => {{
-        let io = &$io;
-        let mut f = $f;
-        match io.attempt_send(&mut f).await {
-            Some(r) => r,
-            None => io.wait_send(f).await,
-        }
-    }};
-}
-
-use recv_op;
-use send_op;
-
 /// Readiness plumbing shared by both async types: the only place that talks to tokio's reactor.
 ///
 /// The socket is registered with the reactor the first time an operation has to wait (see
@@ -226,9 +196,31 @@ impl<T: registration::Socket> Io<T> {
         self.fd.into_inner()
     }
 
+    /// A receive: the non-blocking receive `f`, at once if it may succeed, else each time the socket
+    /// has data or an error to report, until `f` does not say `WouldBlock`. Cancel-safe when `f` is:
+    /// `f` runs only synchronously inside a poll.
+    ///
+    /// The attempt at once asks for readability alone: tokio's `try_io` sees no readiness at all for
+    /// a combined interest (`Interest::mask` is empty for `READABLE | ERROR`); a pending error
+    /// without data takes the wait, which watches for it.
+    pub(crate) async fn recv<R>(&self, mut f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        match self.attempt_budgeted(Interest::READABLE, &mut f).await {
+            Some(r) => r,
+            None => self.wait(RECV, f).await,
+        }
+    }
+
+    /// A send: the non-blocking send `f`, at once if it may succeed, else each time the socket is
+    /// writable, until `f` does not say `WouldBlock`. Cancel-safe as [`recv`](Self::recv).
+    pub(crate) async fn send<R>(&self, mut f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        match self.attempt_budgeted(Interest::WRITABLE, &mut f).await {
+            Some(r) => r,
+            None => self.wait(Interest::WRITABLE, f).await,
+        }
+    }
+
     /// `f` once, now: directly while the socket is unregistered, else if tokio knows the socket is
-    /// ready for `interest` (`AsyncFd::try_io`: a load of the readiness word; a `WouldBlock` from
-    /// `f` clears the readiness).
+    /// ready for `interest` (`AsyncFd::try_io`; a `WouldBlock` from `f` clears the readiness).
     #[inline]
     fn attempt<R>(&self, interest: Interest, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
         let inner = self.fd.get_ref();
@@ -259,39 +251,6 @@ impl<T: registration::Socket> Io<T> {
                 }
             })
         })
-    }
-
-    /// The fast attempt of a receive ([`attempt_budgeted`](Self::attempt_budgeted)), for
-    /// [`recv_op!`] to await inline in the caller's own future. It asks for readability alone:
-    /// tokio's `try_io` sees no readiness at all for a combined interest (`Interest::mask` is empty
-    /// for `READABLE | ERROR`); a pending error without data takes the waiting path, which watches
-    /// for it. The fast path has no readiness future: `async_io` builds one, whose drop takes the
-    /// waiter list's lock (about 150 instructions an operation).
-    #[inline]
-    pub(crate) fn attempt_recv<'a, R, F: FnMut(&T) -> io::Result<R>>(
-        &'a self,
-        f: &'a mut F,
-    ) -> impl Future<Output = Option<io::Result<R>>> + 'a {
-        self.attempt_budgeted(Interest::READABLE, f)
-    }
-
-    /// The fast attempt of a send, for [`send_op!`].
-    #[inline]
-    pub(crate) fn attempt_send<'a, R, F: FnMut(&T) -> io::Result<R>>(
-        &'a self,
-        f: &'a mut F,
-    ) -> impl Future<Output = Option<io::Result<R>>> + 'a {
-        self.attempt_budgeted(Interest::WRITABLE, f)
-    }
-
-    /// The slow path of a receive, after its fast attempt said `WouldBlock`.
-    pub(crate) async fn wait_recv<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.wait(RECV, f).await
-    }
-
-    /// The slow path of a send, after its fast attempt said `WouldBlock`.
-    pub(crate) async fn wait_send<R>(&self, f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.wait(Interest::WRITABLE, f).await
     }
 
     /// Registers the socket if no operation has waited before, and runs `f` through `async_io`

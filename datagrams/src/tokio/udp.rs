@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use ::tokio::io::{Interest, ReadBuf};
 use ::tokio::net::{ToSocketAddrs, lookup_host};
 
-use super::{AsyncResolve, Io, recv_op, send_op};
+use super::{AsyncResolve, Io};
 use crate::{Family, MsgFlags, RecvMeta, Transmit};
 
 /// An async UDP socket: `tokio::net::UdpSocket`'s calls, plus dgram's (`recv_msg` with truncation
@@ -263,7 +263,7 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        send_op!(self.io, |s: &crate::UdpSocket| s.try_send(buf))
+        self.io.send(|s| s.try_send(buf)).await
     }
 
     /// Sends `buf` to `addr`; a host name resolves asynchronously (tokio's `lookup_host`) and the
@@ -281,12 +281,11 @@ impl UdpSocket {
         match addrs.next() {
             // The common case, one literal address, needs no collection.
             Some(first) if addrs.size_hint().1 == Some(0) => {
-                send_op!(self.io, move |s: &crate::UdpSocket| s
-                    .try_send_to_one(buf, first))
+                self.io.send(|s| s.try_send_to(buf, first)).await
             }
             Some(first) => {
                 let all: Vec<SocketAddr> = std::iter::once(first).chain(addrs).collect();
-                send_op!(self.io, |s: &crate::UdpSocket| s.try_send_to(buf, &all[..]))
+                self.io.send(|s| s.try_send_to(buf, &all[..])).await
             }
             None => Err(crate::error::invalid_input(
                 "the destination resolved to no address",
@@ -303,8 +302,7 @@ impl UdpSocket {
     /// Cancel-safe: if the future is dropped, nothing was sent.
     pub async fn send_to_host(&self, buf: &[u8], host: &str, port: u16) -> io::Result<usize> {
         let addrs = self.resolve_host(host, port).await?;
-        send_op!(self.io, |s: &crate::UdpSocket| s
-            .try_send_to(buf, &addrs[..]))
+        self.io.send(|s| s.try_send_to(buf, &addrs[..])).await
     }
 
     /// Gathers `bufs` into one datagram to the connected peer.
@@ -315,8 +313,9 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        send_op!(self.io, |s: &crate::UdpSocket| s
-            .send_vectored_with_flags(bufs, MsgFlags::DONTWAIT))
+        self.io
+            .send(|s| s.send_vectored_with_flags(bufs, MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Gathers `bufs` into one datagram to `addr`.
@@ -331,8 +330,9 @@ impl UdpSocket {
         bufs: &[IoSlice<'_>],
         addr: SocketAddr,
     ) -> io::Result<usize> {
-        send_op!(self.io, |s: &crate::UdpSocket| s
-            .send_to_vectored_with_flags(bufs, addr, MsgFlags::DONTWAIT))
+        self.io
+            .send(|s| s.send_to_vectored_with_flags(bufs, addr, MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Sends to the connected peer if it can be done without waiting.
@@ -385,7 +385,7 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        recv_op!(self.io, |s: &crate::UdpSocket| s.try_recv(buf))
+        self.io.recv(|s| s.try_recv(buf)).await
     }
 
     /// Receives one datagram and its sender.
@@ -396,7 +396,7 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        recv_op!(self.io, |s: &crate::UdpSocket| s.try_recv_from_bound(buf))
+        self.io.recv(|s| s.try_recv_from(buf)).await
     }
 
     /// Reads the next datagram and its sender without taking it from the queue.
@@ -407,7 +407,7 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        recv_op!(self.io, |s: &crate::UdpSocket| s.try_peek_from(buf))
+        self.io.recv(|s| s.try_peek_from(buf)).await
     }
 
     /// Reads the next datagram without taking it from the queue.
@@ -418,8 +418,9 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        recv_op!(self.io, |s: &crate::UdpSocket| s
-            .recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
+        self.io
+            .recv(|s| s.recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
+            .await
     }
 
     /// The sender of the next datagram, without taking it (tokio's `peek_sender`).
@@ -430,9 +431,9 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        recv_op!(self.io, |s: &crate::UdpSocket| s
-            .try_peek_from(&mut [])
-            .map(|(_, a)| a))
+        self.io
+            .recv(|s| s.try_peek_from(&mut []).map(|(_, a)| a))
+            .await
     }
 
     /// Receives one datagram and reports everything about it (sender, bytes written, full length,
@@ -444,13 +445,9 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
-        // The metadata is written in place: moved out through tokio's layers, it would be copied
-        // at each (about 60 instructions a receive).
-        let mut meta = RecvMeta::default();
-        recv_op!(self.io, |s: &crate::UdpSocket| {
-            s.recv_msg_vectored_into(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT, &mut meta)
-        })?;
-        Ok(meta)
+        self.io
+            .recv(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Scatters one datagram into `bufs` with message flags (`PEEK`), reporting as
@@ -468,13 +465,9 @@ impl UdpSocket {
     ) -> io::Result<RecvMeta> {
         // Checked before waiting: a send-only flag would otherwise wait for a datagram to refuse.
         flags.recv_bits()?;
-        let mut meta = RecvMeta::default();
-        recv_op!(self.io, |s: &crate::UdpSocket| s.recv_msg_vectored_into(
-            bufs,
-            flags | MsgFlags::DONTWAIT,
-            &mut meta
-        ))?;
-        Ok(meta)
+        self.io
+            .recv(|s| s.recv_msg_vectored(bufs, flags | MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Receives from the connected peer if a datagram is queued.
@@ -578,8 +571,10 @@ impl UdpSocket {
     /// Cancel-safe as long as the GSO fallback is not in use; on the fallback path a cancelled send may
     /// have sent some whole segments.
     pub async fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
-        let sent = send_op!(self.io, |s: &crate::UdpSocket| s
-            .send_msg_with_flags(t, MsgFlags::DONTWAIT))?;
+        let sent = self
+            .io
+            .send(|s| s.send_msg_with_flags(t, MsgFlags::DONTWAIT))
+            .await?;
         if sent == 0 || sent >= t.contents.len() {
             return Ok(sent);
         }
@@ -594,8 +589,10 @@ impl UdpSocket {
                 contents: &t.contents[offset..],
                 ..*t
             };
-            let n = send_op!(self.io, |s: &crate::UdpSocket| s
-                .send_msg_with_flags(&rest, MsgFlags::DONTWAIT))?;
+            let n = self
+                .io
+                .send(|s| s.send_msg_with_flags(&rest, MsgFlags::DONTWAIT))
+                .await?;
             if n == 0 {
                 break;
             }
@@ -613,8 +610,9 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
     pub async fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
-        send_op!(self.io, |s: &crate::UdpSocket| s
-            .send_batch_with_flags(transmits, MsgFlags::DONTWAIT))
+        self.io
+            .send(|s| s.send_batch_with_flags(transmits, MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Receives a batch in one `recvmmsg(2)` (`recvmsg(2)` with room for one), as
@@ -632,11 +630,9 @@ impl UdpSocket {
     ) -> io::Result<usize> {
         // Checked before waiting, as the blocking call checks it: no room would never end.
         crate::udp::batch_room_for(bufs.len(), meta.len())?;
-        recv_op!(self.io, |s: &crate::UdpSocket| s.recv_batch_with_flags(
-            bufs,
-            meta,
-            MsgFlags::DONTWAIT
-        ))
+        self.io
+            .recv(|s| s.recv_batch_with_flags(bufs, meta, MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Receives a batch without the senders, as
@@ -655,12 +651,9 @@ impl UdpSocket {
         meta: &mut [RecvMeta<()>],
     ) -> io::Result<usize> {
         crate::udp::batch_room_for(bufs.len(), meta.len())?;
-        recv_op!(self.io, |s: &crate::UdpSocket| s
-            .recv_batch_without_senders_with_flags(
-                bufs,
-                meta,
-                MsgFlags::DONTWAIT
-            ))
+        self.io
+            .recv(|s| s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Receives one datagram and keeps every control message in `control`, as
@@ -678,11 +671,9 @@ impl UdpSocket {
         control: &mut crate::ControlBuffer,
     ) -> io::Result<RecvMeta> {
         flags.recv_bits()?;
-        recv_op!(self.io, |s: &crate::UdpSocket| s.recv_msg_with_control(
-            bufs,
-            flags | MsgFlags::DONTWAIT,
-            control
-        ))
+        self.io
+            .recv(|s| s.recv_msg_with_control(bufs, flags | MsgFlags::DONTWAIT, control))
+            .await
     }
 
     /// Sends a batch if the socket is writable now.

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use ::tokio::io::{Interest, ReadBuf};
 
-use super::{Io, recv_op, send_op};
+use super::Io;
 use crate::{MsgFlags, RecvMeta, ToUnixAddr, UCred, UnixAddr};
 
 /// An async Unix-domain datagram socket: `tokio::net::UnixDatagram`'s calls, plus dgram's descriptor
@@ -205,7 +205,7 @@ impl UnixDatagram {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        send_op!(self.io, |s: &crate::UnixDatagram| s.try_send(buf))
+        self.io.send(|s| s.try_send(buf)).await
     }
 
     /// Sends to `addr`.
@@ -217,7 +217,7 @@ impl UnixDatagram {
     /// Cancel-safe.
     pub async fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         let to = addr.to_unix_addr()?;
-        send_op!(self.io, |s: &crate::UnixDatagram| s.try_send_to(buf, to))
+        self.io.send(|s| s.try_send_to(buf, to)).await
     }
 
     /// Sends with descriptors to the connected peer.
@@ -275,13 +275,9 @@ impl UnixDatagram {
         fds: &[BorrowedFd<'_>],
         cred: Option<UCred>,
     ) -> io::Result<usize> {
-        send_op!(self.io, |s: &crate::UnixDatagram| s.send_msg(
-            bufs,
-            to,
-            fds,
-            cred,
-            MsgFlags::DONTWAIT
-        ))
+        self.io
+            .send(|s| s.send_msg(bufs, to, fds, cred, MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Sends to the connected peer if it can be done without waiting.
@@ -335,7 +331,7 @@ impl UnixDatagram {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        recv_op!(self.io, |s: &crate::UnixDatagram| s.try_recv(buf))
+        self.io.recv(|s| s.try_recv(buf)).await
     }
 
     /// Receives one datagram and its sender.
@@ -346,7 +342,7 @@ impl UnixDatagram {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
-        recv_op!(self.io, |s: &crate::UnixDatagram| s.try_recv_from(buf))
+        self.io.recv(|s| s.try_recv_from(buf)).await
     }
 
     /// Reads the next datagram and its sender without taking it.
@@ -357,7 +353,7 @@ impl UnixDatagram {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
-        recv_op!(self.io, |s: &crate::UnixDatagram| s.try_peek_from(buf))
+        self.io.recv(|s| s.try_peek_from(buf)).await
     }
 
     /// Receives one datagram with everything reported: sender, lengths, truncation, credentials.
@@ -368,10 +364,9 @@ impl UnixDatagram {
     /// # Cancel safety
     /// Cancel-safe.
     pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
-        recv_op!(self.io, |s: &crate::UnixDatagram| s.recv_msg_vectored(
-            &mut [IoSliceMut::new(buf)],
-            MsgFlags::DONTWAIT
-        ))
+        self.io
+            .recv(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Scatters one datagram into `bufs` with message flags, reporting as [`recv_msg`](Self::recv_msg).
@@ -388,8 +383,9 @@ impl UnixDatagram {
     ) -> io::Result<RecvMeta<UnixAddr>> {
         // Checked before waiting: a send-only flag would otherwise wait for a datagram to refuse.
         flags.recv_bits()?;
-        recv_op!(self.io, |s: &crate::UnixDatagram| s
-            .recv_msg_vectored(bufs, flags | MsgFlags::DONTWAIT))
+        self.io
+            .recv(|s| s.recv_msg_vectored(bufs, flags | MsgFlags::DONTWAIT))
+            .await
     }
 
     /// Receives one datagram and its descriptors into `fds`' spare capacity (see
@@ -405,9 +401,11 @@ impl UnixDatagram {
         buf: &mut [u8],
         fds: &mut Vec<OwnedFd>,
     ) -> io::Result<RecvMeta<UnixAddr>> {
-        recv_op!(self.io, |s: &crate::UnixDatagram| {
-            s.recv_vectored_with_fds(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT, fds)
-        })
+        self.io
+            .recv(|s| {
+                s.recv_vectored_with_fds(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT, fds)
+            })
+            .await
     }
 
     /// [`recv_with_fds`](Self::recv_with_fds), named for the sender it reports.

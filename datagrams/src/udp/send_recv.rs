@@ -171,24 +171,6 @@ impl UdpSocket {
         let deadline = self.timeouts().write_deadline(flags);
         msg::send_to_inet(self.as_fd(), buf, to, flags, deadline).map_err(send_error)
     }
-
-    /// A non-blocking send to one already-resolved address: the async layer's hot path (no
-    /// `ToSocketAddrs` iteration).
-    #[inline]
-    pub(crate) fn try_send_to_one(&self, buf: &[u8], to: SocketAddr) -> io::Result<usize> {
-        let to = self.destination([to], buf.len())?;
-        self.send_to_addr(buf, &to, libc::MSG_DONTWAIT)
-    }
-
-    /// A non-blocking receive with its sender, for a caller that has checked the socket is bound:
-    /// the async layer's hot path.
-    #[inline]
-    pub(crate) fn try_recv_from_bound(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let mut from = RawAddr::empty();
-        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), libc::MSG_DONTWAIT, None)
-            .map_err(|e| self.recv_failed(e))?;
-        Ok((n.min(buf.len()), self.sender(&from)?))
-    }
 }
 
 /// Receiving.
@@ -321,20 +303,6 @@ impl UdpSocket {
     ) -> io::Result<RecvMeta> {
         let (from, cap, out, anc) = self.recv_msg_parts(bufs, flags)?;
         Ok(RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc))
-    }
-
-    /// [`recv_msg_vectored`](Self::recv_msg_vectored) into `meta` (the async layer's form: the
-    /// `RecvMeta` is written in place, not moved out through tokio's layers).
-    #[inline]
-    pub(crate) fn recv_msg_vectored_into(
-        &self,
-        bufs: &mut [IoSliceMut<'_>],
-        flags: MsgFlags,
-        meta: &mut RecvMeta,
-    ) -> io::Result<()> {
-        let (from, cap, out, anc) = self.recv_msg_parts(bufs, flags)?;
-        *meta = RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc);
-        Ok(())
     }
 
     /// The one `recvmsg(2)` of `recv_msg*`: the sender, the buffers' capacity, and what the kernel
