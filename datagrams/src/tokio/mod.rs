@@ -2,12 +2,10 @@
 //! `AsyncFd`.
 //!
 //! Each type holds the blocking type and turns its non-blocking calls into async fns and `poll_*`
-//! fns: the call at once while the socket is not registered with tokio (see Registration below),
-//! then through `AsyncFd::try_io` when tokio already knows the socket is ready, else
-//! `AsyncFd::async_io` (or the readiness guard's `try_io` for the `poll_*` fns), charging tokio's
-//! cooperative budget either way. This layer has no syscall of its own besides the registration. Method names are those of `tokio::net::UdpSocket` and
-//! `tokio::net::UnixDatagram`, so swapping the type keeps code compiling; dgram's additions (`recv_msg`,
-//! descriptor passing, truncation reports) come on top.
+//! fns, charging tokio's cooperative budget as tokio's own sockets do. This layer has no syscall of
+//! its own. Method names are those of `tokio::net::UdpSocket` and `tokio::net::UnixDatagram`, so
+//! swapping the type keeps code compiling; dgram's additions (`recv_msg`, descriptor passing,
+//! truncation reports) come on top.
 //!
 //! Options: the socket options tokio's types have are delegated under tokio's names (`set_broadcast`,
 //! `set_ttl`, `take_error`, ...). Every other option is reached without `unsafe` through
@@ -27,17 +25,13 @@
 //! registering.
 //!
 //! Registration: the socket joins the runtime's reactor (epoll) the first time one of its
-//! operations has to wait, not when it is made. Until then every operation is the non-blocking call
-//! alone. This matters for sockets that only send: once a socket is in epoll, the kernel runs
-//! epoll's wakeup for every datagram queued to it and for every sent datagram's buffer it frees,
-//! whether or not a task waits. Measured on loopback with 64-byte datagrams, in batches and in GSO
-//! sends, that is 2–3% of the whole cost of sending and receiving them for the sender's
-//! registration, and 4.5–6.5% for the receiver's. A socket whose send buffer never fills never
-//! pays its share. Once registered, a socket
-//! stays registered; the first wait costs one `epoll_ctl(2)`. The `try_*` calls make their syscall
-//! every time until then; after, as tokio's do, only when tokio knows the socket ready, so a
-//! `try_recv` just after a datagram arrived may say `WouldBlock` until the reactor has seen it
-//! (wait with `readable()` first).
+//! operations has to wait, not when it is made, and stays in it from then on. Until then every
+//! operation is the non-blocking call alone, so a socket whose send buffer never fills (a sender)
+//! never pays for epoll's wakeup, which the kernel runs for every datagram queued to a registered
+//! socket and every sent datagram's buffer it frees. The `try_*` calls make their syscall every
+//! time until the socket is registered; after, as tokio's do, only when tokio knows the socket is
+//! ready, so a `try_recv` just after a datagram arrived may say `WouldBlock` until the reactor has
+//! seen it (wait with `readable()` first).
 //!
 //! Event style (Node's `'message'`, Racket's `udp-receive-evt`): [`RecvStream`] is a
 //! `futures_core::Stream` of received datagrams and [`SendSink`] a `futures_sink::Sink` of datagrams to
