@@ -525,7 +525,7 @@ async fn conversions_keep_the_socket() {
     let s = UdpSocket::try_from(blocking).unwrap();
     let std_again = s.into_std().unwrap();
     assert_eq!(std_again.local_addr().unwrap(), addr);
-    let s = UdpSocket::new(datagrams::UdpSocket::from(std_again)).unwrap();
+    let s = UdpSocket::new(datagrams::UdpSocket::try_from(std_again).unwrap()).unwrap();
     // options the type delegates under tokio's names
     s.set_broadcast(true).unwrap();
     assert!(s.broadcast().unwrap());

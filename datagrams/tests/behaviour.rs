@@ -300,7 +300,7 @@ fn a_socket_tied_to_an_interface_needs_no_scope() {
     }
     let raw = socket2::Socket::new(socket2::Domain::IPV6, socket2::Type::DGRAM, None).unwrap();
     raw.bind_device(Some(b"lo")).unwrap();
-    let s = UdpSocket::from(raw);
+    let s = UdpSocket::try_from(raw).unwrap();
     let to: SocketAddr = "[fe80::b]:9".parse().unwrap();
     // Past dgram's rule: what remains is the kernel's own answer for `lo`, which has no link-local
     // address (a route error), or a send.
@@ -454,4 +454,88 @@ fn shutdown_read_stops_a_blocked_udp_receive() {
     // After Shutdown::Write (here, Both) a send is EPIPE.
     let e = sock.send_to(b"x", tx.local_addr().unwrap()).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::EPIPE), "{e}");
+}
+
+/// Adoption is checked: a descriptor of the wrong kind is `InvalidInput` naming what it is, for
+/// both socket types and every source (descriptor, std, socket2, async `from_std`).
+#[test]
+fn adoption_refuses_a_descriptor_of_the_wrong_kind() {
+    use datagrams::UnixDatagram;
+    use std::os::fd::OwnedFd;
+    let dir = tempfile::tempdir().unwrap();
+    let file = || OwnedFd::from(std::fs::File::create(dir.path().join("f")).unwrap());
+    let tcp = || OwnedFd::from(std::net::TcpListener::bind("127.0.0.1:0").unwrap());
+    let unix_dgram = || OwnedFd::from(std::os::unix::net::UnixDatagram::unbound().unwrap());
+    let unix_stream = || OwnedFd::from(std::os::unix::net::UnixStream::pair().unwrap().0);
+    let udp = || OwnedFd::from(std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
+    let check = |r: std::io::Result<()>, words: &str| {
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains(words), "{e} lacks {words:?}");
+    };
+    check(UdpSocket::try_from(file()).map(drop), "not a socket");
+    check(
+        UdpSocket::try_from(tcp()).map(drop),
+        "SOCK_STREAM IPPROTO_TCP",
+    );
+    check(
+        UdpSocket::try_from(unix_dgram()).map(drop),
+        "AF_UNIX SOCK_DGRAM",
+    );
+    check(
+        UnixDatagram::try_from(udp()).map(drop),
+        "AF_INET SOCK_DGRAM IPPROTO_UDP",
+    );
+    check(
+        UnixDatagram::try_from(unix_stream()).map(drop),
+        "AF_UNIX SOCK_STREAM",
+    );
+    check(UnixDatagram::try_from(file()).map(drop), "not a socket");
+    let raw = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    check(UdpSocket::try_from(raw).map(drop), "SOCK_STREAM");
+    // The right kinds pass.
+    UdpSocket::try_from(udp()).unwrap();
+    UnixDatagram::try_from(unix_dgram()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let std_tcp_as_udp = std::net::UdpSocket::from(tcp());
+        check(
+            datagrams::tokio::UdpSocket::from_std(std_tcp_as_udp).map(drop),
+            "SOCK_STREAM",
+        );
+    });
+}
+
+/// A socket adopted with receive options already on (set by whoever made it) decodes metadata as
+/// a socket dgram made: the destination address (`IP_PKTINFO`) and the GRO segment size.
+#[test]
+fn an_adopted_socket_decodes_the_options_already_on() {
+    let raw = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
+    raw.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())
+        .unwrap();
+    // Set before dgram has the socket, as a parent process or socket activation would.
+    nix::sys::socket::setsockopt(&raw, nix::sys::socket::sockopt::Ipv4PacketInfo, &true).unwrap();
+    nix::sys::socket::setsockopt(&raw, nix::sys::socket::sockopt::UdpGroSegment, &true).unwrap();
+    let rx = UdpSocket::try_from(raw).unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    assert!(rx.recv_pktinfo_v4().unwrap() && rx.gro().unwrap());
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = rx.local_addr().unwrap();
+    tx.send_msg(&Transmit::new(to, &[7u8; 300]).segment_size(100))
+        .unwrap();
+    let mut buf = [0u8; 1000];
+    let m = rx.recv_msg(&mut buf).unwrap();
+    assert_eq!(m.dst_ip, Some(Ipv4Addr::LOCALHOST.into()));
+    assert_eq!(m.ifindex, Some(1));
+    assert!(!m.control_truncated);
+    if tx.max_gso_segments() > 1 {
+        // Sent as one GSO datagram on loopback, it arrives as one GRO receive saying its segment
+        // size.
+        assert_eq!((m.len, m.stride), (300, Some(100)), "{m:?}");
+    } else {
+        eprintln!("no UDP GSO on this kernel: the GRO half of this test is not checked");
+    }
 }

@@ -117,7 +117,7 @@ fn state_machine<S: Udp>(f: Family) {
     // also one made before dgram adopted the socket (std's bind to port 0 here)
     let std = std::net::UdpSocket::bind(lo(f)).unwrap();
     let local = std.local_addr().unwrap();
-    let adopted = datagrams::UdpSocket::from(std);
+    let adopted = datagrams::UdpSocket::try_from(std).unwrap();
     adopted.connect(peer.local_addr().unwrap()).unwrap();
     adopted.disconnect().unwrap();
     assert_eq!(adopted.local_addr().unwrap(), local);
@@ -793,10 +793,10 @@ fn conversions_and_close(f: Family) {
 
     let std_sock = s.into_std();
     assert_eq!(std_sock.local_addr().unwrap(), local);
-    let back = UdpSocket::from(std_sock);
+    let back = UdpSocket::try_from(std_sock).unwrap();
     assert_eq!(back.family(), f);
     let fd: OwnedFd = back.into();
-    let again = UdpSocket::from(fd);
+    let again = UdpSocket::try_from(fd).unwrap();
     assert_eq!(again.local_addr().unwrap(), local);
     // the clone and the adopted descriptor share the socket
     let peer = bound::<UdpSocket>(f);

@@ -339,9 +339,9 @@ fn pair_and_conversions() {
     let clone = a.try_clone().unwrap();
     let std_sock = a.into_std();
     std_sock.send(b"via std").unwrap();
-    let back = UnixDatagram::from(std_sock);
+    let back = UnixDatagram::try_from(std_sock).unwrap();
     let fd: OwnedFd = back.into();
-    let again = UnixDatagram::from(fd);
+    let again = UnixDatagram::try_from(fd).unwrap();
     again.send(b"adopted").unwrap();
     clone.send(b"clone").unwrap();
     let mut buf = [0u8; 16];

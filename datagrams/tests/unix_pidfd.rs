@@ -43,7 +43,7 @@ fn pidfds_that_arrive_with_datagrams_are_closed() {
     let mut fds: Vec<OwnedFd> = Vec::with_capacity(1);
     let meta = me.recv_with_fds(&mut buf, &mut fds).unwrap();
     assert_eq!((&buf[..meta.len], fds.len()), (&b"socket"[..], 1));
-    let adopted = UnixDatagram::from(fds.pop().unwrap());
+    let adopted = UnixDatagram::try_from(fds.pop().unwrap()).unwrap();
     adopted.set_read_timeout(Some(common::PATIENCE)).unwrap();
     let before = open_pidfds();
     // every receive that offers the kernel a control area: metadata, descriptors, credentials

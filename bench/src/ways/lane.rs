@@ -68,7 +68,7 @@ impl<'r> Lane<'r> {
         // A second handle with its own dgram state reads the kernel's drop counter at the end. The
         // counter (sk_drops) runs whether or not SO_RXQ_OVFL is on, so the option is switched on
         // only after the run: the measured receivers get no control message they did not ask for.
-        let probe = UdpSocket::from(OwnedFd::from(rx.try_clone()?.into_std()));
+        let probe = UdpSocket::try_from(OwnedFd::from(rx.try_clone()?.into_std()))?;
         let (std_tx, std_rx) = (tx.try_clone()?.into_std(), rx.try_clone()?.into_std());
         let gso = way.is_gso();
         let per_send = match way {

@@ -85,3 +85,68 @@ pub(crate) fn poll_until(
         }
     }
 }
+
+/// What a descriptor is, as far as sockets go: `SO_DOMAIN`, `SO_TYPE`, `SO_PROTOCOL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Kind {
+    pub(crate) domain: libc::c_int,
+    pub(crate) ty: libc::c_int,
+    pub(crate) protocol: libc::c_int,
+}
+
+/// The kind of socket `fd` is.
+///
+/// # Errors
+/// `InvalidInput` when `fd` is not a socket (the kernel's `ENOTSOCK`); what `getsockopt(2)`
+/// reports otherwise.
+pub(crate) fn kind(fd: BorrowedFd<'_>) -> io::Result<Kind> {
+    let get = |name| {
+        super::sockopt::get_int(fd, libc::SOL_SOCKET, name).map_err(|e| {
+            if e.raw_os_error() == Some(libc::ENOTSOCK) {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the descriptor is not a socket (ENOTSOCK)",
+                )
+            } else {
+                e
+            }
+        })
+    };
+    Ok(Kind {
+        domain: get(libc::SO_DOMAIN)?,
+        ty: get(libc::SO_TYPE)?,
+        protocol: get(libc::SO_PROTOCOL)?,
+    })
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let domain = match self.domain {
+            libc::AF_INET => "AF_INET".to_string(),
+            libc::AF_INET6 => "AF_INET6".to_string(),
+            libc::AF_UNIX => "AF_UNIX".to_string(),
+            libc::AF_NETLINK => "AF_NETLINK".to_string(),
+            libc::AF_PACKET => "AF_PACKET".to_string(),
+            d => format!("domain {d}"),
+        };
+        let ty = match self.ty {
+            libc::SOCK_DGRAM => "SOCK_DGRAM".to_string(),
+            libc::SOCK_STREAM => "SOCK_STREAM".to_string(),
+            libc::SOCK_SEQPACKET => "SOCK_SEQPACKET".to_string(),
+            libc::SOCK_RAW => "SOCK_RAW".to_string(),
+            t => format!("type {t}"),
+        };
+        let protocol = match (self.domain, self.protocol) {
+            (libc::AF_INET | libc::AF_INET6, libc::IPPROTO_UDP) => "IPPROTO_UDP".to_string(),
+            (libc::AF_INET | libc::AF_INET6, libc::IPPROTO_TCP) => "IPPROTO_TCP".to_string(),
+            (libc::AF_INET | libc::AF_INET6, libc::IPPROTO_UDPLITE) => {
+                "IPPROTO_UDPLITE".to_string()
+            }
+            (libc::AF_INET, libc::IPPROTO_ICMP) => "IPPROTO_ICMP".to_string(),
+            (libc::AF_INET6, libc::IPPROTO_ICMPV6) => "IPPROTO_ICMPV6".to_string(),
+            (_, 0) => return write!(f, "a {domain} {ty} socket"),
+            (_, p) => format!("protocol {p}"),
+        };
+        write!(f, "a {domain} {ty} {protocol} socket")
+    }
+}

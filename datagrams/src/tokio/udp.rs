@@ -89,12 +89,13 @@ impl UdpSocket {
         })
     }
 
-    /// Converts std's socket, as tokio's `from_std` (the socket is switched to non-blocking mode).
+    /// Converts std's socket, as tokio's `from_std` (the socket is switched to non-blocking mode),
+    /// checked as [`crate::UdpSocket`]'s `TryFrom<OwnedFd>`.
     ///
     /// # Errors
-    /// As [`new`](Self::new).
+    /// `InvalidInput` when the descriptor is not a UDP socket; otherwise as [`new`](Self::new).
     pub fn from_std(sock: std::net::UdpSocket) -> io::Result<UdpSocket> {
-        UdpSocket::new(crate::UdpSocket::from(sock))
+        UdpSocket::new(crate::UdpSocket::try_from(sock)?)
     }
 
     /// Converts tokio's socket.

@@ -77,12 +77,13 @@ impl UnixDatagram {
         Ok(UnixDatagram { io: Io::new(sock)? })
     }
 
-    /// Converts std's socket.
+    /// Converts std's socket, checked as [`crate::UnixDatagram`]'s `TryFrom<OwnedFd>`.
     ///
     /// # Errors
-    /// As [`new`](Self::new).
+    /// `InvalidInput` when the descriptor is not a Unix datagram socket; otherwise as
+    /// [`new`](Self::new).
     pub fn from_std(sock: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        UnixDatagram::new(crate::UnixDatagram::from(sock))
+        UnixDatagram::new(crate::UnixDatagram::try_from(sock)?)
     }
 
     /// Converts tokio's socket.

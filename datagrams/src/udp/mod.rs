@@ -12,7 +12,7 @@ use socket2::{Protocol, Socket, Type};
 use crate::error::invalid_input;
 use crate::family::Family;
 use crate::resolve::{Resolve, lookup_error};
-use crate::sys::{self, addr::RawAddr, sockopt};
+use crate::sys::{self, addr::RawAddr};
 
 mod batch;
 mod dest;
@@ -497,46 +497,94 @@ impl fmt::Debug for UdpSocket {
 
 crate::socket::common_socket_impls!(UdpSocket);
 
-/// Adopts a descriptor (Node's `bind({fd})`, Emilua's `assign`). The family is read from the socket
-/// (`SO_DOMAIN`); a descriptor that is not a UDP socket is not refused here, but its calls fail with the
-/// kernel's errors. A socket already bound to a port is taken as bound explicitly: its address
-/// survives [`disconnect`](UdpSocket::disconnect).
-impl From<OwnedFd> for UdpSocket {
-    fn from(fd: OwnedFd) -> UdpSocket {
-        UdpSocket::from(Socket::from(fd))
+/// Adopts a descriptor (Node's `bind({fd})`, Emilua's `assign`), checked: it must be a UDP socket
+/// (`SO_DOMAIN` `AF_INET` or `AF_INET6`, `SO_TYPE` `SOCK_DGRAM`, `SO_PROTOCOL` `IPPROTO_UDP`).
+///
+/// What dgram keeps beside the kernel is read from the socket: its family, a port it is already bound
+/// to (taken as bound explicitly: its address survives [`disconnect`](UdpSocket::disconnect)), its
+/// timeouts, and the receive options already on (`IP_PKTINFO`, `IP_RECVTOS`, `IP_RECVTTL`, their
+/// IPv6 forms, `SO_TIMESTAMPNS`, `SO_RXQ_OVFL`, `UDP_GRO`), so that it decodes metadata exactly as a
+/// socket dgram made.
+///
+/// # Errors
+/// `InvalidInput` naming what the descriptor is when it is not a UDP socket (the descriptor is
+/// closed); what `getsockopt(2)` reports (`ENOTSOCK` is `InvalidInput` too).
+///
+/// # Examples
+/// ```
+/// use std::os::fd::OwnedFd;
+/// use datagrams::UdpSocket;
+///
+/// let std_sock = std::net::UdpSocket::bind("127.0.0.1:0")?;
+/// let sock = UdpSocket::try_from(OwnedFd::from(std_sock))?;
+/// assert!(sock.is_bound()?);
+///
+/// let tcp = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let e = UdpSocket::try_from(OwnedFd::from(tcp)).unwrap_err();
+/// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+impl TryFrom<OwnedFd> for UdpSocket {
+    type Error = io::Error;
+
+    fn try_from(fd: OwnedFd) -> io::Result<UdpSocket> {
+        UdpSocket::try_from(Socket::from(fd))
     }
 }
 
-impl From<socket2::Socket> for UdpSocket {
-    fn from(inner: Socket) -> UdpSocket {
-        let family = match sockopt::get_int(inner.as_fd(), libc::SOL_SOCKET, libc::SO_DOMAIN) {
-            Ok(libc::AF_INET) => Family::V4,
-            _ => Family::V6,
+/// Adopts a socket2 socket, checked as [`TryFrom<OwnedFd>`](#impl-TryFrom%3COwnedFd%3E-for-UdpSocket).
+impl TryFrom<socket2::Socket> for UdpSocket {
+    type Error = io::Error;
+
+    fn try_from(inner: Socket) -> io::Result<UdpSocket> {
+        let fd = inner.as_fd();
+        let domain = sys::socket::kind(fd)?;
+        let family = match domain {
+            sys::socket::Kind {
+                domain: libc::AF_INET,
+                ty: libc::SOCK_DGRAM,
+                protocol: libc::IPPROTO_UDP,
+            } => Family::V4,
+            sys::socket::Kind {
+                domain: libc::AF_INET6,
+                ty: libc::SOCK_DGRAM,
+                protocol: libc::IPPROTO_UDP,
+            } => Family::V6,
+            other => {
+                return Err(invalid_input(format!(
+                    "the descriptor is not a UDP socket: it is {other}"
+                )));
+            }
         };
         let state = State {
             timeouts: crate::socket::Timeouts::of(&inner),
+            recv_opts: options::recv_opts_of(fd).into(),
             ..State::default()
         };
         // Bound elsewhere (by `bind`, as std and socket2 bind): keep that address over a disconnect.
-        if let Ok(local) = sys::socket::local_addr(inner.as_fd())
+        if let Ok(local) = sys::socket::local_addr(fd)
             && let Some(local) = local.socket_addr()
             && local.port() != 0
         {
             let _ = state.explicit.set(local);
             state.bound.store(true, Ordering::Relaxed);
         }
-        UdpSocket {
+        Ok(UdpSocket {
             inner,
             family,
             state: Arc::new(state),
             resolver: None,
-        }
+        })
     }
 }
 
-impl From<std::net::UdpSocket> for UdpSocket {
-    fn from(s: std::net::UdpSocket) -> UdpSocket {
-        UdpSocket::from(OwnedFd::from(s))
+/// Adopts std's socket, checked as [`TryFrom<OwnedFd>`](#impl-TryFrom%3COwnedFd%3E-for-UdpSocket)
+/// (std's socket may hold any descriptor, through `FromRawFd`).
+impl TryFrom<std::net::UdpSocket> for UdpSocket {
+    type Error = io::Error;
+
+    fn try_from(s: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::try_from(OwnedFd::from(s))
     }
 }
 

@@ -390,6 +390,45 @@ mod bit {
     pub(super) const GRO: u32 = 1 << 8;
 }
 
+/// Every receive option that adds a control message, with its bit in `State::recv_opts`: the
+/// setters below switch one each, and an adopted socket reads them all ([`recv_opts_of`]).
+const RECV_OPTS: [(u32, libc::c_int, libc::c_int); 9] = [
+    (bit::PKTINFO_V4, libc::IPPROTO_IP, libc::IP_PKTINFO),
+    (bit::PKTINFO_V6, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO),
+    (bit::TOS_V4, libc::IPPROTO_IP, libc::IP_RECVTOS),
+    (bit::TCLASS_V6, libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS),
+    (bit::TTL_V4, libc::IPPROTO_IP, libc::IP_RECVTTL),
+    (
+        bit::HOPLIMIT_V6,
+        libc::IPPROTO_IPV6,
+        libc::IPV6_RECVHOPLIMIT,
+    ),
+    (
+        bit::TIMESTAMP,
+        libc::SOL_SOCKET,
+        crate::sys::consts::SO_TIMESTAMPNS,
+    ),
+    (
+        bit::DROPS,
+        libc::SOL_SOCKET,
+        crate::sys::consts::SO_RXQ_OVFL,
+    ),
+    (bit::GRO, libc::SOL_UDP, crate::sys::consts::UDP_GRO),
+];
+
+/// The receive options already on for a socket being adopted (set before dgram had it: socket
+/// activation, a parent process), as `State::recv_opts` bits, so that its receives offer the
+/// kernel a control area and decode the metadata as on a socket dgram made. An option the kernel
+/// does not know on this socket (IPv6 ones on an IPv4 socket) reads as off.
+pub(super) fn recv_opts_of(fd: std::os::fd::BorrowedFd<'_>) -> u32 {
+    RECV_OPTS
+        .iter()
+        .filter(|&&(_, level, name)| {
+            crate::sys::sockopt::get_int(fd, level, name).is_ok_and(|v| v != 0)
+        })
+        .fold(0, |bits, &(bit, _, _)| bits | bit)
+}
+
 /// What arrives with a datagram: options that make [`UdpSocket::recv_msg`] fill more of
 /// [`RecvMeta`](crate::RecvMeta). Each is off by default and costs nothing while off: a receive offers
 /// the kernel a control area only when one of them is on.

@@ -786,21 +786,58 @@ impl fmt::Debug for UnixDatagram {
 
 crate::socket::common_socket_impls!(UnixDatagram);
 
-/// Adopts a descriptor (Emilua's `assign`); it is not checked to be a Unix datagram socket.
-impl From<OwnedFd> for UnixDatagram {
-    fn from(fd: OwnedFd) -> UnixDatagram {
+/// Adopts a descriptor (Emilua's `assign`), checked: it must be a Unix datagram socket
+/// (`SO_DOMAIN` `AF_UNIX`, `SO_TYPE` `SOCK_DGRAM`). Its timeouts are read from the socket.
+///
+/// # Errors
+/// `InvalidInput` naming what the descriptor is when it is not a Unix datagram socket (the
+/// descriptor is closed); what `getsockopt(2)` reports (`ENOTSOCK` is `InvalidInput` too).
+///
+/// # Examples
+/// ```
+/// use std::os::fd::OwnedFd;
+/// use datagrams::UnixDatagram;
+///
+/// let (a, _b) = std::os::unix::net::UnixDatagram::pair()?;
+/// let adopted = UnixDatagram::try_from(OwnedFd::from(a))?;
+/// assert!(adopted.is_connected()?);
+///
+/// let (stream, _) = std::os::unix::net::UnixStream::pair()?;
+/// let e = UnixDatagram::try_from(OwnedFd::from(stream)).unwrap_err();
+/// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+impl TryFrom<OwnedFd> for UnixDatagram {
+    type Error = io::Error;
+
+    fn try_from(fd: OwnedFd) -> io::Result<UnixDatagram> {
+        match socket::kind(fd.as_fd())? {
+            socket::Kind {
+                domain: libc::AF_UNIX,
+                ty: libc::SOCK_DGRAM,
+                ..
+            } => {}
+            other => {
+                return Err(invalid_input(format!(
+                    "the descriptor is not a Unix datagram socket: it is {other}"
+                )));
+            }
+        }
         let inner = Socket::from(fd);
         let timeouts = crate::socket::Timeouts::of(&inner);
-        UnixDatagram {
+        Ok(UnixDatagram {
             timeouts: Arc::new(timeouts),
             ..UnixDatagram::from_socket(inner, false)
-        }
+        })
     }
 }
 
-impl From<std::os::unix::net::UnixDatagram> for UnixDatagram {
-    fn from(s: std::os::unix::net::UnixDatagram) -> UnixDatagram {
-        UnixDatagram::from(OwnedFd::from(s))
+/// Adopts std's socket, checked as [`TryFrom<OwnedFd>`](#impl-TryFrom%3COwnedFd%3E-for-UnixDatagram).
+impl TryFrom<std::os::unix::net::UnixDatagram> for UnixDatagram {
+    type Error = io::Error;
+
+    fn try_from(s: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::try_from(OwnedFd::from(s))
     }
 }
 
