@@ -539,3 +539,55 @@ fn an_adopted_socket_decodes_the_options_already_on() {
         eprintln!("no UDP GSO on this kernel: the GRO half of this test is not checked");
     }
 }
+
+/// The async forms: `shutdown(Read)` wakes a parked UDP `recv_from` (`BrokenPipe`); a Unix socket
+/// whose peer is gone follows the blocking rule; and `readable()`'s false positive (after a receive
+/// took the only datagram) is followed by `WouldBlock`, never by anything else.
+#[test]
+fn the_async_forms_follow_the_same_rules() {
+    use datagrams::tokio::{UdpSocket as AsyncUdp, UnixDatagram as AsyncUnix};
+    use std::net::Shutdown;
+    use std::sync::Arc;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let sock = Arc::new(AsyncUdp::bind("127.0.0.1:0").await.unwrap());
+        let (parked_tx, parked) = tokio::sync::oneshot::channel();
+        let receiver = {
+            let sock = Arc::clone(&sock);
+            tokio::spawn(async move {
+                let _ = parked_tx.send(());
+                sock.recv_from(&mut [0u8; 8]).await
+            })
+        };
+        parked.await.unwrap();
+        sock.shutdown(Shutdown::Read).unwrap();
+        let r = tokio::time::timeout(common::PATIENCE, receiver)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::BrokenPipe);
+
+        let (a, b) = AsyncUnix::pair().unwrap();
+        drop(b);
+        let mut buf = [0u8; 8];
+        let e = a.send(b"anyone?").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
+        let e = a.recv(&mut buf).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+
+        let (a, b) = AsyncUnix::pair().unwrap();
+        a.send(b"only").await.unwrap();
+        assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+        if tokio::time::timeout(std::time::Duration::from_millis(100), b.readable())
+            .await
+            .is_ok()
+        {
+            let e = b.try_recv(&mut buf).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
+        }
+    });
+}

@@ -79,7 +79,7 @@ pub trait AsyncResolve: Send + Sync + std::fmt::Debug {
 /// Each is a one-line delegation to [`Io`]; a macro only so that the two public types share one
 /// text of their docs.
 macro_rules! readiness_methods {
-    ($ty:ident, $blocking:ty) => {
+    ($ty:ident, $blocking:ty, $pair_doc:literal) => {
         /// Readiness and the caller's own syscalls.
         impl $ty {
             /// Waits until the socket is ready for `interest` and returns what it is ready for.
@@ -96,13 +96,43 @@ macro_rules! readiness_methods {
                 self.io.ready(interest).await
             }
 
-            /// Waits until a receive may succeed (data, or an error to report, is pending).
+            /// Waits until the socket may be readable (data, or an error to report, may be pending).
+            ///
+            /// The readiness is tokio's, and may be a false positive, as for tokio's sockets: tokio
+            /// clears it only when a `try_*` call says `WouldBlock`. So after a `recv().await` took
+            /// the only queued datagram, `readable()` may return at once, and the `try_recv` that
+            /// follows says `WouldBlock`. Loop on that, as below.
             ///
             /// # Errors
             /// As [`ready`](Self::ready).
             ///
             /// # Cancel safety
             /// Cancel-safe.
+            ///
+            /// # Examples
+            /// ```
+            /// # #[tokio::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = concat!("use datagrams::tokio::", stringify!($ty), ";")]
+            /// use std::io::ErrorKind;
+            ///
+            #[doc = $pair_doc]
+            /// a.send(b"one").await?;
+            /// a.send(b"two").await?;
+            /// let mut buf = [0u8; 8];
+            /// assert_eq!(b.recv(&mut buf).await?, 3); // takes "one"
+            /// let n = loop {
+            ///     b.readable().await?; // may return at once: "one" made it readable
+            ///     match b.try_recv(&mut buf) {
+            ///         Ok(n) => break n,
+            ///         Err(e) if e.kind() == ErrorKind::WouldBlock => continue, // a false positive
+            ///         Err(e) => return Err(e),
+            ///     }
+            /// };
+            /// assert_eq!(&buf[..n], b"two");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn readable(&self) -> ::std::io::Result<()> {
                 self.io
                     .ready(::tokio::io::Interest::READABLE | ::tokio::io::Interest::ERROR)

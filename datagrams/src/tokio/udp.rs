@@ -175,6 +175,16 @@ impl UdpSocket {
         self.get_ref().connect(&addrs[..])
     }
 
+    /// Shuts down a direction (see [`crate::UdpSocket::shutdown`]); `Shutdown::Read` wakes every
+    /// parked receive, which fails with `BrokenPipe`: the way to stop receives in other tasks.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::shutdown`].
+    #[doc(alias = "SHUT_RD")]
+    pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        self.get_ref().shutdown(how)
+    }
+
     /// Dissolves the association (see [`crate::UdpSocket::disconnect`]).
     ///
     /// # Errors
@@ -233,7 +243,13 @@ impl UdpSocket {
     }
 }
 
-super::readiness_methods!(UdpSocket, crate::UdpSocket);
+super::readiness_methods!(
+    UdpSocket,
+    crate::UdpSocket,
+    "let (a, b) = (UdpSocket::bind(\"127.0.0.1:0\").await?, UdpSocket::bind(\"127.0.0.1:0\").await?);\n\
+     a.connect(b.local_addr()?).await?;\n\
+     b.connect(a.local_addr()?).await?;"
+);
 
 /// Readiness in poll form.
 impl UdpSocket {

@@ -194,7 +194,11 @@ impl UnixDatagram {
     }
 }
 
-super::readiness_methods!(UnixDatagram, crate::UnixDatagram);
+super::readiness_methods!(
+    UnixDatagram,
+    crate::UnixDatagram,
+    "let (a, b) = UnixDatagram::pair()?;"
+);
 
 /// Sending.
 impl UnixDatagram {
