@@ -554,9 +554,13 @@ fn no_runtime_is_an_error_not_a_panic() {
 struct Table(SocketAddr);
 
 impl AsyncResolve for Table {
-    fn resolve<'a>(&'a self, host: &'a str, port: u16) -> ResolveFuture<'a> {
+    fn resolve<'a>(&'a self, host: &'a str, port: u16, family: Family) -> ResolveFuture<'a> {
         Box::pin(async move {
             tokio::task::yield_now().await;
+            // Told the socket's family: the test's sockets are of the table's address's.
+            if family != Family::of(&self.0) {
+                return Err(io::Error::other(format!("asked for {family:?}")));
+            }
             match host {
                 "echo.test" => Ok(vec![SocketAddr::new(self.0.ip(), port)]),
                 _ => Err(io::Error::new(
@@ -609,6 +613,16 @@ async fn async_resolution() {
     let s = UdpSocket::unbound(Family::V4).unwrap();
     s.bind_to("localhost:0").await.unwrap();
     assert!(s.get_ref().is_bound().unwrap());
+    // binds through the pluggable one too
+    let mut s = UdpSocket::unbound(Family::V4).unwrap();
+    s.set_resolver(Table(rx.local_addr().unwrap()));
+    s.bind_to_host("echo.test", 0).await.unwrap();
+    assert_eq!(s.local_addr().unwrap().ip(), rx.local_addr().unwrap().ip());
+    // and a resolver asked for the other family says so
+    let mut v6 = UdpSocket::unbound(Family::V6).unwrap();
+    v6.set_resolver(Table(rx.local_addr().unwrap()));
+    let e = v6.bind_to_host("echo.test", 0).await.unwrap_err();
+    assert!(e.to_string().contains("asked for V6"), "{e}");
 }
 
 #[tokio::test]

@@ -692,7 +692,9 @@ fn unresolvable_host<S: Udp>(f: Family) {
 struct OneName(SocketAddr);
 
 impl Resolve for OneName {
-    fn resolve(&self, host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
+    fn resolve(&self, host: &str, port: u16, family: Family) -> std::io::Result<Vec<SocketAddr>> {
+        // Told the socket's family: the address it holds is of the family of the socket under test.
+        assert_eq!(family, Family::of(&self.0), "{host}");
         if host == "peer.test" {
             Ok(vec![SocketAddr::new(self.0.ip(), port)])
         } else {
@@ -736,6 +738,18 @@ fn custom_resolver(f: Family) {
     assert_eq!(&buf[..n], b"literal");
     tx.connect_host("peer.test", port).unwrap();
     assert_eq!(tx.peer_addr().unwrap(), rx.local_addr().unwrap());
+    // and binds: an unbound socket binds where the resolver says
+    let unbound = UdpSocket::builder()
+        .resolver(OneName(rx.local_addr().unwrap()))
+        .unbound(f)
+        .unwrap();
+    unbound.bind_to_host("peer.test", 0).unwrap();
+    assert_eq!(
+        unbound.local_addr().unwrap().ip(),
+        rx.local_addr().unwrap().ip()
+    );
+    let e = unbound.bind_to_host("peer.test", 0).unwrap_err();
+    assert!(e.to_string().contains("already bound"), "{e}");
 }
 
 fn connection_refused_on_connected_socket<S: Udp>(f: Family) {

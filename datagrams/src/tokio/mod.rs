@@ -60,7 +60,8 @@ pub type ResolveFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Vec<SocketAd
 /// Resolves host names asynchronously: the async hook behind Node's `lookup` option.
 ///
 /// Plug one in with [`UdpSocket::set_resolver`]; the socket then resolves every host name of
-/// [`UdpSocket::send_to_host`] and [`UdpSocket::connect_host`] through it. Literal IP addresses never
+/// [`UdpSocket::bind_to_host`], [`UdpSocket::connect_host`] and [`UdpSocket::send_to_host`] through
+/// it, telling it the socket's family. Literal IP addresses never
 /// reach it. Without one, tokio's resolver (`tokio::net::lookup_host`, `getaddrinfo` on a blocking
 /// thread) is used.
 ///
@@ -68,11 +69,11 @@ pub type ResolveFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Vec<SocketAd
 /// answers keeps `send_to_host` waiting (bound it with `tokio::time::timeout`, or inside the
 /// resolver), and one that panics panics the caller.
 pub trait AsyncResolve: Send + Sync + std::fmt::Debug {
-    /// Returns the addresses of `host`, each with `port`, best first.
+    /// Returns the addresses of `host`, each with `port`, best first, for a socket of `family`.
     ///
     /// # Errors
     /// Whatever the resolver reports; dgram passes it through unchanged.
-    fn resolve<'a>(&'a self, host: &'a str, port: u16) -> ResolveFuture<'a>;
+    fn resolve<'a>(&'a self, host: &'a str, port: u16, family: crate::Family) -> ResolveFuture<'a>;
 }
 
 /// Expands to the readiness calls and escape hatches both async types have, under tokio's names.

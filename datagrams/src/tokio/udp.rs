@@ -134,8 +134,9 @@ impl UdpSocket {
         self.io.get_ref()
     }
 
-    /// Resolves host names of [`send_to_host`](Self::send_to_host) and
-    /// [`connect_host`](Self::connect_host) through `resolver` (Node's `lookup` option).
+    /// Resolves host names of [`bind_to_host`](Self::bind_to_host),
+    /// [`connect_host`](Self::connect_host) and [`send_to_host`](Self::send_to_host) through
+    /// `resolver` (Node's `lookup` option), telling it the socket's family.
     pub fn set_resolver(&mut self, resolver: impl AsyncResolve + 'static) {
         self.resolver = Some(Arc::new(resolver));
     }
@@ -150,6 +151,16 @@ impl UdpSocket {
             .await
             .map_err(|e| crate::resolve::lookup_error(&"the bind address", e))?
             .collect();
+        self.get_ref().bind_to(&addrs[..])
+    }
+
+    /// Binds an unbound socket to `host`:`port`, resolving through the socket's [`AsyncResolve`]
+    /// (tokio's resolver when none is set), told the socket's family.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::bind_to`], and whatever the resolver reports.
+    pub async fn bind_to_host(&self, host: &str, port: u16) -> io::Result<()> {
+        let addrs = self.resolve_host(host, port).await?;
         self.get_ref().bind_to(&addrs[..])
     }
 
@@ -234,7 +245,7 @@ impl UdpSocket {
             return Ok(vec![SocketAddr::new(ip, port)]);
         }
         match &self.resolver {
-            Some(r) => r.resolve(host, port).await,
+            Some(r) => r.resolve(host, port, self.get_ref().family()).await,
             None => Ok(lookup_host((host, port))
                 .await
                 .map_err(|e| crate::resolve::lookup_error(&host, e))?

@@ -72,8 +72,8 @@ impl UdpSocket {
         match host.parse::<IpAddr>() {
             Ok(ip) => Ok(vec![SocketAddr::new(ip, port)]),
             Err(_) => match &self.resolver {
-                Some(r) => r.resolve(host, port),
-                None => SystemResolver.resolve(host, port),
+                Some(r) => r.resolve(host, port, self.family),
+                None => SystemResolver.resolve(host, port, self.family),
             },
         }
     }

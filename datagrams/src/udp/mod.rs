@@ -157,7 +157,8 @@ impl UdpSocketBuilder {
         self
     }
 
-    /// Resolves host names of `send_to_host`/`connect_host` through `resolver` (Node's `lookup`).
+    /// Resolves host names of `bind_to_host`/`connect_host`/`send_to_host` through `resolver`
+    /// (Node's `lookup`).
     pub fn resolver(mut self, resolver: impl Resolve + 'static) -> Self {
         self.resolver = Some(Arc::new(resolver));
         self
@@ -269,15 +270,43 @@ impl UdpSocket {
     /// - `NotFound` for a host name that does not resolve.
     /// - `AddrInUse`, `AddrNotAvailable`, `PermissionDenied` from `bind(2)`.
     pub fn bind_to(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        let local = self.local_addr()?;
-        if local.port() != 0 {
-            return Err(invalid_input(format!("socket is already bound to {local}")));
-        }
+        self.refuse_if_bound()?;
         let a = self.bind_address(
             addr.to_socket_addrs()
                 .map_err(|e| lookup_error(&"the bind address", e))?,
         )?;
         self.bind_raw(&a)
+    }
+
+    /// Binds an unbound socket to `host`:`port`, resolving a host name through the socket's
+    /// resolver (the [`SystemResolver`](crate::SystemResolver) unless the builder set one), told
+    /// the socket's family; a literal IP address is used as it is.
+    ///
+    /// # Errors
+    /// As [`bind_to`](Self::bind_to), and whatever the resolver reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V4)?;
+    /// sock.bind_to_host("localhost", 0)?; // through the system resolver: 127.0.0.1
+    /// assert!(sock.local_addr()?.ip().is_loopback());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn bind_to_host(&self, host: &str, port: u16) -> io::Result<()> {
+        self.refuse_if_bound()?;
+        let a = self.bind_address(self.resolve_host(host, port)?)?;
+        self.bind_raw(&a)
+    }
+
+    /// `InvalidInput` ("already bound") for a socket with a local port.
+    fn refuse_if_bound(&self) -> io::Result<()> {
+        let local = self.local_addr()?;
+        if local.port() != 0 {
+            return Err(invalid_input(format!("socket is already bound to {local}")));
+        }
+        Ok(())
     }
 
     fn bind_raw(&self, a: &SocketAddr) -> io::Result<()> {
