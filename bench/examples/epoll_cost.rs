@@ -6,10 +6,8 @@
 //! speed: the async layer's cost on batches is the kernel's wakeup of the epoll entry for every
 //! datagram queued (receiver) and every send buffer freed (sender), which tokio's sockets pay alike.
 //!
-//! GSO/GRO steps of 64 datagrams of 64 bytes (`gso`) take one wakeup on each side per step; measured
-//! on a 2-core VM: registration alone (`bypass`) 0.92 of blocking, the async calls 0.87, and with
-//! the blocking pair registered too 0.93. `perf` puts the registration's cost in the wakeups'
-//! interrupt-disabled sections (`_raw_spin_unlock_irqrestore` under the send's loopback delivery).
+//! GSO/GRO steps of 64 datagrams of 64 bytes (`gso`) take one wakeup on each side per step. What it
+//! measured is in `PERF.md`.
 //!
 //! ```sh
 //! cargo run --release -p datagrams-bench --example epoll_cost -- 3 none   # async vs blocking as they are

@@ -322,6 +322,19 @@ impl<A> RecvMeta<A> {
         anc: &crate::sys::msg::Ancillary,
     ) -> RecvMeta<A> {
         let d = &anc.decoded;
+        let (len, full_len) = (out.ret.min(cap), out.ret);
+        let truncated = out.flags & libc::MSG_TRUNC != 0;
+        if !d.any {
+            // No metadata arrived (no option asked for any): the common case, built without the
+            // conversions below (PERF.md, "Control areas sized once").
+            return RecvMeta {
+                len,
+                full_len,
+                truncated,
+                control_truncated: anc.truncated,
+                ..RecvMeta::empty(addr)
+            };
+        }
         // A dual-stack socket reports an IPv4 datagram's sender v4-mapped; its destination follows,
         // also when it came in `IP_PKTINFO` (which a dual-stack socket gets, after `IPV6_PKTINFO`,
         // when both are on, or alone).
@@ -331,9 +344,9 @@ impl<A> RecvMeta<A> {
         };
         RecvMeta {
             addr,
-            len: out.ret.min(cap),
-            full_len: out.ret,
-            truncated: out.flags & libc::MSG_TRUNC != 0,
+            len,
+            full_len,
+            truncated,
             control_truncated: anc.truncated,
             cred: d.cred.map(|(pid, uid, gid)| UCred { pid, uid, gid }),
             dst_ip,

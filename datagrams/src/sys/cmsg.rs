@@ -194,6 +194,8 @@ fn extended_err(d: &[u8]) -> Option<ExtErr> {
 /// it; `RecvMeta` is built from it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Decoded {
+    /// Whether any field below is set: a receive that got no metadata skips the rest.
+    pub(crate) any: bool,
     pub(crate) cred: Option<(i32, u32, u32)>,
     pub(crate) dst_ip: Option<std::net::IpAddr>,
     pub(crate) ifindex: Option<u32>,
@@ -221,8 +223,9 @@ impl Decoded {
             Value::Timestamp(at) => self.timestamp = Some(at),
             Value::Drops(n) => self.drops = Some(n),
             Value::Gro(g) => self.gro = Some(g),
-            Value::ExtErr(_) | Value::Rights(_) | Value::PidFd(_) | Value::Other(_) => {}
+            Value::ExtErr(_) | Value::Rights(_) | Value::PidFd(_) | Value::Other(_) => return,
         }
+        self.any = true;
     }
 
     /// Every message of `messages` folded in (a receive path whose socket carries no descriptors:

@@ -48,8 +48,26 @@ pub(crate) type Deadline = Option<Instant>;
 /// signal the wait happens in `poll(2)` for `events` (`POLLIN` or `POLLOUT`) for the time left only,
 /// and the call is then made with `MSG_DONTWAIT`; when the time is up the result is `EAGAIN`
 /// (`WouldBlock`), as for the kernel's own timeout.
-#[inline]
+#[inline(always)]
 pub(crate) fn retry_io<T: Copy + PartialEq + From<i8>>(
+    fd: BorrowedFd<'_>,
+    events: libc::c_short,
+    deadline: Deadline,
+    mut f: impl FnMut(libc::c_int) -> T,
+) -> io::Result<T> {
+    // The call as it is: the path nearly every call takes, kept small enough to inline into every
+    // send and receive (PERF.md, "Deadlines for timeouts").
+    let r = f(0);
+    if r != T::from(-1) {
+        return Ok(r);
+    }
+    retry_io_after_failure(fd, events, deadline, f)
+}
+
+/// [`retry_io`] once the first try failed: the error, or the retries after a signal.
+#[cold]
+#[inline(never)]
+fn retry_io_after_failure<T: Copy + PartialEq + From<i8>>(
     fd: BorrowedFd<'_>,
     events: libc::c_short,
     deadline: Deadline,
@@ -57,10 +75,6 @@ pub(crate) fn retry_io<T: Copy + PartialEq + From<i8>>(
 ) -> io::Result<T> {
     let mut extra = 0;
     loop {
-        let r = f(extra);
-        if r != T::from(-1) {
-            return Ok(r);
-        }
         let err = io::Error::last_os_error();
         match err.raw_os_error() {
             Some(libc::EINTR) => {}
@@ -68,13 +82,16 @@ pub(crate) fn retry_io<T: Copy + PartialEq + From<i8>>(
             Some(libc::EAGAIN) if extra != 0 => {}
             _ => return Err(err),
         }
-        let Some(deadline) = deadline else {
-            continue;
-        };
-        if !socket::poll_until(fd, events, deadline)? {
-            return Err(io::Error::from_raw_os_error(libc::EAGAIN));
+        if let Some(deadline) = deadline {
+            if !socket::poll_until(fd, events, deadline)? {
+                return Err(io::Error::from_raw_os_error(libc::EAGAIN));
+            }
+            extra = libc::MSG_DONTWAIT;
         }
-        extra = libc::MSG_DONTWAIT;
+        let r = f(extra);
+        if r != T::from(-1) {
+            return Ok(r);
+        }
     }
 }
 
