@@ -11,6 +11,8 @@ pub(crate) mod addr;
 pub(crate) mod asyncfd;
 pub(crate) mod cmsg;
 pub(crate) mod consts;
+#[cfg(fuzzing)]
+pub(crate) mod fuzz;
 pub(crate) mod ioctl;
 pub(crate) mod mmsg;
 pub(crate) mod msg;
