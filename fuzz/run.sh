@@ -55,8 +55,17 @@ for t in $targets; do
   echo "   ${done_line:-no DONE line}"
   echo "   stat::number_of_executed_units: ${execs:-?}"
   if [ "$status" -ne 0 ] || [ -z "$done_line" ]; then
-    echo "   FAILED (exit $status): the end of its log ($log):"
-    grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|RELOAD)' "$log" | tail -n 40 | sed 's/^/   | /'
+    echo "   FAILED (exit $status); from its log ($log):"
+    # The panic or sanitizer report, the saved input and the command that replays it; else the end.
+    report=$({
+      grep -m 1 -A 3 'panicked at' "$log"
+      grep -m 1 -A 5 -E '^==[0-9]+== ?ERROR' "$log"
+      grep -E '^SUMMARY|Test unit written to|^[[:space:]]+cargo fuzz run' "$log"
+    } || true)
+    if [ -z "$report" ]; then
+      report=$(tail -n 25 "$log")
+    fi
+    echo "$report" | sed 's/^/   | /'
     failed+=("$t")
     summary+=("$(printf '%-16s %12s executions  %s  FAILED' "$t" "${execs:-?}" "${cov:-}")")
   else

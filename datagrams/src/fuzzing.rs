@@ -8,8 +8,9 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, BorrowedFd};
 
+use crate::sys::msg::{Ancillary, MsgOut};
 use crate::sys::{addr, cmsg, fuzz};
-use crate::{ControlBuffer, UnixAddr};
+use crate::{ControlBuffer, RecvMeta, UnixAddr};
 
 /// What [`cmsg::Value`] says of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +141,27 @@ pub fn walk_filled(area: &[u8], shift: usize) -> Walk {
     w
 }
 
+/// The report of a receive whose control area is `area` (walked as [`walk_filled`] does): what
+/// `recvmsg` returned (`ret`, `flags`) folded into [`Ancillary`], then [`RecvMeta::from_kernel`]
+/// for buffers of `cap` bytes, on a socket that reports IPv4 senders v4-mapped when `maps_v4`.
+pub fn recv_meta(
+    area: &[u8],
+    shift: usize,
+    ret: usize,
+    flags: i32,
+    cap: usize,
+    maps_v4: bool,
+) -> RecvMeta<()> {
+    let out = MsgOut {
+        ret,
+        flags,
+        control_len: area.len(),
+    };
+    fuzz::with_filled(area, shift, |it, _| {
+        RecvMeta::from_kernel((), maps_v4, cap, &out, &Ancillary::of(it, flags))
+    })
+}
+
 /// The one decoder on one message.
 pub fn decode(level: i32, kind: i32, data: &[u8]) -> Value {
     cmsg::Cmsg { level, kind, data }.decode().into()
@@ -245,8 +267,8 @@ pub fn decode_raw_addr(image: &[u8], len: u32, clamp: bool, fill: u8) -> RawDeco
 }
 
 /// Decodes the batch path's 28-byte address storage, as [`decode_raw_addr`] does.
-pub fn decode_inet_addr(image: &[u8], len: u32, fill: u8) -> Option<SocketAddr> {
-    fuzz::inet_addr(image, len, fill).socket_addr()
+pub fn decode_inet_addr(image: &[u8], len: u32, clamp: bool, fill: u8) -> Option<SocketAddr> {
+    fuzz::inet_addr(image, len, clamp, fill).socket_addr()
 }
 
 /// The byte decoder of an IP address (an error report's offender).

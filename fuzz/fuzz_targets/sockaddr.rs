@@ -86,10 +86,10 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // The batch path's 28-byte storage.
-    let i = fuzzing::decode_inet_addr(&storage, len, 0x00);
+    let i = fuzzing::decode_inet_addr(&storage, len, clamp, 0x00);
     assert_eq!(
         i,
-        fuzzing::decode_inet_addr(&storage, len, 0xff),
+        fuzzing::decode_inet_addr(&storage, len, clamp, 0xff),
         "read past the length"
     );
     let w28 = &storage[..(len as usize).min(INET_LEN)];

@@ -65,8 +65,8 @@ pub(crate) fn raw_addr(image: &[u8], len: u32, clamp: bool, fill: u8) -> RawAddr
 }
 
 /// An [`InetAddr`] (the batch path's 28-byte address) as `recvmmsg(2)` could leave it, as
-/// [`raw_addr`] does for the 128-byte storage; the length is always clamped there.
-pub(crate) fn inet_addr(image: &[u8], len: u32, fill: u8) -> InetAddr {
+/// [`raw_addr`] does for the 128-byte storage.
+pub(crate) fn inet_addr(image: &[u8], len: u32, clamp: bool, fill: u8) -> InetAddr {
     let mut bytes = [0u8; INET_LEN];
     storage_image(&mut bytes, image, len as usize, fill);
     let mut a = InetAddr::EMPTY;
@@ -75,6 +75,10 @@ pub(crate) fn inet_addr(image: &[u8], len: u32, fill: u8) -> InetAddr {
     unsafe {
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), a.as_mut_ptr().cast::<u8>(), INET_LEN);
     }
-    a.set_received_len(len);
+    if clamp {
+        a.set_received_len(len);
+    } else {
+        a.len = len;
+    }
     a
 }
