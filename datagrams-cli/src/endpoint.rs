@@ -42,8 +42,29 @@ pub(crate) fn is_unix(addr: &str) -> bool {
 /// its own family). A bracketed IPv6 address may carry a scope by name, as Node takes it
 /// (`[fe80::1%eth0]:9`): std's parser takes only numeric scopes, so that host goes to
 /// `getaddrinfo(3)` without its brackets, which reads the name.
-pub(crate) fn udp_dest(dest: &str) -> Result<Vec<std::net::SocketAddr>, String> {
+pub(crate) fn udp_dest(dest: &str) -> Result<Vec<SocketAddr>, String> {
     use std::net::ToSocketAddrs;
+    udp_dest_with(dest, |q| match q {
+        Query::Scoped(host, port) => (host, port).to_socket_addrs().map(Iterator::collect),
+        Query::Plain(dest) => dest.to_socket_addrs().map(Iterator::collect),
+    })
+}
+
+/// What [`udp_dest`] asks its resolver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Query<'a> {
+    /// A bracketed IPv6 address with a scope (`fe80::1%eth0`, without the brackets) and a port.
+    Scoped(&'a str, u16),
+    /// Anything else, as given (`HOST:PORT`).
+    Plain(&'a str),
+}
+
+/// [`udp_dest`] with the resolver given: the parsing, apart from the lookup (so that the fuzz
+/// target in `fuzz/` runs it without a DNS query).
+pub(crate) fn udp_dest_with(
+    dest: &str,
+    resolve: impl FnOnce(Query<'_>) -> io::Result<Vec<SocketAddr>>,
+) -> Result<Vec<SocketAddr>, String> {
     let scoped = dest
         .strip_prefix('[')
         .and_then(|rest| rest.rsplit_once("]:"))
@@ -54,12 +75,11 @@ pub(crate) fn udp_dest(dest: &str) -> Result<Vec<std::net::SocketAddr>, String> 
                 && port.bytes().all(|b| b.is_ascii_digit())
         })
         .and_then(|(host, port)| Some((host, port.parse::<u16>().ok()?)));
-    let all: Vec<_> = match scoped {
-        Some((host, port)) => (host, port).to_socket_addrs(),
-        None => dest.to_socket_addrs(),
-    }
-    .map_err(|e| format!("bad address {dest}: {e}"))?
-    .collect();
+    let all = resolve(match scoped {
+        Some((host, port)) => Query::Scoped(host, port),
+        None => Query::Plain(dest),
+    })
+    .map_err(|e| format!("bad address {dest}: {e}"))?;
     if all.is_empty() {
         return Err(format!("bad address {dest}: it resolves to nothing"));
     }

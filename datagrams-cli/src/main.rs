@@ -2,6 +2,7 @@
 
 mod echo;
 mod endpoint;
+mod escape;
 mod listen;
 mod output;
 mod send;

@@ -4,6 +4,8 @@ use std::fmt::{Display, Write as _};
 
 use clap::ValueEnum;
 
+use crate::escape::text;
+
 /// The format of one printed datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub(crate) enum Format {
@@ -23,21 +25,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
-}
-
-/// The bytes as one line of text: UTF-8 where valid, control characters escaped.
-pub(crate) fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes)
-        .chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
 }
 
 /// One line describing a datagram of `full_len` bytes from `from`, whose first bytes are `data`.

@@ -37,6 +37,10 @@ mod socket;
 mod sys;
 
 mod error;
+/// The crate-private decoders, for the cargo-fuzz targets in `fuzz/` only (`--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod udp;

@@ -9,6 +9,8 @@
 pub(crate) mod addr;
 pub(crate) mod cmsg;
 pub(crate) mod consts;
+#[cfg(fuzzing)]
+pub(crate) mod fuzz;
 pub(crate) mod ioctl;
 pub(crate) mod mmsg;
 pub(crate) mod msg;

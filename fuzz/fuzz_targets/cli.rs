@@ -1,0 +1,148 @@
+//! The CLI's parsers and escaper, from `datagrams-cli/src` (a binary crate: its modules are included
+//! here by path, see `fuzz/Cargo.toml`):
+//! - the address parsers of `endpoint.rs`: `is_unix`, `unix_addr`, and `udp_dest`'s parsing with the
+//!   resolver replaced by one that asks no DNS server. A destination std parses as a socket address
+//!   gives exactly that address; a bracketed scoped IPv6 destination reaches the resolver as its
+//!   host and port.
+//! - the escaper of `escape.rs` (`text`, how `dgram listen` prints a datagram): one line whatever
+//!   the bytes, and the escapes read back to the bytes' text.
+//!
+//! Input: one byte (an address or a datagram), then the text or bytes.
+#![no_main]
+
+use std::cell::Cell;
+use std::io;
+use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+
+use datagrams::UnixAddr;
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../../datagrams-cli/src/endpoint.rs"]
+#[allow(dead_code)]
+mod endpoint;
+#[path = "../../datagrams-cli/src/escape.rs"]
+mod escape;
+
+use endpoint::Query;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, bytes)) = data.split_first() else {
+        return;
+    };
+    if mode & 1 == 0 {
+        address(&String::from_utf8_lossy(bytes));
+    } else {
+        datagram(bytes);
+    }
+});
+
+fn address(s: &str) {
+    assert_eq!(endpoint::is_unix(s), s.starts_with("unix:"));
+    if endpoint::is_unix(s) {
+        match (endpoint::unix_addr(s), s.parse::<UnixAddr>()) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (Err(e), Err(_)) => assert!(e.starts_with(&format!("bad address {s}: "))),
+            (a, b) => panic!("unix_addr says {a:?}, FromStr {b:?}"),
+        }
+        return;
+    }
+    let asked = Cell::new(false);
+    let r = endpoint::udp_dest_with(s, |q| {
+        asked.set(true);
+        resolve(s, q)
+    });
+    assert!(asked.get(), "the resolver was not asked");
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        assert_eq!(r, Ok(vec![a]), "std parses {s:?} as {a}");
+    }
+    if let Err(e) = r {
+        assert!(e.starts_with(&format!("bad address {s}: ")), "{e}");
+    }
+}
+
+/// A resolver with no DNS: numeric addresses, numeric scopes, and the scope name `lo` (index 1);
+/// the scope name `none` resolves to no address.
+fn resolve(dest: &str, q: Query<'_>) -> io::Result<Vec<SocketAddr>> {
+    let unknown = || io::Error::new(io::ErrorKind::NotFound, "no such host");
+    match q {
+        Query::Scoped(host, port) => {
+            // the host and port as they stand in `[host]:port`
+            let tail = dest
+                .strip_prefix('[')
+                .and_then(|r| r.strip_prefix(host))
+                .and_then(|r| r.strip_prefix("]:"))
+                .unwrap_or_else(|| panic!("{dest:?} asked as host {host:?}"));
+            assert_eq!(tail.parse::<u16>().ok(), Some(port), "{dest:?}");
+            let (ip, scope) = host.split_once('%').unwrap();
+            let ip: Ipv6Addr = ip.parse().unwrap();
+            let scope = match scope {
+                "lo" => 1,
+                "none" => return Ok(Vec::new()),
+                s => s.parse::<u32>().map_err(|_| unknown())?,
+            };
+            Ok(vec![SocketAddrV6::new(ip, port, 0, scope).into()])
+        }
+        Query::Plain(q) => {
+            assert_eq!(q, dest);
+            q.parse::<SocketAddr>()
+                .map(|a| vec![a])
+                .map_err(|_| unknown())
+        }
+    }
+}
+
+fn datagram(bytes: &[u8]) {
+    let t = escape::text(bytes);
+    if let Some(c) = t.chars().find(|&c| breaks_line(c)) {
+        panic!("{bytes:?} shows as {t:?}, with {c:?}, which breaks or reorders the line");
+    }
+    assert_eq!(
+        unescape(&t).as_deref(),
+        Some(&*String::from_utf8_lossy(bytes)),
+        "{bytes:?} shows as {t:?}"
+    );
+}
+
+/// A character that ends a line or reorders it on display.
+fn breaks_line(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// Reads the escapes of `char::escape_default` (`\t`, `\r`, `\n`, `\\`, `\'`, `\"`, `\u{...}`):
+/// the text a line stands for; `None` for a backslash that starts none of them.
+fn unescape(s: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            't' => '\t',
+            'r' => '\r',
+            'n' => '\n',
+            '\\' => '\\',
+            '\'' => '\'',
+            '"' => '"',
+            'u' => {
+                if chars.next()? != '{' {
+                    return None;
+                }
+                let mut hex = String::new();
+                loop {
+                    match chars.next()? {
+                        '}' => break,
+                        h => hex.push(h),
+                    }
+                }
+                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+            }
+            _ => return None,
+        });
+    }
+    Some(out)
+}
