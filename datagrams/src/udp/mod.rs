@@ -22,6 +22,7 @@ mod options;
 mod send_recv;
 
 pub use batch::MAX_BATCH;
+#[cfg(feature = "tokio")]
 pub(crate) use batch::batch_room_for;
 pub use errqueue::{ErrorOrigin, SockError};
 pub use options::PmtuDiscover;
