@@ -17,20 +17,6 @@ pub(crate) trait Socket: AsFd {
     fn ensure_receivable(&self) -> io::Result<()>;
 }
 
-impl Socket for crate::UdpSocket {
-    #[inline]
-    fn ensure_receivable(&self) -> io::Result<()> {
-        self.ensure_bound()
-    }
-}
-
-impl Socket for crate::UnixDatagram {
-    #[inline]
-    fn ensure_receivable(&self) -> io::Result<()> {
-        crate::UnixDatagram::ensure_receivable(self)
-    }
-}
-
 /// The interests a registration watches: every wait (receive, send, error) uses the one
 /// registration, whichever made it.
 const INTEREST: Interest = Interest::READABLE.add(Interest::WRITABLE);

@@ -10,8 +10,8 @@ use std::task::{Context, Poll, ready};
 
 use tokio_util::sync::ReusableBoxFuture;
 
-use super::{UdpSocket, UnixDatagram};
-use crate::{RecvMeta, UnixAddr};
+use super::UdpSocket;
+use crate::RecvMeta;
 
 /// One received datagram: its bytes (at most the stream's `max_len`; see `meta.truncated`) and what
 /// the kernel reported with it.
@@ -26,7 +26,7 @@ pub struct Datagram<A = SocketAddr> {
 
 impl<A> Datagram<A> {
     /// The bytes a receive wrote into `data`, with what it reported.
-    fn new(mut data: Vec<u8>, meta: RecvMeta<A>) -> Self {
+    pub(super) fn new(mut data: Vec<u8>, meta: RecvMeta<A>) -> Self {
         data.truncate(meta.len);
         Datagram { data, meta }
     }
@@ -53,49 +53,9 @@ pub trait EventSocket: Send + Sync + 'static + private::Sealed {
     ) -> Poll<io::Result<usize>>;
 }
 
-mod private {
+/// Seals [`EventSocket`]: the socket types implement it in their own modules.
+pub(super) mod private {
     pub trait Sealed {}
-    impl Sealed for super::UdpSocket {}
-    impl Sealed for super::UnixDatagram {}
-}
-
-impl EventSocket for UdpSocket {
-    type Addr = SocketAddr;
-    // The largest UDP payload is 65,527 bytes (IPv6 jumbograms aside).
-    const MAX_LEN: usize = 65_536;
-    async fn recv_owned(self: Arc<Self>, max_len: usize) -> io::Result<Datagram> {
-        let mut data = vec![0u8; max_len];
-        let meta = self.recv_msg(&mut data).await?;
-        Ok(Datagram::new(data, meta))
-    }
-    fn poll_send_to_addr(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-        to: &SocketAddr,
-    ) -> Poll<io::Result<usize>> {
-        self.poll_send_to(cx, buf, *to)
-    }
-}
-
-impl EventSocket for UnixDatagram {
-    type Addr = UnixAddr;
-    // A Unix datagram must fit the sender's send buffer: 16 MiB is beyond what the kernel allows
-    // unless `net.core.wmem_max` is raised past 8 MiB.
-    const MAX_LEN: usize = 16 << 20;
-    async fn recv_owned(self: Arc<Self>, max_len: usize) -> io::Result<Datagram<UnixAddr>> {
-        let mut data = vec![0u8; max_len];
-        let meta = self.recv_msg(&mut data).await?;
-        Ok(Datagram::new(data, meta))
-    }
-    fn poll_send_to_addr(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-        to: &UnixAddr,
-    ) -> Poll<io::Result<usize>> {
-        self.poll_send_to(cx, buf, to)
-    }
 }
 
 /// A `futures_core::Stream` of the datagrams a socket receives (Node's `'message'` event).

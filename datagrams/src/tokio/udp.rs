@@ -953,3 +953,33 @@ impl From<UdpSocket> for OwnedFd {
         s.into_blocking().into()
     }
 }
+
+/// What the registration needs to know of the socket (see `registration::Socket`).
+impl super::registration::Socket for crate::UdpSocket {
+    #[inline]
+    fn ensure_receivable(&self) -> io::Result<()> {
+        self.ensure_bound()
+    }
+}
+
+impl super::stream::private::Sealed for UdpSocket {}
+
+/// The event style (`RecvStream`, `SendSink`) over a UDP socket.
+impl super::stream::EventSocket for UdpSocket {
+    type Addr = SocketAddr;
+    // The largest UDP payload is 65,527 bytes (IPv6 jumbograms aside).
+    const MAX_LEN: usize = 65_536;
+    async fn recv_owned(self: Arc<Self>, max_len: usize) -> io::Result<super::stream::Datagram> {
+        let mut data = vec![0u8; max_len];
+        let meta = self.recv_msg(&mut data).await?;
+        Ok(super::stream::Datagram::new(data, meta))
+    }
+    fn poll_send_to_addr(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        to: &SocketAddr,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_send_to(cx, buf, *to)
+    }
+}

@@ -519,3 +519,37 @@ impl From<UnixDatagram> for OwnedFd {
         s.into_blocking().into()
     }
 }
+
+/// What the registration needs to know of the socket (see `registration::Socket`).
+impl super::registration::Socket for crate::UnixDatagram {
+    #[inline]
+    fn ensure_receivable(&self) -> io::Result<()> {
+        crate::UnixDatagram::ensure_receivable(self)
+    }
+}
+
+impl super::stream::private::Sealed for UnixDatagram {}
+
+/// The event style (`RecvStream`, `SendSink`) over a Unix datagram socket.
+impl super::stream::EventSocket for UnixDatagram {
+    type Addr = UnixAddr;
+    // A Unix datagram must fit the sender's send buffer: 16 MiB is beyond what the kernel allows
+    // unless `net.core.wmem_max` is raised past 8 MiB.
+    const MAX_LEN: usize = 16 << 20;
+    async fn recv_owned(
+        self: std::sync::Arc<Self>,
+        max_len: usize,
+    ) -> io::Result<super::stream::Datagram<UnixAddr>> {
+        let mut data = vec![0u8; max_len];
+        let meta = self.recv_msg(&mut data).await?;
+        Ok(super::stream::Datagram::new(data, meta))
+    }
+    fn poll_send_to_addr(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        to: &UnixAddr,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_send_to(cx, buf, to)
+    }
+}
