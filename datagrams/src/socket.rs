@@ -88,7 +88,9 @@ macro_rules! common_socket_methods {
             /// A receive that times out fails with `WouldBlock` (the kernel's `EAGAIN`, OS code intact),
             /// as std's does on Linux. The timeout is a deadline: a receive returns within it even
             /// while signals keep interrupting it (after a signal it waits only for the time left,
-            /// where the kernel would start its timeout again). The kernel counts in scheduler ticks,
+            /// where the kernel would start its timeout again). dgram knows the timeout set here or
+            /// found on the socket when it was adopted; one set on the descriptor by other means
+            /// later is the kernel's alone, restarted after each signal. The kernel counts in scheduler ticks,
             /// so the value reads back rounded to a whole tick; a timeout below 1 µs is raised to
             /// 1 µs.
             ///

@@ -160,6 +160,15 @@ fn too_large_is_emsgsize_on_every_path() {
 /// Runs `op` on a thread that receives SIGUSR1 (a no-op handler) every 20 ms, up to 500 times,
 /// and returns its result and whether the signals were still coming when it returned.
 fn under_signals<R: Send + 'static>(op: impl FnOnce() -> R + Send + 'static) -> (R, bool) {
+    under_signals_then(op, 500, || {})
+}
+
+/// [`under_signals`], with `action` run once after `after` signals (if `op` is still running).
+fn under_signals_then<R: Send + 'static>(
+    op: impl FnOnce() -> R + Send + 'static,
+    after: usize,
+    action: impl FnOnce(),
+) -> (R, bool) {
     use nix::sys::signal::Signal;
     use std::os::unix::thread::JoinHandleExt;
     use std::sync::Arc;
@@ -175,17 +184,63 @@ fn under_signals<R: Send + 'static>(op: impl FnOnce() -> R + Send + 'static) -> 
             r
         })
     };
+    let mut action = Some(action);
     let mut exhausted = true;
-    for _ in 0..500 {
+    for i in 0..500 {
         if done.load(Ordering::SeqCst) {
             exhausted = false;
             break;
+        }
+        if i == after
+            && let Some(action) = action.take()
+        {
+            action();
         }
         let _ = nix::sys::pthread::pthread_kill(worker.as_pthread_t(), Signal::SIGUSR1);
         // The pace of the signals, not a synchronisation: the outcome is read from `done`.
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     (worker.join().unwrap(), !exhausted)
+}
+
+/// A receive with a long timeout keeps waiting through signals (it does not give up at the first),
+/// gets the datagram sent after them, and ends at once when the read side is shut down after them
+/// (no spin until the deadline: the signals would run out first).
+#[test]
+fn a_timed_receive_waits_through_signals_and_ends_at_shutdown() {
+    use std::net::Shutdown;
+    use std::sync::Arc;
+    use std::time::Duration;
+    let rx = Arc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
+    rx.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = rx.local_addr().unwrap();
+    let worker = Arc::clone(&rx);
+    let (r, in_time) = under_signals_then(
+        move || {
+            let mut buf = [0u8; 8];
+            worker.recv(&mut buf).map(|n| buf[..n].to_vec())
+        },
+        10,
+        || {
+            tx.send_to(b"late", to).unwrap();
+        },
+    );
+    assert_eq!(r.unwrap(), b"late");
+    assert!(in_time);
+
+    let worker = Arc::clone(&rx);
+    let shut = Arc::clone(&rx);
+    let (r, in_time) = under_signals_then(
+        move || worker.recv(&mut [0u8; 8]).map_err(|e| e.kind()),
+        10,
+        move || shut.shutdown(Shutdown::Read).unwrap(),
+    );
+    assert_eq!(r, Err(ErrorKind::BrokenPipe));
+    assert!(
+        in_time,
+        "the receive spun until its deadline after the shutdown"
+    );
 }
 
 /// A timeout is a deadline: a blocking call with a timeout returns `WouldBlock` within it while
@@ -281,6 +336,11 @@ fn a_link_local_destination_needs_a_scope() {
     check(s.connect(to).unwrap_err());
     check(s.send_msg(&Transmit::new(to, b"x")).unwrap_err());
     check(s.send_batch(&[Transmit::new(to, b"x")]).unwrap_err());
+    // A transmit that names its interface names the link: past dgram's rule, the kernel answers.
+    let lo = nix::net::if_::if_nametoindex("lo").unwrap();
+    if let Err(e) = s.send_msg(&Transmit::new(to, b"x").ifindex(lo)) {
+        assert!(!e.to_string().contains("has no scope"), "{e}");
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -318,7 +378,11 @@ fn the_multicast_interface_reads_back() {
     let v4 = UdpSocket::bind("127.0.0.1:0").unwrap();
     assert_eq!(v4.multicast_interface_v4().unwrap(), Interface::Any);
     v4.set_multicast_interface_v4(&lo).unwrap();
-    assert_eq!(v4.multicast_interface_v4().unwrap(), Interface::Index(1));
+    let lo_index = nix::net::if_::if_nametoindex("lo").unwrap();
+    assert_eq!(
+        v4.multicast_interface_v4().unwrap(),
+        Interface::Index(lo_index)
+    );
     v4.set_multicast_interface_v4(&Interface::Addr(Ipv4Addr::LOCALHOST))
         .unwrap();
     assert_eq!(
@@ -331,7 +395,10 @@ fn the_multicast_interface_reads_back() {
     let v6 = UdpSocket::bind("[::1]:0").unwrap();
     assert_eq!(v6.multicast_interface_v6().unwrap(), Interface::Any);
     v6.set_multicast_interface_v6(&lo).unwrap();
-    assert_eq!(v6.multicast_interface_v6().unwrap(), Interface::Index(1));
+    assert_eq!(
+        v6.multicast_interface_v6().unwrap(),
+        Interface::Index(lo_index)
+    );
     let e = v4.multicast_interface_v6().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
 }
@@ -413,6 +480,8 @@ fn shutdown_read_stops_a_blocked_udp_receive() {
     ];
     for (name, recv) in receives {
         let sock = Arc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
+        // A regression fails after PATIENCE rather than hanging.
+        sock.set_read_timeout(Some(common::PATIENCE)).unwrap();
         let (started, wait) = std::sync::mpsc::channel();
         let receiver = {
             let sock = Arc::clone(&sock);
@@ -451,6 +520,24 @@ fn shutdown_read_stops_a_blocked_udp_receive() {
         sock.recv_from(&mut buf).unwrap_err().kind(),
         ErrorKind::BrokenPipe
     );
+    // An empty datagram queued before the shutdown is a datagram, not the end, where the receive
+    // sees its sender.
+    let quiet = UdpSocket::bind("127.0.0.1:0").unwrap();
+    quiet.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    tx.send_to(b"", quiet.local_addr().unwrap()).unwrap();
+    quiet.peek_from(&mut [0u8; 1]).unwrap();
+    quiet.shutdown(Shutdown::Read).unwrap();
+    let mut one = [0u8; 8];
+    let mut meta = [RecvMeta::default(); 1];
+    let n = quiet
+        .recv_batch(&mut [std::io::IoSliceMut::new(&mut one)], &mut meta)
+        .unwrap();
+    assert_eq!(
+        (n, meta[0].full_len, meta[0].addr),
+        (1, 0, tx.local_addr().unwrap())
+    );
+    let e = quiet.recv_from(&mut one).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BrokenPipe, "{e}");
     // After Shutdown::Write (here, Both) a send is EPIPE.
     let e = sock.send_to(b"x", tx.local_addr().unwrap()).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::EPIPE), "{e}");
@@ -548,22 +635,19 @@ fn the_async_forms_follow_the_same_rules() {
     use datagrams::tokio::{UdpSocket as AsyncUdp, UnixDatagram as AsyncUnix};
     use std::net::Shutdown;
     use std::sync::Arc;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: a spawned task runs, and parks, at the first yield.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
         let sock = Arc::new(AsyncUdp::bind("127.0.0.1:0").await.unwrap());
-        let (parked_tx, parked) = tokio::sync::oneshot::channel();
         let receiver = {
             let sock = Arc::clone(&sock);
-            tokio::spawn(async move {
-                let _ = parked_tx.send(());
-                sock.recv_from(&mut [0u8; 8]).await
-            })
+            tokio::spawn(async move { sock.recv_from(&mut [0u8; 8]).await })
         };
-        parked.await.unwrap();
+        tokio::task::yield_now().await; // the receiver is now parked, waiting for readiness
+        assert!(!receiver.is_finished());
         sock.shutdown(Shutdown::Read).unwrap();
         let r = tokio::time::timeout(common::PATIENCE, receiver)
             .await
@@ -579,15 +663,19 @@ fn the_async_forms_follow_the_same_rules() {
         let e = a.recv(&mut buf).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
 
+        // `b` waits first (so it is registered with tokio), then takes the only datagram: tokio's
+        // readiness stays set, `readable()` returns at once, and `try_recv` says WouldBlock.
         let (a, b) = AsyncUnix::pair().unwrap();
-        a.send(b"only").await.unwrap();
-        assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
-        if tokio::time::timeout(std::time::Duration::from_millis(100), b.readable())
+        let (got, sent) = tokio::join!(b.recv(&mut buf), async {
+            tokio::task::yield_now().await;
+            a.send(b"only").await
+        });
+        assert_eq!((got.unwrap(), sent.unwrap()), (4, 4));
+        tokio::time::timeout(common::PATIENCE, b.readable())
             .await
-            .is_ok()
-        {
-            let e = b.try_recv(&mut buf).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
-        }
+            .unwrap()
+            .unwrap();
+        let e = b.try_recv(&mut buf).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
     });
 }

@@ -76,19 +76,39 @@ fn retry_io_after_failure<T: Copy + PartialEq + From<i8>>(
     mut f: impl FnMut(libc::c_int) -> T,
 ) -> io::Result<T> {
     let mut extra = 0;
+    // Set when poll(2) reported a hang-up (the read side shut down): one more try takes what is
+    // still queued, and then the call is over.
+    let mut last = false;
     loop {
         let err = io::Error::last_os_error();
         match err.raw_os_error() {
             Some(libc::EINTR) => {}
+            Some(libc::EAGAIN) if last => return Err(err),
             // Ready by poll(2), but another thread took it first: wait again, within the deadline.
             Some(libc::EAGAIN) if extra != 0 => {}
             _ => return Err(err),
         }
         if let Some(deadline) = deadline {
-            if !socket::poll_until(fd, events, deadline)? {
+            // A receive also watches for the read side's shutdown (POLLRDHUP).
+            let watch = if events == libc::POLLIN {
+                events | libc::POLLRDHUP
+            } else {
+                events
+            };
+            let Some(revents) = socket::poll_until(fd, watch, deadline)? else {
                 return Err(io::Error::from_raw_os_error(libc::EAGAIN));
+            };
+            if revents & (libc::POLLHUP | (watch & libc::POLLRDHUP)) != 0 {
+                last = true;
+                extra = libc::MSG_DONTWAIT;
+            } else if revents & events == 0 {
+                // An error to report and nothing else (a report on the error queue keeps
+                // POLLERR up): poll(2) would return at once again, so wait in the call itself,
+                // as without a deadline, rather than spin.
+                extra = 0;
+            } else {
+                extra = libc::MSG_DONTWAIT;
             }
-            extra = libc::MSG_DONTWAIT;
         }
         let r = f(extra);
         if r != T::from(-1) {

@@ -50,16 +50,17 @@ pub(crate) fn read_shut_down(fd: BorrowedFd<'_>) -> io::Result<bool> {
 }
 
 /// Waits with `poll(2)` until `fd` is ready for `events` (or has an error or hang-up to report), or
-/// until `deadline`; a signal is waited through, for the time left. Returns whether it is ready.
+/// until `deadline`; a signal is waited through, for the time left. Returns what `poll` reported
+/// (`revents`), or `None` once the deadline has passed.
 pub(crate) fn poll_until(
     fd: BorrowedFd<'_>,
     events: libc::c_short,
     deadline: Instant,
-) -> io::Result<bool> {
+) -> io::Result<Option<libc::c_short>> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Ok(false);
+            return Ok(None);
         }
         // Rounded up to a whole millisecond, so that a wait never ends before the deadline.
         let ms = left
@@ -81,7 +82,7 @@ pub(crate) fn poll_until(
                 }
             }
             0 => {}
-            _ => return Ok(true),
+            _ => return Ok(Some(p.revents)),
         }
     }
 }

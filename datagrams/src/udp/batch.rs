@@ -102,7 +102,7 @@ impl UdpSocket {
     #[inline]
     pub fn send_msg_with_flags(&self, t: &Transmit<'_>, flags: MsgFlags) -> io::Result<usize> {
         let flags = flags.send_bits()?;
-        let to = self.destination([t.destination], t.contents.len())?;
+        let to = self.transmit_destination(t)?;
         let segment = self.check_transmit(t, &to)?;
         let partial = |(sent, err): (usize, Option<io::Error>)| match err {
             // Part-way: report the whole segments that went; the caller resends the rest.
@@ -226,7 +226,7 @@ impl UdpSocket {
             }
             let same_destination = n > 0 && same_addr(&given, &t.destination);
             if !same_destination {
-                match self.destination([t.destination], t.contents.len()) {
+                match self.transmit_destination(t) {
                     Ok(fitted) => to = fitted,
                     // A bad transmit: an error if it is the first, else the batch stops before it.
                     Err(e) if n == 0 => return Err(e),
@@ -270,7 +270,7 @@ impl UdpSocket {
                 // The first transmit carried GSO and the device refused it: send it the slow way
                 // (which turns GSO off once that works); the rest follow on the next call.
                 let t = &transmits[0];
-                let to = self.destination([t.destination], t.contents.len())?;
+                let to = self.transmit_destination(t)?;
                 match self.gso_fallback(t, &to, bits) {
                     (_, Some(e)) => Err(e),
                     (_, None) => Ok(1),
@@ -482,12 +482,16 @@ impl UdpSocket {
         self.batch_received(got, meta)
     }
 
-    /// `got` datagrams received into `meta`; but a first one of no bytes on a socket shut down for
-    /// reading is the kernel's end of file (a batch without senders cannot tell it from an empty
-    /// datagram otherwise): `BrokenPipe`.
+    /// `got` datagrams received into `meta`; but without senders, a first one of no bytes on a
+    /// socket shut down for reading is the kernel's end of file, which only a sender tells from an
+    /// empty datagram: `BrokenPipe`. (With senders, end of file is a missing sender: `no_sender`.)
     #[inline]
-    fn batch_received<A>(&self, got: usize, meta: &[RecvMeta<A>]) -> io::Result<usize> {
-        if got > 0 && meta[0].full_len == 0 && self.state.read_shut.load(Ordering::SeqCst) {
+    fn batch_received<A: BatchSender>(
+        &self,
+        got: usize,
+        meta: &[RecvMeta<A>],
+    ) -> io::Result<usize> {
+        if !A::ASK && got > 0 && meta[0].full_len == 0 && self.read_shut_down() {
             return Err(crate::error::shut_down_for_reading());
         }
         Ok(got)

@@ -50,6 +50,21 @@ impl UdpSocket {
         Ok(a)
     }
 
+    /// The destination of a [`Transmit`](crate::Transmit), by [`destination`](Self::destination):
+    /// a link-local destination without a scope takes the transmit's `ifindex` as its scope (the
+    /// interface it is sent out of names the link).
+    #[inline]
+    pub(crate) fn transmit_destination(&self, t: &crate::Transmit<'_>) -> io::Result<SocketAddr> {
+        let mut to = t.destination;
+        if let (SocketAddr::V6(v6), Some(index)) = (&mut to, t.ifindex)
+            && v6.scope_id() == 0
+            && v6.ip().is_unicast_link_local()
+        {
+            v6.set_scope_id(index);
+        }
+        self.destination([to], t.contents.len())
+    }
+
     /// The candidate addresses of `addr`, resolved by std (`getaddrinfo` for a host name).
     ///
     /// # Errors

@@ -489,7 +489,14 @@ impl UdpSocket {
         }
         match self.inner.shutdown(how) {
             Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) && !self.is_connected()? => Ok(()),
-            r => r,
+            Err(e) => {
+                // Nothing was shut down: receives go on as before.
+                if how != std::net::Shutdown::Write {
+                    self.state.read_shut.store(false, Ordering::SeqCst);
+                }
+                Err(e)
+            }
+            Ok(()) => Ok(()),
         }
     }
 

@@ -183,6 +183,9 @@ impl UdpSocket {
     /// - `InvalidInput` ("not bound") on a socket that was never bound, sent from or connected: such a
     ///   receive could never end.
     /// - `WouldBlock` when a read timeout expired or the socket is non-blocking and nothing is queued.
+    /// - `BrokenPipe` once the read side is shut down ([`shutdown`](Self::shutdown)) and nothing is
+    ///   left queued, also for a receive blocked at that moment and the `try_*` forms. (`recv`, which
+    ///   gets no sender, then also reports an empty datagram queued before the shutdown so.)
     /// - `ConnectionRefused` on a connected socket whose earlier datagram drew an ICMP port unreachable;
     ///   host and network unreachable, and failed ARP, only with
     ///   [`set_recv_err_v4`](Self::set_recv_err_v4) on (`EHOSTUNREACH`, `ENETUNREACH`).
@@ -202,7 +205,7 @@ impl UdpSocket {
         let deadline = self.timeouts().read_deadline(bits);
         let n = msg::recv_from(self.as_fd(), buf, None, bits, deadline)
             .map_err(|e| self.recv_failed(e))?;
-        if n == 0 && self.state.read_shut.load(Ordering::SeqCst) {
+        if n == 0 && self.read_shut_down() {
             // The kernel's end of file (or an empty datagram: without a sender, one cannot tell).
             return Err(crate::error::shut_down_for_reading());
         }
@@ -384,11 +387,20 @@ impl UdpSocket {
     /// socket) the address is not IP.
     #[cold]
     pub(crate) fn no_sender(&self) -> io::Error {
-        if self.state.read_shut.load(Ordering::SeqCst) {
+        if self.read_shut_down() {
             crate::error::shut_down_for_reading()
         } else {
             non_ip_sender()
         }
+    }
+
+    /// Whether the read side is shut down: by [`shutdown`](Self::shutdown), or (asked of the kernel,
+    /// `poll(2)`'s `POLLRDHUP`) by anyone else holding the descriptor. For the rare paths only: a
+    /// received end of file or a missing sender.
+    #[cold]
+    pub(crate) fn read_shut_down(&self) -> bool {
+        self.state.read_shut.load(Ordering::SeqCst)
+            || crate::sys::socket::read_shut_down(self.as_fd()).unwrap_or(false)
     }
 
     /// A receive's error: `WouldBlock` on a socket shut down for reading is `BrokenPipe` (nothing
