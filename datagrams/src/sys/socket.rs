@@ -13,6 +13,9 @@ pub(crate) fn local_addr(fd: BorrowedFd<'_>) -> io::Result<RawAddr> {
     let mut a = RawAddr::empty();
     // SAFETY: `a` is a live buffer whose `len` is its capacity; the kernel writes at most that much.
     retry(|| unsafe { libc::getsockname(fd.as_raw_fd(), a.as_mut_ptr(), &raw mut a.len) })?;
+    // The kernel reports the full length, which may be more than it wrote (a truncated name).
+    let reported = a.len;
+    a.set_received_len(reported);
     Ok(a)
 }
 
@@ -21,6 +24,8 @@ pub(crate) fn peer_addr(fd: BorrowedFd<'_>) -> io::Result<RawAddr> {
     let mut a = RawAddr::empty();
     // SAFETY: as for `local_addr`.
     retry(|| unsafe { libc::getpeername(fd.as_raw_fd(), a.as_mut_ptr(), &raw mut a.len) })?;
+    let reported = a.len;
+    a.set_received_len(reported);
     Ok(a)
 }
 
