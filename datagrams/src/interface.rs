@@ -37,6 +37,26 @@ pub enum Interface {
 }
 
 impl Interface {
+    /// The interface with IPv4 address `addr`, or [`Interface::Any`] for `0.0.0.0` (the form of
+    /// std's and tokio's `join_multicast_v4`).
+    pub fn of_v4(addr: Ipv4Addr) -> Interface {
+        if addr.is_unspecified() {
+            Interface::Any
+        } else {
+            Interface::Addr(addr)
+        }
+    }
+
+    /// The interface of index `index`, or [`Interface::Any`] for 0 (the form of std's and tokio's
+    /// `join_multicast_v6`).
+    pub fn of_index(index: u32) -> Interface {
+        if index == 0 {
+            Interface::Any
+        } else {
+            Interface::Index(index)
+        }
+    }
+
     /// The interface index: 0 for [`Interface::Any`].
     ///
     /// # Errors

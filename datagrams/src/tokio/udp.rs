@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut};
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -11,7 +11,7 @@ use ::tokio::io::{Interest, ReadBuf};
 use ::tokio::net::{ToSocketAddrs, lookup_host};
 
 use super::{AsyncResolve, Io};
-use crate::{Family, MsgFlags, RecvMeta, Transmit};
+use crate::{Family, Interface, MsgFlags, RecvMeta, Transmit};
 
 /// An async UDP socket: `tokio::net::UdpSocket`'s calls, plus dgram's (`recv_msg` with truncation
 /// reports, message flags, `send_to_host` with a pluggable resolver, unbound sockets).
@@ -522,6 +522,24 @@ impl UdpSocket {
         self.try_recv_io(|s| s.try_peek_from(buf))
     }
 
+    /// Reads the next datagram from the connected peer without taking it, if one is queued
+    /// (tokio's `try_peek`).
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_recv_io(|s| s.recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
+    }
+
+    /// The sender of the next datagram without taking it, if one is queued (tokio's
+    /// `try_peek_sender`).
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
+        self.try_recv_io(|s| s.try_peek_from(&mut []).map(|(_, a)| a))
+    }
+
     /// Receives one datagram with [`recv_msg`](Self::recv_msg)'s report, if one is queued.
     ///
     /// # Errors
@@ -571,6 +589,27 @@ impl UdpSocket {
         )?;
         buf.advance(n);
         Poll::Ready(Ok(from))
+    }
+
+    /// Polls a peek at the next datagram into `buf` without taking it (tokio's `poll_peek`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let n = std::task::ready!(self.poll_recv_io(cx, |s| s.recv_with_flags(
+            buf.initialize_unfilled(),
+            MsgFlags::PEEK | MsgFlags::DONTWAIT
+        )))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// Polls for the sender of the next datagram without taking it (tokio's `poll_peek_sender`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
+        self.poll_recv_io(cx, |s| s.try_peek_from(&mut []).map(|(_, a)| a))
     }
 
     /// Polls a receive with [`recv_msg`](Self::recv_msg)'s report.
@@ -844,6 +883,141 @@ fn queue_empty() -> io::Error {
 
 /// The options `tokio::net::UdpSocket` has, under its names; the rest through [`get_ref`](Self::get_ref).
 impl UdpSocket {
+    /// Joins `multiaddr` on the interface with IPv4 address `interface` (`IP_ADD_MEMBERSHIP`;
+    /// `0.0.0.0` lets the kernel choose), as `tokio::net::UdpSocket::join_multicast_v4`. The
+    /// interface by name or index: [`crate::UdpSocket::join_multicast_v4`] through
+    /// [`get_ref`](Self::get_ref).
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::join_multicast_v4`].
+    #[doc(alias = "IP_ADD_MEMBERSHIP")]
+    pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.get_ref()
+            .join_multicast_v4(multiaddr, &Interface::of_v4(interface))
+    }
+
+    /// Leaves `multiaddr` on the interface with IPv4 address `interface` (`IP_DROP_MEMBERSHIP`), as
+    /// tokio's.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::leave_multicast_v4`].
+    #[doc(alias = "IP_DROP_MEMBERSHIP")]
+    pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.get_ref()
+            .leave_multicast_v4(multiaddr, &Interface::of_v4(interface))
+    }
+
+    /// Joins `multiaddr` on the interface of index `interface` (0: the kernel chooses;
+    /// `MCAST_JOIN_GROUP`), as tokio's.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::join_multicast_v6`].
+    #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.get_ref()
+            .join_multicast_v6(*multiaddr, &Interface::of_index(interface))
+    }
+
+    /// Leaves `multiaddr` on the interface of index `interface` (`MCAST_LEAVE_GROUP`), as tokio's.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::leave_multicast_v6`].
+    #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.get_ref()
+            .leave_multicast_v6(*multiaddr, &Interface::of_index(interface))
+    }
+
+    /// See [`crate::UdpSocket::multicast_loop_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_MULTICAST_LOOP")]
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.get_ref().multicast_loop_v4()
+    }
+
+    /// See [`crate::UdpSocket::set_multicast_loop_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_MULTICAST_LOOP")]
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.get_ref().set_multicast_loop_v4(on)
+    }
+
+    /// See [`crate::UdpSocket::multicast_loop_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_MULTICAST_LOOP")]
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.get_ref().multicast_loop_v6()
+    }
+
+    /// See [`crate::UdpSocket::set_multicast_loop_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_MULTICAST_LOOP")]
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        self.get_ref().set_multicast_loop_v6(on)
+    }
+
+    /// See [`crate::UdpSocket::multicast_ttl_v4`] (hops).
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_MULTICAST_TTL")]
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.get_ref().multicast_ttl_v4()
+    }
+
+    /// See [`crate::UdpSocket::set_multicast_ttl_v4`] (0..=255 hops).
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_MULTICAST_TTL")]
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        self.get_ref().set_multicast_ttl_v4(ttl)
+    }
+
+    /// See [`crate::UdpSocket::tos_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        self.get_ref().tos_v4()
+    }
+
+    /// See [`crate::UdpSocket::set_tos_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        self.get_ref().set_tos_v4(tos)
+    }
+
+    /// See [`crate::UdpSocket::tclass_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_TCLASS")]
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        self.get_ref().tclass_v6()
+    }
+
+    /// See [`crate::UdpSocket::set_tclass_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_TCLASS")]
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        self.get_ref().set_tclass_v6(tclass)
+    }
+
     /// See [`crate::UdpSocket::set_broadcast`].
     ///
     /// # Errors
