@@ -679,3 +679,32 @@ fn the_async_forms_follow_the_same_rules() {
         assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
     });
 }
+
+/// `UnixAddr` converts to and from std's Unix address both ways, for each kind of address, and a
+/// socket bound through std's form is reached at dgram's.
+#[test]
+fn unix_addresses_convert_to_and_from_std() {
+    use datagrams::{UnixAddr, UnixDatagram};
+    use std::os::unix::net::SocketAddr as StdAddr;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    for a in [
+        UnixAddr::from_pathname(&path).unwrap(),
+        UnixAddr::from_abstract_name(b"dgram-convert\0x").unwrap(),
+    ] {
+        let std_addr = StdAddr::try_from(&a).unwrap();
+        assert_eq!(UnixAddr::try_from(&std_addr).unwrap(), a);
+    }
+    let e = StdAddr::try_from(&UnixAddr::unnamed()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    let std_sock = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    let seen = UnixAddr::try_from(&std_sock.local_addr().unwrap()).unwrap();
+    assert_eq!(seen.as_pathname(), Some(path.as_path()));
+    let tx = UnixDatagram::unbound().unwrap();
+    tx.send_to(b"via std's address", seen).unwrap();
+    let mut buf = [0u8; 32];
+    let n = std_sock.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"via std's address");
+    let unnamed = UnixAddr::try_from(&tx.into_std().local_addr().unwrap()).unwrap();
+    assert!(unnamed.is_unnamed());
+}

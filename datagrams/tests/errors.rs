@@ -346,3 +346,53 @@ fn a_soft_icmp_error_reaches_a_connected_socket_only_with_recv_err() {
     assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
     quiet.send(b"again").unwrap();
 }
+
+/// `SO_BINDTODEVICE` decides what a socket hears: C's socket tied to `lo` is not there for a
+/// datagram arriving on C's link (A's connected socket hears the port unreachable); tied to that
+/// link, it receives it. The async socket ties the same way.
+#[test]
+fn bind_device_decides_the_interface_a_socket_hears() {
+    let Some(net) = Routed::new("bind_device_decides_the_interface_a_socket_hears") else {
+        return;
+    };
+    let listener = sock(
+        &net,
+        &net.c,
+        SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0),
+    );
+    let port = listener.local_addr().unwrap().port();
+    listener.bind_device(Some(b"lo")).unwrap();
+    assert_eq!(listener.device().unwrap().as_deref(), Some(&b"lo"[..]));
+    let s = sock(&net, &net.a, SocketAddr::new(A.into(), 0));
+    s.connect((C, port)).unwrap();
+    s.send(b"to lo?").unwrap();
+    let e = s.recv(&mut [0u8; 16]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
+    listener.bind_device(Some(b"veth0")).unwrap();
+    s.send(b"to veth0").unwrap();
+    let mut buf = [0u8; 16];
+    let (n, from) = listener.recv_from(&mut buf).unwrap();
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"to veth0"[..], s.local_addr().unwrap())
+    );
+    listener.bind_device(None).unwrap();
+    assert_eq!(listener.device().unwrap(), None);
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let a = net.run(&net.a, || {
+        rt.block_on(async {
+            datagrams::tokio::UdpSocket::bind("0.0.0.0:0")
+                .await
+                .unwrap()
+        })
+    });
+    a.bind_device(Some(b"veth0")).unwrap();
+    assert_eq!(a.device().unwrap().as_deref(), Some(&b"veth0"[..]));
+    rt.block_on(a.send_to(b"async", (C, port))).unwrap();
+    let (n, _) = listener.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"async");
+}

@@ -928,6 +928,24 @@ impl UdpSocket {
             .leave_multicast_v6(*multiaddr, &Interface::of_index(interface))
     }
 
+    /// See [`crate::UdpSocket::bind_device`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BINDTODEVICE")]
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        self.get_ref().bind_device(interface)
+    }
+
+    /// See [`crate::UdpSocket::device`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BINDTODEVICE")]
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        self.get_ref().device()
+    }
+
     /// See [`crate::UdpSocket::multicast_loop_v4`].
     ///
     /// # Errors

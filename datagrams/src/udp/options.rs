@@ -68,6 +68,37 @@ impl UdpSocket {
     pub fn reuse_port(&self) -> io::Result<bool> {
         self.inner.reuse_port()
     }
+
+    /// Ties the socket to the network interface named `interface` (`SO_BINDTODEVICE`, socket(7)):
+    /// it then sends only out of that interface, and receives only what arrives on it. `None`
+    /// unties it. A link-local destination needs no scope on a tied socket.
+    ///
+    /// # Errors
+    /// `PermissionDenied` without `CAP_NET_RAW` (the kernel's `EPERM`); the kernel's `ENODEV` for
+    /// a name no interface has.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0")?;
+    /// sock.bind_device(Some(b"eth0"))?; // needs CAP_NET_RAW
+    /// assert_eq!(sock.device()?.as_deref(), Some(&b"eth0"[..]));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_BINDTODEVICE")]
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        self.inner.bind_device(interface)
+    }
+
+    /// The name of the interface the socket is tied to (`SO_BINDTODEVICE`), or `None`.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_BINDTODEVICE")]
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        self.inner.device()
+    }
 }
 
 /// IPv4 options (`IPPROTO_IP`, ip(7)).

@@ -329,3 +329,65 @@ impl TryFrom<PathBuf> for UnixAddr {
         UnixAddr::from_pathname(p)
     }
 }
+
+/// From std's Unix address (as std's sockets report them): pathname, abstract name or unnamed.
+///
+/// # Errors
+/// None in practice: std's addresses fit `sun_path` as dgram's do; the `io::Error` keeps the door
+/// open for a form std may add.
+///
+/// # Examples
+/// ```
+/// use datagrams::UnixAddr;
+///
+/// let std_sock = std::os::unix::net::UnixDatagram::unbound()?;
+/// let a = UnixAddr::try_from(&std_sock.local_addr()?)?;
+/// assert!(a.is_unnamed());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+impl TryFrom<&std::os::unix::net::SocketAddr> for UnixAddr {
+    type Error = io::Error;
+
+    fn try_from(a: &std::os::unix::net::SocketAddr) -> io::Result<UnixAddr> {
+        use std::os::linux::net::SocketAddrExt;
+        if let Some(path) = a.as_pathname() {
+            UnixAddr::from_pathname(path)
+        } else if let Some(name) = a.as_abstract_name() {
+            UnixAddr::from_abstract_name(name)
+        } else {
+            Ok(UnixAddr::unnamed())
+        }
+    }
+}
+
+/// Into std's Unix address.
+///
+/// # Errors
+/// `InvalidInput` for the unnamed address, which std cannot build.
+///
+/// # Examples
+/// ```
+/// use datagrams::UnixAddr;
+/// use std::os::linux::net::SocketAddrExt;
+///
+/// let a: UnixAddr = "unix:@dgram-doc".parse()?;
+/// let std_addr = std::os::unix::net::SocketAddr::try_from(&a)?;
+/// assert_eq!(std_addr.as_abstract_name(), Some(&b"dgram-doc"[..]));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+impl TryFrom<&UnixAddr> for std::os::unix::net::SocketAddr {
+    type Error = io::Error;
+
+    fn try_from(a: &UnixAddr) -> io::Result<std::os::unix::net::SocketAddr> {
+        use std::os::linux::net::SocketAddrExt;
+        if let Some(path) = a.as_pathname() {
+            std::os::unix::net::SocketAddr::from_pathname(path)
+        } else if let Some(name) = a.as_abstract_name() {
+            std::os::unix::net::SocketAddr::from_abstract_name(name)
+        } else {
+            Err(invalid_input(
+                "std cannot build the unnamed Unix address (it names no socket)",
+            ))
+        }
+    }
+}
