@@ -708,3 +708,26 @@ fn unix_addresses_convert_to_and_from_std() {
     let unnamed = UnixAddr::try_from(&tx.into_std().local_addr().unwrap()).unwrap();
     assert!(unnamed.is_unnamed());
 }
+
+/// Both socket types convert to socket2's socket and back (checked), keeping descriptor and options.
+#[test]
+fn sockets_convert_to_and_from_socket2() {
+    use datagrams::UnixDatagram;
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_ttl(7).unwrap();
+    let addr = s.local_addr().unwrap();
+    let raw = socket2::Socket::from(s);
+    assert_eq!(raw.ttl_v4().unwrap(), 7);
+    let back = UdpSocket::try_from(raw).unwrap();
+    assert_eq!((back.local_addr().unwrap(), back.ttl().unwrap()), (addr, 7));
+
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let raw = socket2::Socket::from(a);
+    let a = UnixDatagram::try_from(raw).unwrap();
+    a.send(b"still a pair").unwrap();
+    let mut buf = [0u8; 16];
+    let n = b.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"still a pair");
+    let e = UnixDatagram::try_from(socket2::Socket::from(back)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+}

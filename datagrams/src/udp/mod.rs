@@ -625,6 +625,13 @@ impl TryFrom<std::net::UdpSocket> for UdpSocket {
     }
 }
 
+/// Into a socket2 socket (the descriptor and every option carry over).
+impl From<UdpSocket> for socket2::Socket {
+    fn from(s: UdpSocket) -> socket2::Socket {
+        s.inner
+    }
+}
+
 impl From<UdpSocket> for std::net::UdpSocket {
     fn from(s: UdpSocket) -> std::net::UdpSocket {
         s.into_std()

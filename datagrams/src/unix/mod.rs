@@ -841,6 +841,22 @@ impl TryFrom<std::os::unix::net::UnixDatagram> for UnixDatagram {
     }
 }
 
+/// Adopts a socket2 socket, checked as [`TryFrom<OwnedFd>`](#impl-TryFrom%3COwnedFd%3E-for-UnixDatagram).
+impl TryFrom<Socket> for UnixDatagram {
+    type Error = io::Error;
+
+    fn try_from(s: Socket) -> io::Result<UnixDatagram> {
+        UnixDatagram::try_from(OwnedFd::from(s))
+    }
+}
+
+/// Into a socket2 socket (the descriptor and every option carry over).
+impl From<UnixDatagram> for Socket {
+    fn from(s: UnixDatagram) -> Socket {
+        s.inner
+    }
+}
+
 impl From<UnixDatagram> for std::os::unix::net::UnixDatagram {
     fn from(s: UnixDatagram) -> std::os::unix::net::UnixDatagram {
         s.into_std()
