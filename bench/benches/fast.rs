@@ -39,7 +39,7 @@ fn batch(c: &mut Criterion) {
         g.bench_function(name, |bench| {
             bench.iter(|| {
                 assert_eq!(
-                    raw::sendmmsg(a.as_fd(), &to, &payload, MAX_BATCH).unwrap(),
+                    raw::sendmmsg(a.as_fd(), Some(&to), &payload, MAX_BATCH).unwrap(),
                     MAX_BATCH
                 );
                 let mut got = 0;
@@ -144,7 +144,7 @@ fn gso(c: &mut Criterion, size: usize, segments: usize, with_quinn: bool) {
         raw::enable_gro(b.as_fd()).unwrap();
         g.bench_function(name, |bench| {
             bench.iter(|| {
-                raw::send_gso(a.as_fd(), &to, &payload, size as u16).unwrap();
+                raw::send_gso(a.as_fd(), Some(&to), &payload, size as u16).unwrap();
                 let mut got = 0;
                 while got < payload.len() {
                     got += raw::recv_gro(b.as_fd(), &mut buf, sender).unwrap().0;

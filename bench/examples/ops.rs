@@ -120,8 +120,13 @@ fn main() {
             for _ in 0..n {
                 let mut got = 0;
                 if !mode.starts_with("dgram") {
-                    datagrams_bench::sys::sendmmsg(a.as_fd(), &to, &payload, datagrams::MAX_BATCH)
-                        .unwrap();
+                    datagrams_bench::sys::sendmmsg(
+                        a.as_fd(),
+                        Some(&to),
+                        &payload,
+                        datagrams::MAX_BATCH,
+                    )
+                    .unwrap();
                     while got < datagrams::MAX_BATCH {
                         let mut bufs: Vec<IoSliceMut<'_>> = storage[got..]
                             .iter_mut()
@@ -165,7 +170,7 @@ fn main() {
             let t = datagrams::Transmit::new(to, &data).segment_size(64);
             for _ in 0..n {
                 if mode == "raw-gso64" {
-                    datagrams_bench::sys::send_gso(a.as_fd(), &to, &data, 64).unwrap();
+                    datagrams_bench::sys::send_gso(a.as_fd(), Some(&to), &data, 64).unwrap();
                     let mut got = 0;
                     while got < data.len() {
                         got += datagrams_bench::sys::recv_gro(b.as_fd(), &mut big, false)

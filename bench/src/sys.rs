@@ -67,27 +67,35 @@ fn header(
     }
 }
 
-/// `sendmmsg(2)` of `count` (at most [`MAX_BATCH`]) copies of `payload` to `to`; returns how many
-/// were sent.
+/// The name of a message to `addr`, or none (null, 0) without one.
+fn name_of(addr: Option<&SockAddr>) -> (*mut libc::c_void, libc::socklen_t) {
+    match addr {
+        Some(a) => (a.as_ptr().cast_mut().cast(), a.len()),
+        None => (ptr::null_mut(), 0),
+    }
+}
+
+/// `sendmmsg(2)` of `count` (at most [`MAX_BATCH`]) copies of `payload` to `to` (`None`: no
+/// address, to a connected socket's peer); returns how many were sent.
 ///
 /// # Errors
 /// What `sendmmsg(2)` reports.
 pub fn sendmmsg(
     fd: BorrowedFd<'_>,
-    to: &SocketAddr,
+    to: Option<&SocketAddr>,
     payload: &[u8],
     count: usize,
 ) -> io::Result<usize> {
     let n = count.min(MAX_BATCH);
-    let addr = SockAddr::from(*to);
+    let addr = to.map(|to| SockAddr::from(*to));
     let mut iov = libc::iovec {
         iov_base: payload.as_ptr().cast_mut().cast(),
         iov_len: payload.len(),
     };
     let mut hdrs = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; MAX_BATCH];
-    let name = addr.as_ptr().cast_mut().cast();
+    let (name, namelen) = name_of(addr.as_ref());
     for h in hdrs.iter_mut().take(n) {
-        h.write(header(name, addr.len(), &raw mut iov));
+        h.write(header(name, namelen, &raw mut iov));
     }
     let (raw, msgs, len) = (fd.as_raw_fd(), hdrs.as_mut_ptr().cast(), n as libc::c_uint);
     // SAFETY: the first `n` headers are initialised and point at `addr`, `iov` and `payload`, which
@@ -135,21 +143,22 @@ pub fn recvmmsg(
     Ok(got)
 }
 
-/// One `sendmsg(2)` of `payload` to `to` with `UDP_SEGMENT` = `segment`; returns the bytes sent.
+/// One `sendmsg(2)` of `payload` to `to` (`None`: to a connected socket's peer) with `UDP_SEGMENT` =
+/// `segment`; returns the bytes sent.
 ///
 /// # Errors
 /// What `sendmsg(2)` reports.
 pub fn send_gso(
     fd: BorrowedFd<'_>,
-    to: &SocketAddr,
+    to: Option<&SocketAddr>,
     payload: &[u8],
     segment: u16,
 ) -> io::Result<usize> {
-    let addr = SockAddr::from(*to);
+    let addr = to.map(|to| SockAddr::from(*to));
     let mut iov = [IoSlice::new(payload)];
     // `IoSlice` is guaranteed ABI-compatible with `iovec` on Unix; the kernel only reads through it.
-    let name = addr.as_ptr().cast_mut().cast();
-    let mut msg = header(name, addr.len(), iov.as_mut_ptr().cast()).msg_hdr;
+    let (name, namelen) = name_of(addr.as_ref());
+    let mut msg = header(name, namelen, iov.as_mut_ptr().cast()).msg_hdr;
     let mut control = Control([0u8; ONE_INT_SPACE]);
     msg.msg_control = control.0.as_mut_ptr().cast();
     msg.msg_controllen = ONE_INT_SPACE;
@@ -250,7 +259,7 @@ mod tests {
         for senders in [false, true] {
             let (tx, rx, to) = pair();
             assert_eq!(
-                sendmmsg(tx.as_fd(), &to, b"0123456789", 40).unwrap(),
+                sendmmsg(tx.as_fd(), Some(&to), b"0123456789", 40).unwrap(),
                 MAX_BATCH
             );
             let mut storage = vec![[0u8; 64]; MAX_BATCH];
@@ -275,7 +284,7 @@ mod tests {
             enable_gro(rx.as_fd()).unwrap();
             let payload: Vec<u8> = (0..10 * 100).map(|i| (i / 100) as u8).collect();
             assert_eq!(
-                send_gso(tx.as_fd(), &to, &payload, 100).unwrap(),
+                send_gso(tx.as_fd(), Some(&to), &payload, 100).unwrap(),
                 payload.len()
             );
             let mut buf = vec![0u8; 65_536];

@@ -187,8 +187,9 @@ impl Ecn {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Transmit<'a> {
-    /// Where it goes.
-    pub destination: SocketAddr,
+    /// Where it goes; `None` sends to the connected peer (a `sendmsg(2)` with no address, which
+    /// spares the kernel a route lookup per datagram: the connected socket's cached route serves).
+    pub destination: Option<SocketAddr>,
     /// Its bytes: one datagram, or with `segment_size` several.
     pub contents: &'a [u8],
     /// The size in bytes of each datagram `contents` holds (UDP GSO, `UDP_SEGMENT`); `None` for one.
@@ -213,6 +214,40 @@ pub struct Transmit<'a> {
 impl<'a> Transmit<'a> {
     /// One datagram of `contents` to `destination`, with nothing else.
     pub fn new(destination: SocketAddr, contents: &'a [u8]) -> Self {
+        Transmit::with_destination(Some(destination), contents)
+    }
+
+    /// One datagram of `contents` to the connected peer (see
+    /// [`connect`](crate::UdpSocket::connect)), with nothing else: the `send` of the fast paths.
+    ///
+    /// The kernel sends it without an address, as `send(2)` does, and uses the route the socket
+    /// cached at `connect`: a batch of these costs the kernel less than one that names the peer in
+    /// every message. On a socket that is not connected the send fails with `NotConnected`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Transmit, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// let batch = [Transmit::connected(b"one"), Transmit::connected(b"two")];
+    /// let mut sent = 0;
+    /// while sent < batch.len() {
+    ///     sent += tx.send_batch(&batch[sent..])?;
+    /// }
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(rx.recv_from(&mut buf)?, (3, tx.local_addr()?));
+    ///
+    /// let lone = UdpSocket::bind("127.0.0.1:0")?;
+    /// let e = lone.send_msg(&Transmit::connected(b"x")).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::NotConnected);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn connected(contents: &'a [u8]) -> Self {
+        Transmit::with_destination(None, contents)
+    }
+
+    fn with_destination(destination: Option<SocketAddr>, contents: &'a [u8]) -> Self {
         Transmit {
             destination,
             contents,

@@ -42,6 +42,7 @@ suite!(
     gso_stays_on_after_an_unrelated_einval,
     dual_stack_reports_ipv4_peers_v4_mapped,
     bad_transmits_are_refused,
+    transmits_without_destination_go_to_the_connected_peer,
 );
 
 fn bound<S: Udp>(f: Family) -> S {
@@ -950,4 +951,98 @@ fn unknown_control_messages_are_kept() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     assert_eq!(control.iter().count(), 0);
+}
+
+/// `Transmit::connected` on a connected socket: one datagram, GSO segments, a batch mixing it with
+/// addressed transmits, metadata encoded for the peer's family (an IPv6 socket connected to a
+/// v4-mapped peer sends IPv4 control messages), and `NotConnected` where there is no peer.
+fn transmits_without_destination_go_to_the_connected_peer<S: Udp>(f: Family) {
+    let rx = bound::<S>(f);
+    let other = bound::<S>(f);
+    let tx = bound::<S>(f);
+    let me = tx.local_addr().unwrap();
+    let mut buf = [0u8; 64];
+
+    // no peer yet: the kernel's EDESTADDRREQ, as for `send`
+    for e in [
+        tx.send_msg(&Transmit::connected(b"x")).unwrap_err(),
+        tx.send_batch(&[Transmit::connected(b"x")]).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::NotConnected, "{e}");
+    }
+
+    tx.connect(rx.local_addr().unwrap()).unwrap();
+    assert_eq!(tx.send_msg(&Transmit::connected(b"one")).unwrap(), 3);
+    let (n, from) = rx.recv_from(&mut buf).unwrap();
+    assert_eq!((&buf[..n], from), (&b"one"[..], me));
+
+    // GSO: three datagrams of 4, 4 and 2 bytes, exact
+    let t = Transmit::connected(b"aaaabbbbcc").segment_size(4);
+    assert_eq!(tx.send_msg(&t).unwrap(), 10);
+    for want in [&b"aaaa"[..], b"bbbb", b"cc"] {
+        let (n, from) = rx.recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..n], from), (want, me));
+    }
+
+    // a batch mixing the peer and another address (allowed on a connected socket, as send_to)
+    let batch = [
+        Transmit::connected(b"p1"),
+        Transmit::connected(b"p2"),
+        Transmit::new(other.local_addr().unwrap(), b"o1"),
+        Transmit::connected(b"p3"),
+    ];
+    let mut sent = 0;
+    while sent < batch.len() {
+        sent += tx.send_batch(&batch[sent..]).unwrap();
+    }
+    for want in [&b"p1"[..], b"p2", b"p3"] {
+        let (n, from) = rx.recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..n], from), (want, me));
+    }
+    let (n, from) = other.recv_from(&mut buf).unwrap();
+    assert_eq!((&buf[..n], from), (&b"o1"[..], me));
+
+    // metadata goes with it: the TOS byte and TTL arrive as set
+    rx.blocking().set_recv_ttl_v4(f == Family::V4).unwrap();
+    match f {
+        Family::V4 => {
+            rx.blocking().set_recv_tos_v4(true).unwrap();
+        }
+        _ => {
+            rx.blocking().set_recv_tclass_v6(true).unwrap();
+            rx.blocking().set_recv_hoplimit_v6(true).unwrap();
+        }
+    }
+    tx.send_msg(&Transmit::connected(b"meta").tos(46 << 2).ttl(9))
+        .unwrap();
+    let m = rx.recv_msg(&mut buf).unwrap();
+    assert_eq!(
+        (&buf[..m.len], m.tos, m.ttl),
+        (&b"meta"[..], Some(46 << 2), Some(9))
+    );
+
+    // an IPv6 socket connected to an IPv4 peer (v4-mapped) encodes IPv4's control messages
+    if f == Family::V6 && !tx.blocking().only_v6().unwrap() {
+        let rx4 = bound::<S>(Family::V4);
+        rx4.blocking().set_recv_tos_v4(true).unwrap();
+        rx4.blocking().set_recv_ttl_v4(true).unwrap();
+        let dual = S::bind(SocketAddr::new(f.unspecified(), 0)).unwrap();
+        let mapped = SocketAddr::new(
+            Ipv4Addr::LOCALHOST.to_ipv6_mapped().into(),
+            rx4.local_addr().unwrap().port(),
+        );
+        dual.connect(mapped).unwrap();
+        dual.send_msg(&Transmit::connected(b"v4").tos(0x20).ttl(7).ecn(Ecn::Ect0))
+            .unwrap();
+        let m = rx4.recv_msg(&mut buf).unwrap();
+        assert_eq!(
+            (&buf[..m.len], m.tos, m.ttl),
+            (&b"v4"[..], Some(0x22), Some(7))
+        );
+    }
+
+    // after disconnect there is no peer again
+    tx.disconnect().unwrap();
+    let e = tx.send_msg(&Transmit::connected(b"x")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotConnected, "{e}");
 }

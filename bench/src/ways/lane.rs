@@ -128,9 +128,15 @@ impl<'r> Lane<'r> {
             None
         };
         match way {
-            Way::DgramGso | Way::DgramGsoWithoutSenders | Way::DgramGsoAsync => rx.set_gro(true)?,
-            Way::RawGso | Way::RawGsoSenders => raw::enable_gro(rx.as_fd())?,
+            Way::DgramGso
+            | Way::DgramGsoWithoutSenders
+            | Way::DgramGsoAsync
+            | Way::DgramGsoConnected => rx.set_gro(true)?,
+            Way::RawGso | Way::RawGsoSenders | Way::RawGsoConnected => raw::enable_gro(rx.as_fd())?,
             _ => {}
+        }
+        if way.is_connected() {
+            tx.connect(to)?;
         }
         Ok(Lane {
             way,
@@ -152,8 +158,17 @@ impl<'r> Lane<'r> {
     pub(super) fn sender(&self) -> Sender<'_, 'r> {
         Sender {
             lane: self,
-            batch: [Transmit::new(self.to, &self.payload); MAX_BATCH],
-            gso: Transmit::new(self.to, &self.payload).segment_size(self.size),
+            batch: [if self.way.is_connected() {
+                Transmit::connected(&self.payload)
+            } else {
+                Transmit::new(self.to, &self.payload)
+            }; MAX_BATCH],
+            gso: if self.way.is_connected() {
+                Transmit::connected(&self.payload)
+            } else {
+                Transmit::new(self.to, &self.payload)
+            }
+            .segment_size(self.size),
             quinn: quinn_udp::Transmit {
                 destination: self.to,
                 ecn: None,
@@ -204,11 +219,14 @@ impl Sender<'_, '_> {
         let n = match l.way {
             Way::Std => l.std_tx.send_to(&l.payload, l.to).map(|_| 1)?,
             Way::Dgram => l.tx.send_to(&l.payload, l.to).map(|_| 1)?,
-            Way::DgramBatch | Way::DgramBatchWithoutSenders => l.tx.send_batch(&self.batch)?,
-            Way::RawBatch | Way::RawBatchSenders => {
-                raw::sendmmsg(l.tx.as_fd(), &l.to, &l.payload, MAX_BATCH)?
+            Way::DgramBatch | Way::DgramBatchWithoutSenders | Way::DgramBatchConnected => {
+                l.tx.send_batch(&self.batch)?
             }
-            Way::DgramGso | Way::DgramGsoWithoutSenders => {
+            Way::RawBatch | Way::RawBatchSenders => {
+                raw::sendmmsg(l.tx.as_fd(), Some(&l.to), &l.payload, MAX_BATCH)?
+            }
+            Way::RawBatchConnected => raw::sendmmsg(l.tx.as_fd(), None, &l.payload, MAX_BATCH)?,
+            Way::DgramGso | Way::DgramGsoWithoutSenders | Way::DgramGsoConnected => {
                 l.tx.send_msg(&self.gso).map(|_| l.per_send)?
             }
             Way::DgramBatchAsync | Way::DgramGsoAsync | Way::Tokio | Way::DgramAsync => {
@@ -217,7 +235,11 @@ impl Sender<'_, '_> {
                 ));
             }
             Way::RawGso | Way::RawGsoSenders => {
-                raw::send_gso(l.tx.as_fd(), &l.to, &l.payload, l.size as u16).map(|_| l.per_send)?
+                raw::send_gso(l.tx.as_fd(), Some(&l.to), &l.payload, l.size as u16)
+                    .map(|_| l.per_send)?
+            }
+            Way::RawGsoConnected => {
+                raw::send_gso(l.tx.as_fd(), None, &l.payload, l.size as u16).map(|_| l.per_send)?
             }
             Way::Quinn => match &l.quinn {
                 Some((state, _)) => state
@@ -265,15 +287,15 @@ impl Receiver<'_, '_> {
                     m.iter().map(|m| m.len as u64).sum(),
                 ))
             }
-            Way::DgramGso => {
+            Way::DgramGso | Way::DgramGsoConnected => {
                 let m = l.rx.recv_msg(buf)?;
                 Ok((
                     m.len.div_ceil(m.stride.unwrap_or(m.len).max(1)) as u64,
                     m.len as u64,
                 ))
             }
-            Way::RawGso | Way::RawGsoSenders => {
-                let sender = l.way == Way::RawGsoSenders;
+            Way::RawGso | Way::RawGsoSenders | Way::RawGsoConnected => {
+                let sender = l.way != Way::RawGso;
                 let (n, stride) = raw::recv_gro(l.rx.as_fd(), buf, sender)?;
                 Ok((n.div_ceil(stride.max(1)) as u64, n as u64))
             }
@@ -308,7 +330,7 @@ impl Receiver<'_, '_> {
             std::array::from_fn(|_| IoSliceMut::new(chunks.next().unwrap_or_default()));
         let sum = |lens: &mut dyn Iterator<Item = usize>| lens.map(|n| n as u64).sum::<u64>();
         match l.way {
-            Way::DgramBatch => {
+            Way::DgramBatch | Way::DgramBatchConnected => {
                 let n = l.rx.recv_batch(&mut bufs, &mut self.meta)?;
                 Ok((n as u64, sum(&mut self.meta[..n].iter().map(|m| m.len))))
             }
@@ -316,8 +338,8 @@ impl Receiver<'_, '_> {
                 let n = l.rx.recv_batch_without_senders(&mut bufs, &mut self.bare)?;
                 Ok((n as u64, sum(&mut self.bare[..n].iter().map(|m| m.len))))
             }
-            Way::RawBatch | Way::RawBatchSenders => {
-                let senders = l.way == Way::RawBatchSenders;
+            Way::RawBatch | Way::RawBatchSenders | Way::RawBatchConnected => {
+                let senders = l.way != Way::RawBatch;
                 let n = raw::recvmmsg(l.rx.as_fd(), &mut bufs, &mut self.lens, senders)?;
                 Ok((n as u64, sum(&mut self.lens[..n].iter().copied())))
             }

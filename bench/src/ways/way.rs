@@ -18,6 +18,14 @@ pub(crate) enum Way {
     DgramGsoAsync,
     RawGso,
     RawGsoSenders,
+    /// `send_batch` of `Transmit::connected` (no address) on a connected socket, `recv_batch`.
+    DgramBatchConnected,
+    /// The raw `sendmmsg` with no address on a connected socket, `recvmmsg` with senders.
+    RawBatchConnected,
+    /// GSO sends of `Transmit::connected` on a connected socket, GRO receives with senders.
+    DgramGsoConnected,
+    /// The raw `UDP_SEGMENT` send with no address on a connected socket, GRO with senders.
+    RawGsoConnected,
     Quinn,
     /// `tokio::net::UdpSocket`'s `send_to`/`recv_from` (lockstep only: the threaded table measures
     /// it on a multi-thread runtime, as `dgram-bench --async` does).
@@ -27,7 +35,7 @@ pub(crate) enum Way {
 }
 
 impl Way {
-    pub(crate) const ALL: [Way; 13] = [
+    pub(crate) const ALL: [Way; 17] = [
         Way::Std,
         Way::Dgram,
         Way::DgramBatch,
@@ -40,20 +48,24 @@ impl Way {
         Way::DgramGsoAsync,
         Way::RawGso,
         Way::RawGsoSenders,
+        Way::DgramBatchConnected,
+        Way::RawBatchConnected,
+        Way::DgramGsoConnected,
+        Way::RawGsoConnected,
         Way::Quinn,
     ];
 
     /// The ways `--lockstep` interleaves: all of [`ALL`](Self::ALL), and the async `send_to`
     /// pair.
-    pub(crate) const LOCKSTEP: [Way; 15] = {
-        let mut ways = [Way::Std; 15];
+    pub(crate) const LOCKSTEP: [Way; 19] = {
+        let mut ways = [Way::Std; 19];
         let mut i = 0;
         while i < Way::ALL.len() {
             ways[i] = Way::ALL[i];
             i += 1;
         }
-        ways[13] = Way::Tokio;
-        ways[14] = Way::DgramAsync;
+        ways[17] = Way::Tokio;
+        ways[18] = Way::DgramAsync;
         ways
     };
 
@@ -71,6 +83,10 @@ impl Way {
             Way::DgramGsoAsync => "dgram tokio GSO/GRO",
             Way::RawGso => "raw UDP_SEGMENT/UDP_GRO",
             Way::RawGsoSenders => "raw UDP_SEGMENT/GRO+senders",
+            Way::DgramBatchConnected => "dgram batch, connected",
+            Way::RawBatchConnected => "raw sendmmsg connected",
+            Way::DgramGsoConnected => "dgram GSO/GRO, connected",
+            Way::RawGsoConnected => "raw UDP_SEGMENT connected",
             Way::Quinn => "quinn-udp GSO/GRO",
             Way::Tokio => "tokio::net::UdpSocket",
             Way::DgramAsync => "dgram tokio UdpSocket",
@@ -91,6 +107,10 @@ impl Way {
             Way::DgramGsoAsync => "dgram_gso_async",
             Way::RawGso => "raw_gso",
             Way::RawGsoSenders => "raw_gso_senders",
+            Way::DgramBatchConnected => "dgram_batch_connected",
+            Way::RawBatchConnected => "raw_batch_connected",
+            Way::DgramGsoConnected => "dgram_gso_connected",
+            Way::RawGsoConnected => "raw_gso_connected",
             Way::Quinn => "quinn_udp",
             Way::Tokio => "tokio",
             Way::DgramAsync => "dgram_async",
@@ -106,7 +126,20 @@ impl Way {
                 | Way::DgramGsoAsync
                 | Way::RawGso
                 | Way::RawGsoSenders
+                | Way::DgramGsoConnected
+                | Way::RawGsoConnected
                 | Way::Quinn
+        )
+    }
+
+    /// Whether this way sends on a connected socket, without an address.
+    pub(super) fn is_connected(self) -> bool {
+        matches!(
+            self,
+            Way::DgramBatchConnected
+                | Way::RawBatchConnected
+                | Way::DgramGsoConnected
+                | Way::RawGsoConnected
         )
     }
 
@@ -127,6 +160,8 @@ impl Way {
                 | Way::DgramBatchAsync
                 | Way::RawBatch
                 | Way::RawBatchSenders
+                | Way::DgramBatchConnected
+                | Way::RawBatchConnected
         )
     }
 
@@ -144,6 +179,10 @@ impl Way {
             Way::DgramGso => &[Way::RawGsoSenders, Way::Quinn],
             Way::DgramGsoWithoutSenders => &[Way::RawGso, Way::Quinn],
             Way::DgramAsync => &[Way::Tokio],
+            // On a connected socket, against the raw loops that send without an address too; GSO
+            // also against quinn-udp, which names the destination in every send.
+            Way::DgramBatchConnected => &[Way::RawBatchConnected],
+            Way::DgramGsoConnected => &[Way::RawGsoConnected, Way::Quinn],
             // The kernel's own limit against quinn-udp (which asks for senders too): how far ahead
             // of quinn any user of these syscalls can be.
             Way::RawGsoSenders => &[Way::Quinn],

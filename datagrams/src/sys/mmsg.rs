@@ -29,7 +29,8 @@ pub(crate) struct SendBatch<'a> {
     hdrs: [MaybeUninit<libc::mmsghdr>; MAX_BATCH],
     /// Entry `i < len` is initialised by `push` and points into a `&'a [u8]`.
     iov: [MaybeUninit<libc::iovec>; MAX_BATCH],
-    /// Entry `i < len` indexes an initialised address: it is below `addr_count`.
+    /// Entry `i < len` of a message with an address (`msg_namelen` non-zero) indexes an initialised
+    /// address: it is below `addr_count`.
     dest: [u8; MAX_BATCH],
     /// Entries `..addr_count` are initialised.
     addrs: [MaybeUninit<InetAddr>; MAX_BATCH],
@@ -56,15 +57,16 @@ impl<'a> SendBatch<'a> {
         }
     }
 
-    /// Appends a message of `buf` to `to`, or, with `same_destination`, to the previous message's
-    /// destination without encoding it again (`to` is then not read; on the first message it is).
+    /// Appends a message of `buf` to `to` (`None`: no address, for the connected peer), or, with
+    /// `same_destination`, to the previous message's destination without encoding it again (`to`
+    /// is then not read; on the first message it is).
     /// With `encode`, its control messages, written by the closure into a zeroed area (it returns how
     /// much it filled). False when the batch is full.
     #[inline]
     pub(crate) fn push(
         &mut self,
         buf: &'a [u8],
-        to: &std::net::SocketAddr,
+        to: Option<&std::net::SocketAddr>,
         same_destination: bool,
         encode: Option<Encode<'_>>,
     ) -> io::Result<bool> {
@@ -79,16 +81,22 @@ impl<'a> SendBatch<'a> {
             }
             None => 0,
         };
-        if !same_destination || self.addr_count == 0 {
-            // At most one address per message, so `addr_count <= i < MAX_BATCH`.
-            self.addrs[self.addr_count].write(InetAddr::new(to));
-            self.addr_count += 1;
-        }
-        let a = self.addr_count - 1;
-        // `a < MAX_BATCH = 32` fits a byte.
-        self.dest[i] = a as u8;
-        // SAFETY: entry `a < addr_count` was initialised above or by an earlier push.
-        let name_len = unsafe { self.addrs[a].assume_init_ref() }.len;
+        let name_len = match to {
+            // No address: `msg_namelen` 0 tells `sendmmsg` to leave `msg_name` null.
+            None => 0,
+            Some(to) => {
+                if !same_destination || self.addr_count == 0 {
+                    // At most one address per message, so `addr_count <= i < MAX_BATCH`.
+                    self.addrs[self.addr_count].write(InetAddr::new(to));
+                    self.addr_count += 1;
+                }
+                let a = self.addr_count - 1;
+                // `a < MAX_BATCH = 32` fits a byte.
+                self.dest[i] = a as u8;
+                // SAFETY: entry `a < addr_count` was initialised above or by an earlier push.
+                unsafe { self.addrs[a].assume_init_ref() }.len
+            }
+        };
         self.iov[i].write(libc::iovec {
             iov_base: buf.as_ptr().cast_mut().cast(),
             iov_len: buf.len(),
@@ -153,8 +161,10 @@ pub(crate) fn sendmmsg(
         // `dest[i] < addr_count <= MAX_BATCH` (the `SendBatch` invariant); the mask keeps it in
         // bounds without a branch (`MAX_BATCH` is a power of two). `wrapping_add` within the arrays
         // computes addresses only.
-        let a = usize::from(batch.dest[i]) & (MAX_BATCH - 1);
-        h.msg_hdr.msg_name = addrs.wrapping_add(a).cast_mut().cast();
+        if h.msg_hdr.msg_namelen != 0 {
+            let a = usize::from(batch.dest[i]) & (MAX_BATCH - 1);
+            h.msg_hdr.msg_name = addrs.wrapping_add(a).cast_mut().cast();
+        }
         h.msg_hdr.msg_iov = iov.wrapping_add(i).cast_mut().cast();
         if h.msg_hdr.msg_controllen != 0 {
             h.msg_hdr.msg_control = controls.wrapping_add(i).cast_mut().cast();
@@ -162,10 +172,11 @@ pub(crate) fn sendmmsg(
     }
     retry_io(fd, libc::POLLOUT, deadline, |extra| {
         // SAFETY: the first `n` headers are initialised by `push`/`push_same` and point (above) at
-        // the batch's own iovecs, the buffers those borrow, its initialised addresses (an
-        // `InetAddr` starts with its `sockaddr`) of `msg_namelen` bytes and, where `msg_controllen`
-        // is non-zero, its initialised control areas of at least that many bytes. All of it lives for this call; the kernel only reads through the pointers (it
-        // writes `msg_len`, inside `hdrs`).
+        // the batch's own iovecs, the buffers those borrow, where `msg_namelen` is non-zero its
+        // initialised addresses (an `InetAddr` starts with its `sockaddr`) of that many bytes (else
+        // a null name), and where `msg_controllen` is non-zero its initialised control areas of at
+        // least that many bytes. All of it lives for this call; the kernel only reads through the
+        // pointers (it writes `msg_len`, inside `hdrs`).
         unsafe {
             libc::sendmmsg(
                 fd.as_raw_fd(),
@@ -299,7 +310,7 @@ mod tests {
             "an empty batch has no previous message"
         );
         let mut encode = |area: &mut [u8]| Ok(area.len().min(24));
-        assert!(batch.push(&a, &to, false, Some(&mut encode)).unwrap());
+        assert!(batch.push(&a, Some(&to), false, Some(&mut encode)).unwrap());
         assert!(batch.push_same(&b));
         // SAFETY: both headers were initialised by the pushes above.
         let (h0, h1) = unsafe {

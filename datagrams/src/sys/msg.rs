@@ -145,19 +145,23 @@ pub(crate) fn sendmsg(
     }
 }
 
-/// `sendmsg(2)` to an IP address encoded on the stack (the `Transmit` hot path).
+/// `sendmsg(2)` to an IP address encoded on the stack (the `Transmit` hot path), or with `None` to
+/// the connected peer (no address).
 #[inline]
 pub(crate) fn sendmsg_inet(
     fd: BorrowedFd<'_>,
     bufs: &[IoSlice<'_>],
-    to: &std::net::SocketAddr,
+    to: Option<&std::net::SocketAddr>,
     control: &[u8],
     flags: libc::c_int,
     deadline: Deadline,
 ) -> io::Result<usize> {
-    RawAddr::with_inet(to, |addr, len| {
-        sendmsg_raw(fd, bufs, addr, len, control, flags, deadline)
-    })
+    match to {
+        Some(to) => RawAddr::with_inet(to, |addr, len| {
+            sendmsg_raw(fd, bufs, addr, len, control, flags, deadline)
+        }),
+        None => sendmsg_raw(fd, bufs, std::ptr::null(), 0, control, flags, deadline),
+    }
 }
 
 #[inline]

@@ -14,6 +14,7 @@ use crate::meta::{RecvMeta, Transmit};
 use crate::sys::addr::RawAddr;
 use crate::sys::{cmsg, mmsg, msg, sockopt};
 use crate::udp::UdpSocket;
+use crate::udp::dest::is_v4;
 
 /// The most datagrams one [`send_batch`](UdpSocket::send_batch) or
 /// [`recv_batch`](UdpSocket::recv_batch) call moves: 32, quinn-udp's choice, enough to amortise the
@@ -103,30 +104,30 @@ impl UdpSocket {
     pub fn send_msg_with_flags(&self, t: &Transmit<'_>, flags: MsgFlags) -> io::Result<usize> {
         let flags = flags.send_bits()?;
         let to = self.transmit_destination(t)?;
-        let segment = self.check_transmit(t, &to)?;
+        let segment = self.check_transmit(t, to.as_ref())?;
         let partial = |(sent, err): (usize, Option<io::Error>)| match err {
             // Part-way: report the whole segments that went; the caller resends the rest.
             Some(e) if sent == 0 => Err(e),
             _ => Ok(sent),
         };
         if segment.is_some() && !self.gso_enabled() {
-            return partial(self.send_segments(t, &to, flags));
+            return partial(self.send_segments(t, to.as_ref(), flags));
         }
-        match self.send_one(t, &to, segment, flags) {
+        match self.send_one(t, to.as_ref(), segment, flags) {
             Err(e) if segment.is_some() && gso_refused(&e) => {
-                partial(self.gso_fallback(t, &to, flags))
+                partial(self.gso_fallback(t, to.as_ref(), flags))
             }
             r => r,
         }
     }
 
-    /// One `sendmsg(2)` of `t` to `to` (fitted), with its control messages and, when given, the GSO
-    /// segment size.
+    /// One `sendmsg(2)` of `t` to `to` (fitted; `None`: the connected peer), with its control
+    /// messages and, when given, the GSO segment size.
     #[inline]
     fn send_one(
         &self,
         t: &Transmit<'_>,
-        to: &SocketAddr,
+        to: Option<&SocketAddr>,
         segment: Option<u16>,
         flags: libc::c_int,
     ) -> io::Result<usize> {
@@ -153,7 +154,7 @@ impl UdpSocket {
     fn gso_fallback(
         &self,
         t: &Transmit<'_>,
-        to: &SocketAddr,
+        to: Option<&SocketAddr>,
         flags: libc::c_int,
     ) -> (usize, Option<io::Error>) {
         let (sent, err) = self.send_segments(t, to, flags);
@@ -209,8 +210,8 @@ impl UdpSocket {
         let mut first_gso = false;
         // The previous transmit's destination as given, and as this socket sends to it: a run of
         // transmits to one peer is fitted and encoded once.
-        let mut given = SocketAddr::from(([0, 0, 0, 0], 0));
-        let mut to = given;
+        let mut given = None;
+        let mut to = None;
         for t in transmits.iter().take(MAX_BATCH) {
             let n = batch.len();
             // The common case: a plain datagram (no segment size, ECN, source or interface) that
@@ -219,12 +220,12 @@ impl UdpSocket {
                 && t.segment_size.is_none()
                 && !t.has_metadata()
                 && t.contents.len() <= Family::V4.max_payload()
-                && same_addr(&given, &t.destination)
+                && same_destination(&given, &t.destination)
                 && batch.push_same(t.contents)
             {
                 continue;
             }
-            let same_destination = n > 0 && same_addr(&given, &t.destination);
+            let same_destination = n > 0 && same_destination(&given, &t.destination);
             if !same_destination {
                 match self.transmit_destination(t) {
                     Ok(fitted) => to = fitted,
@@ -234,7 +235,7 @@ impl UdpSocket {
                 }
                 given = t.destination;
             }
-            let segment = match self.check_transmit(t, &to) {
+            let segment = match self.check_transmit(t, to.as_ref()) {
                 Ok(segment) => segment,
                 Err(e) if n == 0 => return Err(e),
                 Err(_) => break,
@@ -244,16 +245,17 @@ impl UdpSocket {
                     // GSO refused: this one goes alone, after what is batched before it.
                     break;
                 }
-                return match self.send_segments(t, &to, bits) {
+                return match self.send_segments(t, to.as_ref(), bits) {
                     (_, Some(e)) => Err(e),
                     (_, None) => Ok(1),
                 };
             }
             let pushed = if segment.is_some() || t.has_metadata() {
-                let mut encode = |control: &mut [u8]| self.encode_control(control, t, &to, segment);
-                batch.push(t.contents, &to, same_destination, Some(&mut encode))
+                let mut encode =
+                    |control: &mut [u8]| self.encode_control(control, t, to.as_ref(), segment);
+                batch.push(t.contents, to.as_ref(), same_destination, Some(&mut encode))
             } else {
-                batch.push(t.contents, &to, same_destination, None)
+                batch.push(t.contents, to.as_ref(), same_destination, None)
             };
             match pushed {
                 Err(e) if n == 0 => return Err(e),
@@ -271,7 +273,7 @@ impl UdpSocket {
                 // (which turns GSO off once that works); the rest follow on the next call.
                 let t = &transmits[0];
                 let to = self.transmit_destination(t)?;
-                match self.gso_fallback(t, &to, bits) {
+                match self.gso_fallback(t, to.as_ref(), bits) {
                     (_, Some(e)) => Err(e),
                     (_, None) => Ok(1),
                 }
@@ -590,9 +592,9 @@ impl UdpSocket {
     /// whole transmit was checked by [`destination`](Self::destination)); returns the GSO segment
     /// size when the transmit has more than one segment.
     #[inline]
-    fn check_transmit(&self, t: &Transmit<'_>, to: &SocketAddr) -> io::Result<Option<u16>> {
+    fn check_transmit(&self, t: &Transmit<'_>, to: Option<&SocketAddr>) -> io::Result<Option<u16>> {
         if let Some(size) = t.segment_size {
-            self.check_payload(size, Some(to))?;
+            self.check_payload(size, to)?;
         }
         self.segment(t)
     }
@@ -626,12 +628,16 @@ impl UdpSocket {
         &self,
         control: &mut [u8],
         t: &Transmit<'_>,
-        to: &SocketAddr,
+        to: Option<&SocketAddr>,
         segment: Option<u16>,
     ) -> io::Result<usize> {
         let mut enc = cmsg::Encoder::new(control);
         let overflow = || invalid_input("control messages do not fit the send buffer");
-        let v4_dest = is_v4(to);
+        let v4_dest = match to {
+            Some(to) => is_v4(to),
+            None => self.peer_is_v4(),
+        };
+        let dest = Destination(to);
         if t.src_ip.is_some() || t.ifindex.is_some() {
             let ifindex = t.ifindex.unwrap_or(0);
             // A v4-mapped source is the IPv4 address it carries.
@@ -642,12 +648,12 @@ impl UdpSocket {
             match (self.family(), src) {
                 (_, Some(IpAddr::V6(ip))) if v4_dest => {
                     return Err(invalid_input(format!(
-                        "source {ip} is IPv6, the destination {to} IPv4"
+                        "source {ip} is IPv6, the destination {dest} IPv4"
                     )));
                 }
                 (_, Some(IpAddr::V4(ip))) if !v4_dest => {
                     return Err(invalid_input(format!(
-                        "source {ip} is IPv4, the destination {to} IPv6"
+                        "source {ip} is IPv4, the destination {dest} IPv6"
                     )));
                 }
                 (Family::V4, ip) => {
@@ -712,7 +718,7 @@ impl UdpSocket {
     fn send_segments(
         &self,
         t: &Transmit<'_>,
-        to: &SocketAddr,
+        to: Option<&SocketAddr>,
         flags: libc::c_int,
     ) -> (usize, Option<io::Error>) {
         let size = t.segment_size.unwrap_or(t.contents.len()).max(1);
@@ -762,7 +768,7 @@ fn transmit_error(t: &Transmit<'_>, e: io::Error) -> io::Error {
             format!(
                 "cannot send from source {src} to {}: it is not an address of this host, or \
                  there is no route from it ({e})",
-                t.destination
+                Destination(t.destination.as_ref())
             ),
         ),
         _ => e,
@@ -778,17 +784,25 @@ fn gso_refused(e: &io::Error) -> bool {
 
 /// `a == b`, in fewer instructions than the derived comparison (this runs once per transmit).
 #[inline]
-fn same_addr(a: &SocketAddr, b: &SocketAddr) -> bool {
+fn same_destination(a: &Option<SocketAddr>, b: &Option<SocketAddr>) -> bool {
     match (a, b) {
-        (SocketAddr::V4(a), SocketAddr::V4(b)) => a.ip() == b.ip() && a.port() == b.port(),
-        (SocketAddr::V6(a), SocketAddr::V6(b)) => a == b,
+        (Some(SocketAddr::V4(a)), Some(SocketAddr::V4(b))) => {
+            a.ip() == b.ip() && a.port() == b.port()
+        }
+        (Some(SocketAddr::V6(a)), Some(SocketAddr::V6(b))) => a == b,
+        (None, None) => true,
         _ => false,
     }
 }
 
-fn is_v4(to: &SocketAddr) -> bool {
-    match to {
-        SocketAddr::V4(_) => true,
-        SocketAddr::V6(v6) => v6.ip().to_ipv4_mapped().is_some(),
+/// A transmit's destination in a message: its address, or "the connected peer".
+struct Destination<'a>(Option<&'a SocketAddr>);
+
+impl std::fmt::Display for Destination<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(a) => a.fmt(f),
+            None => f.write_str("(the connected peer)"),
+        }
     }
 }

@@ -17,6 +17,20 @@ use crate::error::invalid_input;
 use crate::family::Family;
 use crate::resolve::{Resolve, SystemResolver, lookup_error};
 
+// `State::peer_v4`: what the connected peer's family is, as far as this socket knows.
+const PEER_UNKNOWN: u8 = 0;
+const PEER_V4: u8 = 1;
+const PEER_V6: u8 = 2;
+
+/// Whether `to` is an IPv4 destination: plain, or v4-mapped (an IPv6 socket sends to it over IPv4).
+#[inline]
+pub(crate) fn is_v4(to: &SocketAddr) -> bool {
+    match to {
+        SocketAddr::V4(_) => true,
+        SocketAddr::V6(v6) => v6.ip().to_ipv4_mapped().is_some(),
+    }
+}
+
 /// The destination rule.
 impl UdpSocket {
     /// The address among `candidates` this socket sends a payload of `payload` bytes to (0 for a
@@ -54,15 +68,53 @@ impl UdpSocket {
     /// a link-local destination without a scope takes the transmit's `ifindex` as its scope (the
     /// interface it is sent out of names the link).
     #[inline]
-    pub(crate) fn transmit_destination(&self, t: &crate::Transmit<'_>) -> io::Result<SocketAddr> {
-        let mut to = t.destination;
+    pub(crate) fn transmit_destination(
+        &self,
+        t: &crate::Transmit<'_>,
+    ) -> io::Result<Option<SocketAddr>> {
+        let Some(mut to) = t.destination else {
+            // The connected peer: the kernel checks the rest, as for `send`.
+            self.check_payload(t.contents.len(), None)?;
+            return Ok(None);
+        };
         if let (SocketAddr::V6(v6), Some(index)) = (&mut to, t.ifindex)
             && v6.scope_id() == 0
             && v6.ip().is_unicast_link_local()
         {
             v6.set_scope_id(index);
         }
-        self.destination([to], t.contents.len())
+        self.destination([to], t.contents.len()).map(Some)
+    }
+
+    /// Whether the connected peer is an IPv4 address (plain, or v4-mapped on an IPv6 socket): it
+    /// decides which control messages a transmit without a destination carries. Learned at
+    /// `connect` (or asked of the kernel once, for a socket connected elsewhere); an IPv6 socket
+    /// that is not connected answers false, and its send fails with `NotConnected`.
+    pub(crate) fn peer_is_v4(&self) -> bool {
+        if self.family == Family::V4 {
+            return true;
+        }
+        match self.state.peer_v4.load(Ordering::Relaxed) {
+            PEER_V4 => true,
+            PEER_V6 => false,
+            _ => match self.peer_addr() {
+                Ok(peer) => {
+                    self.note_peer(Some(&peer));
+                    is_v4(&peer)
+                }
+                Err(_) => false,
+            },
+        }
+    }
+
+    /// Records the peer `connect` set (`None`: the association is dissolved).
+    pub(crate) fn note_peer(&self, peer: Option<&SocketAddr>) {
+        let v = match peer {
+            None => PEER_UNKNOWN,
+            Some(a) if is_v4(a) => PEER_V4,
+            Some(_) => PEER_V6,
+        };
+        self.state.peer_v4.store(v, Ordering::Relaxed);
     }
 
     /// The candidate addresses of `addr`, resolved by std (`getaddrinfo` for a host name).

@@ -87,6 +87,9 @@ pub(crate) struct State {
     /// The interface index `IP_MULTICAST_IF` was last set to through this socket (0: none or by
     /// address), which the kernel does not report back.
     pub(crate) multicast_if_v4: std::sync::atomic::AtomicU32,
+    /// The connected peer's family, for transmits without a destination (see
+    /// `UdpSocket::peer_is_v4`): 0 not known, 1 IPv4 (or v4-mapped), 2 IPv6.
+    pub(crate) peer_v4: std::sync::atomic::AtomicU8,
 }
 
 /// Creation options for a [`UdpSocket`]: those of Node's `dgram.createSocket(options)`.
@@ -403,6 +406,7 @@ impl UdpSocket {
 
     fn connect_raw(&self, a: &SocketAddr) -> io::Result<()> {
         sys::socket::connect(self.as_fd(), &RawAddr::from_inet(a))?;
+        self.note_peer(Some(a));
         self.state.bound.store(true, Ordering::Relaxed);
         Ok(())
     }
@@ -427,6 +431,7 @@ impl UdpSocket {
         }
         let port = self.local_addr()?.port();
         sys::socket::connect(self.as_fd(), &RawAddr::unspec())?;
+        self.note_peer(None);
         self.state.bound.store(false, Ordering::Relaxed);
         if let Some(bound) = self.state.explicit.get()
             && self.local_addr()?.port() == 0
