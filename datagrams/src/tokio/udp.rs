@@ -1,5 +1,6 @@
 //! The async `UdpSocket`.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -674,11 +675,49 @@ impl UdpSocket {
     /// # Errors
     /// As [`crate::UdpSocket::send_batch`].
     ///
+    /// `transmits` is a slice or array of transmits, or an iterator that makes them (it is cloned
+    /// for each try, so it must be `Clone`, as an iterator over slices mapped by a closure that
+    /// captures only references is).
+    ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
-    pub async fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
+    ///
+    /// # Examples
+    /// An echo server, with no allocation per batch:
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{MAX_BATCH, RecvMeta, Transmit};
+    /// use datagrams::tokio::UdpSocket;
+    /// let server = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let client = UdpSocket::bind("127.0.0.1:0").await?;
+    /// client.send_to(b"ping", server.local_addr()?).await?;
+    ///
+    /// let mut storage = vec![[0u8; 1500]; MAX_BATCH];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); MAX_BATCH];
+    /// let n = server.recv_batch(&mut bufs, &mut meta).await?;
+    /// let mut sent = 0;
+    /// while sent < n {
+    ///     let replies = meta[sent..n]
+    ///         .iter()
+    ///         .zip(&bufs[sent..n])
+    ///         .map(|(m, b)| Transmit::new(m.addr, &b[..m.len]));
+    ///     sent += server.send_batch(replies).await?;
+    /// }
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(client.recv(&mut buf).await?, 4);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_batch<'a, I>(&self, transmits: I) -> io::Result<usize>
+    where
+        I: IntoIterator + Clone,
+        I::Item: Borrow<Transmit<'a>>,
+    {
         self.io
-            .send(|s| s.send_batch_with_flags(transmits, MsgFlags::DONTWAIT))
+            .send(|s| s.send_batch_with_flags(transmits.clone(), MsgFlags::DONTWAIT))
             .await
     }
 
@@ -747,9 +786,13 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when it is not; otherwise as [`send_batch`](Self::send_batch).
-    pub fn try_send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
+    pub fn try_send_batch<'a, I>(&self, transmits: I) -> io::Result<usize>
+    where
+        I: IntoIterator + Clone,
+        I::Item: Borrow<Transmit<'a>>,
+    {
         self.io.try_io(Interest::WRITABLE, |s| {
-            s.send_batch_with_flags(transmits, MsgFlags::DONTWAIT)
+            s.send_batch_with_flags(transmits.clone(), MsgFlags::DONTWAIT)
         })
     }
 

@@ -2,6 +2,7 @@
 //! (`sendmmsg`/`recvmmsg`), and UDP GSO/GRO. No allocation: batches live in stack arrays, control
 //! buffers are sized once at compile time.
 
+use std::borrow::Borrow;
 use std::io::{self, IoSliceMut};
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsFd;
@@ -178,6 +179,11 @@ impl UdpSocket {
     /// # Errors
     /// As [`send_msg`](Self::send_msg), for the first transmit.
     ///
+    /// `transmits` is anything that iterates over transmits or references to them: a slice or an
+    /// array (`&batch[sent..]`), or an iterator that makes them on the fly, which needs no storage
+    /// that outlives the buffers it borrows. An echo server replies to a received batch that way,
+    /// with no allocation (second example).
+    ///
     /// # Examples
     /// ```
     /// use datagrams::{Transmit, UdpSocket};
@@ -191,7 +197,43 @@ impl UdpSocket {
     /// }
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn send_batch(&self, transmits: &[Transmit<'_>]) -> io::Result<usize> {
+    ///
+    /// An echo server: the buffers and reports are made once; each batch received is sent back to
+    /// its senders by an iterator over them (with GRO on, a buffer holding several datagrams goes
+    /// back as the same datagrams, by its stride).
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{MAX_BATCH, RecvMeta, Transmit, UdpSocket};
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// client.send_to(b"ping", server.local_addr()?)?;
+    ///
+    /// let mut storage = vec![[0u8; 1500]; MAX_BATCH];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); MAX_BATCH];
+    /// for _ in 0..1 { // a server loops forever
+    ///     let n = server.recv_batch(&mut bufs, &mut meta)?;
+    ///     let mut sent = 0;
+    ///     while sent < n {
+    ///         let replies = meta[sent..n].iter().zip(&bufs[sent..n]).map(|(m, b)| {
+    ///             let t = Transmit::new(m.addr, &b[..m.len]);
+    ///             match m.stride {
+    ///                 Some(stride) => t.segment_size(stride),
+    ///                 None => t,
+    ///             }
+    ///         });
+    ///         sent += server.send_batch(replies)?;
+    ///     }
+    /// }
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(client.recv(&mut buf)?, 4);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn send_batch<'a, I>(&self, transmits: I) -> io::Result<usize>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Transmit<'a>>,
+    {
         self.send_batch_with_flags(transmits, MsgFlags::empty())
     }
 
@@ -199,11 +241,11 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_batch`](Self::send_batch); `WouldBlock` with `DONTWAIT` when nothing could be queued.
-    pub fn send_batch_with_flags(
-        &self,
-        transmits: &[Transmit<'_>],
-        flags: MsgFlags,
-    ) -> io::Result<usize> {
+    pub fn send_batch_with_flags<'a, I>(&self, transmits: I, flags: MsgFlags) -> io::Result<usize>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Transmit<'a>>,
+    {
         let bits = flags.send_bits()?;
         let gso = self.gso_enabled();
         let mut batch = mmsg::SendBatch::new();
@@ -212,7 +254,10 @@ impl UdpSocket {
         // transmits to one peer is fitted and encoded once.
         let mut given = None;
         let mut to = None;
-        for t in transmits.iter().take(MAX_BATCH) {
+        // The first transmit, for the GSO fallback and for its error.
+        let mut first: Option<Transmit<'a>> = None;
+        for t in transmits.into_iter().take(MAX_BATCH) {
+            let t: &Transmit<'a> = t.borrow();
             let n = batch.len();
             // The common case: a plain datagram (no segment size, ECN, source or interface) that
             // fits any family, to the previous one's destination. Only its bytes are new.
@@ -224,6 +269,10 @@ impl UdpSocket {
                 && batch.push_same(t.contents)
             {
                 continue;
+            }
+            // The first transmit always comes this way.
+            if n == 0 {
+                first = Some(*t);
             }
             let same_destination = n > 0 && same_destination(&given, &t.destination);
             if !same_destination {
@@ -263,23 +312,22 @@ impl UdpSocket {
                 Ok(_) => first_gso |= n == 0 && segment.is_some(),
             }
         }
-        if batch.len() == 0 {
+        let Some(first) = first.filter(|_| batch.len() > 0) else {
             return Ok(0);
-        }
+        };
         let deadline = self.timeouts().write_deadline(bits);
         match mmsg::sendmmsg(self.as_fd(), &mut batch, bits, deadline) {
             Err(e) if gso_refused(&e) && first_gso => {
                 // The first transmit carried GSO and the device refused it: send it the slow way
                 // (which turns GSO off once that works); the rest follow on the next call.
-                let t = &transmits[0];
-                let to = self.transmit_destination(t)?;
-                match self.gso_fallback(t, to.as_ref(), bits) {
+                let to = self.transmit_destination(&first)?;
+                match self.gso_fallback(&first, to.as_ref(), bits) {
                     (_, Some(e)) => Err(e),
                     (_, None) => Ok(1),
                 }
             }
             // The failure is the first transmit's.
-            Err(e) => Err(transmit_error(&transmits[0], e)),
+            Err(e) => Err(transmit_error(&first, e)),
             Ok(sent) => Ok(sent),
         }
     }
