@@ -19,6 +19,7 @@
 //! | Unix datagrams | [`UnixDatagram`] over [`UnixAddr`] (`unix:/path`, `unix:@abstract`, unnamed) |
 //! | multicast | [`UdpSocket::join_multicast_v4`], [`UdpSocket::join_ssm_v6`], [`Interface`], `set_multicast_*` |
 //! | the kernel's error reports | [`UdpSocket::recv_error`] → [`SockError`], [`UdpSocket::path_mtu`], [`UdpSocket::set_cork`] |
+//! | the fast paths on a socket you own (std, tokio, socket2, mio) | [`UdpSocketRef`] |
 //! | async (feature `tokio`) | [`tokio::UdpSocket`], [`tokio::UnixDatagram`], [`tokio::RecvStream`], [`tokio::SendSink`] |
 //! | descriptors, credentials | [`UnixDatagram::send_with_fds`], [`UnixDatagram::recv_with_fds`], [`UnixDatagram::set_pass_cred`] → [`UCred`] |
 //!
@@ -53,7 +54,7 @@ pub use meta::{Control, ControlBuffer, Ecn, RecvMeta, Transmit, UCred};
 pub use resolve::{Resolve, SystemResolver};
 pub use udp::MAX_BATCH;
 pub use udp::{ErrorOrigin, PmtuDiscover, SockError};
-pub use udp::{UdpSocket, UdpSocketBuilder};
+pub use udp::{UdpSocket, UdpSocketBuilder, UdpSocketRef};
 pub use unix::{MAX_ABSTRACT_NAME_LEN, MAX_PATHNAME_LEN, ToUnixAddr, UnixAddr, UnixDatagram};
 
 /// The README's examples, compiled and run as doc tests.

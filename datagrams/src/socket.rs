@@ -20,8 +20,9 @@ pub(crate) struct Timeouts {
 }
 
 impl Timeouts {
-    /// The timeouts the kernel has for `sock` (a socket being adopted).
-    pub(crate) fn of(sock: &socket2::Socket) -> Timeouts {
+    /// The timeouts the kernel has for `fd` (a socket being adopted).
+    pub(crate) fn of(fd: std::os::fd::BorrowedFd<'_>) -> Timeouts {
+        let sock = socket2::SockRef::from(&fd);
         let t = Timeouts::default();
         t.set_read(sock.read_timeout().ok().flatten());
         t.set_write(sock.write_timeout().ok().flatten());

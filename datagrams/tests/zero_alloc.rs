@@ -94,6 +94,44 @@ fn blocking_hot_paths_allocate_nothing() {
 }
 
 #[test]
+fn borrowed_sockets_allocate_nothing_per_datagram() {
+    let std_a = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let std_b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = std_b.local_addr().unwrap();
+    let (a, b) = (
+        datagrams::UdpSocketRef::new(&std_a).unwrap(),
+        datagrams::UdpSocketRef::new(&std_b).unwrap(),
+    );
+    let payload = [7u8; 64];
+    let batch = [Transmit::new(to, &payload); 8];
+    let mut storage = [[0u8; 128]; 8];
+    let mut meta = [RecvMeta::default(); 8];
+    per_datagram_allocations("borrowed: send_batch + recv_batch", |n| {
+        for _ in 0..n {
+            assert_eq!(a.send_batch(&batch).unwrap(), 8);
+            let mut bufs = storage.each_mut().map(|s| IoSliceMut::new(s));
+            let mut got = 0;
+            while got < 8 {
+                got += b.recv_batch(&mut bufs[got..], &mut meta[got..]).unwrap();
+            }
+        }
+    });
+    b.set_gro(true).unwrap();
+    let big = [3u8; 1200 * 8];
+    let mut buf = [0u8; 65_536];
+    per_datagram_allocations("borrowed: GSO send + GRO receive", |n| {
+        for _ in 0..n {
+            a.send_msg(&Transmit::new(to, &big).segment_size(1200))
+                .unwrap();
+            let mut got = 0;
+            while got < big.len() {
+                got += b.recv_msg(&mut buf).unwrap().len;
+            }
+        }
+    });
+}
+
+#[test]
 fn unix_descriptor_path_with_room_allocates_nothing() {
     let (a, b) = UnixDatagram::pair().unwrap();
     let (_r, w) = std::io::pipe().unwrap();

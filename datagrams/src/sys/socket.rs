@@ -1,8 +1,10 @@
 //! The socket's names and association: `bind(2)`, `connect(2)`, `getsockname(2)`, `getpeername(2)`,
-//! and `poll(2)` for a shut-down read side.
+//! `poll(2)` for a shut-down read side, and [`Lent`], a value around a borrowed descriptor.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::time::Instant;
 
 use super::addr::RawAddr;
@@ -154,5 +156,49 @@ impl std::fmt::Display for Kind {
             (_, p) => format!("protocol {p}"),
         };
         write!(f, "a {domain} {ty} {protocol} socket")
+    }
+}
+
+/// A value made around a descriptor it only borrows (a `UdpSocket` over the caller's std or tokio
+/// socket): it derefs to the value and never closes the descriptor. Dropping it gives the
+/// descriptor back, open, and drops the rest of the value.
+pub(crate) struct Lent<'a, T: Into<OwnedFd>> {
+    /// Taken out only by `Drop`.
+    value: ManuallyDrop<T>,
+    _fd: PhantomData<BorrowedFd<'a>>,
+}
+
+impl<'a, T: Into<OwnedFd>> Lent<'a, T> {
+    /// The value `make` builds around `fd`, given as an `OwnedFd` that must end up inside the value
+    /// (not closed, not duplicated): `make` should be a plain construction that cannot panic, as a
+    /// panic there would close the caller's descriptor while it unwinds.
+    pub(crate) fn new(fd: BorrowedFd<'a>, make: impl FnOnce(OwnedFd) -> T) -> Self {
+        // SAFETY: `fd` is open for `'a`, which this value cannot outlive (`_fd`). The `OwnedFd` goes
+        // into the value, which lives in a `ManuallyDrop`; `Drop` takes it out and gives the
+        // descriptor back with `into_raw_fd`, which does not close it. So it is never closed
+        // through this `OwnedFd`, and the caller's ownership is intact when the borrow ends.
+        let owned = unsafe { OwnedFd::from_raw_fd(fd.as_raw_fd()) };
+        Lent {
+            value: ManuallyDrop::new(make(owned)),
+            _fd: PhantomData,
+        }
+    }
+}
+
+impl<T: Into<OwnedFd>> std::ops::Deref for Lent<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: Into<OwnedFd>> Drop for Lent<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: `value` is initialised until here and never used again: this is the one place
+        // that takes it.
+        let value = unsafe { ManuallyDrop::take(&mut self.value) };
+        // The descriptor goes back to its owner, open; the rest of the value drops.
+        let _open = value.into().into_raw_fd();
     }
 }

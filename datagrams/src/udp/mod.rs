@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::{self};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -15,6 +15,7 @@ use crate::resolve::{Resolve, lookup_error};
 use crate::sys::{self, addr::RawAddr};
 
 mod batch;
+mod borrowed;
 mod dest;
 mod errqueue;
 mod multicast;
@@ -24,6 +25,7 @@ mod send_recv;
 pub use batch::MAX_BATCH;
 #[cfg(feature = "tokio")]
 pub(crate) use batch::batch_room_for;
+pub use borrowed::UdpSocketRef;
 pub use errqueue::{ErrorOrigin, SockError};
 pub use options::PmtuDiscover;
 pub(crate) use send_recv::inet;
@@ -579,9 +581,31 @@ impl TryFrom<socket2::Socket> for UdpSocket {
     type Error = io::Error;
 
     fn try_from(inner: Socket) -> io::Result<UdpSocket> {
-        let fd = inner.as_fd();
-        let domain = sys::socket::kind(fd)?;
-        let family = match domain {
+        let (family, state) = UdpSocket::adopted(inner.as_fd())?;
+        Ok(UdpSocket::assemble(inner.into(), family, state))
+    }
+}
+
+impl UdpSocket {
+    /// A socket of `fd` with what [`adopted`](Self::adopted) read: a plain construction, which
+    /// cannot fail or panic (a borrowed descriptor is wrapped this way).
+    pub(crate) fn assemble(fd: OwnedFd, family: Family, state: Arc<State>) -> UdpSocket {
+        UdpSocket {
+            inner: Socket::from(fd),
+            family,
+            state,
+            resolver: None,
+        }
+    }
+
+    /// What adopting `fd` needs to know, checked and read from the kernel: its family (refusing
+    /// a descriptor that is not a UDP socket), and the state dgram keeps (the receive options on,
+    /// the timeouts, an address it was bound to).
+    ///
+    /// # Errors
+    /// `InvalidInput` for a descriptor that is not a UDP socket; what `getsockopt(2)` reports.
+    pub(crate) fn adopted(fd: BorrowedFd<'_>) -> io::Result<(Family, Arc<State>)> {
+        let family = match sys::socket::kind(fd)? {
             sys::socket::Kind {
                 domain: libc::AF_INET,
                 ty: libc::SOCK_DGRAM,
@@ -599,7 +623,7 @@ impl TryFrom<socket2::Socket> for UdpSocket {
             }
         };
         let state = State {
-            timeouts: crate::socket::Timeouts::of(&inner),
+            timeouts: crate::socket::Timeouts::of(fd),
             recv_opts: options::recv_opts_of(fd).into(),
             ..State::default()
         };
@@ -611,12 +635,7 @@ impl TryFrom<socket2::Socket> for UdpSocket {
             let _ = state.explicit.set(local);
             state.bound.store(true, Ordering::Relaxed);
         }
-        Ok(UdpSocket {
-            inner,
-            family,
-            state: Arc::new(state),
-            resolver: None,
-        })
+        Ok((family, Arc::new(state)))
     }
 }
 

@@ -824,7 +824,7 @@ impl TryFrom<OwnedFd> for UnixDatagram {
             }
         }
         let inner = Socket::from(fd);
-        let timeouts = crate::socket::Timeouts::of(&inner);
+        let timeouts = crate::socket::Timeouts::of(inner.as_fd());
         Ok(UnixDatagram {
             timeouts: Arc::new(timeouts),
             ..UnixDatagram::from_socket(inner, false)
