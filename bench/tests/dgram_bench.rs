@@ -34,7 +34,7 @@ fn bench_json(args: &[&str]) -> Value {
 }
 
 /// The ids of the one-way ways, in table order.
-const ONE_WAY: [&str; 15] = [
+const ONE_WAY: [&str; 19] = [
     "std",
     "dgram",
     "dgram_batch",
@@ -47,6 +47,10 @@ const ONE_WAY: [&str; 15] = [
     "dgram_gso_async",
     "raw_gso",
     "raw_gso_senders",
+    "dgram_batch_connected",
+    "raw_batch_connected",
+    "dgram_gso_connected",
+    "raw_gso_connected",
     "quinn_udp",
     "tokio",
     "dgram_async",
@@ -154,6 +158,15 @@ fn lockstep_is_the_default_and_its_json_accounts_for_everything() {
         ["raw_gso", "quinn_udp"]
     );
     assert_eq!(vs(way(one_way, "raw_gso_senders")), ["quinn_udp"]);
+    // on a connected socket, against the raw loops that send without an address
+    assert_eq!(
+        vs(way(one_way, "dgram_batch_connected")),
+        ["raw_batch_connected"]
+    );
+    assert_eq!(
+        vs(way(one_way, "dgram_gso_connected")),
+        ["raw_gso_connected", "quinn_udp"]
+    );
     assert_eq!(vs(way(one_way, "dgram_async")), ["tokio"]);
     assert_eq!(vs(way(one_way, "std")), Vec::<&str>::new());
 
@@ -194,6 +207,12 @@ fn the_table_shows_every_way_beside_its_baselines() {
         "dgram GSO/GRO without senders",
         "raw UDP_SEGMENT/UDP_GRO",
         "raw UDP_SEGMENT/GRO+senders",
+        "dgram batch, connected",
+        "raw sendmmsg connected",
+        "dgram GSO/GRO, connected",
+        "raw UDP_SEGMENT connected",
+        "vs raw_batch_connected",
+        "vs raw_gso_connected",
         "quinn-udp GSO/GRO",
         "tokio::net::UdpSocket",
         "vs std",

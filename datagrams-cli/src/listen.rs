@@ -81,9 +81,9 @@ fn join(args: &Args) -> Result<Endpoint, String> {
         .bind(wildcard)
         .map_err(|e| format!("cannot bind {wildcard}: {e}"))?;
     let joined = match (group.ip(), args.source) {
-        (IpAddr::V4(g), None) => sock.join_multicast_v4(g, &iface),
+        (IpAddr::V4(g), None) => sock.join_multicast_v4_n(g, &iface),
         (IpAddr::V4(g), Some(IpAddr::V4(s))) => sock.join_ssm_v4(g, s, &iface),
-        (IpAddr::V6(g), None) => sock.join_multicast_v6(g, &iface),
+        (IpAddr::V6(g), None) => sock.join_multicast_v6_n(g, &iface),
         (IpAddr::V6(g), Some(IpAddr::V6(s))) => sock.join_ssm_v6(g, s, &iface),
         (_, Some(s)) => {
             return Err(format!(

@@ -17,7 +17,7 @@
 //! | options | `set_broadcast`, `set_ttl`, `set_tos_v4`, `set_recv_buffer_size`, `set_reuse_port`, ... |
 //! | queues | [`UdpSocket::bytes_readable`] (`FIONREAD`), [`UdpSocket::send_queue_size`] (`SIOCOUTQ`) |
 //! | Unix datagrams | [`UnixDatagram`] over [`UnixAddr`] (`unix:/path`, `unix:@abstract`, unnamed) |
-//! | multicast | [`UdpSocket::join_multicast_v4`], [`UdpSocket::join_ssm_v6`], [`Interface`], `set_multicast_*` |
+//! | multicast | [`UdpSocket::join_multicast_v4_n`] (any [`Interface`]), std's [`UdpSocket::join_multicast_v4`], [`UdpSocket::join_ssm_v6`], [`Interface`], `set_multicast_*` |
 //! | the kernel's error reports | [`UdpSocket::recv_error`] → [`SockError`], [`UdpSocket::path_mtu`], [`UdpSocket::set_cork`] |
 //! | the fast paths on a socket you own (std, tokio, socket2, mio) | [`UdpSocketRef`] |
 //! | async (feature `tokio`) | [`tokio::UdpSocket`], [`tokio::UnixDatagram`], [`tokio::RecvStream`], [`tokio::SendSink`] |

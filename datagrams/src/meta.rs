@@ -334,14 +334,6 @@ impl UCred {
     }
 }
 
-/// The total capacity in bytes of scatter buffers.
-#[inline]
-pub(crate) fn capacity(bufs: &[std::io::IoSliceMut<'_>]) -> usize {
-    bufs.iter()
-        .map(|b| b.len())
-        .fold(0usize, usize::saturating_add)
-}
-
 impl<A> RecvMeta<A> {
     /// The report of one receive, from what `recvmsg`/`recvmmsg` returned (`out`, for buffers of
     /// `cap` bytes) and its folded control messages: the one constructor of every receive path.

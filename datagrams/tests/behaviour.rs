@@ -731,3 +731,52 @@ fn sockets_convert_to_and_from_socket2() {
     let e = UnixDatagram::try_from(socket2::Socket::from(back)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
 }
+
+/// `recv_buf`/`recv_buf_from`/`recv_msg_buf` append to a `BufMut` (here a `Vec`) through its spare
+/// capacity: what it held stays, the datagram follows, a datagram longer than the spare capacity
+/// is cut there and reported so; the async forms do the same.
+#[test]
+fn receives_into_a_bufmut_append_to_its_spare_capacity() {
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = rx.local_addr().unwrap();
+    let mut v = b"kept:".to_vec();
+    v.reserve_exact(32);
+    tx.send_to(b"one", to).unwrap();
+    assert_eq!(rx.recv_buf(&mut v).unwrap(), 3);
+    tx.send_to(b"two", to).unwrap();
+    assert_eq!(
+        rx.recv_buf_from(&mut v).unwrap(),
+        (3, tx.local_addr().unwrap())
+    );
+    assert_eq!(v, b"kept:onetwo");
+    // exactly 4 bytes of room: the rest of the datagram is cut, and the report says so
+    let mut small = Vec::with_capacity(4);
+    let room = small.capacity();
+    tx.send_to(b"0123456789", to).unwrap();
+    let m = rx
+        .recv_msg_buf(&mut small, datagrams::MsgFlags::empty())
+        .unwrap();
+    assert_eq!(
+        (m.len, m.full_len, m.truncated, &small[..]),
+        (room, 10, true, &b"0123456789"[..room])
+    );
+    // the async forms
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let rx = datagrams::tokio::UdpSocket::new(rx).unwrap();
+        let mut v = Vec::with_capacity(8);
+        tx.send_to(b"async", to).unwrap();
+        let (n, from) = rx.recv_buf_from(&mut v).await.unwrap();
+        assert_eq!(
+            (n, &v[..], from),
+            (5, &b"async"[..], tx.local_addr().unwrap())
+        );
+        let e = rx.try_recv_buf(&mut v).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    });
+}

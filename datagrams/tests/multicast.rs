@@ -45,9 +45,10 @@ fn v4_join_receive_leave() {
     let group = Ipv4Addr::new(239, 1, 2, 3);
     let rx = sock(&net, &net.b, "0.0.0.0:0".parse().unwrap());
     let port = rx.local_addr().unwrap().port();
-    rx.join_multicast_v4(group, &Interface::Index(ib)).unwrap();
+    rx.join_multicast_v4_n(group, &Interface::Index(ib))
+        .unwrap();
     assert_eq!(
-        rx.join_multicast_v4(group, &Interface::Index(ib))
+        rx.join_multicast_v4_n(group, &Interface::Index(ib))
             .unwrap_err()
             .kind(),
         ErrorKind::AddrInUse
@@ -62,13 +63,14 @@ fn v4_join_receive_leave() {
     );
 
     // after leaving, the group's datagram does not arrive: the unicast sentinel sent after it does
-    rx.leave_multicast_v4(group, &Interface::Index(ib)).unwrap();
+    rx.leave_multicast_v4_n(group, &Interface::Index(ib))
+        .unwrap();
     tx.send_to(b"not any more", (group, port)).unwrap();
     tx.send_to(b"sentinel", (B2, port)).unwrap();
     assert_eq!(next(&rx).0, b"sentinel");
     // leaving again: the kernel's EADDRNOTAVAIL, intact
     let e = rx
-        .leave_multicast_v4(group, &Interface::Index(ib))
+        .leave_multicast_v4_n(group, &Interface::Index(ib))
         .unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::EADDRNOTAVAIL));
 }
@@ -100,7 +102,7 @@ fn v4_source_specific_and_blocked_sources() {
 
     // any-source with .3 blocked; then unblocked
     let any = Ipv4Addr::new(239, 1, 2, 5);
-    rx.join_multicast_v4(any, &Interface::Index(ib)).unwrap();
+    rx.join_multicast_v4_n(any, &Interface::Index(ib)).unwrap();
     rx.block_source_v4(any, A3, &Interface::Index(ib)).unwrap();
     from3.send_to(b"blocked", (any, port)).unwrap();
     from1.send_to(b"open", (any, port)).unwrap();
@@ -120,7 +122,7 @@ fn v4_loopback_on_and_off_on_the_sending_host() {
     let group = Ipv4Addr::new(239, 1, 2, 6);
     let s = sock(&net, &net.a, "0.0.0.0:0".parse().unwrap());
     let port = s.local_addr().unwrap().port();
-    s.join_multicast_v4(group, &Interface::Index(ia)).unwrap();
+    s.join_multicast_v4_n(group, &Interface::Index(ia)).unwrap();
     s.set_multicast_interface_v4(&Interface::Index(ia)).unwrap();
     assert!(s.multicast_loop_v4().unwrap());
     s.send_to(b"echoed", (group, port)).unwrap();
@@ -140,7 +142,8 @@ fn v6_groups_with_an_interface_scope() {
     let group: Ipv6Addr = "ff15::1234".parse().unwrap();
     let rx = sock(&net, &net.b, "[::]:0".parse().unwrap());
     let port = rx.local_addr().unwrap().port();
-    rx.join_multicast_v6(group, &Interface::Index(ib)).unwrap();
+    rx.join_multicast_v6_n(group, &Interface::Index(ib))
+        .unwrap();
     let tx = sock(&net, &net.a, SocketAddr::new(A1_6.into(), 0));
     tx.set_multicast_interface_v6(&Interface::Index(ia))
         .unwrap();
@@ -176,7 +179,8 @@ fn v6_groups_with_an_interface_scope() {
     assert_eq!(next(&rx).0, b"open");
     rx.unblock_source_v6(group, A3_6, &Interface::Index(ib))
         .unwrap();
-    rx.leave_multicast_v6(group, &Interface::Index(ib)).unwrap();
+    rx.leave_multicast_v6_n(group, &Interface::Index(ib))
+        .unwrap();
     tx.send_to(b"left", SocketAddr::new(group.into(), port))
         .unwrap();
     tx.send_to(
@@ -236,8 +240,12 @@ fn a_socket_hears_only_the_groups_it_joined() {
         s.set_read_timeout(Some(PATIENCE)).unwrap();
         assert!(!s.multicast_all_v4().unwrap());
     }
-    first.join_multicast_v4(g1, &Interface::Index(ib)).unwrap();
-    second.join_multicast_v4(g2, &Interface::Index(ib)).unwrap();
+    first
+        .join_multicast_v4_n(g1, &Interface::Index(ib))
+        .unwrap();
+    second
+        .join_multicast_v4_n(g2, &Interface::Index(ib))
+        .unwrap();
     let tx = sock(&net, &net.a, SocketAddr::new(A1.into(), 0));
     tx.set_multicast_interface_v4(&Interface::Index(ia))
         .unwrap();
@@ -262,14 +270,14 @@ fn bad_multicast_input() {
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
     let lo = Interface::Name("lo".into());
     let e = s
-        .join_multicast_v4(Ipv4Addr::new(10, 0, 0, 1), &lo)
+        .join_multicast_v4_n(Ipv4Addr::new(10, 0, 0, 1), &lo)
         .unwrap_err();
     assert!(
         e.kind() == ErrorKind::InvalidInput && e.to_string().contains("not a multicast group"),
         "{e}"
     );
     let e = s
-        .join_multicast_v4(
+        .join_multicast_v4_n(
             Ipv4Addr::new(239, 0, 0, 1),
             &Interface::Name("nosuch0".into()),
         )
@@ -282,7 +290,7 @@ fn bad_multicast_input() {
     let nowhere = Interface::Index(99_999);
     let s6 = UdpSocket::bind("[::1]:0").unwrap();
     for e in [
-        s.join_multicast_v4(Ipv4Addr::new(239, 0, 0, 1), &nowhere)
+        s.join_multicast_v4_n(Ipv4Addr::new(239, 0, 0, 1), &nowhere)
             .unwrap_err(),
         s.join_ssm_v4(
             Ipv4Addr::new(232, 0, 0, 1),
@@ -290,7 +298,7 @@ fn bad_multicast_input() {
             &nowhere,
         )
         .unwrap_err(),
-        s6.join_multicast_v6("ff15::1".parse().unwrap(), &nowhere)
+        s6.join_multicast_v6_n("ff15::1".parse().unwrap(), &nowhere)
             .unwrap_err(),
         s6.set_multicast_interface_v6(&nowhere).unwrap_err(),
         // IP_MULTICAST_IF answers EADDRNOTAVAIL instead
@@ -327,7 +335,7 @@ fn bad_multicast_input() {
         );
     }
     let e = s
-        .join_multicast_v6("ff15::1".parse().unwrap(), &lo)
+        .join_multicast_v6_n("ff15::1".parse().unwrap(), &lo)
         .unwrap_err();
     assert!(
         e.kind() == ErrorKind::InvalidInput && e.to_string().contains("IPv6 sockets"),
@@ -340,7 +348,7 @@ fn bad_multicast_input() {
     s.set_multicast_ttl_v4(0).unwrap();
     assert_eq!(s.multicast_ttl_v4().unwrap(), 0);
     let e = s
-        .leave_multicast_v4(Ipv4Addr::new(239, 0, 0, 9), &Interface::Any)
+        .leave_multicast_v4_n(Ipv4Addr::new(239, 0, 0, 9), &Interface::Any)
         .unwrap_err();
     assert_eq!(
         (e.kind(), e.raw_os_error()),
@@ -348,11 +356,11 @@ fn bad_multicast_input() {
     );
     let v6 = UdpSocket::bind("[::1]:0").unwrap();
     let e = v6
-        .join_multicast_v6("2001:db8::1".parse().unwrap(), &lo)
+        .join_multicast_v6_n("2001:db8::1".parse().unwrap(), &lo)
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     let e = v6
-        .join_multicast_v6(
+        .join_multicast_v6_n(
             "ff15::1".parse().unwrap(),
             &Interface::Addr(Ipv4Addr::LOCALHOST),
         )
@@ -530,7 +538,8 @@ fn multicast_ttl_decides_whether_it_crosses_the_router() {
     let ic = net.run(&net.c, || Interface::Name("veth0".into()).index().unwrap());
     let rx = net.run(&net.c, || UdpSocket::bind("0.0.0.0:0").unwrap());
     rx.set_read_timeout(Some(PATIENCE)).unwrap();
-    rx.join_multicast_v4(group, &Interface::Index(ic)).unwrap();
+    rx.join_multicast_v4_n(group, &Interface::Index(ic))
+        .unwrap();
     let port = rx.local_addr().unwrap().port();
     let tx = net.run(&net.a, || {
         UdpSocket::bind(SocketAddr::new(A1.into(), 0)).unwrap()

@@ -56,6 +56,35 @@ macro_rules! tokio_program {
         let (n, from) = b.recv_from(&mut buf).await.unwrap();
         log.push(format!("recv_from {:?} {}", &buf[..n], from == a_addr));
 
+        // the BufMut receives: into a Vec's spare capacity, appended after what it holds
+        let mut v: Vec<u8> = b"[".to_vec();
+        v.reserve(64);
+        a.send_to(b"three", b_addr).await.unwrap();
+        let n = b.recv_buf(&mut v).await.unwrap();
+        log.push(format!("recv_buf {n} {:?}", v));
+        a.send_to(b"four", b_addr).await.unwrap();
+        let (n, from) = b.recv_buf_from(&mut v).await.unwrap();
+        log.push(format!("recv_buf_from {n} {:?} {}", v, from == a_addr));
+        b.readable().await.unwrap();
+        log.push(format!(
+            "try_recv_buf {:?}",
+            b.try_recv_buf(&mut v).map_err(|e| e.kind())
+        ));
+        a.send_to(b"five", b_addr).await.unwrap();
+        let mut five = Vec::with_capacity(16);
+        let (n, from) = loop {
+            b.readable().await.unwrap();
+            match b.try_recv_buf_from(&mut five) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                r => break r.unwrap(),
+            }
+        };
+        log.push(format!(
+            "try_recv_buf_from {n} {:?} {}",
+            five,
+            from == a_addr
+        ));
+
         a.set_ttl(9).unwrap();
         log.push(format!("ttl {}", a.ttl().unwrap()));
         a.set_broadcast(true).unwrap();
@@ -128,6 +157,10 @@ async fn a_tokio_program_runs_the_same_with_the_import_changed() {
     );
     assert!(
         tokio_log.contains(&"recv [111, 110, 101]".to_string()),
+        "{tokio_log:?}"
+    );
+    assert!(
+        tokio_log.contains(&"try_recv_buf_from 4 [102, 105, 118, 101] true".to_string()),
         "{tokio_log:?}"
     );
 }

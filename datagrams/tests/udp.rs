@@ -1008,7 +1008,7 @@ fn an_ipv6_only_socket_refuses_ipv4_destinations() {
         for e in [
             s.send_to(b"x", v4_to).unwrap_err(),
             // IPv4 multicast, which the kernel would take, though the socket carries no IPv4
-            s.join_multicast_v4("239.0.0.1".parse().unwrap(), &lo)
+            s.join_multicast_v4_n("239.0.0.1".parse().unwrap(), &lo)
                 .unwrap_err(),
             s.join_ssm_v4(
                 "232.0.0.1".parse().unwrap(),
@@ -1023,7 +1023,7 @@ fn an_ipv6_only_socket_refuses_ipv4_destinations() {
         }
     }
     // a dual-stack socket takes them
-    dual.join_multicast_v4(
+    dual.join_multicast_v4_n(
         "239.0.0.1".parse().unwrap(),
         &datagrams::Interface::Name("lo".into()),
     )

@@ -200,11 +200,104 @@ fn sendmsg_raw(
     .map(|n| n as usize)
 }
 
+/// Where a receive writes the datagram, as the `iovec`s `recvmsg(2)` takes: the caller's
+/// `IoSliceMut`s, or uninitialised memory ([`Spare`]).
+///
+/// # Safety
+/// `iovecs` returns `(pointer, count)` of `count` `iovec`s, each pointing at memory that is
+/// exclusively borrowed through `self` and writable for its length (initialised or not: the kernel
+/// writes only data), and valid until `self` is next used.
+pub(crate) unsafe trait RecvBuf {
+    /// The `iovec`s, for `msg_iov` and `msg_iovlen`.
+    fn iovecs(&mut self) -> (*mut libc::iovec, usize);
+    /// Their total length in bytes.
+    fn capacity(&self) -> usize;
+}
+
+// SAFETY: `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix, and each one borrows
+// its bytes exclusively for as long as the slice is borrowed.
+unsafe impl RecvBuf for [IoSliceMut<'_>] {
+    #[inline]
+    fn iovecs(&mut self) -> (*mut libc::iovec, usize) {
+        (self.as_mut_ptr().cast(), self.len())
+    }
+
+    #[inline]
+    fn capacity(&self) -> usize {
+        self.iter()
+            .map(|b| b.len())
+            .fold(0usize, usize::saturating_add)
+    }
+}
+
+// SAFETY: as for the slice.
+unsafe impl<const N: usize> RecvBuf for [IoSliceMut<'_>; N] {
+    #[inline]
+    fn iovecs(&mut self) -> (*mut libc::iovec, usize) {
+        self.as_mut_slice().iovecs()
+    }
+
+    #[inline]
+    fn capacity(&self) -> usize {
+        self.as_slice().capacity()
+    }
+}
+
+/// Uninitialised memory to receive one datagram into (the spare capacity of a `bytes::BufMut`),
+/// as one `iovec`: no byte of it is read, and none needs zeroing first.
+pub(crate) struct Spare<'a> {
+    iov: libc::iovec,
+    _mem: std::marker::PhantomData<&'a mut [MaybeUninit<u8>]>,
+}
+
+impl<'a> Spare<'a> {
+    pub(crate) fn new(mem: &'a mut [MaybeUninit<u8>]) -> Spare<'a> {
+        Spare {
+            iov: libc::iovec {
+                iov_base: mem.as_mut_ptr().cast(),
+                iov_len: mem.len(),
+            },
+            _mem: std::marker::PhantomData,
+        }
+    }
+}
+
+// SAFETY: the one `iovec` points at the memory `new` borrowed exclusively for `'a`, with its length.
+unsafe impl RecvBuf for Spare<'_> {
+    #[inline]
+    fn iovecs(&mut self) -> (*mut libc::iovec, usize) {
+        (&raw mut self.iov, 1)
+    }
+
+    #[inline]
+    fn capacity(&self) -> usize {
+        self.iov.iov_len
+    }
+}
+
+/// Receives into the spare capacity of `buf`, not zeroed first: `recv` gets it as a [`Spare`] and
+/// returns the bytes it wrote there (capped at the spare capacity here) with its report; those bytes
+/// then count as part of `buf`.
+pub(crate) fn recv_into_buf<B: bytes::BufMut + ?Sized, T>(
+    buf: &mut B,
+    recv: impl FnOnce(&mut Spare<'_>) -> io::Result<(usize, T)>,
+) -> io::Result<T> {
+    let chunk = buf.chunk_mut();
+    // SAFETY: nothing uninitialised is ever written into this memory: only the kernel writes
+    // into it, and it writes data.
+    let mem = unsafe { chunk.as_uninit_slice_mut() };
+    let cap = mem.len();
+    let (written, report) = recv(&mut Spare::new(mem))?;
+    // SAFETY: the kernel initialised the first `written` bytes of the chunk, at most its length.
+    unsafe { buf.advance_mut(written.min(cap)) };
+    Ok(report)
+}
+
 /// `recvmsg(2)`: scatter into `bufs`, fill `from` when given and `control` with ancillary data.
 /// `MSG_CMSG_CLOEXEC` is always added, so received descriptors are close-on-exec.
-pub(crate) fn recvmsg(
+pub(crate) fn recvmsg<B: RecvBuf + ?Sized>(
     fd: BorrowedFd<'_>,
-    bufs: &mut [IoSliceMut<'_>],
+    bufs: &mut B,
     from: Option<&mut RawAddr>,
     control: &mut [u8],
     flags: libc::c_int,
@@ -223,9 +316,9 @@ pub(crate) fn recvmsg(
 /// # Safety
 /// `control` must be valid for writing `cap` bytes (or `cap` be 0).
 #[inline]
-unsafe fn recvmsg_raw(
+unsafe fn recvmsg_raw<B: RecvBuf + ?Sized>(
     fd: BorrowedFd<'_>,
-    bufs: &mut [IoSliceMut<'_>],
+    bufs: &mut B,
     from: Option<&mut RawAddr>,
     control: *mut u8,
     cap: usize,
@@ -243,17 +336,15 @@ unsafe fn recvmsg_raw(
         }
         None => None,
     };
-    // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
-    msg.msg_iov = bufs.as_mut_ptr().cast();
-    msg.msg_iovlen = bufs.len();
+    (msg.msg_iov, msg.msg_iovlen) = bufs.iovecs();
     if cap > 0 {
         msg.msg_control = control.cast();
         msg.msg_controllen = cap;
     }
     let ret = retry_io(fd, libc::POLLIN, deadline, |extra| {
         // SAFETY: every pointer in `msg` refers to memory exclusively borrowed for this call with the
-        // matching capacity (the control area by the caller's contract); the kernel writes at most
-        // that much through each.
+        // matching capacity (the buffers by `RecvBuf`'s contract, the control area by the caller's);
+        // the kernel writes at most that much through each, and only initialised bytes.
         unsafe {
             libc::recvmsg(
                 fd.as_raw_fd(),
@@ -323,9 +414,9 @@ const CONTROL_CRED: usize = cmsg::space(cmsg::UCRED_LEN);
 /// is closed, `fds` is left as it was, and `Ancillary::truncated` says so: no path leaks one. `fds`
 /// never grows beyond its capacity, so this allocates nothing.
 #[inline]
-pub(crate) fn recvmsg_ancillary(
+pub(crate) fn recvmsg_ancillary<B: RecvBuf + ?Sized>(
     fd: BorrowedFd<'_>,
-    bufs: &mut [IoSliceMut<'_>],
+    bufs: &mut B,
     from: Option<&mut RawAddr>,
     flags: libc::c_int,
     space: Space,
@@ -347,12 +438,12 @@ pub(crate) fn recvmsg_ancillary(
             ))
         }
         Space::Udp => {
-            recv_decode::<{ cmsg::UDP_RECV_SPACE }>(fd, bufs, from, flags, None, 0, deadline)
+            recv_decode::<{ cmsg::UDP_RECV_SPACE }, _>(fd, bufs, from, flags, None, 0, deadline)
         }
         Space::Unix if room == 0 => {
-            recv_decode::<CONTROL_CRED>(fd, bufs, from, flags, fds, 0, deadline)
+            recv_decode::<CONTROL_CRED, _>(fd, bufs, from, flags, fds, 0, deadline)
         }
-        Space::Unix => recv_decode::<CONTROL_MAX>(fd, bufs, from, flags, fds, room, deadline),
+        Space::Unix => recv_decode::<CONTROL_MAX, _>(fd, bufs, from, flags, fds, room, deadline),
     }
 }
 
@@ -360,9 +451,9 @@ pub(crate) fn recvmsg_ancillary(
 /// room for credentials and `room` descriptors), left uninitialised (the kernel writes what it
 /// reports, and only that is read), and decodes it.
 #[inline]
-fn recv_decode<const N: usize>(
+fn recv_decode<const N: usize, B: RecvBuf + ?Sized>(
     fd: BorrowedFd<'_>,
-    bufs: &mut [IoSliceMut<'_>],
+    bufs: &mut B,
     from: Option<&mut RawAddr>,
     flags: libc::c_int,
     mut fds: Option<&mut Vec<OwnedFd>>,

@@ -499,6 +499,79 @@ impl UdpSocket {
             .await
     }
 
+    /// Receives one datagram into the spare capacity of `buf` (any [`bytes::BufMut`]), not zeroed
+    /// first; returns the bytes written, which count as part of `buf` (tokio's `recv_buf`). A
+    /// datagram longer than the spare capacity is truncated: see
+    /// [`crate::UdpSocket::recv_msg_buf`], which also reports the full length.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"hello", rx.local_addr()?).await?;
+    /// let mut buf = Vec::with_capacity(1500);
+    /// let (n, from) = rx.recv_buf_from(&mut buf).await?;
+    /// assert_eq!((n, &buf[..], from), (5, &b"hello"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .recv(|s| s.recv_msg_buf(buf, MsgFlags::DONTWAIT))
+            .await
+            .map(|m| m.len)
+    }
+
+    /// Receives one datagram and its sender into the spare capacity of `buf`, as
+    /// [`recv_buf`](Self::recv_buf) (tokio's `recv_buf_from`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .recv(|s| s.recv_msg_buf(buf, MsgFlags::DONTWAIT))
+            .await
+            .map(|m| (m.len, m.addr))
+    }
+
+    /// Receives one datagram into the spare capacity of `buf` if one is queued, as
+    /// [`recv_buf`](Self::recv_buf) (tokio's `try_recv_buf`).
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.try_recv_io(|s| s.recv_msg_buf(buf, MsgFlags::DONTWAIT))
+            .map(|m| m.len)
+    }
+
+    /// Receives one datagram and its sender into the spare capacity of `buf` if one is queued
+    /// (tokio's `try_recv_buf_from`).
+    ///
+    /// # Errors
+    /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    pub fn try_recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.try_recv_io(|s| s.recv_msg_buf(buf, MsgFlags::DONTWAIT))
+            .map(|m| (m.len, m.addr))
+    }
+
     /// Receives from the connected peer if a datagram is queued.
     ///
     /// # Errors
@@ -928,47 +1001,47 @@ fn queue_empty() -> io::Error {
 impl UdpSocket {
     /// Joins `multiaddr` on the interface with IPv4 address `interface` (`IP_ADD_MEMBERSHIP`;
     /// `0.0.0.0` lets the kernel choose), as `tokio::net::UdpSocket::join_multicast_v4`. The
-    /// interface by name or index: [`crate::UdpSocket::join_multicast_v4`] through
+    /// interface by name or index: [`crate::UdpSocket::join_multicast_v4_n`] through
     /// [`get_ref`](Self::get_ref).
     ///
     /// # Errors
-    /// As [`crate::UdpSocket::join_multicast_v4`].
+    /// As [`crate::UdpSocket::join_multicast_v4_n`].
     #[doc(alias = "IP_ADD_MEMBERSHIP")]
     pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
         self.get_ref()
-            .join_multicast_v4(multiaddr, &Interface::of_v4(interface))
+            .join_multicast_v4_n(multiaddr, &Interface::of_v4(interface))
     }
 
     /// Leaves `multiaddr` on the interface with IPv4 address `interface` (`IP_DROP_MEMBERSHIP`), as
     /// tokio's.
     ///
     /// # Errors
-    /// As [`crate::UdpSocket::leave_multicast_v4`].
+    /// As [`crate::UdpSocket::leave_multicast_v4_n`].
     #[doc(alias = "IP_DROP_MEMBERSHIP")]
     pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
         self.get_ref()
-            .leave_multicast_v4(multiaddr, &Interface::of_v4(interface))
+            .leave_multicast_v4_n(multiaddr, &Interface::of_v4(interface))
     }
 
     /// Joins `multiaddr` on the interface of index `interface` (0: the kernel chooses;
     /// `MCAST_JOIN_GROUP`), as tokio's.
     ///
     /// # Errors
-    /// As [`crate::UdpSocket::join_multicast_v6`].
+    /// As [`crate::UdpSocket::join_multicast_v6_n`].
     #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.get_ref()
-            .join_multicast_v6(*multiaddr, &Interface::of_index(interface))
+            .join_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
     }
 
     /// Leaves `multiaddr` on the interface of index `interface` (`MCAST_LEAVE_GROUP`), as tokio's.
     ///
     /// # Errors
-    /// As [`crate::UdpSocket::leave_multicast_v6`].
+    /// As [`crate::UdpSocket::leave_multicast_v6_n`].
     #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.get_ref()
-            .leave_multicast_v6(*multiaddr, &Interface::of_index(interface))
+            .leave_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
     }
 
     /// See [`crate::UdpSocket::bind_device`].

@@ -579,7 +579,7 @@ impl UdpSocket {
         // Emptied first: after any failure the buffer holds nothing of an earlier receive.
         control.len = 0;
         self.ensure_bound()?;
-        let cap = crate::meta::capacity(bufs);
+        let cap = crate::sys::msg::RecvBuf::capacity(bufs);
         let mut from = RawAddr::empty();
         let bits = flags.recv_bits()? | libc::MSG_TRUNC;
         let out = msg::recvmsg(

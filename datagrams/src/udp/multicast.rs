@@ -42,15 +42,49 @@ fn check_source(source: IpAddr) -> io::Result<()> {
 
 /// IPv4 multicast (`IPPROTO_IP`). These also work on an IPv6 socket, for IPv4 traffic.
 impl UdpSocket {
+    /// Joins `multiaddr` on the interface whose IPv4 address is `interface` (`0.0.0.0`: the kernel
+    /// chooses by its routes), with std's signature (`std::net::UdpSocket::join_multicast_v4`), so
+    /// code written for std's socket compiles. [`join_multicast_v4_n`](Self::join_multicast_v4_n)
+    /// takes the interface by name or index too.
+    ///
+    /// # Errors
+    /// As [`join_multicast_v4_n`](Self::join_multicast_v4_n).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::UdpSocket;
+    /// let s = UdpSocket::bind("0.0.0.0:0")?;
+    /// let group = Ipv4Addr::new(239, 1, 2, 3);
+    /// s.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST)?; // on lo, by its address
+    /// s.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "IP_ADD_MEMBERSHIP")]
+    pub fn join_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        self.join_multicast_v4_n(*multiaddr, &Interface::of_v4(*interface))
+    }
+
+    /// Leaves `multiaddr` on the interface whose IPv4 address is `interface`, with std's
+    /// signature.
+    ///
+    /// # Errors
+    /// As [`leave_multicast_v4_n`](Self::leave_multicast_v4_n).
+    #[doc(alias = "IP_DROP_MEMBERSHIP")]
+    pub fn leave_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        self.leave_multicast_v4_n(*multiaddr, &Interface::of_v4(*interface))
+    }
+
     /// Joins `group` on `iface` (`IP_ADD_MEMBERSHIP` with `ip_mreqn`; Node's `addMembership`, Racket's
     /// `udp-multicast-join-group!`): the socket then receives what is sent to the group on its port.
+    /// The interface is any [`Interface`]: by name, index or address, or [`Interface::Any`].
     ///
     /// # Errors
     /// `InvalidInput` when `group` is not multicast, or on an IPv6-only socket (`IPV6_V6ONLY`), which
     /// receives no IPv4; `NotFound` for an unknown interface name or index; `AddrInUse` when already
     /// joined there; `ENODEV` when the interface has no IPv4 address.
     #[doc(alias = "IP_ADD_MEMBERSHIP")]
-    pub fn join_multicast_v4(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
+    pub fn join_multicast_v4_n(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
         self.refuse_if_v6_only("IP_ADD_MEMBERSHIP")?;
         self.mreqn(libc::IP_ADD_MEMBERSHIP, group, iface)
     }
@@ -59,10 +93,10 @@ impl UdpSocket {
     /// that was joined.
     ///
     /// # Errors
-    /// As [`join_multicast_v4`](Self::join_multicast_v4); the kernel's `EADDRNOTAVAIL`
+    /// As [`join_multicast_v4`](Self::join_multicast_v4_n); the kernel's `EADDRNOTAVAIL`
     /// (`AddrNotAvailable`) passes through when the group was never joined.
     #[doc(alias = "IP_DROP_MEMBERSHIP")]
-    pub fn leave_multicast_v4(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
+    pub fn leave_multicast_v4_n(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
         self.mreqn(libc::IP_DROP_MEMBERSHIP, group, iface)
     }
 
@@ -356,6 +390,26 @@ impl UdpSocket {
 
 /// IPv6 multicast (`IPPROTO_IPV6`).
 impl UdpSocket {
+    /// Joins `multiaddr` on the interface of index `interface` (0: the kernel chooses), with std's
+    /// signature (`std::net::UdpSocket::join_multicast_v6`).
+    /// [`join_multicast_v6_n`](Self::join_multicast_v6_n) takes the interface by name too.
+    ///
+    /// # Errors
+    /// As [`join_multicast_v6_n`](Self::join_multicast_v6_n).
+    #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.join_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
+    }
+
+    /// Leaves `multiaddr` on the interface of index `interface`, with std's signature.
+    ///
+    /// # Errors
+    /// As [`leave_multicast_v6_n`](Self::leave_multicast_v6_n).
+    #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.leave_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
+    }
+
     /// Joins `group` on `iface` (`MCAST_JOIN_GROUP`; Node's `addMembership` on a `udp6` socket).
     /// Link-scope groups need an interface.
     ///
@@ -364,24 +418,24 @@ impl UdpSocket {
     /// [`Interface::Addr`]; `NotFound` for an unknown interface name or index; the kernel's errors intact.
     #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
     #[doc(alias = "MCAST_JOIN_GROUP")]
-    pub fn join_multicast_v6(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
+    pub fn join_multicast_v6_n(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
         self.group_op_v6(libc::MCAST_JOIN_GROUP, group, iface)
     }
 
     /// Leaves `group` on `iface` (`MCAST_LEAVE_GROUP`).
     ///
     /// # Errors
-    /// As [`join_multicast_v6`](Self::join_multicast_v6); `EADDRNOTAVAIL` when never joined.
+    /// As [`join_multicast_v6`](Self::join_multicast_v6_n); `EADDRNOTAVAIL` when never joined.
     #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
     #[doc(alias = "MCAST_LEAVE_GROUP")]
-    pub fn leave_multicast_v6(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
+    pub fn leave_multicast_v6_n(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
         self.group_op_v6(libc::MCAST_LEAVE_GROUP, group, iface)
     }
 
     /// Joins `group` for datagrams from `source` only (`MCAST_JOIN_SOURCE_GROUP`, RFC 3678).
     ///
     /// # Errors
-    /// As [`join_multicast_v6`](Self::join_multicast_v6); `InvalidInput` when `source` is not unicast.
+    /// As [`join_multicast_v6`](Self::join_multicast_v6_n); `InvalidInput` when `source` is not unicast.
     #[doc(alias = "MCAST_JOIN_SOURCE_GROUP")]
     pub fn join_ssm_v6(
         &self,

@@ -311,13 +311,13 @@ impl UdpSocket {
     /// The one `recvmsg(2)` of `recv_msg*`: the sender, the buffers' capacity, and what the kernel
     /// reported.
     #[inline(always)]
-    fn recv_msg_parts(
+    fn recv_msg_parts<B: msg::RecvBuf + ?Sized>(
         &self,
-        bufs: &mut [IoSliceMut<'_>],
+        bufs: &mut B,
         flags: MsgFlags,
     ) -> io::Result<(SocketAddr, usize, msg::MsgOut, msg::Ancillary)> {
         self.ensure_bound()?;
-        let cap = crate::meta::capacity(bufs);
+        let cap = bufs.capacity();
         let mut from = RawAddr::empty();
         let bits = flags.recv_bits()? | libc::MSG_TRUNC;
         let (out, anc) = msg::recvmsg_ancillary(
@@ -331,6 +331,61 @@ impl UdpSocket {
         )
         .map_err(|e| self.recv_failed(e))?;
         Ok((self.sender(&from)?, cap, out, anc))
+    }
+
+    /// Receives one datagram into the spare capacity of `buf` (any [`bytes::BufMut`]: a `Vec<u8>`,
+    /// a `BytesMut`), which is not zeroed first, and reports what [`recv_msg`](Self::recv_msg)
+    /// does; the bytes written count as part of `buf` (`advance_mut`). A datagram longer than the
+    /// spare capacity (`chunk_mut`, which grows a full `Vec` or `BytesMut` by 64 bytes) is
+    /// truncated, as the report says.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"hello", rx.local_addr()?)?;
+    /// let mut buf = Vec::with_capacity(1500);
+    /// let meta = rx.recv_msg_buf(&mut buf, MsgFlags::empty())?;
+    /// assert_eq!((&buf[..], meta.addr), (&b"hello"[..], tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn recv_msg_buf<B: bytes::BufMut + ?Sized>(
+        &self,
+        buf: &mut B,
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta> {
+        msg::recv_into_buf(buf, |spare| {
+            let (from, cap, out, anc) = self.recv_msg_parts(spare, flags)?;
+            let meta = RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc);
+            Ok((meta.len, meta))
+        })
+    }
+
+    /// Receives one datagram into the spare capacity of `buf`, as
+    /// [`recv_msg_buf`](Self::recv_msg_buf); returns the bytes written (tokio's `recv_buf`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_buf<B: bytes::BufMut + ?Sized>(&self, buf: &mut B) -> io::Result<usize> {
+        Ok(self.recv_msg_buf(buf, MsgFlags::empty())?.len)
+    }
+
+    /// Receives one datagram into the spare capacity of `buf`, as
+    /// [`recv_msg_buf`](Self::recv_msg_buf); returns the bytes written and the sender (tokio's
+    /// `recv_buf_from`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_buf_from<B: bytes::BufMut + ?Sized>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        let m = self.recv_msg_buf(buf, MsgFlags::empty())?;
+        Ok((m.len, m.addr))
     }
 
     /// Receives from the connected peer without blocking.

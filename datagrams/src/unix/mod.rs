@@ -677,7 +677,7 @@ impl UnixDatagram {
         fds: Option<&mut Vec<OwnedFd>>,
     ) -> io::Result<RecvMeta<UnixAddr>> {
         self.ensure_receivable()?;
-        let cap = crate::meta::capacity(bufs);
+        let cap = crate::sys::msg::RecvBuf::capacity(bufs);
         let mut from = RawAddr::empty();
         let bits = flags.recv_bits()? | libc::MSG_TRUNC;
         let (out, anc) = msg::recvmsg_ancillary(
