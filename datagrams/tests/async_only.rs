@@ -526,6 +526,38 @@ async fn conversions_keep_the_socket() {
     let std_again = s.into_std().unwrap();
     assert_eq!(std_again.local_addr().unwrap(), addr);
     let s = UdpSocket::new(datagrams::UdpSocket::try_from(std_again).unwrap()).unwrap();
+    // through socket2's socket, an OwnedFd and a raw descriptor, and back, checked
+    let s2 = socket2::Socket::from(s);
+    assert_eq!(s2.local_addr().unwrap().as_socket(), Some(addr));
+    let s = UdpSocket::try_from(s2).unwrap();
+    let fd = std::os::fd::OwnedFd::from(s);
+    let s = UdpSocket::try_from(fd).unwrap();
+    assert_eq!(s.local_addr().unwrap(), addr);
+    // into a raw descriptor: the same one, released open (it stays open to the test's end)
+    let spare = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let before = std::os::fd::AsRawFd::as_raw_fd(&spare);
+    let raw = std::os::fd::IntoRawFd::into_raw_fd(spare);
+    assert_eq!(raw, before);
+    assert!(std::fs::read_link(format!("/proc/self/fd/{raw}")).is_ok());
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let e = UdpSocket::try_from(std::os::fd::OwnedFd::from(tcp)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let (unix, _peer) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    let e =
+        UdpSocket::try_from(socket2::Socket::from(std::os::fd::OwnedFd::from(unix))).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    // the Unix type, the same ways
+    let (a, b) = datagrams::tokio::UnixDatagram::pair().unwrap();
+    let a = datagrams::tokio::UnixDatagram::try_from(socket2::Socket::from(a)).unwrap();
+    let b = datagrams::tokio::UnixDatagram::try_from(std::os::fd::OwnedFd::from(b)).unwrap();
+    a.send(b"u").await.unwrap();
+    let mut ub = [0u8; 4];
+    assert_eq!(b.recv(&mut ub).await.unwrap(), 1);
+    let e = datagrams::tokio::UnixDatagram::try_from(std::os::fd::OwnedFd::from(
+        std::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+    ))
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     // options the type delegates under tokio's names
     s.set_broadcast(true).unwrap();
     assert!(s.broadcast().unwrap());

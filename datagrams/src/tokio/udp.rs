@@ -1262,6 +1262,36 @@ impl From<UdpSocket> for OwnedFd {
     }
 }
 
+impl std::os::fd::IntoRawFd for UdpSocket {
+    fn into_raw_fd(self) -> RawFd {
+        OwnedFd::from(self).into_raw_fd()
+    }
+}
+
+/// Adopts a descriptor, checked as the blocking socket's `TryFrom<OwnedFd>` (a descriptor of
+/// another kind is `InvalidInput`), on the current runtime.
+impl TryFrom<OwnedFd> for UdpSocket {
+    type Error = io::Error;
+    fn try_from(fd: OwnedFd) -> io::Result<UdpSocket> {
+        UdpSocket::new(crate::UdpSocket::try_from(fd)?)
+    }
+}
+
+/// Adopts a socket2 socket, checked as `TryFrom<OwnedFd>`, on the current runtime.
+impl TryFrom<socket2::Socket> for UdpSocket {
+    type Error = io::Error;
+    fn try_from(s: socket2::Socket) -> io::Result<UdpSocket> {
+        UdpSocket::new(crate::UdpSocket::try_from(s)?)
+    }
+}
+
+/// Into a socket2 socket (leaving the runtime's reactor; the descriptor stays non-blocking).
+impl From<UdpSocket> for socket2::Socket {
+    fn from(s: UdpSocket) -> socket2::Socket {
+        s.into_blocking().into()
+    }
+}
+
 /// What the registration needs to know of the socket (see `registration::Socket`).
 impl super::registration::Socket for crate::UdpSocket {
     #[inline]

@@ -520,6 +520,36 @@ impl From<UnixDatagram> for OwnedFd {
     }
 }
 
+impl std::os::fd::IntoRawFd for UnixDatagram {
+    fn into_raw_fd(self) -> RawFd {
+        OwnedFd::from(self).into_raw_fd()
+    }
+}
+
+/// Adopts a descriptor, checked as the blocking socket's `TryFrom<OwnedFd>` (a descriptor of
+/// another kind is `InvalidInput`), on the current runtime.
+impl TryFrom<OwnedFd> for UnixDatagram {
+    type Error = io::Error;
+    fn try_from(fd: OwnedFd) -> io::Result<UnixDatagram> {
+        UnixDatagram::new(crate::UnixDatagram::try_from(fd)?)
+    }
+}
+
+/// Adopts a socket2 socket, checked as `TryFrom<OwnedFd>`, on the current runtime.
+impl TryFrom<socket2::Socket> for UnixDatagram {
+    type Error = io::Error;
+    fn try_from(s: socket2::Socket) -> io::Result<UnixDatagram> {
+        UnixDatagram::new(crate::UnixDatagram::try_from(s)?)
+    }
+}
+
+/// Into a socket2 socket (leaving the runtime's reactor; the descriptor stays non-blocking).
+impl From<UnixDatagram> for socket2::Socket {
+    fn from(s: UnixDatagram) -> socket2::Socket {
+        s.into_blocking().into()
+    }
+}
+
 /// What the registration needs to know of the socket (see `registration::Socket`).
 impl super::registration::Socket for crate::UnixDatagram {
     #[inline]
