@@ -1,8 +1,9 @@
-//! Datagram sockets for Rust: UDP over IPv4 and IPv6, and Unix-domain datagram sockets with descriptor
-//! and credential passing, with blocking calls and `try_*` calls that never block.
+#![doc = include_str!("../README.md")]
 //!
-//! dgram covers what Node's `dgram`, Lua's `net.dgram`, Racket's UDP API and Linux `udp(7)` name, under
-//! std's and the kernel's names:
+//! ## The map
+//!
+//! dgram covers what Node's `dgram`, Lua's `net.dgram`, Emilua's `unix.datagram_socket`, Racket's UDP
+//! API and Linux `udp(7)` name, under std's and the kernel's names:
 //!
 //! | need | dgram |
 //! |---|---|
@@ -25,9 +26,8 @@
 //!
 //! Errors are [`std::io::Error`]: the kernel's errors keep their OS code, and usage errors use the
 //! closest [`std::io::ErrorKind`] with a message naming the bad value. Nothing here panics on bad input.
-//!
-//! Linux is the platform.
 #![cfg(target_os = "linux")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod family;
 mod flags;
@@ -43,6 +43,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 mod udp;
 mod unix;
@@ -56,8 +57,3 @@ pub use udp::MAX_BATCH;
 pub use udp::{ErrorOrigin, PmtuDiscover, SockError};
 pub use udp::{UdpSocket, UdpSocketBuilder, UdpSocketRef};
 pub use unix::{MAX_ABSTRACT_NAME_LEN, MAX_PATHNAME_LEN, ToUnixAddr, UnixAddr, UnixDatagram};
-
-/// The README's examples, compiled and run as doc tests.
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

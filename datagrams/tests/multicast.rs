@@ -266,6 +266,60 @@ fn a_socket_hears_only_the_groups_it_joined() {
 }
 
 #[test]
+fn an_ipv6_socket_hears_only_the_groups_it_joined() {
+    // IPV6_MULTICAST_ALL, as IP_MULTICAST_ALL above: off on dgram's sockets, restorable.
+    let Some(net) = TwoHosts::new("an_ipv6_socket_hears_only_the_groups_it_joined") else {
+        return;
+    };
+    let (ia, ib) = (net.veth_index(&net.a), net.veth_index(&net.b));
+    let g1: Ipv6Addr = "ff15::71".parse().unwrap();
+    let g2: Ipv6Addr = "ff15::72".parse().unwrap();
+    let first = net.run(&net.b, || {
+        UdpSocket::builder()
+            .reuse_address(true)
+            .bind("[::]:0")
+            .unwrap()
+    });
+    let port = first.local_addr().unwrap().port();
+    let second = net.run(&net.b, || {
+        UdpSocket::builder()
+            .reuse_address(true)
+            .bind(("::", port))
+            .unwrap()
+    });
+    for s in [&first, &second] {
+        s.set_read_timeout(Some(PATIENCE)).unwrap();
+        assert!(!s.multicast_all_v6().unwrap());
+    }
+    first
+        .join_multicast_v6_n(g1, &Interface::Index(ib))
+        .unwrap();
+    second
+        .join_multicast_v6_n(g2, &Interface::Index(ib))
+        .unwrap();
+    let tx = sock(&net, &net.a, SocketAddr::new(A1_6.into(), 0));
+    tx.set_multicast_interface_v6(&Interface::Index(ia))
+        .unwrap();
+    tx.send_to(b"g1", (g1, port)).unwrap();
+    tx.send_to(b"g2", (g2, port)).unwrap();
+    assert_eq!(next(&first).0, b"g1");
+    assert_eq!(
+        next(&second).0,
+        b"g2",
+        "the second socket heard a group it never joined"
+    );
+    second.set_multicast_all_v6(true).unwrap();
+    assert!(second.multicast_all_v6().unwrap());
+    tx.send_to(b"g1 again", (g1, port)).unwrap();
+    assert_eq!(next(&second).0, b"g1 again");
+    assert_eq!(next(&first).0, b"g1 again");
+    // an IPv4 socket has no IPv6 option
+    let v4 = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let e = v4.set_multicast_all_v6(true).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ENOPROTOOPT), "{e}");
+}
+
+#[test]
 fn bad_multicast_input() {
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
     let lo = Interface::Name("lo".into());

@@ -560,6 +560,27 @@ impl UdpSocket {
         self.inner.multicast_hops_v6()
     }
 
+    /// Whether the socket receives every IPv6 group joined by any socket on its port
+    /// (`IPV6_MULTICAST_ALL`, the kernel's default), or only the groups it joined itself. dgram
+    /// turns it off on every IPv6 socket it creates; this restores the kernel's behaviour. IPv4
+    /// traffic to a dual-stack socket follows [`set_multicast_all_v4`](Self::set_multicast_all_v4).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports; `ENOPROTOOPT` on an IPv4 socket.
+    #[doc(alias = "IPV6_MULTICAST_ALL")]
+    pub fn set_multicast_all_v6(&self, on: bool) -> io::Result<()> {
+        self.inner.set_multicast_all_v6(on)
+    }
+
+    /// Whether `IPV6_MULTICAST_ALL` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IPV6_MULTICAST_ALL")]
+    pub fn multicast_all_v6(&self) -> io::Result<bool> {
+        self.inner.multicast_all_v6()
+    }
+
     fn group_op_v6(&self, opt: libc::c_int, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
         self.require_v6("IPv6 multicast membership")?;
         check_group(group.into())?;
