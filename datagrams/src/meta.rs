@@ -52,8 +52,10 @@ pub struct RecvMeta<A = SocketAddr> {
     /// [`RX_SOFTWARE`](crate::TimestampingFlags::RX_SOFTWARE) and
     /// [`SOFTWARE`](crate::TimestampingFlags::SOFTWARE) (the software timestamp of
     /// `SCM_TIMESTAMPING`). Both report the one instant the kernel stamped the datagram with, so
-    /// with both on this field holds it once. Hardware timestamps are not reported here; a
-    /// [`ControlBuffer`] shows them ([`Control::Timestamping`]).
+    /// with both on this field holds it once (`SO_TIMESTAMPING` alone may leave it `None` for a
+    /// datagram that arrived just as the system switched receive stamping on: see
+    /// [`set_timestamping`](crate::UdpSocket::set_timestamping)). Hardware timestamps are not
+    /// reported here; a [`ControlBuffer`] shows them ([`Control::Timestamping`]).
     pub timestamp: Option<SystemTime>,
     /// How many datagrams the socket had dropped for a full receive buffer when this one was queued: a
     /// running count since the option was switched on (`SO_RXQ_OVFL`), with

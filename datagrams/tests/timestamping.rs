@@ -5,13 +5,15 @@
 //!
 //! On loopback the kernel queues a transmit report inside the send call (the device transmits in
 //! the sender's context), so a report missing after the send returned is a failure, not a race.
+//! Receive stamps are another matter: the system starts taking them from a kernel work item when
+//! the first socket asks, so the receive tests first make sure they are on ([`StampsOn`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::io::{ErrorKind, IoSliceMut};
 use std::net::SocketAddr;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use common::PATIENCE;
 use datagrams::{
@@ -20,6 +22,30 @@ use datagrams::{
 };
 
 const RX: T = T::RX_SOFTWARE;
+
+/// Keeps the system's receive stamping on while it lives: a socket asking for receive stamps, made
+/// when one of its own datagrams has come back stamped. The kernel switches stamping on for the
+/// whole system from a work item when the first socket asks (`net_enable_timestamp`), so until
+/// then datagrams arrive unstamped; each probe is a send and a blocking receive, within PATIENCE.
+struct StampsOn(#[allow(dead_code)] UdpSocket);
+
+fn stamps_on() -> StampsOn {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    s.set_timestamping(RX | T::SOFTWARE).unwrap();
+    let to = s.local_addr().unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        s.send_to(b"probe", to).unwrap();
+        if s.recv_msg(&mut [0u8; 8]).unwrap().timestamp.is_some() {
+            return StampsOn(s);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "receive stamping did not come on"
+        );
+    }
+}
 
 fn pair(addr: &str) -> (UdpSocket, UdpSocket) {
     let rx = UdpSocket::bind(addr).unwrap();
@@ -74,6 +100,7 @@ fn the_option_reads_back_and_switches_off() {
 
 #[test]
 fn each_received_datagram_has_a_software_timestamp() {
+    let _on = stamps_on();
     for addr in ["127.0.0.1:0", "[::1]:0"] {
         let (rx, tx) = pair(addr);
         rx.set_timestamping(RX | T::SOFTWARE).unwrap();
@@ -98,6 +125,7 @@ fn each_received_datagram_has_a_software_timestamp() {
 
 #[test]
 fn a_batch_reports_each_datagrams_timestamp() {
+    let _on = stamps_on();
     let (rx, tx) = pair("127.0.0.1:0");
     // Beside the other receive options, so the control area must hold them all.
     rx.set_timestamping(RX | T::SOFTWARE).unwrap();
@@ -133,6 +161,7 @@ fn a_batch_reports_each_datagrams_timestamp() {
 
 #[test]
 fn a_control_buffer_shows_the_timestamping_message() {
+    let _on = stamps_on();
     let (rx, tx) = pair("127.0.0.1:0");
     rx.set_timestamping(RX | T::SOFTWARE).unwrap();
     tx.send_to(b"stamp me", rx.local_addr().unwrap()).unwrap();
@@ -159,6 +188,7 @@ fn a_control_buffer_shows_the_timestamping_message() {
 
 #[test]
 fn an_adopted_socket_reads_the_option_back() {
+    let _on = stamps_on();
     let (rx, tx) = pair("127.0.0.1:0");
     rx.set_timestamping(RX | T::SOFTWARE).unwrap();
     // Through std's socket and back: the new handle knows only what the kernel says.
@@ -316,6 +346,7 @@ fn an_icmp_error_is_not_a_timestamp() {
 
 #[tokio::test]
 async fn async_transmit_and_receive_timestamps() {
+    let _on = stamps_on();
     use datagrams::tokio::UdpSocket;
     let rx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let tx = UdpSocket::bind("127.0.0.1:0").await.unwrap();

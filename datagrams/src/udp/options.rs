@@ -219,8 +219,10 @@ impl UdpSocket {
     /// [`Transmit`](crate::Transmit) whose [`src_ip`](crate::Transmit::src_ip) is the original
     /// destination ([`RecvMeta::orig_dst`](crate::RecvMeta::orig_dst), with
     /// [`set_recv_orig_dst_addr_v4`](Self::set_recv_orig_dst_addr_v4)) replies as that address, as
-    /// a transparent proxy does. The kernel keeps one flag for `IP_TRANSPARENT` and
-    /// `IPV6_TRANSPARENT`: either switches both.
+    /// a transparent proxy does. Such a source needs this option on IPv4 (`IP_FREEBIND` is not
+    /// enough: without it the kernel finds no route from the address, `ENETUNREACH`); on IPv6
+    /// either will do. The kernel keeps one flag for `IP_TRANSPARENT` and `IPV6_TRANSPARENT`:
+    /// either switches both.
     ///
     /// # Errors
     /// `PermissionDenied` (the kernel's `EPERM`) when switching it on without `CAP_NET_ADMIN` or
@@ -809,6 +811,12 @@ impl UdpSocket {
     ///
     /// Setting `OPT_ID` when it was off restarts the numbering at 0.
     ///
+    /// Receive stamps are taken as datagrams arrive only while some socket of the system asks for
+    /// them: the first socket to ask switches that on from a kernel work item
+    /// (`net_enable_timestamp`), so a datagram arriving in the moment after may come without a
+    /// timestamp (`RecvMeta::timestamp` is then `None`; unlike `SO_TIMESTAMPNS`, the kernel fills
+    /// in none). Transmit stamps are always taken.
+    ///
     /// # Errors
     /// What `setsockopt(2)` reports: `InvalidInput` (the kernel's `EINVAL`) for flags it refuses,
     /// which only bits read back from a socket set up outside dgram can be.
@@ -823,7 +831,10 @@ impl UdpSocket {
     /// tx.send_to(b"when?", rx.local_addr()?)?;
     /// let mut buf = [0u8; 16];
     /// let meta = rx.recv_msg(&mut buf)?;
-    /// assert!(meta.timestamp.is_some());
+    /// // None only if this was the system's first socket to ask, in the moment after.
+    /// if let Some(at) = meta.timestamp {
+    ///     println!("received at {at:?}");
+    /// }
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[doc(alias = "SO_TIMESTAMPING")]
