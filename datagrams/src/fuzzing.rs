@@ -25,6 +25,10 @@ pub enum Value {
     Ttl(u8),
     /// `SCM_TIMESTAMPNS`: seconds, nanoseconds.
     Timestamp(i64, i64),
+    /// `SCM_TIMESTAMPING`: the software and the hardware timestamp, each seconds, nanoseconds.
+    Timestamping((i64, i64), (i64, i64)),
+    /// `IP_ORIGDSTADDR`/`IPV6_ORIGDSTADDR`.
+    OrigDst(SocketAddr),
     /// `SO_RXQ_OVFL`.
     Drops(u32),
     /// `UDP_GRO`.
@@ -52,6 +56,8 @@ pub struct ExtErr {
     pub code: u8,
     /// `ee_info`.
     pub info: u32,
+    /// `ee_data`.
+    pub data: u32,
     /// `SO_EE_OFFENDER`.
     pub offender: Option<SocketAddr>,
 }
@@ -64,6 +70,10 @@ impl From<cmsg::Value<'_>> for Value {
             cmsg::Value::Tos(t) => Value::Tos(t),
             cmsg::Value::Ttl(t) => Value::Ttl(t),
             cmsg::Value::Timestamp((s, ns)) => Value::Timestamp(s, ns),
+            cmsg::Value::Timestamping { software, hardware } => {
+                Value::Timestamping(software, hardware)
+            }
+            cmsg::Value::OrigDst(a) => Value::OrigDst(a),
             cmsg::Value::Drops(n) => Value::Drops(n),
             cmsg::Value::Gro(g) => Value::Gro(g),
             cmsg::Value::ExtErr(e) => Value::ExtErr(ExtErr {
@@ -72,6 +82,7 @@ impl From<cmsg::Value<'_>> for Value {
                 kind: e.kind,
                 code: e.code,
                 info: e.info,
+                data: e.data,
                 offender: e.offender,
             }),
             cmsg::Value::Rights(d) => Value::Rights(d.len()),

@@ -1,6 +1,6 @@
 //! What arrived with a datagram ([`RecvMeta`]) and what goes with one ([`Transmit`]).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::time::{Duration, SystemTime};
 
 /// What the kernel reported about one received datagram.
@@ -46,8 +46,16 @@ pub struct RecvMeta<A = SocketAddr> {
     /// [`set_recv_ttl_v4`](crate::UdpSocket::set_recv_ttl_v4) or
     /// [`set_recv_hoplimit_v6`](crate::UdpSocket::set_recv_hoplimit_v6) on.
     pub ttl: Option<u8>,
-    /// When the kernel received it (`SO_TIMESTAMPNS`, nanoseconds, wall clock), with
-    /// [`set_recv_timestamp`](crate::UdpSocket::set_recv_timestamp) on.
+    /// When the kernel received it, in nanoseconds of wall-clock time (`CLOCK_REALTIME`), with
+    /// [`set_recv_timestamp`](crate::UdpSocket::set_recv_timestamp) on (`SO_TIMESTAMPNS`), or
+    /// with [`set_timestamping`](crate::UdpSocket::set_timestamping) asking for
+    /// [`RX_SOFTWARE`](crate::TimestampingFlags::RX_SOFTWARE) and
+    /// [`SOFTWARE`](crate::TimestampingFlags::SOFTWARE) (the software timestamp of
+    /// `SCM_TIMESTAMPING`). Both report the one instant the kernel stamped the datagram with, so
+    /// with both on this field holds it once (`SO_TIMESTAMPING` alone may leave it `None` for a
+    /// datagram that arrived just as the system switched receive stamping on: see
+    /// [`set_timestamping`](crate::UdpSocket::set_timestamping)). Hardware timestamps are not
+    /// reported here; a [`ControlBuffer`] shows them ([`Control::Timestamping`]).
     pub timestamp: Option<SystemTime>,
     /// How many datagrams the socket had dropped for a full receive buffer when this one was queued: a
     /// running count since the option was switched on (`SO_RXQ_OVFL`), with
@@ -58,6 +66,14 @@ pub struct RecvMeta<A = SocketAddr> {
     /// datagrams one receive may hold (`UDP_GRO`); the last may be shorter. Split the buffer with
     /// [`segments`](Self::segments).
     pub stride: Option<usize>,
+    /// The address and port the datagram was originally sent to (`IP_ORIGDSTADDR`,
+    /// `IPV6_ORIGDSTADDR`), with [`set_recv_orig_dst_addr_v4`](crate::UdpSocket::set_recv_orig_dst_addr_v4)
+    /// or [`set_recv_orig_dst_addr_v6`](crate::UdpSocket::set_recv_orig_dst_addr_v6) on. On a
+    /// transparent proxy's socket (`TPROXY`) it is the destination the sender chose, which is not
+    /// an address of this host; elsewhere it is the socket's own address, with the arrival's
+    /// destination IP. On a dual-stack IPv6 socket an IPv4 datagram's is v4-mapped, as
+    /// [`dst_ip`](Self::dst_ip) is.
+    pub orig_dst: Option<SocketAddr>,
 }
 
 impl<A> RecvMeta<A> {
@@ -121,6 +137,7 @@ impl<A> RecvMeta<A> {
             timestamp: None,
             drops: None,
             stride: None,
+            orig_dst: None,
         }
     }
 }
@@ -314,6 +331,16 @@ pub(crate) fn timestamp(sec: i64, nsec: i64) -> Option<SystemTime> {
     SystemTime::UNIX_EPOCH.checked_add(since)
 }
 
+/// One timestamp of `struct scm_timestamping` as a `SystemTime`; `None` for `(0, 0)`, which
+/// says the kernel had none of that kind.
+pub(crate) fn nonzero_timestamp((sec, nsec): (i64, i64)) -> Option<SystemTime> {
+    if (sec, nsec) == (0, 0) {
+        None
+    } else {
+        timestamp(sec, nsec)
+    }
+}
+
 /// The credentials of a Unix-socket peer: process id, user id, group id (`struct ucred`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UCred {
@@ -369,6 +396,15 @@ impl<A> RecvMeta<A> {
             Some(IpAddr::V4(v4)) if maps_v4 => Some(IpAddr::V6(v4.to_ipv6_mapped())),
             other => other,
         };
+        let orig_dst = match d.orig_dst {
+            Some(SocketAddr::V4(v4)) if maps_v4 => Some(SocketAddr::V6(SocketAddrV6::new(
+                v4.ip().to_ipv6_mapped(),
+                v4.port(),
+                0,
+                0,
+            ))),
+            other => other,
+        };
         RecvMeta {
             addr,
             len,
@@ -383,6 +419,7 @@ impl<A> RecvMeta<A> {
             timestamp: d.timestamp.and_then(|(s, ns)| timestamp(s, ns)),
             drops: d.drops,
             stride: d.gro.map(usize::from),
+            orig_dst,
         }
     }
 }
@@ -440,6 +477,18 @@ pub enum Control<'a> {
     Ttl(u8),
     /// `SCM_TIMESTAMPNS`: when the kernel received it.
     Timestamp(SystemTime),
+    /// `SCM_TIMESTAMPING` (`struct scm_timestamping`, with
+    /// [`set_timestamping`](crate::UdpSocket::set_timestamping)): when the kernel received it, by
+    /// the system clock and by the network card's clock; each `None` where the kernel had none.
+    Timestamping {
+        /// The software timestamp (`ts[0]`), wall clock.
+        software: Option<SystemTime>,
+        /// The raw hardware timestamp (`ts[2]`), by the card's clock.
+        hardware: Option<SystemTime>,
+    },
+    /// `IP_ORIGDSTADDR`/`IPV6_ORIGDSTADDR`: the address and port the datagram was originally sent
+    /// to, as the kernel wrote it (not v4-mapped).
+    OrigDstAddr(SocketAddr),
     /// `SO_RXQ_OVFL`: the socket's running drop count.
     Drops(u32),
     /// `UDP_GRO`: the size of the coalesced datagrams, in bytes.
@@ -470,6 +519,11 @@ impl<'a> Control<'a> {
             Value::Tos(t) => Control::Tos(t),
             Value::Ttl(t) => Control::Ttl(t),
             Value::Timestamp((s, ns)) => timestamp(s, ns).map_or(unknown, Control::Timestamp),
+            Value::Timestamping { software, hardware } => Control::Timestamping {
+                software: nonzero_timestamp(software),
+                hardware: nonzero_timestamp(hardware),
+            },
+            Value::OrigDst(a) => Control::OrigDstAddr(a),
             Value::Drops(n) => Control::Drops(n),
             Value::Gro(g) => Control::GroSegment(g),
             Value::Cred((pid, uid, gid)) => Control::Credentials(UCred { pid, uid, gid }),

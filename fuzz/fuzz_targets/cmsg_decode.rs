@@ -11,7 +11,7 @@
 //! the area.
 #![no_main]
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 use std::time::{Duration, UNIX_EPOCH};
 
 use datagrams::fuzzing::{self, Message, Value};
@@ -80,6 +80,14 @@ fuzz_target!(|data: &[u8]| {
                     let carry = u64::from(u32::try_from(ns).unwrap()) / 1_000_000_000;
                     assert_eq!(since.as_secs(), u64::try_from(s).unwrap() + carry);
                 }
+                Control::Timestamping { software, hardware } => {
+                    let Value::Timestamping(sw, hw) = m.value else {
+                        panic!("SCM_TIMESTAMPING from {:?}", m.value)
+                    };
+                    assert_eq!(software, stamp(sw));
+                    assert_eq!(hardware, stamp(hw));
+                }
+                Control::OrigDstAddr(a) => assert_eq!(m.value, Value::OrigDst(a)),
                 _ => {}
             }
         }
@@ -128,14 +136,25 @@ fn report(sel: u8, area: &[u8], messages: &[Message]) {
         }
         _ => assert_eq!((meta.dst_ip, meta.ifindex), (None, None)),
     }
-    let ts = match last(&|v| matches!(v, Value::Timestamp(..))) {
-        Some(Value::Timestamp(s, ns)) => match (u64::try_from(s), u32::try_from(ns)) {
-            (Ok(s), Ok(ns)) => UNIX_EPOCH.checked_add(Duration::new(s, ns)),
-            _ => None,
-        },
+    // The receive time: SCM_TIMESTAMPNS, or SCM_TIMESTAMPING's software stamp when it has one,
+    // whichever came last.
+    let ts = match last(&|v| {
+        matches!(v, Value::Timestamp(..))
+            || matches!(v, Value::Timestamping(sw, _) if *sw != (0, 0))
+    }) {
+        Some(Value::Timestamp(s, ns) | Value::Timestamping((s, ns), _)) => time(s, ns),
         _ => None,
     };
     assert_eq!(meta.timestamp, ts);
+    // The original destination, v4-mapped beside v4-mapped senders.
+    let orig = match last(&|v| matches!(v, Value::OrigDst(_))) {
+        Some(Value::OrigDst(SocketAddr::V4(v4))) if maps_v4 => Some(SocketAddr::V6(
+            SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0),
+        )),
+        Some(Value::OrigDst(a)) => Some(a),
+        _ => None,
+    };
+    assert_eq!(meta.orig_dst, orig);
     let _ = meta.ecn();
 
     // The segments of the datagram (GRO) cover it, each a stride long but the last.
@@ -147,4 +166,17 @@ fn report(sel: u8, area: &[u8], messages: &[Message]) {
     {
         assert!(whole.iter().all(|s| s.len() == stride) && last.len() <= stride);
     }
+}
+
+/// A kernel timestamp as `SystemTime`, as the library converts it.
+fn time(s: i64, ns: i64) -> Option<std::time::SystemTime> {
+    match (u64::try_from(s), u32::try_from(ns)) {
+        (Ok(s), Ok(ns)) => UNIX_EPOCH.checked_add(Duration::new(s, ns)),
+        _ => None,
+    }
+}
+
+/// One timestamp of `struct scm_timestamping`: `(0, 0)` is none.
+fn stamp((s, ns): (i64, i64)) -> Option<std::time::SystemTime> {
+    if (s, ns) == (0, 0) { None } else { time(s, ns) }
 }

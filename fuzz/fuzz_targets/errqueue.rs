@@ -1,7 +1,8 @@
 //! The error-queue decoder: `IP_RECVERR`/`IPV6_RECVERR` data (`struct sock_extended_err`, then the
 //! offender's `sockaddr`) through `Cmsg::decode`, alone and inside a control area as
-//! `recv_error` reads it. A report is decoded exactly when its 12 leading bytes are there, its
-//! fields are what the bytes say, and its offender is what the bytes after the 16-byte struct say.
+//! `recv_error` reads it. A report is decoded exactly when its 16 leading bytes are there, its
+//! fields are what the bytes say (`ee_data` too: a transmit timestamp's send number), and its
+//! offender is what the bytes after the 16-byte struct say.
 //!
 //! Input: one byte (the level: IPv4 or IPv6, and the misalignment of the kernel-filled copy), then
 //! the message's data.
@@ -20,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
     };
     let v = fuzzing::decode(level, kind, d);
-    if d.len() >= 12 {
+    if d.len() >= 16 {
         let word = |i: usize| [d[i], d[i + 1], d[i + 2], d[i + 3]];
         let want = ExtErr {
             errno: i32::from_ne_bytes(word(0)),
@@ -28,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
             kind: d[5],
             code: d[6],
             info: u32::from_ne_bytes(word(8)),
+            data: u32::from_ne_bytes(word(12)),
             offender: d.get(16..).and_then(fuzzing::decode_inet_bytes),
         };
         assert_eq!(v, Value::ExtErr(want));

@@ -9,7 +9,9 @@ use std::marker::PhantomData;
 use std::mem::{align_of, size_of};
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-use super::consts::{SCM_PIDFD, SO_RXQ_OVFL, SO_TIMESTAMPNS, UDP_GRO, UDP_SEGMENT};
+use super::consts::{
+    SCM_PIDFD, SO_RXQ_OVFL, SO_TIMESTAMPING, SO_TIMESTAMPNS, UDP_GRO, UDP_SEGMENT,
+};
 
 /// The alignment of control-message headers and data on Linux (`sizeof(size_t)`).
 const ALIGN: usize = size_of::<usize>();
@@ -38,14 +40,21 @@ pub(crate) const MAX_FDS: usize = 253;
 pub(crate) const UCRED_LEN: usize = size_of::<libc::ucred>();
 
 /// The control area a UDP receive needs for every option dgram decodes: packet info (IPv6's is the
-/// larger), TOS or traffic class, TTL or hop limit, a timestamp, the drop counter and the GRO size.
+/// larger), TOS or traffic class, TTL or hop limit, a timestamp, the drop counter, the GRO size,
+/// `SO_TIMESTAMPING`'s three timestamps and the original destination (a `sockaddr_in6` at most).
 pub(crate) const UDP_RECV_SPACE: usize = space(size_of::<libc::in6_pktinfo>())
     + space(size_of::<libc::in_pktinfo>())
     + 2 * space(size_of::<libc::c_int>())
     + 2 * space(size_of::<libc::c_int>())
     + space(size_of::<libc::timespec>())
     + space(size_of::<u32>())
-    + space(size_of::<libc::c_int>());
+    + space(size_of::<libc::c_int>())
+    + space(SCM_TIMESTAMPING_LEN)
+    + space(size_of::<libc::sockaddr_in6>());
+
+/// The size of `struct scm_timestamping`: three `timespec`s (software, a deprecated one, raw
+/// hardware).
+pub(crate) const SCM_TIMESTAMPING_LEN: usize = 3 * size_of::<libc::timespec>();
 
 /// The control area a UDP send needs at most: packet info, TOS or traffic class, TTL or hop
 /// limit, GSO segment size.
@@ -61,6 +70,8 @@ pub(crate) struct ExtErr {
     pub(crate) kind: u8,
     pub(crate) code: u8,
     pub(crate) info: u32,
+    /// `ee_data`: for a transmit timestamp, the `SOF_TIMESTAMPING_OPT_ID` counter.
+    pub(crate) data: u32,
     pub(crate) offender: Option<std::net::SocketAddr>,
 }
 
@@ -103,6 +114,14 @@ pub(crate) enum Value<'a> {
     Ttl(u8),
     /// `SCM_TIMESTAMPNS`: `(seconds, nanoseconds)` since the epoch.
     Timestamp((i64, i64)),
+    /// `SCM_TIMESTAMPING` (`struct scm_timestamping`): the software and the raw hardware
+    /// timestamps as `(seconds, nanoseconds)`, `(0, 0)` where the kernel had none.
+    Timestamping {
+        software: (i64, i64),
+        hardware: (i64, i64),
+    },
+    /// `IP_ORIGDSTADDR`/`IPV6_ORIGDSTADDR`: the datagram's original destination address and port.
+    OrigDst(std::net::SocketAddr),
     /// `SO_RXQ_OVFL`: the socket's running drop count.
     Drops(u32),
     /// `UDP_GRO`: the size of the coalesced datagrams, in bytes.
@@ -160,6 +179,20 @@ impl<'a> Cmsg<'a> {
                 (Some(sec), Some(nsec)) => Some(Value::Timestamp((sec, nsec))),
                 _ => None,
             },
+            (libc::SOL_SOCKET, SO_TIMESTAMPING) if d.len() >= SCM_TIMESTAMPING_LEN => {
+                // struct scm_timestamping { struct timespec ts[3]; }: [0] software, [2] hardware.
+                match (ne_i64(d, 0), ne_i64(d, 8), ne_i64(d, 32), ne_i64(d, 40)) {
+                    (Some(s), Some(ns), Some(hs), Some(hns)) => Some(Value::Timestamping {
+                        software: (s, ns),
+                        hardware: (hs, hns),
+                    }),
+                    _ => None,
+                }
+            }
+            (libc::IPPROTO_IP, libc::IP_ORIGDSTADDR)
+            | (libc::IPPROTO_IPV6, libc::IPV6_ORIGDSTADDR) => {
+                super::addr::decode_inet_bytes(d).map(Value::OrigDst)
+            }
             (libc::SOL_SOCKET, SO_RXQ_OVFL) => ne_u32(d, 0).map(Value::Drops),
             (libc::SOL_UDP, UDP_GRO) => ne_u32(d, 0)
                 .and_then(|v| u16::try_from(v).ok())
@@ -178,6 +211,7 @@ fn extended_err(d: &[u8]) -> Option<ExtErr> {
     let errno = ne_u32(d, 0)? as i32;
     let (origin, kind, code) = (*d.get(4)?, *d.get(5)?, *d.get(6)?);
     let info = ne_u32(d, 8)?;
+    let data = ne_u32(d, 12)?;
     // SO_EE_OFFENDER: the sockaddr right after the 16-byte struct.
     let offender = d.get(16..).and_then(super::addr::decode_inet_bytes);
     Some(ExtErr {
@@ -186,6 +220,7 @@ fn extended_err(d: &[u8]) -> Option<ExtErr> {
         kind,
         code,
         info,
+        data,
         offender,
     })
 }
@@ -201,8 +236,11 @@ pub(crate) struct Decoded {
     pub(crate) ifindex: Option<u32>,
     pub(crate) tos: Option<u8>,
     pub(crate) ttl: Option<u8>,
-    /// `(seconds, nanoseconds)` of `SCM_TIMESTAMPNS`.
+    /// `(seconds, nanoseconds)` of `SCM_TIMESTAMPNS`, or the software timestamp of
+    /// `SCM_TIMESTAMPING` (the same instant when both arrive: the kernel stamps a datagram once).
     pub(crate) timestamp: Option<(i64, i64)>,
+    /// `IP_ORIGDSTADDR`/`IPV6_ORIGDSTADDR`.
+    pub(crate) orig_dst: Option<std::net::SocketAddr>,
     pub(crate) drops: Option<u32>,
     pub(crate) gro: Option<u16>,
 }
@@ -221,6 +259,12 @@ impl Decoded {
             Value::Tos(t) => self.tos = Some(t),
             Value::Ttl(t) => self.ttl = Some(t),
             Value::Timestamp(at) => self.timestamp = Some(at),
+            // A hardware stamp alone leaves the software one `(0, 0)`: no receive time to report.
+            Value::Timestamping { software, .. } if software != (0, 0) => {
+                self.timestamp = Some(software)
+            }
+            Value::Timestamping { .. } => return,
+            Value::OrigDst(a) => self.orig_dst = Some(a),
             Value::Drops(n) => self.drops = Some(n),
             Value::Gro(g) => self.gro = Some(g),
             Value::ExtErr(_) | Value::Rights(_) | Value::PidFd(_) | Value::Other(_) => return,
@@ -699,6 +743,26 @@ mod tests {
         ext.extend([2, 3, 3, 0]);
         ext.extend(ne(0));
         ext.extend(ne(0));
+        // A transmit timestamp's report: ENOMSG, origin 4, ee_info 1 (SCM_TSTAMP_SCHED), ee_data 7
+        // (the OPT_ID counter), and an AF_UNSPEC offender.
+        let mut ext_ts = ne(libc::ENOMSG as u32);
+        ext_ts.extend([4, 0, 0, 0]);
+        ext_ts.extend(ne(1));
+        ext_ts.extend(ne(7));
+        ext_ts.extend([0; 16]);
+        let mut stamps = Vec::new();
+        for v in [11i64, 12, 0, 0, 13, 14] {
+            stamps.extend(v.to_ne_bytes());
+        }
+        let mut orig4 = (libc::AF_INET as u16).to_ne_bytes().to_vec();
+        orig4.extend(5000u16.to_be_bytes());
+        orig4.extend([203, 0, 113, 9]);
+        orig4.extend([0; 8]);
+        let mut orig6 = (libc::AF_INET6 as u16).to_ne_bytes().to_vec();
+        orig6.extend(5001u16.to_be_bytes());
+        orig6.extend(ne(0));
+        orig6.extend("2001:db8::9".parse::<Ipv6Addr>().unwrap().octets());
+        orig6.extend(ne(0));
         let mut ucred = ne(11);
         ucred.extend(ne(12));
         ucred.extend(ne(13));
@@ -759,8 +823,44 @@ mod tests {
                     kind: 3,
                     code: 3,
                     info: 0,
+                    data: 0,
                     offender: None,
                 }),
+            ),
+            (
+                libc::IPPROTO_IPV6,
+                libc::IPV6_RECVERR,
+                ext_ts,
+                Value::ExtErr(ExtErr {
+                    errno: libc::ENOMSG,
+                    origin: 4,
+                    kind: 0,
+                    code: 0,
+                    info: 1,
+                    data: 7,
+                    offender: None,
+                }),
+            ),
+            (
+                libc::SOL_SOCKET,
+                SO_TIMESTAMPING,
+                stamps,
+                Value::Timestamping {
+                    software: (11, 12),
+                    hardware: (13, 14),
+                },
+            ),
+            (
+                libc::IPPROTO_IP,
+                libc::IP_ORIGDSTADDR,
+                orig4,
+                Value::OrigDst("203.0.113.9:5000".parse().unwrap()),
+            ),
+            (
+                libc::IPPROTO_IPV6,
+                libc::IPV6_ORIGDSTADDR,
+                orig6,
+                Value::OrigDst("[2001:db8::9]:5001".parse().unwrap()),
             ),
         ];
         for (level, kind, data, want) in &cases {

@@ -19,3 +19,13 @@ pub(crate) const IP_MTU: libc::c_int = 14;
 pub(crate) const IPV6_MTU_DISCOVER: libc::c_int = 23;
 /// `IPPROTO_IPV6` option: the path MTU of a connected socket (`linux/in6.h`).
 pub(crate) const IPV6_MTU: libc::c_int = 24;
+/// `SOL_SOCKET` option and control message (`SCM_TIMESTAMPING`): timestamps on receive and transmit,
+/// reported as `struct scm_timestamping` of three `timespec`s (`asm/socket.h`, `SO_TIMESTAMPING_OLD`
+/// on 64-bit targets).
+pub(crate) const SO_TIMESTAMPING: libc::c_int = 37;
+/// `ee_info` of a transmit timestamp: the datagram left through the device (`linux/errqueue.h`).
+pub(crate) const SCM_TSTAMP_SND: u32 = 0;
+/// `ee_info` of a transmit timestamp: the datagram entered the packet scheduler.
+pub(crate) const SCM_TSTAMP_SCHED: u32 = 1;
+/// `ee_info` of a transmit timestamp: the peer acknowledged the data (TCP only).
+pub(crate) const SCM_TSTAMP_ACK: u32 = 2;

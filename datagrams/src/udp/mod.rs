@@ -26,7 +26,7 @@ pub use batch::MAX_BATCH;
 #[cfg(feature = "tokio")]
 pub(crate) use batch::batch_room_for;
 pub use borrowed::UdpSocketRef;
-pub use errqueue::{ErrorOrigin, SockError};
+pub use errqueue::{ErrorOrigin, SockError, TxTimestamp, TxTimestampKind};
 pub use options::PmtuDiscover;
 pub(crate) use send_recv::inet;
 

@@ -7,6 +7,7 @@ use std::os::fd::AsFd;
 use super::UdpSocket;
 use crate::error::{check_range, invalid_input};
 use crate::family::Family;
+use crate::flags::TimestampingFlags;
 use crate::sys::consts::{IP_MTU, IPV6_MTU, IPV6_MTU_DISCOVER, UDP_CORK};
 use crate::sys::sockopt;
 
@@ -211,6 +212,54 @@ impl UdpSocket {
         u32::try_from(mtu)
             .map_err(|_| invalid_input(format!("the kernel reported a path MTU of {mtu}")))
     }
+
+    /// Makes the socket transparent (`setsockopt(IPPROTO_IP, IP_TRANSPARENT)`, ip(7)): it may bind
+    /// an address that is not this host's, receive datagrams a `TPROXY` rule (nftables `tproxy`,
+    /// iptables `TPROXY`) steers to it for other destinations, and send from any source address: a
+    /// [`Transmit`](crate::Transmit) whose [`src_ip`](crate::Transmit::src_ip) is the original
+    /// destination ([`RecvMeta::orig_dst`](crate::RecvMeta::orig_dst), with
+    /// [`set_recv_orig_dst_addr_v4`](Self::set_recv_orig_dst_addr_v4)) replies as that address, as
+    /// a transparent proxy does. Such a source needs this option on IPv4 (`IP_FREEBIND` is not
+    /// enough: without it the kernel finds no route from the address, `ENETUNREACH`); on IPv6
+    /// either will do. The kernel keeps one flag for `IP_TRANSPARENT` and `IPV6_TRANSPARENT`:
+    /// either switches both.
+    ///
+    /// # Errors
+    /// `PermissionDenied` (the kernel's `EPERM`) when switching it on without `CAP_NET_ADMIN` or
+    /// `CAP_NET_RAW`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// match sock.set_transparent_v4(true) {
+    ///     Ok(()) => assert!(sock.transparent_v4()?),
+    ///     // Without CAP_NET_ADMIN or CAP_NET_RAW.
+    ///     Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+    ///         assert!(!sock.transparent_v4()?)
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "IP_TRANSPARENT")]
+    pub fn set_transparent_v4(&self, on: bool) -> io::Result<()> {
+        sockopt::set_int(
+            self.as_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_TRANSPARENT,
+            libc::c_int::from(on),
+        )
+    }
+
+    /// Whether the socket is transparent (`IP_TRANSPARENT`).
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_TRANSPARENT")]
+    pub fn transparent_v4(&self) -> io::Result<bool> {
+        Ok(sockopt::get_int(self.as_fd(), libc::IPPROTO_IP, libc::IP_TRANSPARENT)? != 0)
+    }
 }
 
 /// IPv6 options (`IPPROTO_IPV6`, ipv6(7)).
@@ -335,6 +384,34 @@ impl UdpSocket {
             IPV6_MTU_DISCOVER,
         )?)
     }
+
+    /// The IPv6 form of [`set_transparent_v4`](Self::set_transparent_v4)
+    /// (`setsockopt(IPPROTO_IPV6, IPV6_TRANSPARENT)`, ipv6(7)); the kernel keeps one flag for
+    /// both.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket; `PermissionDenied` (the kernel's `EPERM`) when switching
+    /// it on without `CAP_NET_ADMIN` or `CAP_NET_RAW`.
+    #[doc(alias = "IPV6_TRANSPARENT")]
+    pub fn set_transparent_v6(&self, on: bool) -> io::Result<()> {
+        self.require_v6("IPV6_TRANSPARENT")?;
+        sockopt::set_int(
+            self.as_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_TRANSPARENT,
+            libc::c_int::from(on),
+        )
+    }
+
+    /// Whether the socket is transparent (`IPV6_TRANSPARENT`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_TRANSPARENT")]
+    pub fn transparent_v6(&self) -> io::Result<bool> {
+        self.require_v6("IPV6_TRANSPARENT")?;
+        Ok(sockopt::get_int(self.as_fd(), libc::IPPROTO_IPV6, libc::IPV6_TRANSPARENT)? != 0)
+    }
 }
 
 /// UDP options (`SOL_UDP`, udp(7)).
@@ -419,11 +496,14 @@ mod bit {
     pub(super) const TIMESTAMP: u32 = 1 << 6;
     pub(super) const DROPS: u32 = 1 << 7;
     pub(super) const GRO: u32 = 1 << 8;
+    pub(super) const TIMESTAMPING: u32 = 1 << 9;
+    pub(super) const ORIGDSTADDR_V4: u32 = 1 << 10;
+    pub(super) const ORIGDSTADDR_V6: u32 = 1 << 11;
 }
 
 /// Every receive option that adds a control message, with its bit in `State::recv_opts`: the
 /// setters below switch one each, and an adopted socket reads them all ([`recv_opts_of`]).
-const RECV_OPTS: [(u32, libc::c_int, libc::c_int); 9] = [
+const RECV_OPTS: [(u32, libc::c_int, libc::c_int); 12] = [
     (bit::PKTINFO_V4, libc::IPPROTO_IP, libc::IP_PKTINFO),
     (bit::PKTINFO_V6, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO),
     (bit::TOS_V4, libc::IPPROTO_IP, libc::IP_RECVTOS),
@@ -445,6 +525,23 @@ const RECV_OPTS: [(u32, libc::c_int, libc::c_int); 9] = [
         crate::sys::consts::SO_RXQ_OVFL,
     ),
     (bit::GRO, libc::SOL_UDP, crate::sys::consts::UDP_GRO),
+    // Any SO_TIMESTAMPING flag: with `SOFTWARE` the kernel stamps receives even without
+    // `RX_SOFTWARE` once another socket asked for receive stamps.
+    (
+        bit::TIMESTAMPING,
+        libc::SOL_SOCKET,
+        crate::sys::consts::SO_TIMESTAMPING,
+    ),
+    (
+        bit::ORIGDSTADDR_V4,
+        libc::IPPROTO_IP,
+        libc::IP_RECVORIGDSTADDR,
+    ),
+    (
+        bit::ORIGDSTADDR_V6,
+        libc::IPPROTO_IPV6,
+        libc::IPV6_RECVORIGDSTADDR,
+    ),
 ];
 
 /// The receive options already on for a socket being adopted (set before dgram had it: socket
@@ -471,8 +568,19 @@ impl UdpSocket {
         name: libc::c_int,
         on: bool,
     ) -> io::Result<()> {
-        crate::sys::sockopt::set_int(self.as_fd(), level, name, libc::c_int::from(on))?;
-        if on {
+        self.set_recv_opt_value(bit, level, name, libc::c_int::from(on))
+    }
+
+    /// Sets a receive option to `value` and keeps its bit: on for any value but 0.
+    fn set_recv_opt_value(
+        &self,
+        bit: u32,
+        level: libc::c_int,
+        name: libc::c_int,
+        value: libc::c_int,
+    ) -> io::Result<()> {
+        crate::sys::sockopt::set_int(self.as_fd(), level, name, value)?;
+        if value != 0 {
             self.state
                 .recv_opts
                 .fetch_or(bit, std::sync::atomic::Ordering::Relaxed);
@@ -688,5 +796,144 @@ impl UdpSocket {
     #[doc(alias = "UDP_GRO")]
     pub fn gro(&self) -> io::Result<bool> {
         self.recv_opt(libc::SOL_UDP, crate::sys::consts::UDP_GRO)
+    }
+
+    /// Asks the kernel for timestamps (`setsockopt(SOL_SOCKET, SO_TIMESTAMPING)`, socket(7), the
+    /// kernel's `Documentation/networking/timestamping.rst`): on receive, each datagram's
+    /// arrival ([`RecvMeta::timestamp`](crate::RecvMeta::timestamp), also through
+    /// [`recv_batch`](Self::recv_batch)); on transmit, one report on the error queue per sent
+    /// datagram and kind ([`recv_error`](Self::recv_error) →
+    /// [`SockError::timestamp`](crate::SockError::timestamp), a [`TxTimestamp`](crate::TxTimestamp)
+    /// whose [`id`](crate::TxTimestamp::id) numbers the sends with
+    /// [`OPT_ID`](TimestampingFlags::OPT_ID)). Timestamps are wall-clock time (`CLOCK_REALTIME`)
+    /// with nanoseconds. [`TimestampingFlags::empty()`] switches it off. Transmit reports need no
+    /// `IP_RECVERR`, and are not errors: they set no `SO_ERROR` and fail no call.
+    ///
+    /// Setting `OPT_ID` when it was off restarts the numbering at 0.
+    ///
+    /// Receive stamps are taken as datagrams arrive only while some socket of the system asks for
+    /// them: the first socket to ask switches that on from a kernel work item
+    /// (`net_enable_timestamp`), so a datagram arriving in the moment after may come without a
+    /// timestamp (`RecvMeta::timestamp` is then `None`; unlike `SO_TIMESTAMPNS`, the kernel fills
+    /// in none). Transmit stamps are always taken.
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports: `InvalidInput` (the kernel's `EINVAL`) for flags it refuses,
+    /// which only bits read back from a socket set up outside dgram can be.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{TimestampingFlags as T, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_timestamping(T::RX_SOFTWARE | T::SOFTWARE)?;
+    /// assert_eq!(rx.timestamping()?, T::RX_SOFTWARE | T::SOFTWARE);
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"when?", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg(&mut buf)?;
+    /// // None only if this was the system's first socket to ask, in the moment after.
+    /// if let Some(at) = meta.timestamp {
+    ///     println!("received at {at:?}");
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_TIMESTAMPING")]
+    #[doc(alias = "SCM_TIMESTAMPING")]
+    pub fn set_timestamping(&self, flags: TimestampingFlags) -> io::Result<()> {
+        let value = libc::c_int::try_from(flags.bits()).map_err(|_| {
+            invalid_input(format!(
+                "{flags:?} is not a set of SO_TIMESTAMPING flags the kernel knows"
+            ))
+        })?;
+        self.set_recv_opt_value(
+            bit::TIMESTAMPING,
+            libc::SOL_SOCKET,
+            crate::sys::consts::SO_TIMESTAMPING,
+            value,
+        )
+    }
+
+    /// The `SO_TIMESTAMPING` flags on (`getsockopt(SOL_SOCKET, SO_TIMESTAMPING)`), with any bits
+    /// set outside dgram kept.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_TIMESTAMPING")]
+    pub fn timestamping(&self) -> io::Result<TimestampingFlags> {
+        let bits = sockopt::get_int(
+            self.as_fd(),
+            libc::SOL_SOCKET,
+            crate::sys::consts::SO_TIMESTAMPING,
+        )?;
+        // The kernel's flags are an `int` of bits; the sign bit is one of them.
+        Ok(TimestampingFlags::from_kernel(bits as u32))
+    }
+
+    /// Reports each IPv4 datagram's original destination address and port
+    /// ([`RecvMeta::orig_dst`](crate::RecvMeta::orig_dst);
+    /// `setsockopt(IPPROTO_IP, IP_RECVORIGDSTADDR)`, ip(7)): on a transparent proxy's socket
+    /// ([`set_transparent_v4`](Self::set_transparent_v4)), where the sender sent it before a
+    /// `TPROXY` rule steered it here. Works on IPv6 sockets for IPv4 traffic too.
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_orig_dst_addr_v4(true)?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"to you", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg(&mut buf)?;
+    /// assert_eq!(meta.orig_dst, Some(rx.local_addr()?)); // no proxy: the socket's own address
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "IP_RECVORIGDSTADDR")]
+    #[doc(alias = "IP_ORIGDSTADDR")]
+    pub fn set_recv_orig_dst_addr_v4(&self, on: bool) -> io::Result<()> {
+        self.set_recv_opt(
+            bit::ORIGDSTADDR_V4,
+            libc::IPPROTO_IP,
+            libc::IP_RECVORIGDSTADDR,
+            on,
+        )
+    }
+
+    /// Whether `IP_RECVORIGDSTADDR` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_RECVORIGDSTADDR")]
+    pub fn recv_orig_dst_addr_v4(&self) -> io::Result<bool> {
+        self.recv_opt(libc::IPPROTO_IP, libc::IP_RECVORIGDSTADDR)
+    }
+
+    /// Reports each IPv6 datagram's original destination address and port
+    /// (`setsockopt(IPPROTO_IPV6, IPV6_RECVORIGDSTADDR)`), as
+    /// [`set_recv_orig_dst_addr_v4`](Self::set_recv_orig_dst_addr_v4) does for IPv4.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_RECVORIGDSTADDR")]
+    #[doc(alias = "IPV6_ORIGDSTADDR")]
+    pub fn set_recv_orig_dst_addr_v6(&self, on: bool) -> io::Result<()> {
+        self.require_v6("IPV6_RECVORIGDSTADDR")?;
+        self.set_recv_opt(
+            bit::ORIGDSTADDR_V6,
+            libc::IPPROTO_IPV6,
+            libc::IPV6_RECVORIGDSTADDR,
+            on,
+        )
+    }
+
+    /// Whether `IPV6_RECVORIGDSTADDR` is on.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_RECVORIGDSTADDR")]
+    pub fn recv_orig_dst_addr_v6(&self) -> io::Result<bool> {
+        self.require_v6("IPV6_RECVORIGDSTADDR")?;
+        self.recv_opt(libc::IPPROTO_IPV6, libc::IPV6_RECVORIGDSTADDR)
     }
 }

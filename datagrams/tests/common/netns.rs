@@ -13,7 +13,8 @@ pub struct TwoHosts {
     pub b: String,
 }
 
-fn ip(args: &[&str]) {
+/// Runs `ip args...`, which must succeed.
+pub fn ip(args: &[&str]) {
     let out = Command::new("ip")
         .args(args)
         .output()
