@@ -28,6 +28,7 @@
 //! Linux is the platform.
 #![cfg(target_os = "linux")]
 
+mod bpf;
 mod family;
 mod flags;
 mod interface;
@@ -46,6 +47,7 @@ pub mod tokio;
 mod udp;
 mod unix;
 
+pub use bpf::{BPF_MAXINSNS, BpfInsn};
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::MsgFlags;
 pub use interface::Interface;
