@@ -140,8 +140,8 @@ impl UdpSocket {
     /// socket(7)): the packets' `skb->priority`, which the egress queueing discipline reads.
     ///
     /// `pfifo_fast` and `prio` map 0..=15 to a band; `htb`, `hfsc` and `prio` put a packet
-    /// straight into the class whose id equals the priority, `major << 16 | minor` (so
-    /// `0x0001_000a` is class `1:10`); a VLAN device maps it to the 802.1p bits
+    /// straight into the class whose id equals the priority, `major << 16 | minor` (tc writes
+    /// both in hex: class `1:10` is `0x0001_0010`); a VLAN device maps it to the 802.1p bits
     /// (`egress-qos-map`). 0 is the default. On an IPv4 socket, [`set_tos_v4`](Self::set_tos_v4)
     /// later replaces it with the TOS byte's priority.
     ///
@@ -189,12 +189,7 @@ impl UdpSocket {
     /// `CONFIG_NET_RX_BUSY_POLL`.
     #[doc(alias = "SO_BUSY_POLL")]
     pub fn set_busy_poll(&self, micros: u32) -> io::Result<()> {
-        if micros > i32::MAX as u32 {
-            return Err(invalid_input(format!(
-                "busy poll of {micros} µs is out of range: it must be 0..={}",
-                i32::MAX
-            )));
-        }
+        check_range("busy poll (µs)", micros, 0..=i32::MAX as u32)?;
         self.inner.set_busy_poll(micros)
     }
 
@@ -208,10 +203,12 @@ impl UdpSocket {
     }
 
     /// Sets the CPU whose datagrams the socket prefers (`setsockopt(SOL_SOCKET,
-    /// SO_INCOMING_CPU)`, socket(7)): among the connected sockets a datagram matches equally, the
-    /// one whose incoming CPU is the CPU processing the datagram wins. The kernel also sets it
-    /// itself, on every datagram a connected socket receives (see
-    /// [`incoming_cpu`](Self::incoming_cpu)).
+    /// SO_INCOMING_CPU)`, socket(7)): in a `SO_REUSEPORT` group without a steering program,
+    /// Linux 6.2 and later give a datagram to a member whose incoming CPU is the CPU processing
+    /// it, and use the hash of the addresses only when no member names that CPU. One socket per
+    /// CPU, each read by a thread pinned to its CPU, keeps a datagram on one CPU from interrupt
+    /// to application. The kernel also sets the value itself on every datagram a connected
+    /// socket receives (see [`incoming_cpu`](Self::incoming_cpu)).
     ///
     /// # Errors
     /// `InvalidInput` above `i32::MAX`.
