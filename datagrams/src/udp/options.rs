@@ -248,9 +248,9 @@ impl UdpSocket {
     /// with [`set_reuse_port`](Self::set_reuse_port) on, and it steers for all members. It sees
     /// the UDP payload (offset 0 is the first payload byte; the header is skipped) and returns
     /// the index of a socket in the group, members counted from 0 in the order they bound (a
-    /// socket that closes gives its index to the last one). An index beyond the group, or a
-    /// load beyond the datagram, falls back to the kernel's hash of the addresses. It replaces
-    /// any program the group had.
+    /// socket that closes gives its index to the last one). An index beyond the group falls back
+    /// to the kernel's hash of the addresses; a load beyond the datagram ends the program with
+    /// 0, socket 0. It replaces any program the group had.
     ///
     /// # Errors
     /// - `InvalidInput` for an empty program, one longer than [`BPF_MAXINSNS`](crate::BPF_MAXINSNS),
