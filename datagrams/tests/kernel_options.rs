@@ -788,6 +788,9 @@ fn reuseport_cbpf_steers_each_datagram_to_its_socket() {
     for want in wanted(2) {
         assert_eq!(recv(&third).0, want);
     }
+    // An empty datagram: the load fails, which ends the program with 0.
+    tx.send_to(b"", to).unwrap();
+    assert_eq!(recv(&first).0, b"");
     for (s, what) in [
         (&first, "first"),
         (second.get_ref(), "second"),
