@@ -38,7 +38,7 @@ pub(crate) fn check_range(
     range: std::ops::RangeInclusive<u32>,
 ) -> io::Result<libc::c_int> {
     if range.contains(&value) {
-        // The ranges used here all end at 255, so the value fits a c_int.
+        // The ranges used here all end at or below i32::MAX, so the value fits a c_int.
         Ok(value as libc::c_int)
     } else {
         Err(invalid_input(format!(

@@ -16,6 +16,7 @@
 //! | GSO/GRO, source and ECN on send | [`UdpSocket::send_msg`] of a [`Transmit`], [`UdpSocket::set_gro`] → [`RecvMeta::stride`], [`RecvMeta::segments`] |
 //! | per-datagram metadata | `set_recv_pktinfo_v4`, `set_recv_tos_v4`, `set_recv_ttl_v4`, `set_recv_timestamp`, `set_recv_drop_count`, `set_recv_orig_dst_addr_v4` → [`RecvMeta`]; [`UdpSocket::recv_msg_with_control`] keeps the rest |
 //! | options | `set_broadcast`, `set_ttl`, `set_tos_v4`, `set_recv_buffer_size`, `set_reuse_port`, ... |
+//! | kernel options, BPF | `set_mark`, `set_priority`, `set_busy_poll`, `set_incoming_cpu`, `cookie`, `set_freebind_v4`; [`UdpSocket::attach_filter`], [`UdpSocket::attach_reuseport_cbpf`] of [`BpfInsn`]s |
 //! | queues | [`UdpSocket::bytes_readable`] (`FIONREAD`), [`UdpSocket::send_queue_size`] (`SIOCOUTQ`) |
 //! | Unix datagrams | [`UnixDatagram`] over [`UnixAddr`] (`unix:/path`, `unix:@abstract`, unnamed) |
 //! | multicast | [`UdpSocket::join_multicast_v4_n`] (any [`Interface`]), std's [`UdpSocket::join_multicast_v4`], [`UdpSocket::join_ssm_v6`], [`Interface`], `set_multicast_*` |
@@ -31,6 +32,7 @@
 #![cfg(target_os = "linux")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod bpf;
 mod family;
 mod flags;
 mod interface;
@@ -50,6 +52,7 @@ pub mod tokio;
 mod udp;
 mod unix;
 
+pub use bpf::{BPF_MAXINSNS, BpfInsn};
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::{MsgFlags, TimestampingFlags};
 pub use interface::Interface;

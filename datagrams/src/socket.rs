@@ -269,6 +269,86 @@ macro_rules! common_socket_methods {
             pub fn close(self) -> ::std::io::Result<()> {
                 $crate::sys::close(::std::os::fd::OwnedFd::from(self.inner))
             }
+
+            /// Attaches a classic BPF program that decides, for each datagram arriving, whether the
+            /// socket gets it (`setsockopt(SOL_SOCKET, SO_ATTACH_FILTER)`, socket(7)).
+            ///
+            /// The program runs on the datagram as the kernel queues it: on a UDP socket it sees
+            /// the 8-byte UDP header first (the payload starts at offset 8), on a Unix socket the
+            /// datagram itself from offset 0. What it returns is how many bytes to keep: 0 drops
+            /// the datagram (a Unix sender is not told), `u32::MAX` keeps it whole. It replaces
+            /// any program attached before, and applies to datagrams arriving from then on. See
+            /// [`BpfInsn`](crate::BpfInsn) for the instructions.
+            ///
+            /// # Errors
+            /// - `InvalidInput` for an empty program, one longer than
+            ///   [`BPF_MAXINSNS`](crate::BPF_MAXINSNS), or one dividing by the constant 0, with a
+            ///   message naming it; `InvalidInput` with the kernel's `EINVAL` for a program its
+            ///   checker refuses (a jump beyond the end, no final return, an unknown opcode).
+            /// - `PermissionDenied` (`EPERM`) once the filter is locked
+            ///   ([`lock_filter`](Self::lock_filter)).
+            #[doc(alias = "SO_ATTACH_FILTER")]
+            pub fn attach_filter(&self, program: &[$crate::BpfInsn]) -> ::std::io::Result<()> {
+                let program = $crate::bpf::to_kernel(program)?;
+                $crate::sys::sockopt::set_bpf_program(
+                    ::std::os::fd::AsFd::as_fd(&self.inner),
+                    ::libc::SO_ATTACH_FILTER,
+                    &program,
+                )
+            }
+
+            /// Removes the program [`attach_filter`](Self::attach_filter) attached
+            /// (`setsockopt(SOL_SOCKET, SO_DETACH_FILTER)`): every datagram is delivered again.
+            ///
+            /// # Errors
+            /// The kernel's `ENOENT` (`NotFound`) when no program is attached; `PermissionDenied`
+            /// (`EPERM`) once the filter is locked.
+            #[doc(alias = "SO_DETACH_FILTER")]
+            pub fn detach_filter(&self) -> ::std::io::Result<()> {
+                self.inner.detach_filter()
+            }
+
+            /// Locks the socket's filter (`setsockopt(SOL_SOCKET, SO_LOCK_FILTER)`): from now on
+            /// the attached program (or its absence) can be neither replaced nor detached, for
+            /// example before handing the socket to less trusted code. There is no unlocking.
+            ///
+            /// # Errors
+            /// What `setsockopt(2)` reports.
+            #[doc(alias = "SO_LOCK_FILTER")]
+            pub fn lock_filter(&self) -> ::std::io::Result<()> {
+                $crate::sys::sockopt::set_int(
+                    ::std::os::fd::AsFd::as_fd(&self.inner),
+                    ::libc::SOL_SOCKET,
+                    ::libc::SO_LOCK_FILTER,
+                    1,
+                )
+            }
+
+            /// Whether the socket's filter is locked (`SO_LOCK_FILTER`).
+            ///
+            /// # Errors
+            /// What `getsockopt(2)` reports.
+            #[doc(alias = "SO_LOCK_FILTER")]
+            pub fn filter_locked(&self) -> ::std::io::Result<bool> {
+                Ok($crate::sys::sockopt::get_int(
+                    ::std::os::fd::AsFd::as_fd(&self.inner),
+                    ::libc::SOL_SOCKET,
+                    ::libc::SO_LOCK_FILTER,
+                )? != 0)
+            }
+
+            /// The socket's cookie (`getsockopt(SOL_SOCKET, SO_COOKIE)`, Linux 4.12): a 64-bit
+            /// number the kernel gives the socket, unique among the sockets since boot and fixed
+            /// for its life. Every descriptor of one socket (`try_clone`, `dup(2)`, one passed to
+            /// another process) reads the same cookie; it is the key `ss -e`/sock_diag and BPF's
+            /// `bpf_get_socket_cookie` use.
+            ///
+            /// # Errors
+            /// What `getsockopt(2)` reports (`ENOPROTOOPT` before Linux 4.12).
+            #[doc(alias = "SO_COOKIE")]
+            pub fn cookie(&self) -> ::std::io::Result<u64> {
+                self.inner.cookie()
+            }
         }
     };
 }

@@ -81,6 +81,35 @@ pub(crate) fn set_struct<T: Copy>(
     .map(drop)
 }
 
+/// `setsockopt` of a classic BPF program (`struct sock_fprog`: `SO_ATTACH_FILTER`,
+/// `SO_ATTACH_REUSEPORT_CBPF`) at level `SOL_SOCKET`. The kernel copies the instructions during
+/// the call.
+///
+/// # Errors
+/// `EINVAL` (as the kernel's) for more instructions than a `sock_fprog` counts (`u16`); otherwise
+/// what `setsockopt(2)` reports.
+pub(crate) fn set_bpf_program(
+    fd: BorrowedFd<'_>,
+    name: libc::c_int,
+    program: &[libc::sock_filter],
+) -> io::Result<()> {
+    let len =
+        u16::try_from(program.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // Built zeroed, so that the padding after `len` reaches the kernel initialised (as
+    // `set_group_req` does).
+    let mut f = mem::MaybeUninit::<libc::sock_fprog>::zeroed();
+    let p = f.as_mut_ptr();
+    // SAFETY: `p` points at a zeroed `sock_fprog` we own; we write its fields through raw places.
+    // The kernel only reads the instructions (`copy_bpf_fprog_from_user`), which `program` keeps
+    // alive across the call; the field is `*mut` in C's declaration alone.
+    unsafe {
+        (&raw mut (*p).len).write(len);
+        (&raw mut (*p).filter).write(program.as_ptr().cast_mut());
+    }
+    let size = mem::size_of::<libc::sock_fprog>();
+    set_bytes(fd, libc::SOL_SOCKET, name, p.cast_const().cast(), size)
+}
+
 /// `if_nametoindex(3)`: the index of interface `name`.
 ///
 /// # Errors

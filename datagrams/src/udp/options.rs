@@ -100,6 +100,212 @@ impl UdpSocket {
     pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
         self.inner.device()
     }
+
+    /// Sets the mark of the socket's outgoing packets (`setsockopt(SOL_SOCKET, SO_MARK)`,
+    /// socket(7)): a 32-bit number routing rules (`ip rule add fwmark 7 lookup 100`), netfilter
+    /// (`meta mark`, `-m mark`) and traffic control match on. Routing decides with it, so a
+    /// marked socket may take another route than an unmarked one. 0, the default, is no mark.
+    ///
+    /// # Errors
+    /// `PermissionDenied` (the kernel's `EPERM`) without `CAP_NET_RAW` or `CAP_NET_ADMIN`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    /// use std::io::ErrorKind;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// match sock.set_mark(7) {
+    ///     Ok(()) => assert_eq!(sock.mark()?, 7),
+    ///     // Without CAP_NET_RAW or CAP_NET_ADMIN.
+    ///     Err(e) if e.kind() == ErrorKind::PermissionDenied => assert_eq!(sock.mark()?, 0),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_MARK")]
+    pub fn set_mark(&self, mark: u32) -> io::Result<()> {
+        self.inner.set_mark(mark)
+    }
+
+    /// The mark of the socket's outgoing packets (`SO_MARK`); 0 when none is set.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_MARK")]
+    pub fn mark(&self) -> io::Result<u32> {
+        self.inner.mark()
+    }
+
+    /// Sets the priority of the socket's outgoing packets (`setsockopt(SOL_SOCKET, SO_PRIORITY)`,
+    /// socket(7)): the packets' `skb->priority`, which the egress queueing discipline reads.
+    ///
+    /// `pfifo_fast` and `prio` map 0..=15 to a band; `htb`, `hfsc` and `prio` put a packet
+    /// straight into the class whose id equals the priority, `major << 16 | minor` (tc writes
+    /// both in hex: class `1:10` is `0x0001_0010`); a VLAN device maps it to the 802.1p bits
+    /// (`egress-qos-map`). 0 is the default. On an IPv4 socket, [`set_tos_v4`](Self::set_tos_v4)
+    /// later replaces it with the TOS byte's priority.
+    ///
+    /// # Errors
+    /// `PermissionDenied` (the kernel's `EPERM`) above 6 without `CAP_NET_RAW` or
+    /// `CAP_NET_ADMIN`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// sock.set_priority(6)?; // 0..=6 needs no privilege
+    /// assert_eq!(sock.priority()?, 6);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_PRIORITY")]
+    pub fn set_priority(&self, priority: u32) -> io::Result<()> {
+        self.inner.set_priority(priority)
+    }
+
+    /// The priority of the socket's outgoing packets (`SO_PRIORITY`).
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_PRIORITY")]
+    pub fn priority(&self) -> io::Result<u32> {
+        self.inner.priority()
+    }
+
+    /// Sets how long, in microseconds, a blocking receive on an empty queue busy-polls the
+    /// device queue its last datagram came from before it sleeps (`setsockopt(SOL_SOCKET,
+    /// SO_BUSY_POLL)`, socket(7)); 0 turns it off. The default is the sysctl
+    /// `net.core.busy_read` (0 unless set).
+    ///
+    /// Busy polling trades CPU time for latency, and works only for datagrams that arrive
+    /// through a device with NAPI (most network cards; a veth with GRO or XDP on), never over
+    /// loopback. The kernel counts the packets it received this way as `BusyPollRxPackets` in
+    /// `/proc/net/netstat`. Linux 6.4 and later let any process set it; older kernels need
+    /// `CAP_NET_ADMIN` to raise it.
+    ///
+    /// # Errors
+    /// `InvalidInput` above `i32::MAX`; `PermissionDenied` (`EPERM`) for a raise without
+    /// `CAP_NET_ADMIN` before Linux 6.4; `ENOPROTOOPT` on a kernel without
+    /// `CONFIG_NET_RX_BUSY_POLL`.
+    #[doc(alias = "SO_BUSY_POLL")]
+    pub fn set_busy_poll(&self, micros: u32) -> io::Result<()> {
+        check_range("busy poll (µs)", micros, 0..=i32::MAX as u32)?;
+        self.inner.set_busy_poll(micros)
+    }
+
+    /// How long a blocking receive busy-polls, in microseconds (`SO_BUSY_POLL`); 0 when off.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_BUSY_POLL")]
+    pub fn busy_poll(&self) -> io::Result<u32> {
+        self.inner.busy_poll()
+    }
+
+    /// Sets the CPU whose datagrams the socket prefers (`setsockopt(SOL_SOCKET,
+    /// SO_INCOMING_CPU)`, socket(7)): in a `SO_REUSEPORT` group without a steering program,
+    /// Linux 6.2 and later give a datagram to a member whose incoming CPU is the CPU processing
+    /// it, and use the hash of the addresses only when no member names that CPU. One socket per
+    /// CPU, each read by a thread pinned to its CPU, keeps a datagram on one CPU from interrupt
+    /// to application. The kernel also sets the value itself on every datagram a connected
+    /// socket receives (see [`incoming_cpu`](Self::incoming_cpu)).
+    ///
+    /// # Errors
+    /// `InvalidInput` above `i32::MAX`.
+    #[doc(alias = "SO_INCOMING_CPU")]
+    pub fn set_incoming_cpu(&self, cpu: usize) -> io::Result<()> {
+        if cpu > i32::MAX as usize {
+            return Err(invalid_input(format!(
+                "CPU index {cpu} is out of range: it must be 0..={}",
+                i32::MAX
+            )));
+        }
+        self.inner.set_cpu_affinity(cpu)
+    }
+
+    /// The index of the CPU that processed the last datagram the socket received
+    /// (`getsockopt(SOL_SOCKET, SO_INCOMING_CPU)`), or the one set by
+    /// [`set_incoming_cpu`](Self::set_incoming_cpu); `None` before either. The kernel records
+    /// it for *connected* UDP sockets only. Over loopback the receive is processed on the
+    /// sending thread's CPU; from a device, on the CPU its receive queue interrupts (or RPS
+    /// picks), so a thread reading the socket does best on that CPU.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_INCOMING_CPU")]
+    pub fn incoming_cpu(&self) -> io::Result<Option<usize>> {
+        // The kernel's -1 ("none yet") reads as usize::MAX, and no value set through
+        // `set_incoming_cpu` exceeds i32::MAX.
+        let cpu = self.inner.cpu_affinity()?;
+        Ok((cpu <= i32::MAX as usize).then_some(cpu))
+    }
+
+    /// Attaches a classic BPF program that picks, for each datagram, which socket of the
+    /// `SO_REUSEPORT` group receives it (`setsockopt(SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF)`,
+    /// socket(7), Linux 4.5).
+    ///
+    /// The program belongs to the group: attach it through any member once that member is bound
+    /// with [`set_reuse_port`](Self::set_reuse_port) on, and it steers for all members. It sees
+    /// the UDP payload (offset 0 is the first payload byte; the header is skipped) and returns
+    /// the index of a socket in the group, members counted from 0 in the order they bound (a
+    /// socket that closes gives its index to the last one). An index beyond the group falls back
+    /// to the kernel's hash of the addresses; a load beyond the datagram ends the program with
+    /// 0, socket 0. It replaces any program the group had.
+    ///
+    /// # Errors
+    /// - `InvalidInput` for an empty program, one longer than [`BPF_MAXINSNS`](crate::BPF_MAXINSNS),
+    ///   or one dividing by the constant 0, naming it; `InvalidInput` when `SO_REUSEPORT` is off
+    ///   (naming it); `InvalidInput` with the kernel's `EINVAL` for a program its checker refuses,
+    ///   or for a socket bound before `SO_REUSEPORT` was set.
+    ///
+    /// # Examples
+    /// Two sockets on one port; the first payload byte, modulo 2, says which one receives.
+    /// ```
+    /// use datagrams::{BpfInsn, UdpSocket};
+    ///
+    /// let a = UdpSocket::builder().reuse_port(true).bind("127.0.0.1:0")?;
+    /// let port = a.local_addr()?;
+    /// let b = UdpSocket::builder().reuse_port(true).bind(port)?;
+    /// a.attach_reuseport_cbpf(&[BpfInsn::load_u8(0), BpfInsn::rem(2), BpfInsn::ret_a()])?;
+    ///
+    /// let sender = UdpSocket::bind("127.0.0.1:0")?;
+    /// sender.send_to(&[1], port)?;
+    /// sender.send_to(&[2], port)?;
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(b.recv(&mut buf)?, 1);
+    /// assert_eq!(buf[0], 1); // 1 % 2: socket 1, b
+    /// assert_eq!(a.recv(&mut buf)?, 1);
+    /// assert_eq!(buf[0], 2); // 2 % 2: socket 0, a
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_ATTACH_REUSEPORT_CBPF")]
+    pub fn attach_reuseport_cbpf(&self, program: &[crate::BpfInsn]) -> io::Result<()> {
+        let program = crate::bpf::to_kernel(program)?;
+        if !self.reuse_port()? {
+            return Err(invalid_input(
+                "SO_ATTACH_REUSEPORT_CBPF needs SO_REUSEPORT: set_reuse_port(true) before binding",
+            ));
+        }
+        sockopt::set_bpf_program(self.as_fd(), libc::SO_ATTACH_REUSEPORT_CBPF, &program)
+    }
+
+    /// Removes the `SO_REUSEPORT` group's steering program (`setsockopt(SOL_SOCKET,
+    /// SO_DETACH_REUSEPORT_BPF)`, Linux 5.3): the group spreads datagrams by the kernel's hash
+    /// again.
+    ///
+    /// # Errors
+    /// `NotFound` (the kernel's `ENOENT`) when the group has no program; `InvalidInput`
+    /// (`EINVAL`) when the socket is in no group.
+    #[doc(alias = "SO_DETACH_REUSEPORT_BPF")]
+    pub fn detach_reuseport_filter(&self) -> io::Result<()> {
+        sockopt::set_int(
+            self.as_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_DETACH_REUSEPORT_BPF,
+            0,
+        )
+    }
 }
 
 /// IPv4 options (`IPPROTO_IP`, ip(7)).
@@ -192,6 +398,40 @@ impl UdpSocket {
             libc::IPPROTO_IP,
             libc::IP_MTU_DISCOVER,
         )?)
+    }
+
+    /// Lets the socket bind an IPv4 address no interface has (yet), a "non-local" bind
+    /// (`setsockopt(IPPROTO_IP, IP_FREEBIND)`, ip(7)): for a service that starts before its
+    /// address is configured, or binds a floating address. Set it before binding. On an IPv6
+    /// socket it is the same flag as [`set_freebind_v6`](Self::set_freebind_v6). Without it (and
+    /// without the sysctl `net.ipv4.ip_nonlocal_bind`), such a bind fails with
+    /// `AddrNotAvailable` (`EADDRNOTAVAIL`).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V4)?;
+    /// sock.set_freebind_v4(true)?;
+    /// sock.bind_to("192.0.2.77:0")?; // an address of no interface here
+    /// assert_eq!(sock.local_addr()?.ip().to_string(), "192.0.2.77");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "IP_FREEBIND")]
+    pub fn set_freebind_v4(&self, on: bool) -> io::Result<()> {
+        self.inner.set_freebind_v4(on)
+    }
+
+    /// Whether the socket may bind a non-local IPv4 address (`IP_FREEBIND`).
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "IP_FREEBIND")]
+    pub fn freebind_v4(&self) -> io::Result<bool> {
+        self.inner.freebind_v4()
     }
 
     /// The path MTU in bytes to the connected peer, as the kernel knows it (`IP_MTU`, `IPV6_MTU`).
@@ -329,6 +569,29 @@ impl UdpSocket {
     pub fn tclass_v6(&self) -> io::Result<u32> {
         self.require_v6("IPV6_TCLASS")?;
         self.inner.tclass_v6()
+    }
+
+    /// Lets an IPv6 socket bind an IPv6 address no interface has (yet)
+    /// (`setsockopt(IPPROTO_IPV6, IPV6_FREEBIND)`, ipv6(7), Linux 4.15), as
+    /// [`set_freebind_v4`](Self::set_freebind_v4) does for IPv4 (the sysctl is
+    /// `net.ipv6.ip_nonlocal_bind`). Set it before binding.
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_FREEBIND")]
+    pub fn set_freebind_v6(&self, on: bool) -> io::Result<()> {
+        self.require_v6("IPV6_FREEBIND")?;
+        self.inner.set_freebind_v6(on)
+    }
+
+    /// Whether the socket may bind a non-local IPv6 address (`IPV6_FREEBIND`).
+    ///
+    /// # Errors
+    /// `InvalidInput` on an IPv4 socket.
+    #[doc(alias = "IPV6_FREEBIND")]
+    pub fn freebind_v6(&self) -> io::Result<bool> {
+        self.require_v6("IPV6_FREEBIND")?;
+        self.inner.freebind_v6()
     }
 
     pub(crate) fn require_v6(&self, option: &str) -> io::Result<()> {
