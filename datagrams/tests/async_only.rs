@@ -563,8 +563,14 @@ async fn conversions_keep_the_socket() {
     assert!(s.broadcast().unwrap());
     s.set_ttl(9).unwrap();
     assert_eq!(s.ttl().unwrap(), 9);
-    s.set_tos(0x20).unwrap();
-    assert_eq!(s.tos().unwrap(), 0x20);
+    // tokio's deprecated names, kept (deprecated) for code that still uses them
+    #[allow(deprecated)]
+    {
+        s.set_tos(0x20).unwrap();
+        assert_eq!(s.tos().unwrap(), 0x20);
+    }
+    s.set_tos_v4(0x28).unwrap();
+    assert_eq!(s.tos_v4().unwrap(), 0x28);
     assert!(s.take_error().unwrap().is_none());
     s.close().unwrap();
     let u = UdpSocket::unbound(Family::V6).unwrap();

@@ -1188,20 +1188,22 @@ impl UdpSocket {
         self.get_ref().ttl()
     }
 
-    /// See [`crate::UdpSocket::set_tos_v4`] (tokio calls it `set_tos`).
+    /// See [`crate::UdpSocket::set_tos_v4`]: tokio's former name, deprecated there as here.
     ///
     /// # Errors
     /// As there.
     #[doc(alias = "IP_TOS")]
+    #[deprecated = "use `set_tos_v4()`, as tokio does"]
     pub fn set_tos(&self, tos: u32) -> io::Result<()> {
         self.get_ref().set_tos_v4(tos)
     }
 
-    /// See [`crate::UdpSocket::tos_v4`].
+    /// See [`crate::UdpSocket::tos_v4`]: tokio's former name, deprecated there as here.
     ///
     /// # Errors
     /// As there.
     #[doc(alias = "IP_TOS")]
+    #[deprecated = "use `tos_v4()`, as tokio does"]
     pub fn tos(&self) -> io::Result<u32> {
         self.get_ref().tos_v4()
     }
