@@ -209,3 +209,108 @@ fn tokio_sockets_through_tokio_readiness() {
         assert_eq!(e.kind(), ErrorKind::WouldBlock);
     });
 }
+
+/// A receive option switched on behind dgram's back (through the caller's socket) is decoded:
+/// a reference always offers a control area, so GRO's merged datagrams come with their stride; an
+/// owned socket learns of it at the first receive, which reports `control_truncated`.
+#[test]
+fn options_switched_on_elsewhere_are_decoded() {
+    let (std_rx, std_tx, to) = std_pair();
+    let rx = UdpSocketRef::new(&std_rx).unwrap();
+    setsockopt(&std_rx, sockopt::UdpGroSegment, &true).unwrap();
+    let tx = UdpSocketRef::new(&std_tx).unwrap();
+    let two = [5u8; 2000];
+    tx.send_msg(&Transmit::new(to, &two).segment_size(1000))
+        .unwrap();
+    let mut buf = vec![0u8; 65_536];
+    let m = rx.recv_msg(&mut buf).unwrap();
+    assert_eq!(
+        (m.len, m.stride, m.control_truncated),
+        (2000, Some(1000), false)
+    );
+
+    // an owned socket whose option another handle switched on
+    let owned = datagrams::UdpSocket::bind("127.0.0.1:0").unwrap();
+    owned.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    setsockopt(&owned, sockopt::UdpGroSegment, &true).unwrap();
+    let to = owned.local_addr().unwrap();
+    for _ in 0..2 {
+        tx.send_msg(&Transmit::new(to, &two).segment_size(1000))
+            .unwrap();
+    }
+    let first = owned.recv_msg(&mut buf).unwrap();
+    assert!(first.control_truncated, "{first:?}");
+    let second = owned.recv_msg(&mut buf).unwrap();
+    assert_eq!(
+        (second.len, second.stride, second.control_truncated),
+        (2000, Some(1000), false)
+    );
+}
+
+/// The connected peer's family, for a transmit without a destination: asked of the kernel for a
+/// reference (the owner may connect again), learned once for an adopted socket connected before.
+#[test]
+fn the_peer_family_follows_connects_made_elsewhere() {
+    let rx4 = datagrams::UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx4.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    rx4.set_recv_tos_v4(true).unwrap();
+    let rx6 = datagrams::UdpSocket::bind("[::1]:0").unwrap();
+    let mapped = |a: SocketAddr| -> SocketAddr {
+        SocketAddr::new(
+            match a.ip() {
+                std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().into(),
+                v6 => v6,
+            },
+            a.port(),
+        )
+    };
+    let dual = std::net::UdpSocket::bind("[::]:0").unwrap();
+    let r = UdpSocketRef::new(&dual).unwrap();
+    r.connect(rx6.local_addr().unwrap()).unwrap();
+    r.send_msg(&Transmit::connected(b"six").ecn(Ecn::Ect0))
+        .unwrap();
+    // the owner connects again, to an IPv4 peer: the same reference sends IPv4's control messages
+    dual.connect(mapped(rx4.local_addr().unwrap())).unwrap();
+    r.send_msg(&Transmit::connected(b"four").ecn(Ecn::Ect0))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let m = rx4.recv_msg(&mut buf).unwrap();
+    assert_eq!((&buf[..m.len], m.ecn()), (&b"four"[..], Some(Ecn::Ect0)));
+
+    // adopted while connected: the family is asked of the kernel, once
+    drop(r);
+    let adopted = datagrams::UdpSocket::try_from(dual).unwrap();
+    adopted
+        .send_msg(&Transmit::connected(b"adopted").tos(0x20))
+        .unwrap();
+    let m = rx4.recv_msg(&mut buf).unwrap();
+    assert_eq!((&buf[..m.len], m.tos), (&b"adopted"[..], Some(0x20)));
+
+    // no peer: NotConnected, also for a transmit whose metadata needs the peer's family
+    let lone = datagrams::UdpSocket::bind("[::1]:0").unwrap();
+    for t in [
+        Transmit::connected(b"x"),
+        Transmit::connected(b"x").src_ip("::1".parse().unwrap()),
+        Transmit::connected(b"x").ecn(Ecn::Ect1),
+    ] {
+        let e = lone.send_msg(&t).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotConnected, "{t:?}: {e}");
+    }
+}
+
+/// `disconnect` through a reference leaves the caller's socket bound as its owner bound it: a
+/// wildcard stays a wildcard (not the address `connect` chose), with its port.
+#[test]
+fn disconnect_through_a_reference_keeps_the_owners_bind() {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    let port = s.local_addr().unwrap().port();
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.connect(peer.local_addr().unwrap()).unwrap();
+    assert_eq!(s.local_addr().unwrap().ip(), std::net::Ipv4Addr::LOCALHOST);
+    UdpSocketRef::new(&s).unwrap().disconnect().unwrap();
+    assert_eq!(
+        s.local_addr().unwrap(),
+        SocketAddr::from(([0, 0, 0, 0], port))
+    );
+    assert!(s.peer_addr().is_err());
+}

@@ -170,18 +170,41 @@ pub(crate) struct Lent<'a, T: Into<OwnedFd>> {
 
 impl<'a, T: Into<OwnedFd>> Lent<'a, T> {
     /// The value `make` builds around `fd`, given as an `OwnedFd` that must end up inside the value
-    /// (not closed, not duplicated): `make` should be a plain construction that cannot panic, as a
-    /// panic there would close the caller's descriptor while it unwinds.
-    pub(crate) fn new(fd: BorrowedFd<'a>, make: impl FnOnce(OwnedFd) -> T) -> Self {
+    /// (not closed, not duplicated): `make` should be a plain construction. A panic in it aborts
+    /// the process, as unwinding would close the caller's descriptor.
+    pub(crate) fn new(fd: BorrowedFd<'a>, make: impl FnOnce(OwnedFd) -> T) -> Self
+    where
+        T: std::os::fd::AsFd,
+    {
+        let raw = fd.as_raw_fd();
         // SAFETY: `fd` is open for `'a`, which this value cannot outlive (`_fd`). The `OwnedFd` goes
         // into the value, which lives in a `ManuallyDrop`; `Drop` takes it out and gives the
         // descriptor back with `into_raw_fd`, which does not close it. So it is never closed
-        // through this `OwnedFd`, and the caller's ownership is intact when the borrow ends.
-        let owned = unsafe { OwnedFd::from_raw_fd(fd.as_raw_fd()) };
+        // through this `OwnedFd` (a panic in `make` aborts rather than drop it), and the caller's
+        // ownership is intact when the borrow ends.
+        let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+        let guard = AbortOnUnwind;
+        let value = make(owned);
+        std::mem::forget(guard);
+        debug_assert_eq!(
+            value.as_fd().as_raw_fd(),
+            raw,
+            "the value must hold the lent descriptor itself"
+        );
         Lent {
-            value: ManuallyDrop::new(make(owned)),
+            value: ManuallyDrop::new(value),
             _fd: PhantomData,
         }
+    }
+}
+
+/// Aborts the process if dropped while unwinding: a lent descriptor must never be closed by the
+/// unwind of a panic that cannot happen (see [`Lent::new`]).
+struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        std::process::abort();
     }
 }
 

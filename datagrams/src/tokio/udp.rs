@@ -501,7 +501,8 @@ impl UdpSocket {
 
     /// Receives one datagram into the spare capacity of `buf` (any [`bytes::BufMut`]), not zeroed
     /// first; returns the bytes written, which count as part of `buf` (tokio's `recv_buf`). A
-    /// datagram longer than the spare capacity is truncated: see
+    /// datagram longer than the spare capacity is truncated, and one received into a buffer with
+    /// no spare capacity at all (a full `&mut [u8]`) is taken and gives `Ok(0)`, as with tokio: see
     /// [`crate::UdpSocket::recv_msg_buf`], which also reports the full length.
     ///
     /// # Errors
@@ -750,7 +751,8 @@ impl UdpSocket {
     ///
     /// `transmits` is a slice or array of transmits, or an iterator that makes them (it is cloned
     /// for each try, so it must be `Clone`, as an iterator over slices mapped by a closure that
-    /// captures only references is).
+    /// captures only references is). Pass a slice (`&batch[sent..]`), not a `Vec` by value: that
+    /// would be cloned, and allocate, at every try.
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
@@ -1270,8 +1272,12 @@ impl std::os::fd::IntoRawFd for UdpSocket {
     }
 }
 
-/// Adopts a descriptor, checked as the blocking socket's `TryFrom<OwnedFd>` (a descriptor of
-/// another kind is `InvalidInput`), on the current runtime.
+/// Adopts a descriptor, checked as the blocking socket's `TryFrom<OwnedFd>`, on the current
+/// runtime.
+///
+/// # Errors
+/// `InvalidInput` for a descriptor of another kind; `Other` outside a tokio runtime. The
+/// descriptor is closed on error.
 impl TryFrom<OwnedFd> for UdpSocket {
     type Error = io::Error;
     fn try_from(fd: OwnedFd) -> io::Result<UdpSocket> {
@@ -1280,6 +1286,9 @@ impl TryFrom<OwnedFd> for UdpSocket {
 }
 
 /// Adopts a socket2 socket, checked as `TryFrom<OwnedFd>`, on the current runtime.
+///
+/// # Errors
+/// As `TryFrom<OwnedFd>`.
 impl TryFrom<socket2::Socket> for UdpSocket {
     type Error = io::Error;
     fn try_from(s: socket2::Socket) -> io::Result<UdpSocket> {

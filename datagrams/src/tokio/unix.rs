@@ -526,8 +526,12 @@ impl std::os::fd::IntoRawFd for UnixDatagram {
     }
 }
 
-/// Adopts a descriptor, checked as the blocking socket's `TryFrom<OwnedFd>` (a descriptor of
-/// another kind is `InvalidInput`), on the current runtime.
+/// Adopts a descriptor, checked as the blocking socket's `TryFrom<OwnedFd>`, on the current
+/// runtime.
+///
+/// # Errors
+/// `InvalidInput` for a descriptor of another kind; `Other` outside a tokio runtime. The
+/// descriptor is closed on error.
 impl TryFrom<OwnedFd> for UnixDatagram {
     type Error = io::Error;
     fn try_from(fd: OwnedFd) -> io::Result<UnixDatagram> {
@@ -536,6 +540,9 @@ impl TryFrom<OwnedFd> for UnixDatagram {
 }
 
 /// Adopts a socket2 socket, checked as `TryFrom<OwnedFd>`, on the current runtime.
+///
+/// # Errors
+/// As `TryFrom<OwnedFd>`.
 impl TryFrom<socket2::Socket> for UnixDatagram {
     type Error = io::Error;
     fn try_from(s: socket2::Socket) -> io::Result<UnixDatagram> {

@@ -544,6 +544,10 @@ impl UdpSocket {
         if !A::ASK && got > 0 && meta[0].full_len == 0 && self.read_shut_down() {
             return Err(crate::error::shut_down_for_reading());
         }
+        // Every datagram carries the same options' messages: the first tells.
+        if got > 0 && meta[0].control_truncated && self.space() == msg::Space::None {
+            self.recv_opts_changed_elsewhere();
+        }
         Ok(got)
     }
 
@@ -683,7 +687,7 @@ impl UdpSocket {
         let overflow = || invalid_input("control messages do not fit the send buffer");
         let v4_dest = match to {
             Some(to) => is_v4(to),
-            None => self.peer_is_v4(),
+            None => self.peer_is_v4()?,
         };
         let dest = Destination(to);
         if t.src_ip.is_some() || t.ifindex.is_some() {

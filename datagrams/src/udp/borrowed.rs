@@ -20,6 +20,14 @@ use crate::udp::UdpSocket;
 /// `UdpSocket`). Options set through the reference are set on the caller's socket, and seen by a
 /// later reference.
 ///
+/// The caller's socket and the reference share one open file: what the reference changes, the
+/// caller's socket has too. `set_nonblocking(false)` on a tokio socket's reference would make the
+/// runtime's next receive block its thread; timeouts, `shutdown`, `connect` and `disconnect` act on
+/// the caller's socket in the same way. Because its owner may change the socket behind dgram's
+/// back, a reference offers the kernel a control area on every receive (so a receive option
+/// switched on elsewhere, GRO say, is always decoded) and asks the kernel for the connected peer's
+/// family for each transmit without a destination that carries metadata.
+///
 /// A tokio socket is non-blocking: the calls return `WouldBlock` when they would wait, so run
 /// them inside tokio's `try_io`/`async_io` (second example).
 ///
@@ -90,7 +98,7 @@ impl<'a> TryFrom<BorrowedFd<'a>> for UdpSocketRef<'a> {
     type Error = io::Error;
 
     fn try_from(fd: BorrowedFd<'a>) -> io::Result<UdpSocketRef<'a>> {
-        let (family, state) = UdpSocket::adopted(fd)?;
+        let (family, state) = UdpSocket::adopted(fd, true)?;
         Ok(UdpSocketRef {
             socket: Lent::new(fd, |owned| UdpSocket::assemble(owned, family, state)),
         })

@@ -88,22 +88,43 @@ impl UdpSocket {
 
     /// Whether the connected peer is an IPv4 address (plain, or v4-mapped on an IPv6 socket): it
     /// decides which control messages a transmit without a destination carries. Learned at
-    /// `connect` (or asked of the kernel once, for a socket connected elsewhere); an IPv6 socket
-    /// that is not connected answers false, and its send fails with `NotConnected`.
-    pub(crate) fn peer_is_v4(&self) -> bool {
+    /// `connect`, or asked of the kernel once for a socket connected elsewhere, and every time for
+    /// a [`UdpSocketRef`](crate::UdpSocketRef)'s socket, which its owner may connect again behind
+    /// dgram's back.
+    ///
+    /// # Errors
+    /// `NotConnected` on a socket that is not connected.
+    pub(crate) fn peer_is_v4(&self) -> io::Result<bool> {
         if self.family == Family::V4 {
-            return true;
+            return Ok(true);
         }
-        match self.state.peer_v4.load(Ordering::Relaxed) {
-            PEER_V4 => true,
-            PEER_V6 => false,
-            _ => match self.peer_addr() {
-                Ok(peer) => {
-                    self.note_peer(Some(&peer));
-                    is_v4(&peer)
-                }
-                Err(_) => false,
-            },
+        let cached = if self.state.lent {
+            PEER_UNKNOWN
+        } else {
+            self.state.peer_v4.load(Ordering::Relaxed)
+        };
+        match cached {
+            PEER_V4 => Ok(true),
+            PEER_V6 => Ok(false),
+            _ => {
+                let peer = self.peer_addr().map_err(|e| match e.raw_os_error() {
+                    Some(libc::ENOTCONN) => io::Error::new(
+                        io::ErrorKind::NotConnected,
+                        "socket is not connected: a transmit without a destination goes to the \
+                         connected peer (connect first)",
+                    ),
+                    _ => e,
+                })?;
+                let v = if is_v4(&peer) { PEER_V4 } else { PEER_V6 };
+                // Only over "not known": a `connect` racing this one has the newer answer.
+                let _ = self.state.peer_v4.compare_exchange(
+                    PEER_UNKNOWN,
+                    v,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
+                Ok(v == PEER_V4)
+            }
         }
     }
 

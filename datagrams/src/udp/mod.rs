@@ -92,6 +92,9 @@ pub(crate) struct State {
     /// The connected peer's family, for transmits without a destination (see
     /// `UdpSocket::peer_is_v4`): 0 not known, 1 IPv4 (or v4-mapped), 2 IPv6.
     pub(crate) peer_v4: std::sync::atomic::AtomicU8,
+    /// A [`UdpSocketRef`]'s socket: its owner may change it behind dgram's back, so receives
+    /// always offer a control area and the peer's family is asked of the kernel.
+    pub(crate) lent: bool,
 }
 
 /// Creation options for a [`UdpSocket`]: those of Node's `dgram.createSocket(options)`.
@@ -435,13 +438,15 @@ impl UdpSocket {
         sys::socket::connect(self.as_fd(), &RawAddr::unspec())?;
         self.note_peer(None);
         self.state.bound.store(false, Ordering::Relaxed);
-        if let Some(bound) = self.state.explicit.get()
-            && self.local_addr()?.port() == 0
+        if self.state.explicit.get().is_some()
+            && let now = self.local_addr()?
+            && now.port() == 0
         {
-            // The address as bound (a wildcard stays a wildcard), with the port the kernel had chosen.
+            // The address the kernel kept (what was bound: a wildcard stays a wildcard, where the
+            // address connect chose is dropped), with the port the kernel had chosen.
             sys::socket::bind(
                 self.as_fd(),
-                &RawAddr::from_inet(&SocketAddr::new(bound.ip(), port)),
+                &RawAddr::from_inet(&SocketAddr::new(now.ip(), port)),
             )?;
             self.state.bound.store(true, Ordering::Relaxed);
         }
@@ -581,7 +586,7 @@ impl TryFrom<socket2::Socket> for UdpSocket {
     type Error = io::Error;
 
     fn try_from(inner: Socket) -> io::Result<UdpSocket> {
-        let (family, state) = UdpSocket::adopted(inner.as_fd())?;
+        let (family, state) = UdpSocket::adopted(inner.as_fd(), false)?;
         Ok(UdpSocket::assemble(inner.into(), family, state))
     }
 }
@@ -604,7 +609,7 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` for a descriptor that is not a UDP socket; what `getsockopt(2)` reports.
-    pub(crate) fn adopted(fd: BorrowedFd<'_>) -> io::Result<(Family, Arc<State>)> {
+    pub(crate) fn adopted(fd: BorrowedFd<'_>, lent: bool) -> io::Result<(Family, Arc<State>)> {
         let family = match sys::socket::kind(fd)? {
             sys::socket::Kind {
                 domain: libc::AF_INET,
@@ -624,7 +629,9 @@ impl UdpSocket {
         };
         let state = State {
             timeouts: crate::socket::Timeouts::of(fd),
-            recv_opts: options::recv_opts_of(fd).into(),
+            recv_opts: (options::recv_opts_of(fd) | if lent { options::ALWAYS_CONTROL } else { 0 })
+                .into(),
+            lent,
             ..State::default()
         };
         // Bound elsewhere (by `bind`, as std and socket2 bind): keep that address over a disconnect.

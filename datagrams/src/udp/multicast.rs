@@ -93,7 +93,7 @@ impl UdpSocket {
     /// that was joined.
     ///
     /// # Errors
-    /// As [`join_multicast_v4`](Self::join_multicast_v4_n); the kernel's `EADDRNOTAVAIL`
+    /// As [`join_multicast_v4_n`](Self::join_multicast_v4_n); the kernel's `EADDRNOTAVAIL`
     /// (`AddrNotAvailable`) passes through when the group was never joined.
     #[doc(alias = "IP_DROP_MEMBERSHIP")]
     pub fn leave_multicast_v4_n(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
@@ -425,7 +425,7 @@ impl UdpSocket {
     /// Leaves `group` on `iface` (`MCAST_LEAVE_GROUP`).
     ///
     /// # Errors
-    /// As [`join_multicast_v6`](Self::join_multicast_v6_n); `EADDRNOTAVAIL` when never joined.
+    /// As [`join_multicast_v6_n`](Self::join_multicast_v6_n); `EADDRNOTAVAIL` when never joined.
     #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
     #[doc(alias = "MCAST_LEAVE_GROUP")]
     pub fn leave_multicast_v6_n(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
@@ -435,7 +435,7 @@ impl UdpSocket {
     /// Joins `group` for datagrams from `source` only (`MCAST_JOIN_SOURCE_GROUP`, RFC 3678).
     ///
     /// # Errors
-    /// As [`join_multicast_v6`](Self::join_multicast_v6_n); `InvalidInput` when `source` is not unicast.
+    /// As [`join_multicast_v6_n`](Self::join_multicast_v6_n); `InvalidInput` when `source` is not unicast.
     #[doc(alias = "MCAST_JOIN_SOURCE_GROUP")]
     pub fn join_ssm_v6(
         &self,

@@ -748,6 +748,11 @@ impl PmtuDiscover {
     }
 }
 
+/// A `State::recv_opts` bit that is no option: set on a [`UdpSocketRef`](crate::UdpSocketRef)'s
+/// socket, whose owner may switch options on behind dgram's back, so that every receive offers a
+/// control area.
+pub(crate) const ALWAYS_CONTROL: u32 = 1 << 31;
+
 /// The receive options that add control messages: one bit each in `State::recv_opts`.
 mod bit {
     pub(super) const PKTINFO_V4: u32 = 1 << 0;
@@ -818,6 +823,20 @@ pub(super) fn recv_opts_of(fd: std::os::fd::BorrowedFd<'_>) -> u32 {
             crate::sys::sockopt::get_int(fd, level, name).is_ok_and(|v| v != 0)
         })
         .fold(0, |bits, &(bit, _, _)| bits | bit)
+}
+
+impl UdpSocket {
+    /// A receive that offered no control area found control messages waiting (`MSG_CTRUNC`): a
+    /// receive option was switched on other than through this socket's setters (another handle
+    /// made from the same descriptor, std's or socket2's socket). Reads them again, so that the next
+    /// receives offer a control area; the datagram at hand reported `control_truncated`.
+    #[cold]
+    pub(crate) fn recv_opts_changed_elsewhere(&self) {
+        let fresh = recv_opts_of(self.as_fd());
+        self.state
+            .recv_opts
+            .fetch_or(fresh, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// What arrives with a datagram: options that make [`UdpSocket::recv_msg`] fill more of

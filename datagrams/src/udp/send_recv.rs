@@ -320,16 +320,20 @@ impl UdpSocket {
         let cap = bufs.capacity();
         let mut from = RawAddr::empty();
         let bits = flags.recv_bits()? | libc::MSG_TRUNC;
+        let space = self.space();
         let (out, anc) = msg::recvmsg_ancillary(
             self.as_fd(),
             bufs,
             Some(&mut from),
             bits,
-            self.space(),
+            space,
             None,
             self.timeouts().read_deadline(bits),
         )
         .map_err(|e| self.recv_failed(e))?;
+        if anc.truncated && space == msg::Space::None {
+            self.recv_opts_changed_elsewhere();
+        }
         Ok((self.sender(&from)?, cap, out, anc))
     }
 
@@ -337,7 +341,9 @@ impl UdpSocket {
     /// a `BytesMut`), which is not zeroed first, and reports what [`recv_msg`](Self::recv_msg)
     /// does; the bytes written count as part of `buf` (`advance_mut`). A datagram longer than the
     /// spare capacity (`chunk_mut`, which grows a full `Vec` or `BytesMut` by 64 bytes) is
-    /// truncated, as the report says.
+    /// truncated, as the report says; into a buffer that cannot grow and has no spare capacity (a
+    /// full `&mut [u8]`) the datagram is taken and reported with `len` 0, as tokio's `recv_buf`
+    /// does.
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
