@@ -1,0 +1,155 @@
+//! Service discovery on a LAN with IPv4 multicast: announcers send their name to a group, listeners
+//! join the group (any source, or one source only with SSM, RFC 4607) on the interface they choose.
+//!
+//! ```sh
+//! cargo run -p datagrams --example discovery -- listen 239.255.70.77:7077 [--iface eth0] [--source 192.0.2.1] [--count N]
+//! cargo run -p datagrams --example discovery -- announce 239.255.70.77:7077 NAME [--iface eth0] [--count N]
+//! cargo run -p datagrams --example discovery -- --self-test 3    # announce and listen on `lo`, 3 times
+//! ```
+//! `--iface` takes a name (`eth0`), an index (`2`) or an address of the interface (`192.0.2.1`).
+//! An SSM group is in 232.0.0.0/8; the source is the announcer's address.
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::Duration;
+
+use datagrams::{Interface, UdpSocket};
+
+/// The options shared by both roles.
+struct Opts {
+    group: SocketAddrV4,
+    iface: Interface,
+    source: Option<Ipv4Addr>,
+    count: Option<usize>,
+}
+
+fn listener(o: &Opts) -> io::Result<UdpSocket> {
+    // Several listeners on one host may share the port.
+    let socket = UdpSocket::builder()
+        .reuse_address(true)
+        .bind(SocketAddr::from((Ipv4Addr::UNSPECIFIED, o.group.port())))?;
+    match o.source {
+        Some(source) => socket.join_ssm_v4(*o.group.ip(), source, &o.iface)?,
+        None => socket.join_multicast_v4_n(*o.group.ip(), &o.iface)?,
+    }
+    Ok(socket)
+}
+
+fn listen(socket: &UdpSocket, count: Option<usize>) -> io::Result<usize> {
+    let mut buf = [0u8; 512];
+    let mut heard = 0;
+    while count.is_none_or(|c| heard < c) {
+        let (n, from) = socket.recv_from(&mut buf)?;
+        println!("heard {:?} from {from}", String::from_utf8_lossy(&buf[..n]));
+        heard += 1;
+    }
+    Ok(heard)
+}
+
+fn announcer(o: &Opts) -> io::Result<UdpSocket> {
+    let socket = UdpSocket::bind("0.0.0.0:0")?;
+    socket.set_multicast_interface_v4(&o.iface)?;
+    socket.set_multicast_ttl_v4(1)?; // stay on the link
+    socket.set_multicast_loop_v4(true)?; // listeners on this host hear it too
+    Ok(socket)
+}
+
+fn announce(socket: &UdpSocket, o: &Opts, name: &str, every: Duration) -> io::Result<usize> {
+    let mut sent = 0;
+    while o.count.is_none_or(|c| sent < c) {
+        socket.send_to(name.as_bytes(), o.group)?;
+        sent += 1;
+        if o.count != Some(sent) {
+            std::thread::sleep(every);
+        }
+    }
+    Ok(sent)
+}
+
+fn main() -> io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["listen", group, rest @ ..] => {
+            let o = opts(group, rest)?;
+            let heard = listen(&listener(&o)?, o.count)?;
+            println!("discovery: heard {heard} announcements");
+            Ok(())
+        }
+        ["announce", group, name, rest @ ..] => {
+            let o = opts(group, rest)?;
+            let sent = announce(&announcer(&o)?, &o, name, Duration::from_secs(1))?;
+            println!("discovery: sent {sent} announcements");
+            Ok(())
+        }
+        ["--self-test", count] => {
+            let count = count
+                .parse()
+                .map_err(|e| bad(format!("count {count:?}: {e}")))?;
+            let o = Opts {
+                group: "239.255.70.77:0".parse().map_err(|e| bad(format!("{e}")))?,
+                iface: Interface::Name("lo".into()),
+                source: None,
+                count: Some(count),
+            };
+            // The listener first, on a port of its own; then the announcer, to that port.
+            let rx = UdpSocket::bind("0.0.0.0:0")?;
+            rx.join_multicast_v4_n(*o.group.ip(), &o.iface)?;
+            rx.set_read_timeout(Some(Duration::from_secs(5)))?;
+            let o = Opts {
+                group: SocketAddrV4::new(*o.group.ip(), rx.local_addr()?.port()),
+                ..o
+            };
+            let sent = announce(&announcer(&o)?, &o, "self-test", Duration::ZERO)?;
+            let heard = listen(&rx, Some(count))?;
+            println!("discovery: sent {sent}, heard {heard} announcements");
+            Ok(())
+        }
+        _ => Err(usage()),
+    }
+}
+
+fn opts(group: &str, mut rest: &[&str]) -> io::Result<Opts> {
+    let group: SocketAddrV4 = group
+        .parse()
+        .map_err(|e| bad(format!("group {group:?}: {e}")))?;
+    let mut o = Opts {
+        group,
+        iface: Interface::Any,
+        source: None,
+        count: None,
+    };
+    while let [flag, value, tail @ ..] = rest {
+        match *flag {
+            "--iface" => o.iface = value.parse()?,
+            "--source" => {
+                o.source = Some(
+                    value
+                        .parse()
+                        .map_err(|e| bad(format!("source {value:?}: {e}")))?,
+                )
+            }
+            "--count" => {
+                o.count = Some(
+                    value
+                        .parse()
+                        .map_err(|e| bad(format!("count {value:?}: {e}")))?,
+                )
+            }
+            _ => return Err(usage()),
+        }
+        rest = tail;
+    }
+    if rest.is_empty() { Ok(o) } else { Err(usage()) }
+}
+
+fn usage() -> io::Error {
+    bad(
+        "usage: discovery listen GROUP:PORT [--iface IF] [--source IP] [--count N] \
+         | announce GROUP:PORT NAME [--iface IF] [--count N] | --self-test COUNT"
+            .into(),
+    )
+}
+
+fn bad(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg)
+}
