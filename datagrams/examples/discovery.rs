@@ -71,7 +71,9 @@ fn main() -> io::Result<()> {
     match args.as_slice() {
         ["listen", group, rest @ ..] => {
             let o = opts(group, rest)?;
-            let heard = listen(&listener(&o)?, o.count)?;
+            let socket = listener(&o)?;
+            println!("discovery: listening on {}", o.group); // joined: announcements reach us now
+            let heard = listen(&socket, o.count)?;
             println!("discovery: heard {heard} announcements");
             Ok(())
         }
