@@ -1,6 +1,7 @@
 //! How a received datagram is printed: text, hex or JSON lines.
 
 use std::fmt::{Display, Write as _};
+use std::io::Write;
 
 use clap::ValueEnum;
 
@@ -14,8 +15,60 @@ pub(crate) enum Format {
     Text,
     /// `SENDER SIZE HEX`.
     Hex,
-    /// One JSON object per line: from, size, truncated, text, hex.
+    /// One JSON object per line: from, size, truncated, text, hex (and drops, time when known).
     Json,
+    /// The payload bytes only, nothing between datagrams (listen).
+    Raw,
+}
+
+/// Where a receiving command writes: standard output, or a file (`--output`).
+pub(crate) struct Sink {
+    out: Box<dyn Write>,
+    to_stdout: bool,
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sink")
+            .field("to_stdout", &self.to_stdout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sink {
+    /// Standard output, or the file at `path` (created, or truncated).
+    pub(crate) fn open(path: Option<&std::path::Path>) -> Result<Sink, String> {
+        Ok(match path {
+            None => Sink {
+                out: Box::new(std::io::stdout()),
+                to_stdout: true,
+            },
+            Some(p) => Sink {
+                out: Box::new(
+                    std::fs::File::create(p)
+                        .map_err(|e| format!("cannot create {}: {e}", p.display()))?,
+                ),
+                to_stdout: false,
+            },
+        })
+    }
+
+    /// Writes one line.
+    pub(crate) fn line(&mut self, l: &str) -> Result<(), String> {
+        self.bytes(format!("{l}\n").as_bytes())
+    }
+
+    /// Writes `b` as they are, at once. A closed standard output ends the program quietly (an
+    /// empty error), as `print_line` does.
+    pub(crate) fn bytes(&mut self, b: &[u8]) -> Result<(), String> {
+        match self.out.write_all(b).and_then(|()| self.out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && self.to_stdout => {
+                Err(String::new())
+            }
+            Err(e) => Err(format!("cannot write the output: {e}")),
+        }
+    }
 }
 
 /// Lowercase hex of `bytes`.
@@ -31,7 +84,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 pub(crate) fn line(format: Format, from: &dyn Display, data: &[u8], full_len: usize) -> String {
     let truncated = full_len > data.len();
     let mut l = match format {
-        Format::Text => format!("{from} {full_len} {}", text(data)),
+        // Raw output has no line: its caller writes the bytes themselves.
+        Format::Text | Format::Raw => format!("{from} {full_len} {}", text(data)),
         Format::Hex => format!("{from} {full_len} {}", hex(data)),
         Format::Json => serde_json::json!({
             "from": from.to_string(),

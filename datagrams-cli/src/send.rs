@@ -8,13 +8,40 @@ use datagrams::Family;
 use crate::endpoint::{Endpoint, Peer, is_unix, print_line};
 use crate::output::{self, Format};
 
+/// The end of `dgram send --help`.
+const AFTER_HELP: &str = "EXAMPLES:
+  dgram send 127.0.0.1:9000 hello             one datagram, \"hello\"
+  printf 'a\\nb\\n' | dgram send [::1]:9000     one datagram per line of standard input
+  dgram send 127.0.0.1:9000 --hex 00ff0a      the bytes 00 ff 0a
+  dgram send 127.0.0.1:9000 --file img.png --split 1200
+                                              a file in datagrams of 1200 bytes
+  dgram send 10.0.0.255:9 --broadcast wake    to a broadcast address
+  dgram send 127.0.0.1:53 --hex 0001 --wait-reply --timeout 1s
+                                              wait for the answer and print it
+  dgram send unix:@app ping --wait-reply      to an abstract Unix socket";
+
 /// Arguments of `dgram send`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub(crate) struct Args {
     /// Destination: HOST:PORT, unix:/path or unix:@abstract-name.
     addr: String,
-    /// Messages, one datagram each; without any, one datagram per line of standard input.
+    /// Messages, one datagram each; without any (and without --file or --stdin-raw), one datagram
+    /// per line of standard input.
     messages: Vec<String>,
+    /// Send the bytes of FILE: the whole file as one datagram, or --split N bytes per datagram.
+    /// A file larger than a datagram may be is an error naming the limit, never cut.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["messages", "stdin_raw"])]
+    file: Option<std::path::PathBuf>,
+    /// With --file or --stdin-raw: send N bytes per datagram (the last one may be shorter).
+    #[arg(long, value_name = "N")]
+    split: Option<usize>,
+    /// Send all of standard input, as it is, as one datagram (or --split N bytes per datagram).
+    #[arg(long, conflicts_with = "messages")]
+    stdin_raw: bool,
+    /// MESSAGEs and lines of standard input are hex digits (`68690a` sends "hi\n").
+    #[arg(long, conflicts_with_all = ["file", "stdin_raw"])]
+    hex: bool,
     /// Bind this local address first (HOST:PORT, or a unix: address for a Unix destination).
     #[arg(long, value_name = "ADDR")]
     from: Option<String>,
@@ -51,6 +78,30 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
+    if args.split == Some(0) {
+        return Err("--split must be at least 1 byte".into());
+    }
+    if args.split.is_some() && args.file.is_none() && !args.stdin_raw {
+        return Err("--split applies to --file or --stdin-raw".into());
+    }
+    if let Some(from) = &args.from
+        && is_unix(from) != is_unix(&args.addr)
+    {
+        let kind = |a: &str| {
+            if is_unix(a) {
+                "a Unix address"
+            } else {
+                "an IP address"
+            }
+        };
+        return Err(format!(
+            "--from {from} is {} but the destination {} is {}: the kinds differ; give both as \
+             HOST:PORT or both as unix: addresses",
+            kind(from),
+            args.addr,
+            kind(&args.addr)
+        ));
+    }
     if args.repeat == 0 {
         return Err("--repeat must be at least 1".into());
     }
@@ -119,7 +170,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             }
             if args.connect {
                 ep.send(msg)
-                    .map_err(|e| format!("cannot send to {}: {e}", args.addr))?;
+                    .map_err(|e| ep.send_error(msg.len(), &args.addr, &e))?;
             } else {
                 ep.send_to_str(msg, &args.addr)?;
             }
@@ -130,21 +181,64 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         }
         Ok(())
     };
-    if args.messages.is_empty() {
+    let whole = match &args.file {
+        Some(f) => Some(std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?),
+        None if args.stdin_raw => {
+            let mut all = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut all)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Some(all)
+        }
+        None => None,
+    };
+    let decode =
+        |m: &[u8]| -> Result<Vec<u8>, String> { if args.hex { unhex(m) } else { Ok(m.to_vec()) } };
+    if let Some(all) = whole {
+        match args.split {
+            Some(n) => {
+                for chunk in all.chunks(n) {
+                    send_one(chunk)?;
+                }
+            }
+            None => send_one(&all)?,
+        }
+    } else if args.messages.is_empty() {
         // Lines are bytes: standard input need not be UTF-8.
         for line in std::io::stdin().lock().split(b'\n') {
             let mut line = line.map_err(|e| format!("cannot read standard input: {e}"))?;
             if line.last() == Some(&b'\r') {
                 line.pop();
             }
-            send_one(&line)?;
+            send_one(&decode(&line)?)?;
         }
     } else {
         for m in &args.messages {
-            send_one(m.as_bytes())?;
+            send_one(&decode(m.as_bytes())?)?;
         }
     }
     Ok(())
+}
+
+/// The bytes that hex digits stand for (either case; spaces between bytes allowed).
+fn unhex(s: &[u8]) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = s.iter().copied().filter(|b| *b != b' ').collect();
+    let bad = || {
+        format!(
+            "bad hex {:?}: write two hex digits per byte, e.g. 68690a",
+            String::from_utf8_lossy(s)
+        )
+    };
+    if !digits.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    digits
+        .chunks(2)
+        .map(|p| {
+            let d = |b: u8| char::from(b).to_digit(16).ok_or_else(bad);
+            // Two hex digits: at most 0xff.
+            Ok((d(p[0])? * 16 + d(p[1])?) as u8)
+        })
+        .collect()
 }
 
 /// Waits for one reply from the peer (the connected one, or whoever answers first on an unconnected
@@ -156,7 +250,8 @@ fn wait_reply(ep: &Endpoint, timeout: Duration, format: Format) -> Result<(), St
     let expected: Option<Peer> = ep.peer();
     loop {
         match ep.recv(&mut buf) {
-            Ok((len, full_len, from)) => {
+            Ok(r) => {
+                let (len, full_len, from) = (r.len, r.full_len, r.from);
                 if expected.is_some_and(|p| p != from) {
                     // The kernel filters for connected sockets; this is belt and braces.
                     continue;
