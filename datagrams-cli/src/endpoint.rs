@@ -17,6 +17,14 @@ pub(crate) enum Peer {
 impl fmt::Display for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // A scoped IPv6 sender by its interface's name (`[fe80::1%eth0]:9`), as people and
+            // `send` read it; by index when the interface is gone.
+            Peer::Udp(std::net::SocketAddr::V6(a)) if a.scope_id() != 0 => {
+                match datagrams::Interface::Index(a.scope_id()).name() {
+                    Ok(Some(name)) => write!(f, "[{}%{name}]:{}", a.ip(), a.port()),
+                    _ => a.fmt(f),
+                }
+            }
             Peer::Udp(a) => a.fmt(f),
             Peer::Unix(a) => a.fmt(f),
         }

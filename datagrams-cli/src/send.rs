@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use datagrams::Family;
 
-use crate::endpoint::{Endpoint, Peer, is_unix, print_line};
+use crate::endpoint::{Endpoint, Peer, is_unix};
 use crate::output::{self, Format};
 
 /// The end of `dgram send --help`.
@@ -51,6 +51,16 @@ pub(crate) struct Args {
     /// Time-to-live (IPv4) or hop limit (IPv6) of the datagrams, in hops (UDP; multicast too).
     #[arg(long, value_name = "N")]
     ttl: Option<u32>,
+    /// The TOS byte (IPv4 IP_TOS) or traffic class (IPv6 IPV6_TCLASS) of the datagrams, 0..=255
+    /// (UDP).
+    #[arg(long, value_name = "N", conflicts_with = "dscp")]
+    tos: Option<u32>,
+    /// The DSCP of the datagrams, 0..=63 (46 is EF): the TOS byte's upper six bits (UDP).
+    #[arg(long, value_name = "N")]
+    dscp: Option<u32>,
+    /// Write the replies --wait-reply prints to FILE (created or emptied) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
     /// Send multicast out of this interface (a name, an index, an IPv4 address, or ::%NAME).
     #[arg(long, value_name = "IF")]
     multicast_iface: Option<String>,
@@ -111,10 +121,12 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     if is_unix(&args.addr)
         && (args.broadcast
             || args.ttl.is_some()
+            || args.tos.is_some()
+            || args.dscp.is_some()
             || args.multicast_iface.is_some()
             || args.multicast_loop.is_some())
     {
-        return Err("--broadcast, --ttl and the multicast options apply to UDP destinations, not Unix sockets".into());
+        return Err("--broadcast, --ttl, --tos, --dscp and the multicast options apply to UDP destinations, not Unix sockets".into());
     }
     let ep = match &args.from {
         Some(from) => Endpoint::bind(from)?,
@@ -134,6 +146,24 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
                     .and_then(|()| udp.set_multicast_hops_v6(ttl)),
             }
             .map_err(|e| format!("--ttl {ttl}: {e}"))?;
+        }
+        let tos = match (args.tos, args.dscp) {
+            (_, Some(d)) if d > 63 => {
+                return Err(format!("--dscp {d}: a DSCP is 0..=63 (six bits)"));
+            }
+            (_, Some(d)) => Some((d << 2, format!("--dscp {d}"))),
+            (Some(t), None) => Some((t, format!("--tos {t}"))),
+            (None, None) => None,
+        };
+        if let Some((tos, flag)) = tos {
+            match udp.family() {
+                Family::V4 => udp.set_tos_v4(tos),
+                // A dual-stack socket may send IPv4 too: set both.
+                Family::V6 => udp
+                    .set_tclass_v6(tos)
+                    .and_then(|()| udp.set_tos_v4(tos).or(Ok(()))),
+            }
+            .map_err(|e| format!("{flag}: {e}"))?;
         }
         if let Some(i) = &args.multicast_iface {
             let iface: datagrams::Interface =
@@ -155,6 +185,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     if args.connect {
         ep.connect(&args.addr)?;
     }
+    let mut sink = output::Sink::open(args.output.as_deref())?;
     if args.wait_reply {
         ep.set_read_timeout(args.timeout)
             .map_err(|e| e.to_string())?;
@@ -176,7 +207,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             }
             sent += 1;
             if args.wait_reply {
-                wait_reply(&ep, args.timeout, args.format)?;
+                wait_reply(&ep, args.timeout, args.format, &mut sink)?;
             }
         }
         Ok(())
@@ -243,7 +274,12 @@ fn unhex(s: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Waits for one reply from the peer (the connected one, or whoever answers first on an unconnected
 /// socket whose destination we cannot compare, such as a host name) and prints it.
-fn wait_reply(ep: &Endpoint, timeout: Duration, format: Format) -> Result<(), String> {
+fn wait_reply(
+    ep: &Endpoint,
+    timeout: Duration,
+    format: Format,
+    sink: &mut output::Sink,
+) -> Result<(), String> {
     let mut buf = vec![0u8; 65_536];
     // A timeout past the clock's range (years) never expires.
     let deadline = Instant::now().checked_add(timeout);
@@ -256,7 +292,10 @@ fn wait_reply(ep: &Endpoint, timeout: Duration, format: Format) -> Result<(), St
                     // The kernel filters for connected sockets; this is belt and braces.
                     continue;
                 }
-                return print_line(&output::line(format, &from, &buf[..len], full_len));
+                return match format {
+                    Format::Raw => sink.bytes(&buf[..len]),
+                    f => sink.line(&output::line(f, &from, &buf[..len], full_len)),
+                };
             }
             Err(e)
                 if e.kind() == ErrorKind::WouldBlock
