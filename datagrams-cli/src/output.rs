@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::escape::text;
+use datagrams::escape_bytes as text;
 
 /// The format of one printed datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -15,7 +15,7 @@ pub(crate) enum Format {
     Text,
     /// `SENDER SIZE HEX`.
     Hex,
-    /// One JSON object per line: from, size, truncated, text, hex (and drops, time when known).
+    /// One JSON object per line: from, size, truncated, text (escaped as in text), hex (and drops, time when known).
     Json,
     /// The payload bytes only, nothing between datagrams (listen).
     Raw,
@@ -91,7 +91,7 @@ pub(crate) fn line(format: Format, from: &dyn Display, data: &[u8], full_len: us
             "from": from.to_string(),
             "size": full_len,
             "truncated": truncated,
-            "text": String::from_utf8_lossy(data),
+            "text": text(data),
             "hex": hex(data),
         })
         .to_string(),
@@ -125,7 +125,22 @@ mod tests {
         assert_eq!(v["from"], "127.0.0.1:9");
         assert_eq!(v["size"], 2);
         assert_eq!(v["truncated"], false);
-        assert_eq!(v["text"], "\u{0}a");
+        assert_eq!(v["text"], "\\x00a");
         assert_eq!(v["hex"], "0061");
+        // One grammar for every byte (NUL was `\u{0}` beside `\x00`, 0xff was U+FFFD); bidi
+        // controls and line separators escaped.
+        assert_eq!(
+            line(
+                Format::Text,
+                &from,
+                "\0\u{ff}\\\u{202e}\u{2028}".as_bytes(),
+                9
+            ),
+            "127.0.0.1:9 9 \\x00\u{ff}\\\\\\xe2\\x80\\xae\\xe2\\x80\\xa8"
+        );
+        assert_eq!(
+            line(Format::Text, &from, b"\xff\xfe", 2),
+            "127.0.0.1:9 2 \\xff\\xfe"
+        );
     }
 }

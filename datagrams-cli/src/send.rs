@@ -40,8 +40,12 @@ pub(crate) struct Args {
     #[arg(long, conflicts_with = "messages")]
     stdin_raw: bool,
     /// MESSAGEs and lines of standard input are hex digits (`68690a` sends "hi\n").
-    #[arg(long, conflicts_with_all = ["file", "stdin_raw"])]
+    #[arg(long, conflicts_with_all = ["file", "stdin_raw", "escaped"])]
     hex: bool,
+    /// MESSAGEs and lines of standard input use the escapes `listen` prints: `\\` for a backslash,
+    /// `\n`, `\r`, `\t`, `\xNN` for any byte (`a\x00\xff` sends 61 00 ff).
+    #[arg(long, conflicts_with_all = ["file", "stdin_raw"])]
+    escaped: bool,
     /// Bind this local address first (HOST:PORT, or a unix: address for a Unix destination).
     #[arg(long, value_name = "ADDR")]
     from: Option<String>,
@@ -222,8 +226,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         }
         None => None,
     };
-    let decode =
-        |m: &[u8]| -> Result<Vec<u8>, String> { if args.hex { unhex(m) } else { Ok(m.to_vec()) } };
+    let decode = |m: &[u8]| -> Result<Vec<u8>, String> { payload(m, args.hex, args.escaped) };
     if let Some(all) = whole {
         match args.split {
             Some(n) => {
@@ -308,5 +311,20 @@ fn wait_reply(
             }
             Err(e) => return Err(format!("no reply: {e}")),
         }
+    }
+}
+
+/// The bytes one MESSAGE or line stands for: hex digits with `--hex`, the escape grammar `listen`
+/// prints with `--escaped`, else the bytes themselves.
+fn payload(m: &[u8], hex: bool, escaped: bool) -> Result<Vec<u8>, String> {
+    if hex {
+        unhex(m)
+    } else if escaped {
+        let text = std::str::from_utf8(m).map_err(|_| {
+            String::from("--escaped text must be UTF-8 (write other bytes as \\xNN)")
+        })?;
+        datagrams::unescape_bytes(text).map_err(|e| e.to_string())
+    } else {
+        Ok(m.to_vec())
     }
 }

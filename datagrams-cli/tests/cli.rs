@@ -966,3 +966,38 @@ fn send_sets_tos_and_dscp_and_writes_replies_to_a_file() {
     assert!(out.is_empty());
     assert_eq!(std::fs::read(&file).unwrap(), b"\x00\xff");
 }
+
+#[test]
+fn what_listen_prints_send_escaped_sends_back_byte_for_byte() {
+    let payload = "\x00\u{ff}\\n\u{202e}\u{2028}\t"
+        .as_bytes()
+        .iter()
+        .copied()
+        .chain([0xff, 0xc3])
+        .collect::<Vec<u8>>();
+    let (mut listen, addr) = serving(&["listen", "127.0.0.1:0", "--count", "1"]);
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(&payload, addr).unwrap();
+    let line = listen.line();
+    listen.success();
+    let prefix = format!("{} {} ", tx.local_addr().unwrap(), payload.len());
+    let shown = line
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{line}"));
+    assert_eq!(
+        shown,
+        "\\x00\u{ff}\\\\n\\xe2\\x80\\xae\\xe2\\x80\\xa8\\t\\xff\\xc3"
+    );
+
+    let (rx, to) = receiver();
+    let (code, _, err) = run_with_stdin(&["send", &to, "--escaped", shown], b"");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recv_one(&rx), payload);
+    let (code, _, err) =
+        run_with_stdin(&["send", &to, "--escaped"], format!("{shown}\n").as_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recv_one(&rx), payload);
+    let (code, _, err) = run_with_stdin(&["send", &to, "--escaped", "a\\q"], b"");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("bad escape in \"a\\\\q\""), "{err}");
+}
