@@ -1001,3 +1001,22 @@ fn what_listen_prints_send_escaped_sends_back_byte_for_byte() {
     assert_eq!(code, Some(1));
     assert!(err.contains("bad escape in \"a\\\\q\""), "{err}");
 }
+
+#[test]
+fn listen_and_echo_print_the_summary_on_sigterm() {
+    for cmd in ["listen", "echo"] {
+        let (mut child, addr) =
+            serving(&[cmd, "127.0.0.1:0", "--verbose"][..if cmd == "echo" { 3 } else { 2 }]);
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        tx.send_to(b"one", addr).unwrap();
+        assert_eq!(child.line(), format!("{} 3 one", tx.local_addr().unwrap()));
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let (status, err) = child.finish();
+        assert_eq!(status.code(), Some(0), "{cmd}: {err}");
+        assert_eq!(err, "dgram: received 1, truncated 0, dropped 0\n", "{cmd}");
+    }
+}
