@@ -220,6 +220,14 @@ impl Endpoint {
         }
     }
 
+    /// Asks for the kernel's receive time of each datagram (`SO_TIMESTAMPNS`).
+    pub(crate) fn set_recv_timestamp(&self, on: bool) -> io::Result<()> {
+        match self {
+            Endpoint::Udp(s) => s.set_recv_timestamp(on),
+            Endpoint::Unix { sock, .. } => sock.set_recv_timestamp(on),
+        }
+    }
+
     /// Sets the receive buffer size (`SO_RCVBUF`), in bytes.
     pub(crate) fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
         match self {

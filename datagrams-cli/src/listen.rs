@@ -42,7 +42,7 @@ pub(crate) struct Args {
     /// this socket sent (`dgram echo` replies, for instance).
     #[arg(long)]
     errors: bool,
-    /// Show the kernel's receive time of each datagram (SO_TIMESTAMPNS; UDP), RFC 3339 in UTC.
+    /// Show the kernel's receive time of each datagram (SO_TIMESTAMPNS), RFC 3339 in UTC.
     #[arg(long)]
     timestamps: bool,
     /// End after this long without a datagram, e.g. 500ms or 2s.
@@ -72,10 +72,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             .map_err(|e| format!("--recv-buffer {n}: {e}"))?;
     }
     if args.timestamps {
-        let Some(s) = ep.udp() else {
-            return Err("--timestamps applies to UDP sockets".into());
-        };
-        s.set_recv_timestamp(true)
+        ep.set_recv_timestamp(true)
             .map_err(|e| format!("cannot switch SO_TIMESTAMPNS on: {e}"))?;
     }
     let opts = Serve {

@@ -800,6 +800,25 @@ fn listen_timestamps_in_text_and_json() {
     assert!(humantime_like(time), "{l}");
     assert_eq!(rest, format!("{} 2 hi", tx.local_addr().unwrap()));
     listen.success();
+
+    // Unix sockets too.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ts.sock");
+    let mut listen = Child::spawn(&mut dgram(&[
+        "listen",
+        &format!("unix:{}", path.display()),
+        "--count",
+        "1",
+        "--timestamps",
+    ]));
+    listen.expect("listening on ");
+    let client = std::os::unix::net::UnixDatagram::unbound().unwrap();
+    client.send_to(b"hi", &path).unwrap();
+    let l = listen.line();
+    let (time, rest) = l.split_once(' ').unwrap();
+    assert!(humantime_like(time), "{l}");
+    assert_eq!(rest, "unix: 2 hi");
+    listen.success();
 }
 
 /// `2026-01-02T03:04:05.123456789Z`: RFC 3339 in UTC with nanoseconds.
