@@ -863,13 +863,7 @@ fn listen_reports_the_kernels_drops() {
     ]);
     let pid = listen.id().to_string();
     // Stop the listener, and wait until the kernel says it is stopped.
-    assert!(
-        Command::new("kill")
-            .args(["-STOP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&pid, "-STOP");
     let deadline = std::time::Instant::now() + common::PATIENCE;
     loop {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -885,13 +879,7 @@ fn listen_reports_the_kernels_drops() {
     for _ in 0..sent {
         tx.send_to(&[b'x'; 512], addr).unwrap();
     }
-    assert!(
-        Command::new("kill")
-            .args(["-CONT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&pid, "-CONT");
     // The kernel's count rides on datagrams queued after the drops: once the listener has emptied
     // its queue, this one carries it. (Drops with no datagram after them are read from
     // /proc/self/net/udp at exit.)
@@ -1029,13 +1017,15 @@ fn listen_and_echo_print_the_summary_on_sigterm() {
         let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
         tx.send_to(b"one", addr).unwrap();
         assert_eq!(child.line(), format!("{} 3 one", tx.local_addr().unwrap()));
-        let ok = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(ok.success());
+        signal(&child.id().to_string(), "-TERM");
         let (status, err) = child.finish();
         assert_eq!(status.code(), Some(0), "{cmd}: {err}");
         assert_eq!(err, "dgram: received 1, truncated 0, dropped 0\n", "{cmd}");
     }
+}
+
+/// Sends signal `sig` (`-TERM`, `-STOP`, ...) to process `pid` with kill(1).
+fn signal(pid: &str, sig: &str) {
+    let ok = Command::new("kill").args([sig, pid]).status().unwrap();
+    assert!(ok.success(), "kill {sig} {pid}");
 }

@@ -248,6 +248,7 @@ impl UnixDatagram {
     /// use datagrams::UnixDatagram;
     /// let (a, b) = UnixDatagram::pair()?;
     /// b.set_recv_timestamp(true)?;
+    /// assert!(b.recv_timestamp()?);
     /// a.send(b"now")?;
     /// let mut buf = [0u8; 8];
     /// let meta = b.recv_msg(&mut buf)?;
@@ -262,6 +263,20 @@ impl UnixDatagram {
             crate::sys::consts::SO_TIMESTAMPNS,
             libc::c_int::from(on),
         )
+    }
+
+    /// Whether `SO_TIMESTAMPNS` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_TIMESTAMPNS")]
+    pub fn recv_timestamp(&self) -> io::Result<bool> {
+        crate::sys::sockopt::get_int(
+            self.as_fd(),
+            libc::SOL_SOCKET,
+            crate::sys::consts::SO_TIMESTAMPNS,
+        )
+        .map(|v| v != 0)
     }
 
     /// Whether `SO_PASSCRED` is on.
