@@ -1,11 +1,18 @@
 //! `dgram echo ADDR`: send every datagram back to its sender.
 
 use crate::endpoint::{Peer, print_line};
-use crate::listen::{bind, serve};
+use crate::listen::{Serve, bind, serve};
 use crate::output::{self, Format};
+
+/// The end of `dgram echo --help`.
+const AFTER_HELP: &str = "EXAMPLES:
+  dgram echo 0.0.0.0:7                        the echo service (port 7 needs root)
+  dgram echo [::]:9000 --verbose              echo, and print what arrives
+  dgram echo unix:/tmp/echo.sock --count 10   echo ten datagrams on a Unix socket";
 
 /// Arguments of `dgram echo`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub(crate) struct Args {
     /// Address to bind: HOST:PORT (port 0 picks one; the line `listening on ...` shows it),
     /// unix:/path or unix:@abstract-name.
@@ -24,9 +31,23 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
     let ep = bind(&args.addr, args.errors)?;
-    serve(&ep, args.count, |ep, data, full_len, from| {
+    let opts = Serve {
+        count: args.count,
+        idle: None,
+        drops_on_stderr: true,
+    };
+    serve(&ep, &opts, |ep, data, r| {
+        let from = &r.from;
         if args.verbose {
-            print_line(&output::line(Format::Text, from, data, full_len))?;
+            print_line(&output::line(Format::Text, from, data, r.full_len))?;
+        }
+        if r.full_len > data.len() {
+            eprintln!(
+                "dgram: datagram from {from} of {} bytes was truncated to {}: not echoed",
+                r.full_len,
+                data.len()
+            );
+            return Ok(());
         }
         if let Peer::Unix(a) = from
             && a.is_unnamed()

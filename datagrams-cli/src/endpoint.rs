@@ -17,10 +17,32 @@ pub(crate) enum Peer {
 impl fmt::Display for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // A scoped IPv6 sender by its interface's name (`[fe80::1%eth0]:9`), as people and
+            // `send` read it; by index when the interface is gone.
+            Peer::Udp(std::net::SocketAddr::V6(a)) if a.scope_id() != 0 => {
+                match datagrams::Interface::Index(a.scope_id()).name() {
+                    Ok(Some(name)) => write!(f, "[{}%{name}]:{}", a.ip(), a.port()),
+                    _ => a.fmt(f),
+                }
+            }
             Peer::Udp(a) => a.fmt(f),
             Peer::Unix(a) => a.fmt(f),
         }
     }
+}
+
+/// What a receive reports about one datagram.
+#[derive(Debug)]
+pub(crate) struct Received {
+    /// Bytes written to the buffer.
+    pub(crate) len: usize,
+    /// The datagram's full length.
+    pub(crate) full_len: usize,
+    pub(crate) from: Peer,
+    /// The kernel's running count of datagrams dropped on this socket (`SO_RXQ_OVFL`), once non-zero.
+    pub(crate) drops: Option<u32>,
+    /// The kernel's receive time (`SO_TIMESTAMPNS`), when asked for.
+    pub(crate) timestamp: Option<std::time::SystemTime>,
 }
 
 /// A bound socket of either kind. A Unix socket file it created is removed when it is dropped.
@@ -45,7 +67,20 @@ pub(crate) fn is_unix(addr: &str) -> bool {
 pub(crate) fn udp_dest(dest: &str) -> Result<Vec<SocketAddr>, String> {
     use std::net::ToSocketAddrs;
     udp_dest_with(dest, |q| match q {
-        Query::Scoped(host, port) => (host, port).to_socket_addrs().map(Iterator::collect),
+        Query::Scoped(host, port) => {
+            // An unknown scope name would reach the resolver and come back as a lookup failure
+            // that does not say which part is wrong: name the interface instead.
+            if let Some((_, scope)) = host.split_once('%')
+                && scope.parse::<u32>().is_err()
+                && let Err(e) = datagrams::Interface::Name(scope.to_string()).index()
+            {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("no interface {scope} on this host (ip link lists them)"),
+                ));
+            }
+            (host, port).to_socket_addrs().map(Iterator::collect)
+        }
         Query::Plain(dest) => dest.to_socket_addrs().map(Iterator::collect),
     })
 }
@@ -100,10 +135,22 @@ impl Endpoint {
             let sock = UnixDatagram::bind(ua).map_err(|e| format!("cannot bind {addr}: {e}"))?;
             let created = ua.as_pathname().map(PathBuf::from);
             Ok(Endpoint::Unix { sock, created })
+        } else if !addr.contains(':') {
+            Err(format!(
+                "cannot bind {addr}: expected HOST:PORT (for example 0.0.0.0:{addr} or [::]:{addr}), \
+                 unix:/path or unix:@name"
+            ))
         } else {
-            UdpSocket::bind(addr)
-                .map(Endpoint::Udp)
-                .map_err(|e| format!("cannot bind {addr}: {e}"))
+            UdpSocket::bind(addr).map(Endpoint::Udp).map_err(|e| {
+                if e.kind() == io::ErrorKind::PermissionDenied {
+                    format!(
+                        "cannot bind {addr}: {e}: a port below 1024 needs root or \
+                         CAP_NET_BIND_SERVICE (or a lower sysctl net.ipv4.ip_unprivileged_port_start)"
+                    )
+                } else {
+                    format!("cannot bind {addr}: {e}")
+                }
+            })
         }
     }
 
@@ -142,15 +189,50 @@ impl Endpoint {
         }
     }
 
-    /// Receives one datagram: bytes written, full length, sender.
-    pub(crate) fn recv(&self, buf: &mut [u8]) -> io::Result<(usize, usize, Peer)> {
+    /// Receives one datagram into `buf`. A Unix datagram larger than `buf` grows it first (the
+    /// kernel tells the next datagram's size, FIONREAD), so that no Unix datagram is cut; a UDP
+    /// datagram fits the 65,536 bytes a caller gives.
+    pub(crate) fn recv(&self, buf: &mut Vec<u8>) -> io::Result<Received> {
         match self {
-            Endpoint::Udp(s) => s
-                .recv_msg(buf)
-                .map(|m| (m.len, m.full_len, Peer::Udp(m.addr))),
-            Endpoint::Unix { sock, .. } => sock
-                .recv_msg(buf)
-                .map(|m| (m.len, m.full_len, Peer::Unix(m.addr))),
+            Endpoint::Udp(s) => s.recv_msg(buf).map(|m| Received {
+                len: m.len,
+                full_len: m.full_len,
+                from: Peer::Udp(m.addr),
+                drops: m.drops,
+                timestamp: m.timestamp,
+            }),
+            Endpoint::Unix { sock, .. } => {
+                // Wait for a datagram (within the read timeout) without taking it, then learn its
+                // size: only this thread receives, so it is still the next one.
+                sock.peek(&mut [0u8; 1])?;
+                let next = sock.bytes_readable()?;
+                if next > buf.len() {
+                    buf.resize(next, 0);
+                }
+                sock.recv_msg(buf).map(|m| Received {
+                    len: m.len,
+                    full_len: m.full_len,
+                    from: Peer::Unix(m.addr),
+                    drops: m.drops,
+                    timestamp: m.timestamp,
+                })
+            }
+        }
+    }
+
+    /// Asks for the kernel's receive time of each datagram (`SO_TIMESTAMPNS`).
+    pub(crate) fn set_recv_timestamp(&self, on: bool) -> io::Result<()> {
+        match self {
+            Endpoint::Udp(s) => s.set_recv_timestamp(on),
+            Endpoint::Unix { sock, .. } => sock.set_recv_timestamp(on),
+        }
+    }
+
+    /// Sets the receive buffer size (`SO_RCVBUF`), in bytes.
+    pub(crate) fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
+        match self {
+            Endpoint::Udp(s) => s.set_recv_buffer_size(bytes),
+            Endpoint::Unix { sock, .. } => sock.set_recv_buffer_size(bytes),
         }
     }
 
@@ -174,7 +256,40 @@ impl Endpoint {
             Endpoint::Udp(s) => s.send_to(buf, &udp_dest(dest)?[..]),
             Endpoint::Unix { sock, .. } => sock.send_to(buf, unix_addr(dest)?),
         }
-        .map_err(|e| format!("cannot send to {dest}: {e}"))
+        .map_err(|e| self.send_error(buf.len(), dest, &e))
+    }
+
+    /// A failed send to `dest` of `len` bytes, as a message that gives the fix where there is one.
+    pub(crate) fn send_error(&self, len: usize, dest: &str, e: &io::Error) -> String {
+        const EMSGSIZE: i32 = 90;
+        match (self, e.kind()) {
+            // The kernel refuses a broadcast destination without SO_BROADCAST.
+            (Endpoint::Udp(_), io::ErrorKind::PermissionDenied) => format!(
+                "cannot send to {dest}: {e}: to send to a broadcast address, add --broadcast"
+            ),
+            _ if e.raw_os_error() == Some(EMSGSIZE) => {
+                let limit = match self {
+                    Endpoint::Udp(s) => match s.family() {
+                        Family::V4 => format!(
+                            "a UDP datagram over IPv4 holds at most {} bytes",
+                            datagrams::MAX_PAYLOAD_V4
+                        ),
+                        Family::V6 => format!(
+                            "a UDP datagram over IPv6 holds at most {} bytes",
+                            datagrams::MAX_PAYLOAD_V6
+                        ),
+                    },
+                    Endpoint::Unix { sock, .. } => match sock.send_buffer_size() {
+                        Ok(n) => format!("the socket's send buffer is {n} bytes"),
+                        Err(_) => "the socket's send buffer is smaller".into(),
+                    },
+                };
+                format!(
+                    "cannot send to {dest}: {len} bytes is too large ({e}): {limit}; send fewer bytes per datagram (--split N)"
+                )
+            }
+            _ => format!("cannot send to {dest}: {e}"),
+        }
     }
 
     pub(crate) fn connect(&self, dest: &str) -> Result<(), String> {

@@ -2,12 +2,23 @@
 
 use std::io::ErrorKind;
 
-use crate::endpoint::{Endpoint, Peer, print_line};
+use crate::endpoint::{Endpoint, Received, print_line};
 use crate::output::{self, Format};
 use crate::stop;
 
+/// The end of `dgram listen --help`.
+const AFTER_HELP: &str = "EXAMPLES:
+  dgram listen 0.0.0.0:5353                   print every datagram to port 5353 (IPv4)
+  dgram listen [::]:9000 --format json        one JSON object per datagram
+  dgram listen 127.0.0.1:9000 --format raw --output data.bin --idle 2s
+                                              payload bytes only, into a file, until 2 s of silence
+  dgram listen 239.1.2.3:5000 --join --iface eth0
+                                              join a multicast group on eth0
+  dgram listen unix:/tmp/app.sock --count 1   one datagram on a Unix socket, then exit";
+
 /// Arguments of `dgram listen`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub(crate) struct Args {
     /// Address to bind: HOST:PORT (port 0 picks one; the line `listening on ...` shows it),
     /// unix:/path (the file is removed on exit) or unix:@abstract-name.
@@ -31,9 +42,22 @@ pub(crate) struct Args {
     /// this socket sent (`dgram echo` replies, for instance).
     #[arg(long)]
     errors: bool,
+    /// Show the kernel's receive time of each datagram (SO_TIMESTAMPNS), RFC 3339 in UTC.
+    #[arg(long)]
+    timestamps: bool,
+    /// End after this long without a datagram, e.g. 500ms or 2s.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    idle: Option<std::time::Duration>,
+    /// Write the datagrams to FILE (created or emptied) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// The socket's receive buffer (SO_RCVBUF), in bytes: above net.core.rmem_max is an error.
+    #[arg(long, value_name = "BYTES")]
+    recv_buffer: Option<usize>,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
+    let mut sink = output::Sink::open(args.output.as_deref())?;
     let ep = if args.join {
         let ep = join(&args)?;
         if args.errors {
@@ -43,9 +67,52 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     } else {
         bind(&args.addr, args.errors)?
     };
-    serve(&ep, args.count, |_, buf, full_len, from| {
-        print_line(&output::line(args.format, from, buf, full_len))
+    if let Some(n) = args.recv_buffer {
+        ep.set_recv_buffer_size(n)
+            .map_err(|e| format!("--recv-buffer {n}: {e}"))?;
+    }
+    if args.timestamps {
+        ep.set_recv_timestamp(true)
+            .map_err(|e| format!("cannot switch SO_TIMESTAMPNS on: {e}"))?;
+    }
+    let opts = Serve {
+        count: args.count,
+        idle: args.idle,
+        drops_on_stderr: args.format != Format::Json,
+    };
+    serve(&ep, &opts, |_, data, r| match args.format {
+        Format::Raw => sink.bytes(data),
+        Format::Json => {
+            let mut v: serde_json::Value =
+                serde_json::from_str(&output::line(Format::Json, &r.from, data, r.full_len))
+                    .map_err(|e| e.to_string())?;
+            if let Some(d) = r.drops {
+                v["drops"] = d.into();
+            }
+            if let Some(t) = r.timestamp {
+                v["time"] = humantime::format_rfc3339_nanos(t).to_string().into();
+            }
+            sink.line(&v.to_string())
+        }
+        f => {
+            let l = output::line(f, &r.from, data, r.full_len);
+            match r.timestamp {
+                Some(t) => sink.line(&format!("{} {l}", humantime::format_rfc3339_nanos(t))),
+                None => sink.line(&l),
+            }
+        }
     })
+}
+
+/// When `serve` stops, and how it reports drops.
+#[derive(Debug, Default)]
+pub(crate) struct Serve {
+    /// Stop after this many datagrams.
+    pub(crate) count: Option<u64>,
+    /// Stop after this long without a datagram.
+    pub(crate) idle: Option<std::time::Duration>,
+    /// Print a line on stderr when the kernel's drop count grows (JSON carries it in a field).
+    pub(crate) drops_on_stderr: bool,
 }
 
 /// Switches the error queue on (`IP_RECVERR`, and `IPV6_RECVERR` on IPv6), so that `serve` prints
@@ -120,29 +187,89 @@ pub(crate) fn bind(addr: &str, errors: bool) -> Result<Endpoint, String> {
     Ok(ep)
 }
 
-/// Receives until `count` datagrams have arrived or Ctrl-C, handing each to `each` as (endpoint,
-/// the bytes received, the datagram's full length, the sender).
+/// Receives until `count` datagrams have arrived, `idle` passed without one, or Ctrl-C (or
+/// SIGTERM), handing each to `each` as (endpoint, the bytes received, what the receive reported).
+/// Reports the kernel's drops as they grow, and at the end a summary on stderr: received,
+/// truncated, dropped.
 pub(crate) fn serve(
     ep: &Endpoint,
-    count: Option<u64>,
-    mut each: impl FnMut(&Endpoint, &[u8], usize, &Peer) -> Result<(), String>,
+    opts: &Serve,
+    mut each: impl FnMut(&Endpoint, &[u8], &Received) -> Result<(), String>,
 ) -> Result<(), String> {
+    if let Some(s) = ep.udp() {
+        s.set_recv_drop_count(true)
+            .map_err(|e| format!("cannot switch SO_RXQ_OVFL on: {e}"))?;
+    }
     let mut buf = vec![0u8; 65_536];
-    let mut seen = 0u64;
-    while count.is_none_or(|n| seen < n) && !stop::requested() {
+    let (mut seen, mut truncated, mut dropped) = (0u64, 0u64, 0u64);
+    let mut last = std::time::Instant::now();
+    let result = loop {
+        if opts.count.is_some_and(|n| seen >= n) || stop::requested() {
+            break Ok(());
+        }
         match ep.recv(&mut buf) {
-            Ok((len, full_len, from)) => {
+            Ok(r) => {
                 seen += 1;
-                each(ep, &buf[..len], full_len, &from)?;
+                last = std::time::Instant::now();
+                if r.full_len > r.len {
+                    truncated += 1;
+                }
+                if let Some(d) = r.drops
+                    && u64::from(d) > dropped
+                {
+                    if opts.drops_on_stderr {
+                        eprintln!(
+                            "dgram: the kernel dropped {} datagrams (receive queue full; {d} in all)",
+                            u64::from(d) - dropped
+                        );
+                    }
+                    dropped = u64::from(d);
+                }
+                if let Err(e) = each(ep, &buf[..r.len], &r) {
+                    break Err(e);
+                }
             }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                if opts.idle.is_some_and(|i| last.elapsed() >= i) {
+                    break Ok(());
+                }
+            }
             // An ICMP error about an earlier send is not a reason to stop serving; with IP_RECVERR on,
             // its report is printed.
             Err(e) if is_send_error(&e) => report_errors(ep)?,
-            Err(e) => return Err(format!("receive failed: {e}")),
+            Err(e) => break Err(format!("receive failed: {e}")),
         }
+    };
+    // Drops after the last datagram arrive with no datagram to carry the count: read it from
+    // the kernel's socket table instead.
+    if let Some(d) = ep.udp().and_then(kernel_drops) {
+        dropped = dropped.max(d);
     }
-    Ok(())
+    // A closed standard output ends quietly, as a filter does.
+    if !matches!(&result, Err(e) if e.is_empty()) {
+        eprintln!("dgram: received {seen}, truncated {truncated}, dropped {dropped}");
+    }
+    result
+}
+
+/// The `drops` column of `/proc/self/net/udp` (or `udp6`) for this socket, found by its inode. The
+/// receive metadata (`SO_RXQ_OVFL`) carries the count only on a datagram that arrives after the
+/// drops; this table is the kernel's other public account of it.
+fn kernel_drops(s: &datagrams::UdpSocket) -> Option<u64> {
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::unix::fs::MetadataExt;
+    let fd = s.as_fd().as_raw_fd();
+    let inode = std::fs::metadata(format!("/proc/self/fd/{fd}")).ok()?.ino();
+    let table = match s.family() {
+        datagrams::Family::V4 => "/proc/self/net/udp",
+        datagrams::Family::V6 => "/proc/self/net/udp6",
+    };
+    let text = std::fs::read_to_string(table).ok()?;
+    text.lines().skip(1).find_map(|l| {
+        let cols: Vec<&str> = l.split_whitespace().collect();
+        // sl local rem st queues tr retrnsmt uid timeout inode ref pointer drops
+        (cols.get(9)?.parse::<u64>().ok()? == inode).then(|| cols.get(12)?.parse().ok())?
+    })
 }
 
 /// Errors a receive reports about earlier sends (ICMP), which the error queue details.

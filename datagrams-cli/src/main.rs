@@ -2,7 +2,6 @@
 
 mod echo;
 mod endpoint;
-mod escape;
 mod listen;
 mod output;
 mod send;

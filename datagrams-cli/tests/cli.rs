@@ -487,7 +487,8 @@ fn send_takes_a_link_local_scope_by_name() {
     ));
     let got = listen.line();
     assert!(
-        got.starts_with("[fe80::1%") && got.ends_with(" 6 scoped"),
+        // the sender's scope by its interface's name, as `send` takes it back
+        got.starts_with("[fe80::1%veth0]:") && got.ends_with(" 6 scoped"),
         "{got}"
     );
     listen.success();
@@ -498,7 +499,9 @@ fn send_takes_a_link_local_scope_by_name() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.starts_with("dgram: bad address [fe80::2%nosuch0]") && err.lines().count() == 1,
+        err.starts_with(&format!(
+            "dgram: bad address [fe80::2%nosuch0]:{port}: no interface nosuch0 on this host"
+        )) && err.lines().count() == 1,
         "{err}"
     );
 }
@@ -573,4 +576,456 @@ fn echo_errors_prints_the_error_queue() {
     let (n, _) = client.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"still here");
     echo.success();
+}
+
+// ---- issue 16: what operators missed ----
+
+/// Runs `dgram ARGS` with `stdin` and returns (exit code, stdout, stderr).
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> (Option<i32>, Vec<u8>, String) {
+    use std::io::Write;
+    let mut child = dgram(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A UDP receiver on loopback with a bounded wait.
+fn receiver() -> (UdpSocket, String) {
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let addr = rx.local_addr().unwrap().to_string();
+    (rx, addr)
+}
+
+fn recv_one(rx: &UdpSocket) -> Vec<u8> {
+    let mut buf = vec![0u8; 70_000];
+    let n = rx.recv(&mut buf).unwrap();
+    buf.truncate(n);
+    buf
+}
+
+#[test]
+fn every_help_ends_with_examples() {
+    for cmd in ["listen", "send", "echo"] {
+        let out = dgram(&[cmd, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        let help = String::from_utf8(out.stdout).unwrap();
+        let at = help
+            .rfind("\nEXAMPLES:\n")
+            .unwrap_or_else(|| panic!("{cmd}: {help}"));
+        let examples = &help[at..];
+        assert!(
+            examples.contains(&format!("  dgram {cmd} ")),
+            "{cmd}: {examples}"
+        );
+        assert!(!examples.contains("Options:"), "{cmd}: {examples}");
+    }
+}
+
+#[test]
+fn send_file_split_hex_and_raw_stdin_keep_every_byte() {
+    let (rx, addr) = receiver();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("payload");
+    let payload: Vec<u8> = (0..768u32).map(|i| (i % 256) as u8).collect();
+    std::fs::write(&file, &payload).unwrap();
+    let f = file.to_str().unwrap();
+
+    let (code, _, err) = run_with_stdin(&["send", &addr, "--file", f], b"");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recv_one(&rx), payload);
+
+    let (code, _, err) = run_with_stdin(&["send", &addr, "--file", f, "--split", "500"], b"");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recv_one(&rx), &payload[..500]);
+    assert_eq!(recv_one(&rx), &payload[500..]);
+
+    let (code, _, err) = run_with_stdin(&["send", &addr, "--hex", "00ff0a", "41 42"], b"");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recv_one(&rx), b"\x00\xff\x0a");
+    assert_eq!(recv_one(&rx), b"AB");
+
+    let (code, _, err) = run_with_stdin(&["send", &addr, "--hex"], b"0102\nff\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recv_one(&rx), b"\x01\x02");
+    assert_eq!(recv_one(&rx), b"\xff");
+
+    let raw = b"line one\r\nline two\n\x00\xff";
+    let (code, _, err) = run_with_stdin(&["send", &addr, "--stdin-raw"], raw);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recv_one(&rx), raw);
+}
+
+#[test]
+fn a_file_too_large_is_refused_naming_the_limit() {
+    let (_rx, addr) = receiver();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big");
+    std::fs::write(&file, vec![7u8; 70_000]).unwrap();
+    let (code, _, err) = run_with_stdin(&["send", &addr, "--file", file.to_str().unwrap()], b"");
+    assert_eq!(code, Some(1));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("70000 bytes is too large")
+            && err.contains("at most 65507 bytes")
+            && err.contains("--split N"),
+        "{err}"
+    );
+    let (code, _, err) = run_with_stdin(&["send", &addr, "--hex", "abc"], b"");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("bad hex \"abc\""), "{err}");
+}
+
+#[test]
+fn error_messages_give_the_fix() {
+    let cases: [(&[&str], &[&str]); 5] = [
+        (
+            &["listen", "5353"],
+            &[
+                "cannot bind 5353: expected HOST:PORT",
+                "0.0.0.0:5353",
+                "[::]:5353",
+            ],
+        ),
+        (
+            &["send", "127.255.255.255:9", "x"],
+            &["cannot send to 127.255.255.255:9", "add --broadcast"],
+        ),
+        (
+            &["send", "[ff02::1%nosuch0]:9", "x"],
+            &["bad address [ff02::1%nosuch0]:9: no interface nosuch0 on this host"],
+        ),
+        (
+            &["send", "unix:@dgram-test-x", "x", "--from", "127.0.0.1:0"],
+            &[
+                "--from 127.0.0.1:0 is an IP address",
+                "is a Unix address",
+                "the kinds differ",
+            ],
+        ),
+        (
+            &["send", "127.0.0.1:9", "x", "--split", "3"],
+            &["--split applies to --file or --stdin-raw"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let out = dgram(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: {err}");
+        }
+    }
+    // A privileged port, as a user without the capability.
+    if !common::root_or_skip("error_messages_give_the_fix (privileged port)") {
+        return;
+    }
+    let out = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .arg(env!("CARGO_BIN_EXE_dgram"))
+        .args(["listen", "127.0.0.1:80"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot bind 127.0.0.1:80")
+            && err.contains("a port below 1024 needs root or CAP_NET_BIND_SERVICE"),
+        "{err}"
+    );
+}
+
+#[test]
+fn listen_raw_output_file_idle_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.bin");
+    let (listen, addr) = serving(&[
+        "listen",
+        "127.0.0.1:0",
+        "--format",
+        "raw",
+        "--output",
+        file.to_str().unwrap(),
+        "--idle",
+        "300ms",
+    ]);
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(b"\x00one\n", addr).unwrap();
+    tx.send_to(b"\xfftwo", addr).unwrap();
+    let (status, err) = listen.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert_eq!(err, "dgram: received 2, truncated 0, dropped 0\n");
+    assert_eq!(std::fs::read(&file).unwrap(), b"\x00one\n\xfftwo");
+}
+
+#[test]
+fn listen_timestamps_in_text_and_json() {
+    let (mut listen, addr) = serving(&[
+        "listen",
+        "127.0.0.1:0",
+        "--count",
+        "2",
+        "--timestamps",
+        "--format",
+        "json",
+    ]);
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(b"t", addr).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&listen.line()).unwrap();
+    let t = v["time"].as_str().unwrap();
+    assert!(humantime_like(t), "{t}");
+    tx.send_to(b"u", addr).unwrap();
+    listen.line();
+    listen.success();
+
+    let (mut listen, addr) = serving(&["listen", "127.0.0.1:0", "--count", "1", "--timestamps"]);
+    tx.send_to(b"hi", addr).unwrap();
+    let l = listen.line();
+    let (time, rest) = l.split_once(' ').unwrap();
+    assert!(humantime_like(time), "{l}");
+    assert_eq!(rest, format!("{} 2 hi", tx.local_addr().unwrap()));
+    listen.success();
+
+    // Unix sockets too.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ts.sock");
+    let mut listen = Child::spawn(&mut dgram(&[
+        "listen",
+        &format!("unix:{}", path.display()),
+        "--count",
+        "1",
+        "--timestamps",
+    ]));
+    listen.expect("listening on ");
+    let client = std::os::unix::net::UnixDatagram::unbound().unwrap();
+    client.send_to(b"hi", &path).unwrap();
+    let l = listen.line();
+    let (time, rest) = l.split_once(' ').unwrap();
+    assert!(humantime_like(time), "{l}");
+    assert_eq!(rest, "unix: 2 hi");
+    listen.success();
+}
+
+/// `2026-01-02T03:04:05.123456789Z`: RFC 3339 in UTC with nanoseconds.
+fn humantime_like(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 30 && b[4] == b'-' && b[10] == b'T' && b[19] == b'.' && b[29] == b'Z'
+}
+
+#[test]
+fn echo_returns_a_large_unix_datagram_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("echo.sock");
+    let addr = format!("unix:{}", path.display());
+    let mut echo = Child::spawn(&mut dgram(&["echo", &addr, "--count", "1"]));
+    echo.expect("listening on ");
+    let client = std::os::unix::net::UnixDatagram::bind(dir.path().join("client.sock")).unwrap();
+    client.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    client.send_to(&payload, &path).unwrap();
+    let mut buf = vec![0u8; 200_000];
+    let n = client.recv(&mut buf).unwrap();
+    assert_eq!(n, payload.len());
+    assert_eq!(&buf[..n], &payload[..]);
+    let (status, err) = echo.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert_eq!(err, "dgram: received 1, truncated 0, dropped 0\n");
+}
+
+#[test]
+fn listen_reports_the_kernels_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lines");
+    let (listen, addr) = serving(&[
+        "listen",
+        "127.0.0.1:0",
+        "--recv-buffer",
+        "4096",
+        "--idle",
+        "300ms",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    let pid = listen.id().to_string();
+    // Stop the listener, and wait until the kernel says it is stopped.
+    signal(&pid, "-STOP");
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let state = stat.rsplit_once(") ").unwrap().1.chars().next().unwrap();
+        if state == 'T' {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not stopped: {stat}");
+        std::thread::yield_now();
+    }
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sent = 200u64;
+    for _ in 0..sent {
+        tx.send_to(&[b'x'; 512], addr).unwrap();
+    }
+    signal(&pid, "-CONT");
+    // The kernel's count rides on datagrams queued after the drops: once the listener has emptied
+    // its queue, this one carries it. (Drops with no datagram after them are read from
+    // /proc/self/net/udp at exit.)
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    while udp_rx_queue(addr.port()) != 0 {
+        assert!(std::time::Instant::now() < deadline, "queue not read");
+        std::thread::yield_now();
+    }
+    tx.send_to(b"after", addr).unwrap();
+    let sent = sent + 1;
+    // It reads what the queue kept, then ends after 300 ms of silence.
+    let (status, err) = listen.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    let got = std::fs::read_to_string(&file).unwrap().lines().count() as u64;
+    let summary = err.lines().last().unwrap();
+    let dropped: u64 = summary
+        .strip_prefix(&format!("dgram: received {got}, truncated 0, dropped "))
+        .unwrap_or_else(|| panic!("{err}"))
+        .parse()
+        .unwrap();
+    assert!(dropped > 0, "{err}");
+    assert_eq!(got + dropped, sent, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "dgram: the kernel dropped {dropped} datagrams (receive queue full; {dropped} in all)\n"
+        )),
+        "{err}"
+    );
+}
+
+/// The bytes queued for the UDP socket bound on loopback `port`, as `/proc/net/udp` shows them.
+fn udp_rx_queue(port: u16) -> u64 {
+    let table = std::fs::read_to_string("/proc/net/udp").unwrap();
+    let local = format!("0100007F:{port:04X}");
+    let row = table
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(local.as_str()))
+        .unwrap_or_else(|| panic!("no socket {local} in {table}"));
+    let queues = row.split_whitespace().nth(4).unwrap();
+    u64::from_str_radix(queues.split_once(':').unwrap().1, 16).unwrap()
+}
+
+#[test]
+fn send_sets_tos_and_dscp_and_writes_replies_to_a_file() {
+    for (host, args, want) in [
+        ("127.0.0.1:0", ["--tos", "40"], 40u8),
+        ("127.0.0.1:0", ["--dscp", "46"], 184),
+        ("[::1]:0", ["--dscp", "10"], 40),
+    ] {
+        let rx = datagrams::UdpSocket::bind(host).unwrap();
+        rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+        match rx.family() {
+            datagrams::Family::V4 => rx.set_recv_tos_v4(true).unwrap(),
+            datagrams::Family::V6 => rx.set_recv_tclass_v6(true).unwrap(),
+        }
+        let addr = rx.local_addr().unwrap().to_string();
+        let mut a = vec!["send", &addr, "marked"];
+        a.extend_from_slice(&args);
+        let (code, _, err) = run_with_stdin(&a, b"");
+        assert_eq!(code, Some(0), "{err}");
+        let mut buf = [0u8; 16];
+        let m = rx.recv_msg(&mut buf).unwrap();
+        assert_eq!(
+            (&buf[..m.len], m.tos),
+            (&b"marked"[..], Some(want)),
+            "{args:?}"
+        );
+    }
+    let (code, _, err) = run_with_stdin(&["send", "127.0.0.1:9", "x", "--dscp", "64"], b"");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--dscp 64: a DSCP is 0..=63"), "{err}");
+
+    let (_echo, addr) = serving(&["echo", "127.0.0.1:0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("reply");
+    let (code, out, err) = run_with_stdin(
+        &[
+            "send",
+            &addr.to_string(),
+            "--hex",
+            "00ff",
+            "--wait-reply",
+            "--format",
+            "raw",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.is_empty());
+    assert_eq!(std::fs::read(&file).unwrap(), b"\x00\xff");
+}
+
+#[test]
+fn what_listen_prints_send_escaped_sends_back_byte_for_byte() {
+    let payload = "\x00\u{ff}\\n\u{202e}\u{2028}\t"
+        .as_bytes()
+        .iter()
+        .copied()
+        .chain([0xff, 0xc3])
+        .collect::<Vec<u8>>();
+    let (mut listen, addr) = serving(&["listen", "127.0.0.1:0", "--count", "1"]);
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(&payload, addr).unwrap();
+    let line = listen.line();
+    listen.success();
+    let prefix = format!("{} {} ", tx.local_addr().unwrap(), payload.len());
+    let shown = line
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{line}"));
+    assert_eq!(
+        shown,
+        "\\x00\u{ff}\\\\n\\xe2\\x80\\xae\\xe2\\x80\\xa8\\t\\xff\\xc3"
+    );
+
+    let (rx, to) = receiver();
+    let (code, _, err) = run_with_stdin(&["send", &to, "--escaped", shown], b"");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recv_one(&rx), payload);
+    let (code, _, err) =
+        run_with_stdin(&["send", &to, "--escaped"], format!("{shown}\n").as_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recv_one(&rx), payload);
+    let (code, _, err) = run_with_stdin(&["send", &to, "--escaped", "a\\q"], b"");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("bad escape in \"a\\\\q\""), "{err}");
+}
+
+#[test]
+fn listen_and_echo_print_the_summary_on_sigterm() {
+    for cmd in ["listen", "echo"] {
+        let (mut child, addr) =
+            serving(&[cmd, "127.0.0.1:0", "--verbose"][..if cmd == "echo" { 3 } else { 2 }]);
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        tx.send_to(b"one", addr).unwrap();
+        assert_eq!(child.line(), format!("{} 3 one", tx.local_addr().unwrap()));
+        signal(&child.id().to_string(), "-TERM");
+        let (status, err) = child.finish();
+        assert_eq!(status.code(), Some(0), "{cmd}: {err}");
+        assert_eq!(err, "dgram: received 1, truncated 0, dropped 0\n", "{cmd}");
+    }
+}
+
+/// Sends signal `sig` (`-TERM`, `-STOP`, ...) to process `pid` with kill(1).
+fn signal(pid: &str, sig: &str) {
+    let ok = Command::new("kill").args([sig, pid]).status().unwrap();
+    assert!(ok.success(), "kill {sig} {pid}");
 }

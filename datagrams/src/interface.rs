@@ -75,6 +75,32 @@ impl Interface {
 }
 
 impl Interface {
+    /// The interface's name (`eth0`), as `ip link` shows it: the name itself for
+    /// [`Interface::Name`], the kernel's name for an index (`if_indextoname(3)`), `None` for
+    /// [`Interface::Any`] and [`Interface::Addr`] (which name no interface without a lookup).
+    ///
+    /// A scoped IPv6 address (`fe80::1%2`) carries an index; this turns it into the name people
+    /// read (`fe80::1%eth0`).
+    ///
+    /// # Errors
+    /// `NotFound` naming the index when no interface has it.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::Interface;
+    /// assert_eq!(Interface::Index(1).name()?.as_deref(), Some("lo")); // loopback is index 1 on Linux
+    /// assert_eq!(Interface::Any.name()?, None);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "if_indextoname")]
+    pub fn name(&self) -> io::Result<Option<String>> {
+        match self {
+            Interface::Any | Interface::Addr(_) => Ok(None),
+            Interface::Name(n) => Ok(Some(n.clone())),
+            Interface::Index(i) => crate::sys::sockopt::if_indextoname(*i).map(Some),
+        }
+    }
+
     /// The kernel's `ENODEV` for a call that named this interface, as `NotFound` naming it (std leaves
     /// `ENODEV` uncategorised); any other error as it is.
     pub(crate) fn explain(&self, e: io::Error) -> io::Error {

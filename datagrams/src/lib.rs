@@ -33,6 +33,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod bpf;
+mod escape;
 mod family;
 mod flags;
 mod interface;
@@ -53,6 +54,7 @@ mod udp;
 mod unix;
 
 pub use bpf::{BPF_MAXINSNS, BpfInsn};
+pub use escape::{escape_bytes, unescape_bytes};
 pub use family::{Family, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6};
 pub use flags::{MsgFlags, TimestampingFlags};
 pub use interface::Interface;

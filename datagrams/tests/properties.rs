@@ -196,3 +196,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The escape grammar is lossless: any bytes escape to one line (no control, line-breaking or
+    /// reordering character) that unescapes to exactly those bytes.
+    #[test]
+    fn escape_then_unescape_is_the_bytes(bytes in vec(any::<u8>(), 0..200)) {
+        let t = datagrams::escape_bytes(&bytes);
+        prop_assert!(!t.chars().any(|c| c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)), "{t:?}");
+        prop_assert_eq!(datagrams::unescape_bytes(&t).unwrap(), bytes);
+    }
+
+    /// The parser on any text: an error or bytes, never a panic; and characters that need no
+    /// escape stand for their own UTF-8.
+    #[test]
+    fn unescape_takes_any_text(s in ".{0,80}") {
+        if let Ok(b) = datagrams::unescape_bytes(&s) {
+            prop_assert_eq!(datagrams::unescape_bytes(&datagrams::escape_bytes(&b)).unwrap(), b);
+        }
+        if !s.contains('\\') {
+            prop_assert_eq!(datagrams::unescape_bytes(&s).unwrap(), s.as_bytes());
+        }
+    }
+}

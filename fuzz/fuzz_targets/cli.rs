@@ -4,8 +4,9 @@
 //!   resolver replaced by one that asks no DNS server. A destination std parses as a socket address
 //!   gives exactly that address; a bracketed scoped IPv6 destination reaches the resolver as its
 //!   host and port.
-//! - the escaper of `escape.rs` (`text`, how `dgram listen` prints a datagram): one line whatever
-//!   the bytes, and the escapes read back to the bytes' text.
+//! - the escape grammar `dgram` prints payloads and addresses in (the library's `escape_bytes`, and
+//!   `unescape_bytes`, which `dgram send --escaped` reads): one line whatever the bytes, read back
+//!   to exactly the bytes; the parser on any text never panics.
 //!
 //! Input: one byte (an address or a datagram), then the text or bytes.
 #![no_main]
@@ -20,8 +21,6 @@ use libfuzzer_sys::fuzz_target;
 #[path = "../../datagrams-cli/src/endpoint.rs"]
 #[allow(dead_code)]
 mod endpoint;
-#[path = "../../datagrams-cli/src/escape.rs"]
-mod escape;
 
 use endpoint::Query;
 
@@ -92,15 +91,27 @@ fn resolve(dest: &str, q: Query<'_>) -> io::Result<Vec<SocketAddr>> {
 }
 
 fn datagram(bytes: &[u8]) {
-    let t = escape::text(bytes);
+    // How `dgram` shows a datagram: the library's escape grammar, lossless.
+    let t = datagrams::escape_bytes(bytes);
     if let Some(c) = t.chars().find(|&c| breaks_line(c)) {
         panic!("{bytes:?} shows as {t:?}, with {c:?}, which breaks or reorders the line");
     }
     assert_eq!(
-        unescape(&t).as_deref(),
-        Some(&*String::from_utf8_lossy(bytes)),
+        datagrams::unescape_bytes(&t).ok().as_deref(),
+        Some(bytes),
         "{bytes:?} shows as {t:?}"
     );
+    // The parser (`dgram send --escaped`) on any text: no panic, and what it reads prints back
+    // to text that reads the same bytes.
+    let s = String::from_utf8_lossy(bytes);
+    if let Ok(b) = datagrams::unescape_bytes(&s) {
+        let again = datagrams::escape_bytes(&b);
+        assert_eq!(
+            datagrams::unescape_bytes(&again).ok().as_deref(),
+            Some(&b[..]),
+            "{s:?}"
+        );
+    }
 }
 
 /// A character that ends a line or reorders it on display.
@@ -109,40 +120,4 @@ fn breaks_line(c: char) -> bool {
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
         || ('\u{202a}'..='\u{202e}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
-}
-
-/// Reads the escapes of `char::escape_default` (`\t`, `\r`, `\n`, `\\`, `\'`, `\"`, `\u{...}`):
-/// the text a line stands for; `None` for a backslash that starts none of them.
-fn unescape(s: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        out.push(match chars.next()? {
-            't' => '\t',
-            'r' => '\r',
-            'n' => '\n',
-            '\\' => '\\',
-            '\'' => '\'',
-            '"' => '"',
-            'u' => {
-                if chars.next()? != '{' {
-                    return None;
-                }
-                let mut hex = String::new();
-                loop {
-                    match chars.next()? {
-                        '}' => break,
-                        h => hex.push(h),
-                    }
-                }
-                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
-            }
-            _ => return None,
-        });
-    }
-    Some(out)
 }

@@ -400,10 +400,12 @@ pub(crate) enum Space {
     Unix,
 }
 
-/// The largest control area a Unix receive needs: credentials and `SCM_MAX_FD` descriptors.
-const CONTROL_MAX: usize = cmsg::space(cmsg::UCRED_LEN) + cmsg::space(cmsg::MAX_FDS * 4);
-/// The control area of a Unix receive with no room for descriptors: credentials only.
-const CONTROL_CRED: usize = cmsg::space(cmsg::UCRED_LEN);
+/// The largest control area a Unix receive needs: credentials, a receive time and `SCM_MAX_FD`
+/// descriptors.
+const CONTROL_MAX: usize = CONTROL_CRED + cmsg::space(cmsg::MAX_FDS * 4);
+/// The control area of a Unix receive with no room for descriptors: credentials and a receive
+/// time (`SCM_TIMESTAMPNS`).
+const CONTROL_CRED: usize = cmsg::space(cmsg::UCRED_LEN) + cmsg::space(size_of::<libc::timespec>());
 
 /// `recvmsg(2)` with a control area of `space`, decoded: the one receive-and-decode path of every
 /// socket type. The sender goes into `from` when given (`None`: the kernel is asked for none).

@@ -191,72 +191,19 @@ impl fmt::Display for UnixAddr {
     }
 }
 
-/// Writes `bytes` as [`UnixAddr`]'s `Display` does.
+/// Writes `bytes` in the crate's escape grammar ([`escape_bytes`](crate::escape_bytes)).
 fn write_escaped(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\\' => f.write_str("\\\\")?,
-                '\n' => f.write_str("\\n")?,
-                '\r' => f.write_str("\\r")?,
-                '\t' => f.write_str("\\t")?,
-                // Control characters, and the ones that break or reorder a line on display: the
-                // line and paragraph separators and the bidirectional controls.
-                c if c.is_control()
-                    || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
-                    || ('\u{202a}'..='\u{202e}').contains(&c)
-                    || ('\u{2066}'..='\u{2069}').contains(&c) =>
-                {
-                    let mut utf8 = [0u8; 4];
-                    for b in c.encode_utf8(&mut utf8).bytes() {
-                        write!(f, "\\x{b:02x}")?;
-                    }
-                }
-                c => fmt::Write::write_char(f, c)?,
-            }
-        }
-        for b in chunk.invalid() {
-            write!(f, "\\x{b:02x}")?;
-        }
-    }
-    Ok(())
+    crate::escape::write_escaped(f, bytes)
 }
 
-/// The bytes `s` stands for, with [`UnixAddr`]'s escapes read: `\\`, `\n`, `\r`, `\t`, `\0`, `\'`,
-/// `\"` and `\xNN`.
+/// The bytes `s` stands for ([`unescape_bytes`](crate::unescape_bytes)), the error naming a Unix
+/// address.
 fn unescape(s: &str) -> io::Result<Vec<u8>> {
-    let bad = || {
+    crate::escape::unescape_bytes(s).map_err(|_| {
         invalid_input(format!(
             "bad escape in Unix address {s:?}: write \\\\ for a backslash, \\xNN for a byte"
         ))
-    };
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        if b != b'\\' {
-            out.push(b);
-            continue;
-        }
-        out.push(match bytes.next() {
-            Some(b'\\') => b'\\',
-            Some(b'n') => b'\n',
-            Some(b'r') => b'\r',
-            Some(b't') => b'\t',
-            Some(b'0') => 0,
-            Some(b'\'') => b'\'',
-            Some(b'"') => b'"',
-            Some(b'x') => {
-                let digit =
-                    |d: Option<u8>| d.and_then(|d| char::from(d).to_digit(16)).ok_or_else(bad);
-                let high = digit(bytes.next())?;
-                let low = digit(bytes.next())?;
-                // Two hex digits: at most 0xff.
-                (high * 16 + low) as u8
-            }
-            _ => return Err(bad()),
-        });
-    }
-    Ok(out)
+    })
 }
 
 impl fmt::Debug for UnixAddr {

@@ -236,6 +236,49 @@ impl UnixDatagram {
         self.inner.set_passcred(on)
     }
 
+    /// Reports when the kernel received each datagram, in nanoseconds of wall-clock time
+    /// ([`RecvMeta::timestamp`]; `SO_TIMESTAMPNS`), as
+    /// [`UdpSocket::set_recv_timestamp`](crate::UdpSocket::set_recv_timestamp) does.
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.set_recv_timestamp(true)?;
+    /// assert!(b.recv_timestamp()?);
+    /// a.send(b"now")?;
+    /// let mut buf = [0u8; 8];
+    /// let meta = b.recv_msg(&mut buf)?;
+    /// assert!(meta.timestamp.is_some());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_TIMESTAMPNS")]
+    pub fn set_recv_timestamp(&self, on: bool) -> io::Result<()> {
+        crate::sys::sockopt::set_int(
+            self.as_fd(),
+            libc::SOL_SOCKET,
+            crate::sys::consts::SO_TIMESTAMPNS,
+            libc::c_int::from(on),
+        )
+    }
+
+    /// Whether `SO_TIMESTAMPNS` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_TIMESTAMPNS")]
+    pub fn recv_timestamp(&self) -> io::Result<bool> {
+        crate::sys::sockopt::get_int(
+            self.as_fd(),
+            libc::SOL_SOCKET,
+            crate::sys::consts::SO_TIMESTAMPNS,
+        )
+        .map(|v| v != 0)
+    }
+
     /// Whether `SO_PASSCRED` is on.
     ///
     /// # Errors
