@@ -5,6 +5,7 @@ mod endpoint;
 mod escape;
 mod listen;
 mod output;
+mod perf;
 mod send;
 mod stop;
 
@@ -26,6 +27,8 @@ enum Command {
     Send(send::Args),
     /// Bind ADDR and send every datagram back to its sender.
     Echo(echo::Args),
+    /// Measure throughput, loss, reordering and jitter over loopback.
+    Perf(perf::Args),
 }
 
 fn main() {
@@ -34,6 +37,7 @@ fn main() {
         Command::Listen(a) => listen::run(a),
         Command::Send(a) => send::run(a),
         Command::Echo(a) => echo::run(a),
+        Command::Perf(a) => perf::run(a),
     };
     match result {
         Ok(()) => {}
