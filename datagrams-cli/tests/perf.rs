@@ -1,0 +1,68 @@
+//! `dgram perf`: the loopback run accounts for every datagram.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn perf(args: &[&str]) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .arg("perf")
+        .args(args)
+        .output()
+        .expect("run dgram perf");
+    assert!(
+        out.status.success(),
+        "dgram perf failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+fn u(v: &Value, k: &str) -> u64 {
+    v[k].as_u64()
+        .unwrap_or_else(|| panic!("{k} missing in {v}"))
+}
+
+/// sent = received + datagrams in kernel drops, nothing else lost, for GSO and for batches.
+#[test]
+fn loopback_accounts_for_every_datagram() {
+    for extra in [&[][..], &["--no-gso", "--len", "64"][..]] {
+        let mut args = vec!["--time", "0.5", "--interval", "0.25", "--json"];
+        args.extend_from_slice(extra);
+        let objs = perf(&args);
+        let summary = objs.last().expect("a summary");
+        assert_eq!(summary["type"], "summary");
+        assert!(
+            objs[..objs.len() - 1]
+                .iter()
+                .all(|o| o["type"] == "interval")
+        );
+        assert!(u(summary, "sent") > 0);
+        assert_eq!(
+            u(summary, "sent"),
+            u(summary, "received") + u(summary, "kernel_dropped_datagrams"),
+            "{summary}"
+        );
+        assert_eq!(u(summary, "unaccounted"), 0, "{summary}");
+        assert_eq!(u(summary, "duplicates"), 0);
+        assert_eq!(u(summary, "malformed"), 0);
+        let interval_bytes: u64 = objs[..objs.len() - 1].iter().map(|o| u(o, "bytes")).sum();
+        assert_eq!(interval_bytes, u(summary, "bytes"));
+    }
+}
+
+/// A datagram too short for the header is refused with a clear message.
+#[test]
+fn len_below_header_is_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args(["perf", "--len", "8"])
+        .output()
+        .expect("run dgram perf");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--len 8: expected 20 to 65507 bytes"), "{err}");
+}
