@@ -1,4 +1,5 @@
 //! `dgram perf`: the loopback run accounts for every datagram.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 
