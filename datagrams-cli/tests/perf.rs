@@ -67,3 +67,34 @@ fn len_below_header_is_an_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--len 8: expected 20 to 65507 bytes"), "{err}");
 }
+
+/// `--rate` holds its target within 2% measured at the receiver (bits/s and datagrams/s forms).
+#[test]
+fn rate_holds_its_target() {
+    for (rate, len, want_pps) in [("200M", "1200", 200e6 / 9600.0), ("20kpps", "64", 20e3)] {
+        let objs = perf(&["--time", "1", "--rate", rate, "--len", len, "--json"]);
+        let summary = objs.last().expect("a summary");
+        assert_eq!(summary["pacing"], "user space");
+        let got = summary["datagrams_per_second"].as_f64().expect("a rate");
+        assert!(
+            (got - want_pps).abs() <= want_pps * 0.02,
+            "--rate {rate}: {got} datagrams/s"
+        );
+        assert_eq!(u(summary, "unaccounted"), 0, "{summary}");
+    }
+}
+
+/// A rate that is not one is refused with a message naming the forms.
+#[test]
+fn bad_rate_is_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args(["perf", "--rate", "fast"])
+        .output()
+        .expect("run dgram perf");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--rate fast: expected bits/s like 100M"),
+        "{err}"
+    );
+}

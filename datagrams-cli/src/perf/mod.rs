@@ -49,6 +49,11 @@ pub(crate) struct Args {
     /// Receive without UDP GRO (recvmmsg batches only).
     #[arg(long)]
     no_gro: bool,
+    /// Pace the sender (in user space: this kernel has no fq qdisc for SO_MAX_PACING_RATE):
+    /// bits/s of UDP payload with a k/M/G suffix (100M, 1.5G), or datagrams/s ending in pps
+    /// (10kpps).
+    #[arg(short = 'b', long, value_name = "RATE")]
+    rate: Option<String>,
     /// One JSON object per interval and a summary object, one per line.
     #[arg(long)]
     json: bool,
@@ -64,6 +69,29 @@ fn secs(name: &str, v: f64) -> Result<Duration, String> {
     }
 }
 
+/// Datagrams per second for `--rate` (`100M` bits/s, `10kpps`) with datagrams of `len` bytes.
+fn parse_rate(text: &str, len: usize) -> Result<f64, String> {
+    let bad =
+        || format!("--rate {text}: expected bits/s like 100M or 1.5G, or datagrams/s like 10kpps");
+    let lower = text.to_ascii_lowercase();
+    let (body, pps) = match lower.strip_suffix("pps") {
+        Some(b) => (b, true),
+        None => (lower.strip_suffix("bps").unwrap_or(&lower), false),
+    };
+    let (digits, mult) = match body.as_bytes().last() {
+        Some(b'k') => (&body[..body.len() - 1], 1e3),
+        Some(b'm') => (&body[..body.len() - 1], 1e6),
+        Some(b'g') => (&body[..body.len() - 1], 1e9),
+        _ => (body, 1.0),
+    };
+    let v: f64 = digits.parse().map_err(|_| bad())?;
+    let v = v * mult;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(bad());
+    }
+    Ok(if pps { v } else { v / (8.0 * len as f64) })
+}
+
 pub(crate) fn run(args: Args) -> Result<(), String> {
     if args.len < HEADER_LEN || args.len > 65_507 {
         return Err(format!(
@@ -72,6 +100,11 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         ));
     }
     let time = secs("time", args.time)?;
+    let pps = args
+        .rate
+        .as_deref()
+        .map(|r| parse_rate(r, args.len))
+        .transpose()?;
     let interval = secs("interval", args.interval)?;
     let err = |what: &str, e: std::io::Error| format!("{what}: {e}");
     let rx = UdpSocket::bind("127.0.0.1:0").map_err(|e| err("bind receiver", e))?;
@@ -105,6 +138,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         len: args.len,
         gso,
         stream: 0,
+        pps,
         start,
         until: start + time,
     };
@@ -120,6 +154,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         len: args.len,
         gso,
         gro,
+        pps,
         per_packet,
         json: args.json,
         time,

@@ -34,6 +34,8 @@ pub(crate) struct Mode {
     pub(crate) len: usize,
     pub(crate) gso: bool,
     pub(crate) gro: bool,
+    /// The paced rate, datagrams/s.
+    pub(crate) pps: Option<f64>,
     /// Datagrams in one packet the sender hands the kernel (the GSO segments; 1 without GSO):
     /// one kernel drop on loopback, where GSO packets stay whole, is that many datagrams.
     pub(crate) per_packet: usize,
@@ -81,18 +83,14 @@ impl Reporter {
     pub(crate) fn new(mode: Mode) -> Reporter {
         if !mode.json {
             println!(
-                "dgram perf: loopback, {} B datagrams, sender {}, receiver {}, {:.1} s",
+                "dgram perf: loopback, {} B, {} sender{}, {} receiver, {:.1} s",
                 mode.len,
-                if mode.gso {
-                    "GSO (UDP_SEGMENT)"
-                } else {
-                    "sendmmsg batches"
+                if mode.gso { "GSO" } else { "sendmmsg" },
+                match mode.pps {
+                    Some(p) => format!(" paced in user space to {}datagrams/s", si(p)),
+                    None => String::new(),
                 },
-                if mode.gro {
-                    "GRO + recvmmsg"
-                } else {
-                    "recvmmsg batches"
-                },
+                if mode.gro { "GRO+recvmmsg" } else { "recvmmsg" },
                 mode.time.as_secs_f64()
             );
             println!(
@@ -175,6 +173,8 @@ impl Reporter {
                     "len": self.mode.len,
                     "gso": self.mode.gso,
                     "gro": self.mode.gro,
+                    "target_datagrams_per_second": self.mode.pps,
+                    "pacing": if self.mode.pps.is_some() { "user space" } else { "none" },
                     "sent": t.sent,
                     "received": t.received,
                     "bytes": t.bytes,

@@ -3,7 +3,7 @@
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use datagrams::{Transmit, UdpSocket};
 
@@ -16,6 +16,8 @@ pub(crate) struct Config {
     pub(crate) len: usize,
     pub(crate) gso: bool,
     pub(crate) stream: u32,
+    /// Datagrams per second to pace to (in user space); `None`: as fast as possible.
+    pub(crate) pps: Option<f64>,
     pub(crate) start: Instant,
     pub(crate) until: Instant,
 }
@@ -47,14 +49,33 @@ pub(crate) fn run(sock: &UdpSocket, cfg: &Config, sent: &AtomicU64) -> io::Resul
         if now >= cfg.until {
             return Ok(());
         }
-        let ns = u64::try_from(now.duration_since(cfg.start).as_nanos()).unwrap_or(u64::MAX);
-        for (i, d) in buf.chunks_exact_mut(len).enumerate() {
+        let since = now.duration_since(cfg.start);
+        let ns = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX);
+        let want = match cfg.pps {
+            None => per_call,
+            Some(pps) => {
+                // Datagrams due by now, less those sent; wait for the next one when none is.
+                let due = (since.as_secs_f64() * pps) as u64 + 1;
+                if due <= seq {
+                    let next = cfg.start + Duration::from_secs_f64((seq as f64) / pps);
+                    let wait = next.saturating_duration_since(Instant::now());
+                    if wait > Duration::from_micros(100) {
+                        std::thread::sleep(wait - Duration::from_micros(50));
+                    } else {
+                        std::hint::spin_loop();
+                    }
+                    continue;
+                }
+                per_call.min(usize::try_from(due - seq).unwrap_or(per_call))
+            }
+        };
+        for (i, d) in buf[..want * len].chunks_exact_mut(len).enumerate() {
             write_header(d, seq + i as u64, ns, cfg.stream);
         }
         let n = if cfg.gso {
-            let t = Transmit::connected(&buf).segment_size(len);
+            let t = Transmit::connected(&buf[..want * len]).segment_size(len);
             match sock.send_batch([t]) {
-                Ok(1) => per_call,
+                Ok(1) => want,
                 Ok(_) => 0,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
                 Err(e) => return Err(e),
@@ -65,7 +86,7 @@ pub(crate) fn run(sock: &UdpSocket, cfg: &Config, sent: &AtomicU64) -> io::Resul
                 // The buffer holds exactly BATCH chunks (per_call == BATCH without GSO).
                 Transmit::connected(chunks.next().unwrap_or(&[]))
             });
-            match sock.send_batch(&ts) {
+            match sock.send_batch(&ts[..want]) {
                 Ok(k) => k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
                 Err(e) => return Err(e),
