@@ -4,6 +4,21 @@ use std::time::Duration;
 
 use serde_json::json;
 
+/// Prints one line; a closed standard output ends the program quietly, as a filter does.
+fn emit(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{line}") {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("dgram: standard output: {e}");
+        }
+        std::process::exit(if e.kind() == std::io::ErrorKind::BrokenPipe {
+            0
+        } else {
+            1
+        });
+    }
+}
+
 /// Counters since the start of the run.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Totals {
@@ -82,18 +97,18 @@ fn pct(part: u64, whole: u64) -> f64 {
 impl Reporter {
     pub(crate) fn new(mode: Mode) -> Reporter {
         if !mode.json {
-            println!(
-                "dgram perf: loopback, {} B, {} sender{}, {} receiver, {:.1} s",
+            emit(format_args!(
+                "dgram perf: loopback, {} B, {} sender, {} receiver, {:.1} s{}",
                 mode.len,
                 if mode.gso { "GSO" } else { "sendmmsg" },
-                match mode.pps {
-                    Some(p) => format!(" paced in user space to {}datagrams/s", si(p)),
-                    None => String::new(),
-                },
                 if mode.gro { "GRO+recvmmsg" } else { "recvmmsg" },
-                mode.time.as_secs_f64()
-            );
-            println!(
+                mode.time.as_secs_f64(),
+                match mode.pps {
+                    Some(p) => format!("\npacing: user space, {}datagrams/s", si(p)),
+                    None => String::new(),
+                }
+            ));
+            emit(format_args!(
                 "{:>13}  {:>12}  {:>12}  {:>16}  {:>7}  {:>5}  {:>10}  {:>7}",
                 "interval",
                 "throughput",
@@ -103,7 +118,7 @@ impl Reporter {
                 "dup",
                 "jitter",
                 "drops"
-            );
+            ));
         }
         Reporter {
             mode,
@@ -121,7 +136,7 @@ impl Reporter {
         }
         let lost = t.gaps.saturating_sub(p.gaps);
         if self.mode.json {
-            println!(
+            emit(format_args!(
                 "{}",
                 json!({
                     "type": "interval",
@@ -139,9 +154,9 @@ impl Reporter {
                     "kernel_drops": t.drops - p.drops,
                     "kernel_dropped_datagrams": (t.drops - p.drops) * self.mode.per_packet as u64,
                 })
-            );
+            ));
         } else {
-            println!(
+            emit(format_args!(
                 "{:>5.2}-{:<5.2} s  {:>7.3} Gb/s  {:>9}d/s  {:>9} ({:>5.2}%)  {:>7}  {:>5}  {:>7.1} us  {:>7}",
                 p.elapsed.as_secs_f64(),
                 t.elapsed.as_secs_f64(),
@@ -153,7 +168,7 @@ impl Reporter {
                 t.duplicates - p.duplicates,
                 t.jitter_ns / 1e3,
                 (t.drops - p.drops) * self.mode.per_packet as u64,
-            );
+            ));
         }
         self.prev = *t;
     }
@@ -165,7 +180,7 @@ impl Reporter {
         let unaccounted = lost.saturating_sub(dropped + t.malformed);
         let d = t.elapsed;
         if self.mode.json {
-            println!(
+            emit(format_args!(
                 "{}",
                 json!({
                     "type": "summary",
@@ -190,9 +205,9 @@ impl Reporter {
                     "duplicates": t.duplicates,
                     "jitter_us": t.jitter_ns / 1e3,
                 })
-            );
+            ));
         } else {
-            println!(
+            emit(format_args!(
                 "{:.3} Gbit/s, {}datagrams/s, lost {:.2}% ({} of {}; kernel drops {}, other {})",
                 gbits(t.bytes, d),
                 si(rate(t.received, d)),
@@ -201,7 +216,7 @@ impl Reporter {
                 t.sent,
                 dropped,
                 unaccounted
-            );
+            ));
         }
     }
 }
