@@ -102,6 +102,7 @@ pub(crate) fn run(
                 ) => {}
             Err(e) => return Err(e),
         }
+        rep.tick(now);
         while now >= next_report {
             rep.interval(&snapshot(&st, drops, malformed, next_report));
             next_report += cfg.interval;

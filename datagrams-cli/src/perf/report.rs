@@ -1,8 +1,17 @@
 //! Human lines (fitting 100 columns) or JSON objects: one per interval, one summary.
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use serde_json::json;
+
+/// Prints one line above the progress bar, if there is one.
+fn emit_with(bar: Option<&indicatif::ProgressBar>, line: std::fmt::Arguments<'_>) {
+    match bar {
+        Some(b) => b.println(line.to_string()),
+        None => emit(line),
+    }
+}
 
 /// Prints one line; a closed standard output ends the program quietly, as a filter does.
 fn emit(line: std::fmt::Arguments<'_>) {
@@ -63,6 +72,8 @@ pub(crate) struct Mode {
 pub(crate) struct Reporter {
     mode: Mode,
     prev: Totals,
+    /// A progress bar over the sending time, only when standard output is a terminal.
+    bar: Option<indicatif::ProgressBar>,
 }
 
 fn gbits(bytes: u64, d: Duration) -> f64 {
@@ -120,9 +131,28 @@ impl Reporter {
                 "drops"
             ));
         }
+        let bar = (!mode.json && std::io::stdout().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new(
+                u64::try_from(mode.time.as_millis()).unwrap_or(u64::MAX),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {percent:>3}% of the sending time",
+            ) {
+                b.set_style(style);
+            }
+            b
+        });
         Reporter {
             mode,
             prev: Totals::default(),
+            bar,
+        }
+    }
+
+    /// Moves the progress bar (if any) to `elapsed`.
+    pub(crate) fn tick(&self, elapsed: Duration) {
+        if let Some(b) = &self.bar {
+            b.set_position(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
         }
     }
 
@@ -156,25 +186,31 @@ impl Reporter {
                 })
             ));
         } else {
-            emit(format_args!(
-                "{:>5.2}-{:<5.2} s  {:>7.3} Gb/s  {:>9}d/s  {:>9} ({:>5.2}%)  {:>7}  {:>5}  {:>7.1} us  {:>7}",
-                p.elapsed.as_secs_f64(),
-                t.elapsed.as_secs_f64(),
-                gbits(t.bytes - p.bytes, d),
-                si(rate(recv, d)),
-                lost,
-                pct(lost, recv + lost),
-                t.reordered - p.reordered,
-                t.duplicates - p.duplicates,
-                t.jitter_ns / 1e3,
-                (t.drops - p.drops) * self.mode.per_packet as u64,
-            ));
+            emit_with(
+                self.bar.as_ref(),
+                format_args!(
+                    "{:>5.2}-{:<5.2} s  {:>7.3} Gb/s  {:>9}d/s  {:>9} ({:>5.2}%)  {:>7}  {:>5}  {:>7.1} us  {:>7}",
+                    p.elapsed.as_secs_f64(),
+                    t.elapsed.as_secs_f64(),
+                    gbits(t.bytes - p.bytes, d),
+                    si(rate(recv, d)),
+                    lost,
+                    pct(lost, recv + lost),
+                    t.reordered - p.reordered,
+                    t.duplicates - p.duplicates,
+                    t.jitter_ns / 1e3,
+                    (t.drops - p.drops) * self.mode.per_packet as u64,
+                ),
+            );
         }
         self.prev = *t;
     }
 
     /// The headline: totals of the whole run.
     pub(crate) fn summary(&self, t: &Totals) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
         let lost = t.sent.saturating_sub(t.received);
         let dropped = t.drops * self.mode.per_packet as u64;
         let unaccounted = lost.saturating_sub(dropped + t.malformed);
