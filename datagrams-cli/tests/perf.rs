@@ -98,3 +98,77 @@ fn bad_rate_is_an_error() {
         "{err}"
     );
 }
+
+/// A server on a free port; the child and its address.
+fn server() -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args(["perf", "--server", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .expect("the listening address")
+        .to_string();
+    (child, addr)
+}
+
+/// Client and server: the client prints the server's counters, and they account for every datagram.
+#[test]
+fn client_server_accounts_for_every_datagram() {
+    let (mut srv, addr) = server();
+    let objs = perf(&[
+        "--client",
+        &addr,
+        "--time",
+        "0.5",
+        "--interval",
+        "0.25",
+        "--json",
+    ]);
+    let summary = objs.last().expect("a summary");
+    assert!(u(summary, "sent") > 0);
+    assert_eq!(
+        u(summary, "sent"),
+        u(summary, "received") + u(summary, "kernel_dropped_datagrams"),
+        "{summary}"
+    );
+    assert_eq!(u(summary, "unaccounted"), 0, "{summary}");
+    srv.kill().expect("stop the server");
+    srv.wait().expect("reap the server");
+}
+
+/// A server killed mid-run ends the client with an error naming it, well before the run's end.
+#[test]
+fn server_gone_mid_run_ends_the_client() {
+    let (mut srv, addr) = server();
+    let mut client = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args([
+            "perf", "--client", &addr, "--time", "20", "--rate", "10kpps", "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the client");
+    // The first interval report proves the run is under way.
+    {
+        use std::io::{BufRead, BufReader};
+        let mut line = String::new();
+        BufReader::new(client.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("an interval");
+        assert!(line.contains("\"interval\""), "{line}");
+    }
+    srv.kill().expect("kill the server");
+    srv.wait().expect("reap the server");
+    let out = client.wait_with_output().expect("the client ends");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("server {addr}")), "{err}");
+}

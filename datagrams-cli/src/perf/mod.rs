@@ -8,9 +8,12 @@
 //! duplicates and the interarrival jitter of RFC 3550 section 6.4.1. The receiver's kernel drop
 //! counter (`SO_RXQ_OVFL`) is printed beside the measured loss.
 //!
-//! Not yet here: `--server`/`--client` across hosts, `--rate`, `--reverse`, `--parallel`,
+//! `--server`/`--client` run the two ends in two processes or hosts; the control exchange is
+//! described in `control.rs` (a TCP connection on the same port, JSON lines). Not yet here:
+//! `--reverse`, `--parallel`, Unix paths,
 //! `--latency` (issue 16).
 
+mod control;
 mod receiver;
 mod report;
 mod sender;
@@ -25,14 +28,22 @@ use datagrams::UdpSocket;
 /// Bytes of the per-datagram header: sequence number (u64), send time in ns (u64), stream (u32).
 pub(crate) const HEADER_LEN: usize = 20;
 /// Receive buffer asked for (SO_RCVBUF), bytes.
-const RECV_BUFFER: usize = 16 << 20;
+pub(crate) const RECV_BUFFER: usize = 16 << 20;
 
 /// Arguments of `dgram perf`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "EXAMPLES:\n  \
+#[command(
+    after_help = "CONTROL: the client connects to the server's port over TCP (the UDP traffic uses the same\n\
+port) and both write JSON lines: the client its parameters, the server `ready`, the server its\n\
+receive counters every interval, the client `done` with the count it sent, the server its final\n\
+counters.\n\n\
+EXAMPLES:\n  \
     dgram perf                       # 3 s over loopback, GSO sender, GRO receiver\n  \
     dgram perf --len 64 --no-gso     # small datagrams, sendmmsg batches\n  \
-    dgram perf --time 10 --json      # one JSON object per second and a summary")]
+    dgram perf --time 10 --json      # one JSON object per second and a summary\n  \
+    dgram perf --server              # on host A: serve on 0.0.0.0:5201\n  \
+    dgram perf --client A --rate 1G  # on host B: 1 Gbit/s to A, both sides printed"
+)]
 pub(crate) struct Args {
     /// Bytes per datagram (UDP payload), at least 20 (the header).
     #[arg(long, default_value_t = 1200, value_name = "BYTES")]
@@ -49,6 +60,15 @@ pub(crate) struct Args {
     /// Receive without UDP GRO (recvmmsg batches only).
     #[arg(long)]
     no_gro: bool,
+    /// Be the server: receive the traffic of one client after another on ADDR (default
+    /// 0.0.0.0:5201; TCP control connection and UDP traffic on the same port).
+    #[arg(short = 's', long, value_name = "ADDR", num_args = 0..=1,
+          default_missing_value = "0.0.0.0:5201", conflicts_with = "client")]
+    server: Option<String>,
+    /// Be the client: send to the server at HOST[:PORT] (port 5201 by default) and print both
+    /// sides: what was sent, and what the server received and its kernel dropped.
+    #[arg(short = 'c', long, value_name = "HOST[:PORT]")]
+    client: Option<String>,
     /// Pace the sender (in user space: this kernel has no fq qdisc for SO_MAX_PACING_RATE):
     /// bits/s of UDP payload with a k/M/G suffix (100M, 1.5G), or datagrams/s ending in pps
     /// (10kpps).
@@ -100,12 +120,37 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         ));
     }
     let time = secs("time", args.time)?;
+    if let Some(addr) = &args.server {
+        return control::serve(addr, secs("interval", args.interval)?);
+    }
     let pps = args
         .rate
         .as_deref()
         .map(|r| parse_rate(r, args.len))
         .transpose()?;
     let interval = secs("interval", args.interval)?;
+    if let Some(host) = &args.client {
+        let start = Instant::now();
+        let cfg = sender::Config {
+            len: args.len,
+            gso: !args.no_gso,
+            stream: 0,
+            pps,
+            start,
+            until: start + time,
+        };
+        let mode = report::Mode {
+            len: args.len,
+            gso: !args.no_gso,
+            gro: !args.no_gro,
+            remote: true,
+            pps,
+            per_packet: 1,
+            json: args.json,
+            time,
+        };
+        return control::client(host, cfg, mode, interval);
+    }
     let err = |what: &str, e: std::io::Error| format!("{what}: {e}");
     let rx = UdpSocket::bind("127.0.0.1:0").map_err(|e| err("bind receiver", e))?;
     let tx = UdpSocket::bind("127.0.0.1:0").map_err(|e| err("bind sender", e))?;
@@ -145,7 +190,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     let sender = {
         let (sent, done) = (sent.clone(), done.clone());
         std::thread::spawn(move || {
-            let r = sender::run(&tx, &cfg, &sent);
+            let r = sender::run(&tx, &cfg, &sent, &AtomicBool::new(false));
             done.store(true, Ordering::Release);
             r
         })
@@ -154,6 +199,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         len: args.len,
         gso,
         gro,
+        remote: false,
         pps,
         per_packet,
         json: args.json,

@@ -58,6 +58,8 @@ pub(crate) struct Mode {
     pub(crate) len: usize,
     pub(crate) gso: bool,
     pub(crate) gro: bool,
+    /// A client run: the receiver's counters are the server's.
+    pub(crate) remote: bool,
     /// The paced rate, datagrams/s.
     pub(crate) pps: Option<f64>,
     /// Datagrams in one packet the sender hands the kernel (the GSO segments; 1 without GSO):
@@ -74,6 +76,8 @@ pub(crate) struct Reporter {
     prev: Totals,
     /// A progress bar over the sending time, only when standard output is a terminal.
     bar: Option<indicatif::ProgressBar>,
+    /// A server's control connection: the totals go there, as JSON lines.
+    sink: Option<std::net::TcpStream>,
 }
 
 fn gbits(bytes: u64, d: Duration) -> f64 {
@@ -109,7 +113,12 @@ impl Reporter {
     pub(crate) fn new(mode: Mode) -> Reporter {
         if !mode.json {
             emit(format_args!(
-                "dgram perf: loopback, {} B, {} sender, {} receiver, {:.1} s{}",
+                "dgram perf: {}, {} B, {} sender, {} receiver, {:.1} s{}",
+                if mode.remote {
+                    "to the server"
+                } else {
+                    "loopback"
+                },
                 mode.len,
                 if mode.gso { "GSO" } else { "sendmmsg" },
                 if mode.gro { "GRO+recvmmsg" } else { "recvmmsg" },
@@ -146,6 +155,17 @@ impl Reporter {
             mode,
             prev: Totals::default(),
             bar,
+            sink: None,
+        }
+    }
+
+    /// A reporter that writes the totals of each interval to a client's control connection.
+    pub(crate) fn to_writer(mode: Mode, sink: std::net::TcpStream) -> Reporter {
+        Reporter {
+            mode,
+            prev: Totals::default(),
+            bar: None,
+            sink: Some(sink),
         }
     }
 
@@ -158,6 +178,13 @@ impl Reporter {
 
     /// Reports the interval from the previous call to `t`.
     pub(crate) fn interval(&mut self, t: &Totals) {
+        if let Some(w) = &mut self.sink {
+            use std::io::Write;
+            // A client gone away is seen by the control reader; the run then ends.
+            let _ = writeln!(w, "{}", super::control::totals_json("totals", t));
+            self.prev = *t;
+            return;
+        }
         let p = self.prev;
         let d = t.elapsed.saturating_sub(p.elapsed);
         let recv = t.received - p.received;

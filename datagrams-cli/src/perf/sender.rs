@@ -2,7 +2,7 @@
 //! with UDP GSO (one `sendmsg` per 64 datagrams) or in `sendmmsg` batches.
 
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use datagrams::{Transmit, UdpSocket};
@@ -34,8 +34,13 @@ pub(crate) fn gso_segments(sock: &UdpSocket, len: usize) -> usize {
     BATCH.min(sock.max_gso_segments()).min(65_507 / len).max(1)
 }
 
-/// Sends until `cfg.until`; `sent` counts the datagrams the kernel took.
-pub(crate) fn run(sock: &UdpSocket, cfg: &Config, sent: &AtomicU64) -> io::Result<()> {
+/// Sends until `cfg.until` or until `halt` is set; `sent` counts the datagrams the kernel took.
+pub(crate) fn run(
+    sock: &UdpSocket,
+    cfg: &Config,
+    sent: &AtomicU64,
+    halt: &AtomicBool,
+) -> io::Result<()> {
     let len = cfg.len;
     let per_call = if cfg.gso {
         gso_segments(sock, len)
@@ -46,7 +51,7 @@ pub(crate) fn run(sock: &UdpSocket, cfg: &Config, sent: &AtomicU64) -> io::Resul
     let mut seq = 0u64;
     loop {
         let now = Instant::now();
-        if now >= cfg.until {
+        if now >= cfg.until || halt.load(Ordering::Relaxed) {
             return Ok(());
         }
         let since = now.duration_since(cfg.start);
