@@ -172,3 +172,90 @@ fn server_gone_mid_run_ends_the_client() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("server {addr}")), "{err}");
 }
+
+#[path = "../../datagrams/tests/common/mod.rs"]
+mod common;
+
+#[path = "../../datagrams/tests/common/netns.rs"]
+mod netns;
+
+/// The `dropped` count of the tbf qdisc of `veth0` in `ns` (`tc -s qdisc`).
+fn qdisc_drops(ns: &str) -> u64 {
+    let out = Command::new("tc")
+        .args(["-n", ns, "-s", "qdisc", "show", "dev", "veth0"])
+        .output()
+        .expect("run tc");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tbf = text.split("qdisc tbf").nth(1).expect("a tbf qdisc");
+    let after = tbf.split("dropped ").nth(1).expect("a dropped count");
+    after
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}
+
+/// Between two hosts through a tbf bottleneck driven at twice its rate: every datagram is received,
+/// dropped by the receiver's kernel or dropped by the qdisc.
+#[test]
+fn tbf_bottleneck_accounts_for_every_datagram() {
+    use std::io::{BufRead, BufReader};
+    let Some(net) = netns::TwoHosts::new("tbf_bottleneck_accounts_for_every_datagram") else {
+        return;
+    };
+    // The bottleneck shapes UDP only: the TCP control connection (and neighbour discovery) go
+    // around it, so that the tbf's drops are the test's datagrams alone.
+    let tc = |args: &str| {
+        let mut full = vec!["-n", net.a.as_str()];
+        full.extend(args.split_whitespace());
+        let ok = Command::new("tc").args(&full).status().expect("run tc");
+        assert!(ok.success(), "tc {args}");
+    };
+    tc("qdisc add dev veth0 root handle 1: htb default 2");
+    tc("class add dev veth0 parent 1: classid 1:1 htb rate 1gbit");
+    tc("class add dev veth0 parent 1: classid 1:2 htb rate 1gbit");
+    tc("qdisc add dev veth0 parent 1:1 handle 10: tbf rate 100mbit burst 32kb limit 15000");
+    tc("filter add dev veth0 parent 1: protocol ip u32 match ip protocol 17 0xff flowid 1:1");
+    let mut srv = Command::new("ip")
+        .args(["netns", "exec", &net.b, env!("CARGO_BIN_EXE_dgram")])
+        .args(["perf", "--server", "192.0.2.2:5201"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let mut line = String::new();
+    BufReader::new(srv.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let out = Command::new("ip")
+        .args(["netns", "exec", &net.a, env!("CARGO_BIN_EXE_dgram")])
+        .args([
+            "perf",
+            "--client",
+            "192.0.2.2",
+            "--no-gso",
+            "--rate",
+            "200M",
+            "--time",
+            "1",
+            "--json",
+        ])
+        .output()
+        .expect("run the client");
+    srv.kill().expect("stop the server");
+    srv.wait().expect("reap the server");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let summary: Value =
+        serde_json::from_str(text.lines().last().expect("a summary")).expect("JSON");
+    let qdisc = qdisc_drops(&net.a);
+    assert!(qdisc > 0, "the bottleneck dropped nothing: {summary}");
+    assert_eq!(
+        u(&summary, "sent"),
+        u(&summary, "received") + u(&summary, "kernel_dropped_datagrams") + qdisc,
+        "{summary}, qdisc drops {qdisc}"
+    );
+}
