@@ -4,6 +4,7 @@ mod echo;
 mod endpoint;
 mod listen;
 mod output;
+mod perf;
 mod send;
 mod stop;
 
@@ -25,6 +26,8 @@ enum Command {
     Send(send::Args),
     /// Bind ADDR and send every datagram back to its sender.
     Echo(echo::Args),
+    /// Measure throughput, loss, reordering and jitter over loopback.
+    Perf(perf::Args),
 }
 
 fn main() {
@@ -33,6 +36,7 @@ fn main() {
         Command::Listen(a) => listen::run(a),
         Command::Send(a) => send::run(a),
         Command::Echo(a) => echo::run(a),
+        Command::Perf(a) => perf::run(a),
     };
     match result {
         Ok(()) => {}

@@ -1,0 +1,222 @@
+//! `dgram perf`: measure the datagram path over loopback, both ends in one process.
+//!
+//! A sender thread sends datagrams of `--len` bytes as fast as it can: with UDP GSO
+//! (`UDP_SEGMENT`, 64 datagrams per `sendmsg`) by default, in `sendmmsg` batches with `--no-gso`.
+//! A receiver reads them with UDP GRO and `recvmmsg` batches (`--no-gro` to compare). Every
+//! datagram starts with a 20-byte header (sequence number, send time in nanoseconds since the
+//! run's start, stream id, all little-endian) from which the receiver counts loss, reordering,
+//! duplicates and the interarrival jitter of RFC 3550 section 6.4.1. The receiver's kernel drop
+//! counter (`SO_RXQ_OVFL`) is printed beside the measured loss.
+//!
+//! `--server`/`--client` run the two ends in two processes or hosts; the control exchange is
+//! described in `control.rs` (a TCP connection on the same port, JSON lines). Not yet here:
+//! `--reverse`, `--parallel`, Unix paths,
+//! `--latency` (issue 16).
+
+mod control;
+mod receiver;
+mod report;
+mod sender;
+mod stats;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use datagrams::UdpSocket;
+
+/// Bytes of the per-datagram header: sequence number (u64), send time in ns (u64), stream (u32).
+pub(crate) const HEADER_LEN: usize = 20;
+/// Receive buffer asked for (SO_RCVBUF), bytes.
+pub(crate) const RECV_BUFFER: usize = 16 << 20;
+
+/// Arguments of `dgram perf`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "CONTROL: the client connects to the server's port over TCP (the UDP traffic uses the same\n\
+port) and both write JSON lines: the client its parameters, the server `ready`, the server its\n\
+receive counters every interval, the client `done` with the count it sent, the server its final\n\
+counters.\n\n\
+EXAMPLES:\n  \
+    dgram perf                       # 3 s over loopback, GSO sender, GRO receiver\n  \
+    dgram perf --len 64 --no-gso     # small datagrams, sendmmsg batches\n  \
+    dgram perf --time 10 --json      # one JSON object per second and a summary\n  \
+    dgram perf --server              # on host A: serve on 0.0.0.0:5201\n  \
+    dgram perf --client A --rate 1G  # on host B: 1 Gbit/s to A, both sides printed"
+)]
+pub(crate) struct Args {
+    /// Bytes per datagram (UDP payload), at least 20 (the header).
+    #[arg(long, default_value_t = 1200, value_name = "BYTES")]
+    len: usize,
+    /// Seconds to send (decimals allowed).
+    #[arg(short = 't', long, default_value_t = 3.0, value_name = "SECS")]
+    time: f64,
+    /// Seconds between interval reports.
+    #[arg(short = 'i', long, default_value_t = 1.0, value_name = "SECS")]
+    interval: f64,
+    /// Send in sendmmsg batches instead of UDP GSO.
+    #[arg(long)]
+    no_gso: bool,
+    /// Receive without UDP GRO (recvmmsg batches only).
+    #[arg(long)]
+    no_gro: bool,
+    /// Be the server: receive the traffic of one client after another on ADDR (default
+    /// 0.0.0.0:5201; TCP control connection and UDP traffic on the same port).
+    #[arg(short = 's', long, value_name = "ADDR", num_args = 0..=1,
+          default_missing_value = "0.0.0.0:5201", conflicts_with = "client")]
+    server: Option<String>,
+    /// Be the client: send to the server at HOST[:PORT] (port 5201 by default) and print both
+    /// sides: what was sent, and what the server received and its kernel dropped.
+    #[arg(short = 'c', long, value_name = "HOST[:PORT]")]
+    client: Option<String>,
+    /// Pace the sender (in user space: this kernel has no fq qdisc for SO_MAX_PACING_RATE):
+    /// bits/s of UDP payload with a k/M/G suffix (100M, 1.5G), or datagrams/s ending in pps
+    /// (10kpps).
+    #[arg(short = 'b', long, value_name = "RATE")]
+    rate: Option<String>,
+    /// One JSON object per interval and a summary object, one per line.
+    #[arg(long)]
+    json: bool,
+}
+
+fn secs(name: &str, v: f64) -> Result<Duration, String> {
+    if v.is_finite() && v > 0.0 && v < 1e9 {
+        Ok(Duration::from_secs_f64(v))
+    } else {
+        Err(format!(
+            "--{name} {v}: expected a positive number of seconds"
+        ))
+    }
+}
+
+/// Datagrams per second for `--rate` (`100M` bits/s, `10kpps`) with datagrams of `len` bytes.
+fn parse_rate(text: &str, len: usize) -> Result<f64, String> {
+    let bad =
+        || format!("--rate {text}: expected bits/s like 100M or 1.5G, or datagrams/s like 10kpps");
+    let lower = text.to_ascii_lowercase();
+    let (body, pps) = match lower.strip_suffix("pps") {
+        Some(b) => (b, true),
+        None => (lower.strip_suffix("bps").unwrap_or(&lower), false),
+    };
+    let (digits, mult) = match body.as_bytes().last() {
+        Some(b'k') => (&body[..body.len() - 1], 1e3),
+        Some(b'm') => (&body[..body.len() - 1], 1e6),
+        Some(b'g') => (&body[..body.len() - 1], 1e9),
+        _ => (body, 1.0),
+    };
+    let v: f64 = digits.parse().map_err(|_| bad())?;
+    let v = v * mult;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(bad());
+    }
+    Ok(if pps { v } else { v / (8.0 * len as f64) })
+}
+
+pub(crate) fn run(args: Args) -> Result<(), String> {
+    if args.len < HEADER_LEN || args.len > 65_507 {
+        return Err(format!(
+            "--len {}: expected {HEADER_LEN} to 65507 bytes (the header needs {HEADER_LEN})",
+            args.len
+        ));
+    }
+    let time = secs("time", args.time)?;
+    if let Some(addr) = &args.server {
+        return control::serve(addr, secs("interval", args.interval)?);
+    }
+    let pps = args
+        .rate
+        .as_deref()
+        .map(|r| parse_rate(r, args.len))
+        .transpose()?;
+    let interval = secs("interval", args.interval)?;
+    if let Some(host) = &args.client {
+        let start = Instant::now();
+        let cfg = sender::Config {
+            len: args.len,
+            gso: !args.no_gso,
+            stream: 0,
+            pps,
+            start,
+            until: start + time,
+        };
+        let mode = report::Mode {
+            len: args.len,
+            gso: !args.no_gso,
+            gro: !args.no_gro,
+            remote: true,
+            pps,
+            per_packet: 1,
+            json: args.json,
+            time,
+        };
+        return control::client(host, cfg, mode, interval);
+    }
+    let err = |what: &str, e: std::io::Error| format!("{what}: {e}");
+    let rx = UdpSocket::bind("127.0.0.1:0").map_err(|e| err("bind receiver", e))?;
+    let tx = UdpSocket::bind("127.0.0.1:0").map_err(|e| err("bind sender", e))?;
+    tx.connect(rx.local_addr().map_err(|e| err("receiver address", e))?)
+        .map_err(|e| err("connect sender", e))?;
+    rx.connect(tx.local_addr().map_err(|e| err("sender address", e))?)
+        .map_err(|e| err("connect receiver", e))?;
+    rx.set_recv_drop_count(true)
+        .map_err(|e| err("SO_RXQ_OVFL", e))?;
+    // A larger queue if the system allows it (root may go above net.core.rmem_max); the default
+    // is kept otherwise: drops are counted either way.
+    if rx.set_recv_buffer_size_force(RECV_BUFFER).is_err() {
+        let _ = rx.set_recv_buffer_size(RECV_BUFFER);
+    }
+    let gro = !args.no_gro && rx.set_gro(true).is_ok();
+    if args.no_gso {
+        tx.set_gso(false);
+    }
+    let gso = tx.max_gso_segments() > 1;
+    let per_packet = if gso {
+        sender::gso_segments(&tx, args.len)
+    } else {
+        1
+    };
+
+    let sent = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let cfg = sender::Config {
+        len: args.len,
+        gso,
+        stream: 0,
+        pps,
+        start,
+        until: start + time,
+    };
+    let sender = {
+        let (sent, done) = (sent.clone(), done.clone());
+        std::thread::spawn(move || {
+            let r = sender::run(&tx, &cfg, &sent, &AtomicBool::new(false));
+            done.store(true, Ordering::Release);
+            r
+        })
+    };
+    let mode = report::Mode {
+        len: args.len,
+        gso,
+        gro,
+        remote: false,
+        pps,
+        per_packet,
+        json: args.json,
+        time,
+    };
+    let mut rep = report::Reporter::new(mode);
+    let rcfg = receiver::Config {
+        len: args.len,
+        gro,
+        start,
+        interval,
+    };
+    let total = receiver::run(&rx, &rcfg, &sent, &done, &mut rep).map_err(|e| err("receive", e))?;
+    let send_result = sender
+        .join()
+        .map_err(|_| "sender thread panicked".to_string())?;
+    send_result.map_err(|e| err("send", e))?;
+    rep.summary(&total);
+    Ok(())
+}

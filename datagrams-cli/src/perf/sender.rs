@@ -1,0 +1,103 @@
+//! The sending end: fills headers in place in one buffer allocated before the loop and sends it
+//! with UDP GSO (one `sendmsg` per 64 datagrams) or in `sendmmsg` batches.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use datagrams::{Transmit, UdpSocket};
+
+/// Datagrams per send call (the kernel's GSO limit, and a batch).
+const BATCH: usize = 64;
+
+/// What a sender sends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Config {
+    pub(crate) len: usize,
+    pub(crate) gso: bool,
+    pub(crate) stream: u32,
+    /// Datagrams per second to pace to (in user space); `None`: as fast as possible.
+    pub(crate) pps: Option<f64>,
+    pub(crate) start: Instant,
+    pub(crate) until: Instant,
+}
+
+/// Writes the header of datagram `seq` at the start of `d`.
+pub(crate) fn write_header(d: &mut [u8], seq: u64, sent_ns: u64, stream: u32) {
+    d[0..8].copy_from_slice(&seq.to_le_bytes());
+    d[8..16].copy_from_slice(&sent_ns.to_le_bytes());
+    d[16..20].copy_from_slice(&stream.to_le_bytes());
+}
+
+/// Datagrams of `len` bytes in one GSO send (the kernel's segment limit and the 64 KiB packet).
+pub(crate) fn gso_segments(sock: &UdpSocket, len: usize) -> usize {
+    BATCH.min(sock.max_gso_segments()).min(65_507 / len).max(1)
+}
+
+/// Sends until `cfg.until` or until `halt` is set; `sent` counts the datagrams the kernel took.
+pub(crate) fn run(
+    sock: &UdpSocket,
+    cfg: &Config,
+    sent: &AtomicU64,
+    halt: &AtomicBool,
+) -> io::Result<()> {
+    let len = cfg.len;
+    let per_call = if cfg.gso {
+        gso_segments(sock, len)
+    } else {
+        BATCH
+    };
+    let mut buf = vec![0u8; per_call * len];
+    let mut seq = 0u64;
+    loop {
+        let now = Instant::now();
+        if now >= cfg.until || halt.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let since = now.duration_since(cfg.start);
+        let ns = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX);
+        let want = match cfg.pps {
+            None => per_call,
+            Some(pps) => {
+                // Datagrams due by now, less those sent; wait for the next one when none is.
+                let due = (since.as_secs_f64() * pps) as u64 + 1;
+                if due <= seq {
+                    let next = cfg.start + Duration::from_secs_f64((seq as f64) / pps);
+                    let wait = next.saturating_duration_since(Instant::now());
+                    if wait > Duration::from_micros(100) {
+                        std::thread::sleep(wait - Duration::from_micros(50));
+                    } else {
+                        std::hint::spin_loop();
+                    }
+                    continue;
+                }
+                per_call.min(usize::try_from(due - seq).unwrap_or(per_call))
+            }
+        };
+        for (i, d) in buf[..want * len].chunks_exact_mut(len).enumerate() {
+            write_header(d, seq + i as u64, ns, cfg.stream);
+        }
+        let n = if cfg.gso {
+            let t = Transmit::connected(&buf[..want * len]).segment_size(len);
+            match sock.send_batch([t]) {
+                Ok(1) => want,
+                Ok(_) => 0,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+                Err(e) => return Err(e),
+            }
+        } else {
+            let mut chunks = buf.chunks_exact(len);
+            let ts: [Transmit<'_>; BATCH] = std::array::from_fn(|_| {
+                // The buffer holds exactly BATCH chunks (per_call == BATCH without GSO).
+                Transmit::connected(chunks.next().unwrap_or(&[]))
+            });
+            match sock.send_batch(&ts[..want]) {
+                Ok(k) => k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+                Err(e) => return Err(e),
+            }
+        };
+        seq += n as u64;
+        sent.store(seq, Ordering::Release);
+    }
+}

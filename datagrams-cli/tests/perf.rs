@@ -1,0 +1,261 @@
+//! `dgram perf`: the loopback run accounts for every datagram.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn perf(args: &[&str]) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .arg("perf")
+        .args(args)
+        .output()
+        .expect("run dgram perf");
+    assert!(
+        out.status.success(),
+        "dgram perf failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+fn u(v: &Value, k: &str) -> u64 {
+    v[k].as_u64()
+        .unwrap_or_else(|| panic!("{k} missing in {v}"))
+}
+
+/// sent = received + datagrams in kernel drops, nothing else lost, for GSO and for batches.
+#[test]
+fn loopback_accounts_for_every_datagram() {
+    for extra in [&[][..], &["--no-gso", "--len", "64"][..]] {
+        let mut args = vec!["--time", "0.5", "--interval", "0.25", "--json"];
+        args.extend_from_slice(extra);
+        let objs = perf(&args);
+        let summary = objs.last().expect("a summary");
+        assert_eq!(summary["type"], "summary");
+        assert!(
+            objs[..objs.len() - 1]
+                .iter()
+                .all(|o| o["type"] == "interval")
+        );
+        assert!(u(summary, "sent") > 0);
+        assert_eq!(
+            u(summary, "sent"),
+            u(summary, "received") + u(summary, "kernel_dropped_datagrams"),
+            "{summary}"
+        );
+        assert_eq!(u(summary, "unaccounted"), 0, "{summary}");
+        assert_eq!(u(summary, "duplicates"), 0);
+        assert_eq!(u(summary, "malformed"), 0);
+        let interval_bytes: u64 = objs[..objs.len() - 1].iter().map(|o| u(o, "bytes")).sum();
+        assert_eq!(interval_bytes, u(summary, "bytes"));
+    }
+}
+
+/// A datagram too short for the header is refused with a clear message.
+#[test]
+fn len_below_header_is_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args(["perf", "--len", "8"])
+        .output()
+        .expect("run dgram perf");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--len 8: expected 20 to 65507 bytes"), "{err}");
+}
+
+/// `--rate` holds its target within 2% measured at the receiver (bits/s and datagrams/s forms).
+#[test]
+fn rate_holds_its_target() {
+    for (rate, len, want_pps) in [("200M", "1200", 200e6 / 9600.0), ("20kpps", "64", 20e3)] {
+        let objs = perf(&["--time", "1", "--rate", rate, "--len", len, "--json"]);
+        let summary = objs.last().expect("a summary");
+        assert_eq!(summary["pacing"], "user space");
+        let got = summary["datagrams_per_second"].as_f64().expect("a rate");
+        assert!(
+            (got - want_pps).abs() <= want_pps * 0.02,
+            "--rate {rate}: {got} datagrams/s"
+        );
+        assert_eq!(u(summary, "unaccounted"), 0, "{summary}");
+    }
+}
+
+/// A rate that is not one is refused with a message naming the forms.
+#[test]
+fn bad_rate_is_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args(["perf", "--rate", "fast"])
+        .output()
+        .expect("run dgram perf");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--rate fast: expected bits/s like 100M"),
+        "{err}"
+    );
+}
+
+/// A server on a free port; the child and its address.
+fn server() -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args(["perf", "--server", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .expect("the listening address")
+        .to_string();
+    (child, addr)
+}
+
+/// Client and server: the client prints the server's counters, and they account for every datagram.
+#[test]
+fn client_server_accounts_for_every_datagram() {
+    let (mut srv, addr) = server();
+    let objs = perf(&[
+        "--client",
+        &addr,
+        "--time",
+        "0.5",
+        "--interval",
+        "0.25",
+        "--json",
+    ]);
+    let summary = objs.last().expect("a summary");
+    assert!(u(summary, "sent") > 0);
+    assert_eq!(
+        u(summary, "sent"),
+        u(summary, "received") + u(summary, "kernel_dropped_datagrams"),
+        "{summary}"
+    );
+    assert_eq!(u(summary, "unaccounted"), 0, "{summary}");
+    srv.kill().expect("stop the server");
+    srv.wait().expect("reap the server");
+}
+
+/// A server killed mid-run ends the client with an error naming it, well before the run's end.
+#[test]
+fn server_gone_mid_run_ends_the_client() {
+    let (mut srv, addr) = server();
+    let mut client = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args([
+            "perf", "--client", &addr, "--time", "20", "--rate", "10kpps", "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the client");
+    // The first interval report proves the run is under way.
+    {
+        use std::io::{BufRead, BufReader};
+        let mut line = String::new();
+        BufReader::new(client.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("an interval");
+        assert!(line.contains("\"interval\""), "{line}");
+    }
+    srv.kill().expect("kill the server");
+    srv.wait().expect("reap the server");
+    let out = client.wait_with_output().expect("the client ends");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("server {addr}")), "{err}");
+}
+
+#[path = "../../datagrams/tests/common/mod.rs"]
+mod common;
+
+#[path = "../../datagrams/tests/common/netns.rs"]
+mod netns;
+
+/// The `dropped` count of the tbf qdisc of `veth0` in `ns` (`tc -s qdisc`).
+fn qdisc_drops(ns: &str) -> u64 {
+    let out = Command::new("tc")
+        .args(["-n", ns, "-s", "qdisc", "show", "dev", "veth0"])
+        .output()
+        .expect("run tc");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tbf = text.split("qdisc tbf").nth(1).expect("a tbf qdisc");
+    let after = tbf.split("dropped ").nth(1).expect("a dropped count");
+    after
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}
+
+/// Between two hosts through a tbf bottleneck driven at twice its rate: every datagram is received,
+/// dropped by the receiver's kernel or dropped by the qdisc.
+#[test]
+fn tbf_bottleneck_accounts_for_every_datagram() {
+    use std::io::{BufRead, BufReader};
+    let Some(net) = netns::TwoHosts::new("tbf_bottleneck_accounts_for_every_datagram") else {
+        return;
+    };
+    // The bottleneck shapes UDP only: the TCP control connection (and neighbour discovery) go
+    // around it, so that the tbf's drops are the test's datagrams alone.
+    let tc = |args: &str| {
+        let mut full = vec!["-n", net.a.as_str()];
+        full.extend(args.split_whitespace());
+        let ok = Command::new("tc").args(&full).status().expect("run tc");
+        assert!(ok.success(), "tc {args}");
+    };
+    tc("qdisc add dev veth0 root handle 1: htb default 2");
+    tc("class add dev veth0 parent 1: classid 1:1 htb rate 1gbit");
+    tc("class add dev veth0 parent 1: classid 1:2 htb rate 1gbit");
+    tc("qdisc add dev veth0 parent 1:1 handle 10: tbf rate 100mbit burst 32kb limit 15000");
+    tc("filter add dev veth0 parent 1: protocol ip u32 match ip protocol 17 0xff flowid 1:1");
+    let mut srv = Command::new("ip")
+        .args(["netns", "exec", &net.b, env!("CARGO_BIN_EXE_dgram")])
+        .args(["perf", "--server", "192.0.2.2:5201"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let mut line = String::new();
+    BufReader::new(srv.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let out = Command::new("ip")
+        .args(["netns", "exec", &net.a, env!("CARGO_BIN_EXE_dgram")])
+        .args([
+            "perf",
+            "--client",
+            "192.0.2.2",
+            "--no-gso",
+            "--rate",
+            "200M",
+            "--time",
+            "1",
+            "--json",
+        ])
+        .output()
+        .expect("run the client");
+    srv.kill().expect("stop the server");
+    srv.wait().expect("reap the server");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let summary: Value =
+        serde_json::from_str(text.lines().last().expect("a summary")).expect("JSON");
+    let qdisc = qdisc_drops(&net.a);
+    assert!(qdisc > 0, "the bottleneck dropped nothing: {summary}");
+    assert_eq!(
+        u(&summary, "sent"),
+        u(&summary, "received") + u(&summary, "kernel_dropped_datagrams") + qdisc,
+        "{summary}, qdisc drops {qdisc}"
+    );
+}
