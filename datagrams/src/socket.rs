@@ -262,14 +262,6 @@ macro_rules! common_socket_methods {
                 $crate::sys::ioctl::send_queue_size(::std::os::fd::AsFd::as_fd(&self.inner))
             }
 
-            /// Closes the socket and reports close(2)'s error, which `Drop` ignores.
-            ///
-            /// # Errors
-            /// What `close(2)` reports; the descriptor is released either way.
-            pub fn close(self) -> ::std::io::Result<()> {
-                $crate::sys::close(::std::os::fd::OwnedFd::from(self.inner))
-            }
-
             /// Attaches a classic BPF program that decides, for each datagram arriving, whether the
             /// socket gets it (`setsockopt(SOL_SOCKET, SO_ATTACH_FILTER)`, socket(7)).
             ///
@@ -353,6 +345,20 @@ macro_rules! common_socket_methods {
     };
 }
 
+/// Expands to `close`, the last call of the life cycle every socket type shares; invoked inside
+/// the type's life-cycle `impl` block, so that the rustdoc page lists it there.
+macro_rules! close_method {
+    () => {
+        /// Closes the socket and reports close(2)'s error, which `Drop` ignores.
+        ///
+        /// # Errors
+        /// What `close(2)` reports; the descriptor is released either way.
+        pub fn close(self) -> ::std::io::Result<()> {
+            $crate::sys::close(::std::os::fd::OwnedFd::from(self.inner))
+        }
+    };
+}
+
 /// Expands to the descriptor traits: `AsFd`, `AsRawFd`, `IntoRawFd`, `From<T> for OwnedFd`.
 macro_rules! common_socket_impls {
     ($ty:ident) => {
@@ -382,7 +388,7 @@ macro_rules! common_socket_impls {
     };
 }
 
-pub(crate) use {common_socket_impls, common_socket_methods};
+pub(crate) use {close_method, common_socket_impls, common_socket_methods};
 
 /// Which of the two socket buffers.
 #[derive(Clone, Copy)]

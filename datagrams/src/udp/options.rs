@@ -11,6 +11,10 @@ use crate::flags::TimestampingFlags;
 use crate::sys::consts::{IP_MTU, IPV6_MTU, IPV6_MTU_DISCOVER, UDP_CORK};
 use crate::sys::sockopt;
 
+// The calls and options every socket type shares (timeouts, buffer sizes, filters, ...): first of
+// the options on the rustdoc page.
+crate::socket::common_socket_methods!(UdpSocket);
+
 /// Socket-level options (`SOL_SOCKET`, socket(7)).
 impl UdpSocket {
     /// Allows sending to broadcast addresses (`SO_BROADCAST`; Node's `setBroadcast`). Off by default:

@@ -53,7 +53,7 @@ pub struct UnixDatagram {
     timeouts: Arc<crate::socket::Timeouts>,
 }
 
-/// Life cycle: create, bind, connect, shut down, convert.
+/// Life cycle: create, bind, connect, shut down, close.
 impl UnixDatagram {
     /// Creates an unbound socket (Emilua's `new`).
     ///
@@ -205,64 +205,7 @@ impl UnixDatagram {
         })
     }
 
-    /// Converts into std's socket.
-    pub fn into_std(self) -> std::os::unix::net::UnixDatagram {
-        std::os::unix::net::UnixDatagram::from(OwnedFd::from(self.inner))
-    }
-}
-
-crate::socket::common_socket_methods!(UnixDatagram);
-
-impl UnixDatagram {
-    /// The blocking calls' timeouts (for `common_socket_methods!` and the deadlines of the calls).
-    #[inline]
-    pub(crate) fn timeouts(&self) -> &crate::socket::Timeouts {
-        &self.timeouts
-    }
-}
-
-/// Credentials (`SO_PASSCRED`, `SO_PEERCRED`).
-impl UnixDatagram {
-    /// Asks the kernel to attach the sender's credentials to every received datagram
-    /// (`SO_PASSCRED`); [`recv_msg`](Self::recv_msg) then reports them in [`RecvMeta::cred`].
-    ///
-    /// With it on, an unbound socket is given an abstract name by the kernel when it sends or
-    /// connects (autobind).
-    ///
-    /// # Errors
-    /// What `setsockopt(2)` reports.
-    #[doc(alias = "SO_PASSCRED")]
-    pub fn set_pass_cred(&self, on: bool) -> io::Result<()> {
-        self.inner.set_passcred(on)
-    }
-
-    /// Whether `SO_PASSCRED` is on.
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    #[doc(alias = "SO_PASSCRED")]
-    pub fn pass_cred(&self) -> io::Result<bool> {
-        self.inner.passcred()
-    }
-
-    /// The credentials of the peer as of `socketpair` (`SO_PEERCRED`). For datagram sockets the
-    /// kernel records them only for a pair: not for `connect`.
-    ///
-    /// # Errors
-    /// `NotFound` when the kernel recorded none (it then reports pid 0 and uid and gid `u32::MAX`,
-    /// which no process has): a socket connected with `connect`, or not connected; otherwise what
-    /// `getsockopt(2)` reports.
-    #[doc(alias = "SO_PEERCRED")]
-    pub fn peer_cred(&self) -> io::Result<UCred> {
-        match sockopt::peer_cred(self.as_fd())? {
-            (0, u32::MAX, u32::MAX) => Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                "the kernel recorded no peer credentials: it does for socketpair(), not for \
-                 connect() on a datagram socket",
-            )),
-            (pid, uid, gid) => Ok(UCred { pid, uid, gid }),
-        }
-    }
+    crate::socket::close_method!();
 }
 
 /// Sending.
@@ -345,6 +288,288 @@ impl UnixDatagram {
         )
     }
 
+    /// Sends to the connected peer without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when the peer's queue is full; otherwise as [`send`](Self::send).
+    #[inline]
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.send_with_flags(buf, MsgFlags::DONTWAIT)
+    }
+
+    /// Sends to `addr` without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when the receiver's queue is full; otherwise as [`send_to`](Self::send_to).
+    #[inline]
+    pub fn try_send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
+        self.send_to_with_flags(buf, addr, MsgFlags::DONTWAIT)
+    }
+}
+
+/// Receiving.
+impl UnixDatagram {
+    /// Receives one datagram into `buf` and returns the bytes written; excess bytes are discarded (see
+    /// [`recv_msg`](Self::recv_msg) for the full length). Descriptors sent with it are closed by the
+    /// kernel: use [`recv_with_fds`](Self::recv_with_fds) to take them.
+    ///
+    /// # Errors
+    /// `BrokenPipe` once the read side is shut down (also for a receive blocked at that moment, and
+    /// for the `try_*` forms); `WouldBlock` when a read timeout expired or, non-blocking, nothing is
+    /// queued; `InvalidInput` on a socket with neither a name nor a peer, which nothing can send to
+    /// (such a receive could never end).
+    ///
+    /// A socket whose peer is gone (from [`pair`](Self::pair) or a [`connect`](Self::connect) to a
+    /// path alike) keeps it until the kernel dissolves the association: until then a receive waits
+    /// (`WouldBlock` when non-blocking); the send that finds the peer gone fails with
+    /// `ConnectionRefused` and dissolves it, and from then on an unnamed socket's receive is
+    /// `InvalidInput`.
+    #[inline]
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv_with_flags(buf, MsgFlags::empty())
+    }
+
+    /// [`recv`](Self::recv) with message flags (`PEEK`, `DONTWAIT`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
+        self.ensure_receivable()?;
+        let bits = flags.recv_bits()?;
+        let deadline = self.timeouts().read_deadline(bits);
+        let n = msg::recv_from(self.as_fd(), buf, None, bits, deadline)
+            .map_err(|e| self.shut_down_error(e))?;
+        self.check_eof(n)?;
+        Ok(n.min(buf.len()))
+    }
+
+    /// Receives one datagram and its sender's address (unnamed when the sender never bound).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.recv_from_with_flags(buf, MsgFlags::empty())
+    }
+
+    /// [`recv_from`](Self::recv_from) with message flags.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn recv_from_with_flags(
+        &self,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> io::Result<(usize, UnixAddr)> {
+        self.ensure_receivable()?;
+        let mut from = RawAddr::empty();
+        let bits = flags.recv_bits()?;
+        let deadline = self.timeouts().read_deadline(bits);
+        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), bits, deadline)
+            .map_err(|e| self.shut_down_error(e))?;
+        self.check_eof(n)?;
+        Ok((n.min(buf.len()), UnixAddr::from_raw(&from)?))
+    }
+
+    /// Scatters one datagram into `bufs`; returns the bytes written.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        Ok(self.recv_msg_vectored(bufs, MsgFlags::empty())?.len)
+    }
+
+    /// Reads the next datagram without removing it from the queue (`MSG_PEEK`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv_with_flags(buf, MsgFlags::PEEK)
+    }
+
+    /// Reads the next datagram and its sender without removing it from the queue (`MSG_PEEK`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    #[inline]
+    pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.recv_from_with_flags(buf, MsgFlags::PEEK)
+    }
+
+    /// Receives from the connected peer without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv_with_flags(buf, MsgFlags::DONTWAIT)
+    }
+
+    /// Receives one datagram and its sender without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.recv_from_with_flags(buf, MsgFlags::DONTWAIT)
+    }
+
+    /// Peeks at the next datagram and its sender without blocking.
+    ///
+    /// # Errors
+    /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    #[inline]
+    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+        self.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
+    }
+
+    fn recv_inner(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        fds: Option<&mut Vec<OwnedFd>>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.ensure_receivable()?;
+        let cap = crate::sys::msg::RecvBuf::capacity(bufs);
+        let mut from = RawAddr::empty();
+        let bits = flags.recv_bits()? | libc::MSG_TRUNC;
+        let (out, anc) = msg::recvmsg_ancillary(
+            self.as_fd(),
+            bufs,
+            Some(&mut from),
+            bits,
+            msg::Space::Unix,
+            fds,
+            self.timeouts().read_deadline(bits),
+        )
+        .map_err(|e| self.shut_down_error(e))?;
+        self.check_eof(out.ret)?;
+        Ok(RecvMeta::from_kernel(
+            UnixAddr::from_raw(&from)?,
+            false,
+            cap,
+            &out,
+            &anc,
+        ))
+    }
+
+    /// A send's error, as the caller sees it. `ECONNREFUSED` says the peer is gone and the kernel
+    /// has dissolved the association (`unix_dgram_sendmsg`): without its peer an unnamed socket can
+    /// no longer be sent to, so the next receive asks again, as after [`disconnect`](Self::disconnect).
+    #[cold]
+    fn send_failed(&self, e: io::Error) -> io::Error {
+        if e.raw_os_error() == Some(libc::ECONNREFUSED) {
+            self.receivable.store(false, Ordering::Relaxed);
+        }
+        send_error(e)
+    }
+
+    /// Refuses a receive on a socket with neither a name nor a peer: nothing can address it, so the
+    /// receive could never end (the Unix form of `UdpSocket`'s "not bound").
+    #[inline]
+    pub(crate) fn ensure_receivable(&self) -> io::Result<()> {
+        if self.receivable.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.check_receivable()
+    }
+
+    #[cold]
+    fn check_receivable(&self) -> io::Result<()> {
+        if self.is_bound()? || self.is_connected()? {
+            self.receivable.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        Err(invalid_input(
+            "socket has no name and no peer, so nothing can send to it: bind or connect it before \
+             receiving",
+        ))
+    }
+
+    /// A receive that would block on a socket whose read side is shut down will never get anything:
+    /// report the shutdown (`BrokenPipe`) rather than `WouldBlock`, so that non-blocking and async
+    /// callers see it too.
+    #[cold]
+    fn shut_down_error(&self, e: io::Error) -> io::Error {
+        if e.kind() == io::ErrorKind::WouldBlock
+            && socket::read_shut_down(self.as_fd()).unwrap_or(false)
+        {
+            return crate::error::shut_down_for_reading();
+        }
+        e
+    }
+
+    /// A receive that returned 0 bytes got either an empty datagram or end-of-file after
+    /// `shutdown(Read)`; `poll(2)` tells which.
+    #[inline]
+    fn check_eof(&self, n: usize) -> io::Result<()> {
+        if n == 0 && socket::read_shut_down(self.as_fd())? {
+            return Err(crate::error::shut_down_for_reading());
+        }
+        Ok(())
+    }
+}
+
+crate::socket::common_socket_methods!(UnixDatagram);
+
+impl UnixDatagram {
+    /// The blocking calls' timeouts (for `common_socket_methods!` and the deadlines of the calls).
+    #[inline]
+    pub(crate) fn timeouts(&self) -> &crate::socket::Timeouts {
+        &self.timeouts
+    }
+}
+
+/// Credentials (`SO_PASSCRED`, `SO_PEERCRED`).
+impl UnixDatagram {
+    /// Asks the kernel to attach the sender's credentials to every received datagram
+    /// (`SO_PASSCRED`); [`recv_msg`](Self::recv_msg) then reports them in [`RecvMeta::cred`].
+    ///
+    /// With it on, an unbound socket is given an abstract name by the kernel when it sends or
+    /// connects (autobind).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    #[doc(alias = "SO_PASSCRED")]
+    pub fn set_pass_cred(&self, on: bool) -> io::Result<()> {
+        self.inner.set_passcred(on)
+    }
+
+    /// Whether `SO_PASSCRED` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_PASSCRED")]
+    pub fn pass_cred(&self) -> io::Result<bool> {
+        self.inner.passcred()
+    }
+
+    /// The credentials of the peer as of `socketpair` (`SO_PEERCRED`). For datagram sockets the
+    /// kernel records them only for a pair: not for `connect`.
+    ///
+    /// # Errors
+    /// `NotFound` when the kernel recorded none (it then reports pid 0 and uid and gid `u32::MAX`,
+    /// which no process has): a socket connected with `connect`, or not connected; otherwise what
+    /// `getsockopt(2)` reports.
+    #[doc(alias = "SO_PEERCRED")]
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        match sockopt::peer_cred(self.as_fd())? {
+            (0, u32::MAX, u32::MAX) => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the kernel recorded no peer credentials: it does for socketpair(), not for \
+                 connect() on a datagram socket",
+            )),
+            (pid, uid, gid) => Ok(UCred { pid, uid, gid }),
+        }
+    }
+}
+
+/// Descriptors (`SCM_RIGHTS`), credentials (`SCM_CREDENTIALS`) and per-datagram metadata
+/// (`sendmsg(2)`, `recvmsg(2)`).
+impl UnixDatagram {
     /// Sends `buf` with descriptors to the connected peer (`SCM_RIGHTS`; Emilua's `send_with_fds`).
     /// The descriptors are borrowed: the caller keeps them, the receiver gets duplicates.
     ///
@@ -461,117 +686,6 @@ impl UnixDatagram {
         })
     }
 
-    /// Sends to the connected peer without blocking.
-    ///
-    /// # Errors
-    /// `WouldBlock` when the peer's queue is full; otherwise as [`send`](Self::send).
-    #[inline]
-    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.send_with_flags(buf, MsgFlags::DONTWAIT)
-    }
-
-    /// Sends to `addr` without blocking.
-    ///
-    /// # Errors
-    /// `WouldBlock` when the receiver's queue is full; otherwise as [`send_to`](Self::send_to).
-    #[inline]
-    pub fn try_send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
-        self.send_to_with_flags(buf, addr, MsgFlags::DONTWAIT)
-    }
-}
-
-/// Receiving.
-impl UnixDatagram {
-    /// Receives one datagram into `buf` and returns the bytes written; excess bytes are discarded (see
-    /// [`recv_msg`](Self::recv_msg) for the full length). Descriptors sent with it are closed by the
-    /// kernel: use [`recv_with_fds`](Self::recv_with_fds) to take them.
-    ///
-    /// # Errors
-    /// `BrokenPipe` once the read side is shut down (also for a receive blocked at that moment, and
-    /// for the `try_*` forms); `WouldBlock` when a read timeout expired or, non-blocking, nothing is
-    /// queued; `InvalidInput` on a socket with neither a name nor a peer, which nothing can send to
-    /// (such a receive could never end).
-    ///
-    /// A socket whose peer is gone (from [`pair`](Self::pair) or a [`connect`](Self::connect) to a
-    /// path alike) keeps it until the kernel dissolves the association: until then a receive waits
-    /// (`WouldBlock` when non-blocking); the send that finds the peer gone fails with
-    /// `ConnectionRefused` and dissolves it, and from then on an unnamed socket's receive is
-    /// `InvalidInput`.
-    #[inline]
-    pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.recv_with_flags(buf, MsgFlags::empty())
-    }
-
-    /// [`recv`](Self::recv) with message flags (`PEEK`, `DONTWAIT`).
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    #[inline]
-    pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
-        self.ensure_receivable()?;
-        let bits = flags.recv_bits()?;
-        let deadline = self.timeouts().read_deadline(bits);
-        let n = msg::recv_from(self.as_fd(), buf, None, bits, deadline)
-            .map_err(|e| self.shut_down_error(e))?;
-        self.check_eof(n)?;
-        Ok(n.min(buf.len()))
-    }
-
-    /// Receives one datagram and its sender's address (unnamed when the sender never bound).
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    #[inline]
-    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
-        self.recv_from_with_flags(buf, MsgFlags::empty())
-    }
-
-    /// [`recv_from`](Self::recv_from) with message flags.
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    #[inline]
-    pub fn recv_from_with_flags(
-        &self,
-        buf: &mut [u8],
-        flags: MsgFlags,
-    ) -> io::Result<(usize, UnixAddr)> {
-        self.ensure_receivable()?;
-        let mut from = RawAddr::empty();
-        let bits = flags.recv_bits()?;
-        let deadline = self.timeouts().read_deadline(bits);
-        let n = msg::recv_from(self.as_fd(), buf, Some(&mut from), bits, deadline)
-            .map_err(|e| self.shut_down_error(e))?;
-        self.check_eof(n)?;
-        Ok((n.min(buf.len()), UnixAddr::from_raw(&from)?))
-    }
-
-    /// Scatters one datagram into `bufs`; returns the bytes written.
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        Ok(self.recv_msg_vectored(bufs, MsgFlags::empty())?.len)
-    }
-
-    /// Reads the next datagram without removing it from the queue (`MSG_PEEK`).
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    #[inline]
-    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.recv_with_flags(buf, MsgFlags::PEEK)
-    }
-
-    /// Reads the next datagram and its sender without removing it from the queue (`MSG_PEEK`).
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    #[inline]
-    pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
-        self.recv_from_with_flags(buf, MsgFlags::PEEK)
-    }
-
     /// Receives one datagram into `buf` and reports everything about it: sender, bytes written, full
     /// length, truncation (`MSG_TRUNC`), and credentials when [`set_pass_cred`](Self::set_pass_cred) is
     /// on. Descriptors that came with it are closed, and `control_truncated` says so.
@@ -642,118 +756,13 @@ impl UnixDatagram {
     ) -> io::Result<RecvMeta<UnixAddr>> {
         self.recv_inner(bufs, flags, Some(fds))
     }
+}
 
-    /// Receives from the connected peer without blocking.
-    ///
-    /// # Errors
-    /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
-    #[inline]
-    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.recv_with_flags(buf, MsgFlags::DONTWAIT)
-    }
-
-    /// Receives one datagram and its sender without blocking.
-    ///
-    /// # Errors
-    /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
-    #[inline]
-    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
-        self.recv_from_with_flags(buf, MsgFlags::DONTWAIT)
-    }
-
-    /// Peeks at the next datagram and its sender without blocking.
-    ///
-    /// # Errors
-    /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
-    #[inline]
-    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
-        self.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
-    }
-
-    fn recv_inner(
-        &self,
-        bufs: &mut [IoSliceMut<'_>],
-        flags: MsgFlags,
-        fds: Option<&mut Vec<OwnedFd>>,
-    ) -> io::Result<RecvMeta<UnixAddr>> {
-        self.ensure_receivable()?;
-        let cap = crate::sys::msg::RecvBuf::capacity(bufs);
-        let mut from = RawAddr::empty();
-        let bits = flags.recv_bits()? | libc::MSG_TRUNC;
-        let (out, anc) = msg::recvmsg_ancillary(
-            self.as_fd(),
-            bufs,
-            Some(&mut from),
-            bits,
-            msg::Space::Unix,
-            fds,
-            self.timeouts().read_deadline(bits),
-        )
-        .map_err(|e| self.shut_down_error(e))?;
-        self.check_eof(out.ret)?;
-        Ok(RecvMeta::from_kernel(
-            UnixAddr::from_raw(&from)?,
-            false,
-            cap,
-            &out,
-            &anc,
-        ))
-    }
-
-    /// A send's error, as the caller sees it. `ECONNREFUSED` says the peer is gone and the kernel
-    /// has dissolved the association (`unix_dgram_sendmsg`): without its peer an unnamed socket can
-    /// no longer be sent to, so the next receive asks again, as after [`disconnect`](Self::disconnect).
-    #[cold]
-    fn send_failed(&self, e: io::Error) -> io::Error {
-        if e.raw_os_error() == Some(libc::ECONNREFUSED) {
-            self.receivable.store(false, Ordering::Relaxed);
-        }
-        send_error(e)
-    }
-
-    /// Refuses a receive on a socket with neither a name nor a peer: nothing can address it, so the
-    /// receive could never end (the Unix form of `UdpSocket`'s "not bound").
-    #[inline]
-    pub(crate) fn ensure_receivable(&self) -> io::Result<()> {
-        if self.receivable.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        self.check_receivable()
-    }
-
-    #[cold]
-    fn check_receivable(&self) -> io::Result<()> {
-        if self.is_bound()? || self.is_connected()? {
-            self.receivable.store(true, Ordering::Relaxed);
-            return Ok(());
-        }
-        Err(invalid_input(
-            "socket has no name and no peer, so nothing can send to it: bind or connect it before \
-             receiving",
-        ))
-    }
-
-    /// A receive that would block on a socket whose read side is shut down will never get anything:
-    /// report the shutdown (`BrokenPipe`) rather than `WouldBlock`, so that non-blocking and async
-    /// callers see it too.
-    #[cold]
-    fn shut_down_error(&self, e: io::Error) -> io::Error {
-        if e.kind() == io::ErrorKind::WouldBlock
-            && socket::read_shut_down(self.as_fd()).unwrap_or(false)
-        {
-            return crate::error::shut_down_for_reading();
-        }
-        e
-    }
-
-    /// A receive that returned 0 bytes got either an empty datagram or end-of-file after
-    /// `shutdown(Read)`; `poll(2)` tells which.
-    #[inline]
-    fn check_eof(&self, n: usize) -> io::Result<()> {
-        if n == 0 && socket::read_shut_down(self.as_fd())? {
-            return Err(crate::error::shut_down_for_reading());
-        }
-        Ok(())
+/// Conversions.
+impl UnixDatagram {
+    /// Converts into std's socket.
+    pub fn into_std(self) -> std::os::unix::net::UnixDatagram {
+        std::os::unix::net::UnixDatagram::from(OwnedFd::from(self.inner))
     }
 }
 
