@@ -88,6 +88,24 @@ impl UdpSocket {
     ///   segment would merge into one).
     /// - `NotFound` for an `ifindex` that no interface has (the kernel's `ENODEV`).
     /// - The kernel's errors as [`send_to`](Self::send_to)'s.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Ecn, Transmit, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_tos_v4(true)?;
+    /// rx.set_recv_ttl_v4(true)?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let t = Transmit::new(rx.local_addr()?, b"marked").ecn(Ecn::Ect0).ttl(7);
+    /// assert_eq!(tx.send_msg(&t)?, 6);
+    ///
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg(&mut buf)?;
+    /// assert_eq!((&buf[..meta.len], meta.addr), (&b"marked"[..], tx.local_addr()?));
+    /// assert_eq!((meta.ecn(), meta.ttl), (Some(Ecn::Ect0), Some(7)));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
         self.send_msg_with_flags(t, MsgFlags::empty())

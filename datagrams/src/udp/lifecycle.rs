@@ -21,6 +21,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `socket(2)` reports (`EMFILE` and the like).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V4)?;
+    /// assert_eq!(sock.local_addr()?, "0.0.0.0:0".parse().unwrap());
+    /// assert!(!sock.is_bound()?);
+    /// sock.bind_to("127.0.0.1:0")?;
+    /// assert!(sock.is_bound()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn unbound(family: Family) -> io::Result<UdpSocket> {
         UdpSocketBuilder::default().unbound(family)
     }
@@ -30,6 +42,17 @@ impl UdpSocket {
     /// # Errors
     /// `NotFound` for a host name that does not resolve; `AddrInUse` when the address is taken;
     /// `AddrNotAvailable` for an address not on this host; `PermissionDenied` for a privileged port.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?; // port 0: the kernel picks one
+    /// let local = sock.local_addr()?;
+    /// assert_eq!(local.ip(), std::net::Ipv4Addr::LOCALHOST);
+    /// assert_ne!(local.port(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         UdpSocketBuilder::default().bind(addr)
     }
@@ -49,6 +72,17 @@ impl UdpSocket {
     ///   `InvalidInput` for an IPv6 address (other than v4-mapped) on an IPv4 socket.
     /// - `NotFound` for a host name that does not resolve.
     /// - `AddrInUse`, `AddrNotAvailable`, `PermissionDenied` from `bind(2)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let sock = UdpSocket::builder().reuse_address(true).unbound(Family::V4)?;
+    /// sock.bind_to("127.0.0.1:0")?;
+    /// let e = sock.bind_to("127.0.0.1:0").unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput); // already bound
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn bind_to(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
         self.refuse_if_bound()?;
         let a = self.bind_address(
@@ -128,6 +162,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `getsockname(2)` reports; `InvalidData` if the descriptor is not an IP socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V6)?;
+    /// assert_eq!(sock.local_addr()?, "[::]:0".parse().unwrap());
+    /// sock.bind_to("[::1]:0")?;
+    /// assert!(sock.local_addr()?.ip().is_loopback());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         inet(&sys::socket::local_addr(self.as_fd())?)
     }
@@ -136,6 +181,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `NotConnected` when the socket is not connected.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(client.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    /// client.connect(server.local_addr()?)?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         inet(&sys::socket::peer_addr(self.as_fd())?)
     }
@@ -156,6 +213,25 @@ impl UdpSocket {
     ///   `NotFound` for a host name that does not resolve.
     /// - `NetworkUnreachable`, `PermissionDenied` (a broadcast address without `SO_BROADCAST`), ...
     ///   from `connect(2)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// client.connect(server.local_addr()?)?;
+    /// assert!(client.is_connected()?);
+    /// client.send(b"ping")?; // to the connected peer
+    ///
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"ping"[..], client.local_addr()?));
+    /// server.send_to(b"pong", from)?;
+    /// let n = client.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"pong");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
         let a = self.destination(self.resolve(addr)?, 0)?;
         self.connect_raw(&a)
@@ -201,6 +277,20 @@ impl UdpSocket {
     /// # Errors
     /// What `connect(2)` reports; `AddrInUse` in the rare case that another socket took the released
     /// port before it could be bound again.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// let local = sock.local_addr()?;
+    /// sock.connect(UdpSocket::bind("127.0.0.1:0")?.local_addr()?)?;
+    /// sock.disconnect()?;
+    /// assert!(!sock.is_connected()?);
+    /// assert_eq!(sock.local_addr()?, local); // an explicit bind survives
+    /// sock.disconnect()?; // a no-op when not connected
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn disconnect(&self) -> io::Result<()> {
         if !self.is_connected()? {
             return Ok(());
@@ -228,6 +318,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `fcntl(2)` reports (`EMFILE`).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// let other = sock.try_clone()?;
+    /// assert_eq!(other.local_addr()?, sock.local_addr()?);
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"one queue", sock.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// let n = other.recv(&mut buf)?; // the same socket: the same queue
+    /// assert_eq!(&buf[..n], b"one queue");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn try_clone(&self) -> io::Result<UdpSocket> {
         Ok(UdpSocket {
             inner: self.inner.try_clone()?,

@@ -108,6 +108,26 @@ impl UdpSocket {
     /// `InvalidInput` when `group` is not multicast or `source` is not unicast, or on an IPv6-only
     /// socket (`IPV6_V6ONLY`), which receives no IPv4; `NotFound` for an unknown interface name; the
     /// kernel's errors intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group = Ipv4Addr::new(232, 1, 1, 1); // the source-specific range, 232/8
+    /// let rx = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    /// let lo = Interface::Addr(Ipv4Addr::LOCALHOST);
+    /// rx.join_ssm_v4(group, Ipv4Addr::LOCALHOST, &lo)?; // only what 127.0.0.1 sends to the group
+    ///
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.set_multicast_interface_v4(&lo)?;
+    /// tx.send_to(b"from the source", (group, rx.local_addr()?.port()))?;
+    /// let mut buf = [0u8; 32];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"from the source"[..], tx.local_addr()?));
+    /// rx.leave_ssm_v4(group, Ipv4Addr::LOCALHOST, &lo)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_ADD_SOURCE_MEMBERSHIP")]
     #[doc(alias = "MCAST_JOIN_SOURCE_GROUP")]
     pub fn join_ssm_v4(
@@ -396,6 +416,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`join_multicast_v6_n`](Self::join_multicast_v6_n).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let group: Ipv6Addr = "ff15::1234".parse().unwrap();
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.join_multicast_v6(&group, 1)?; // interface index 1: lo
+    /// rx.leave_multicast_v6(&group, 1)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.join_multicast_v6_n(*multiaddr, &Interface::of_index(interface))

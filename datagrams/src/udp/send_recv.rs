@@ -23,6 +23,20 @@ impl UdpSocket {
     ///   `IP_PMTUDISC_DO`): test `raw_os_error() == Some(libc::EMSGSIZE)`.
     /// - `ConnectionRefused` when an earlier datagram drew an ICMP port unreachable.
     /// - The kernel's errors (`ENOBUFS`, ...) intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// assert_eq!(tx.send(b"hello")?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::empty())
@@ -56,6 +70,22 @@ impl UdpSocket {
     /// - `NotFound` when a host name does not resolve.
     /// - `PermissionDenied` for a broadcast address without [`set_broadcast`](Self::set_broadcast).
     /// - The kernel's errors (`EMSGSIZE`, `ENETUNREACH`, `ECONNREFUSED` from an earlier datagram) intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(tx.send_to(b"hello", rx.local_addr()?)?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"hello"[..], tx.local_addr()?));
+    /// // port 0 names no socket
+    /// let e = tx.send_to(b"x", "127.0.0.1:0").unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::empty())
@@ -159,6 +189,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when the send buffer is full; otherwise as [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.try_send_to(b"now", rx.local_addr()?)?; // never waits for buffer space
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv(&mut buf)?, 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::DONTWAIT)
@@ -188,6 +230,18 @@ impl UdpSocket {
     /// - `ConnectionRefused` on a connected socket whose earlier datagram drew an ICMP port unreachable;
     ///   host and network unreachable, and failed ARP, only with
     ///   [`set_recv_err_v4`](Self::set_recv_err_v4) on (`EHOSTUNREACH`, `ENETUNREACH`).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"0123456789", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(rx.recv(&mut buf)?, 4); // the rest of the datagram is discarded
+    /// assert_eq!(&buf, b"0123");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::empty())
@@ -217,6 +271,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// client.send_to(b"request", server.local_addr()?)?;
+    ///
+    /// let mut buf = [0u8; 1500];
+    /// let (n, peer) = server.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], peer), (&b"request"[..], client.local_addr()?));
+    /// server.send_to(b"reply", peer)?; // answer the sender
+    /// assert_eq!(client.recv(&mut buf)?, 5);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::empty())
@@ -254,6 +324,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"look", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.peek(&mut buf)?, 4);
+    /// assert_eq!(rx.recv(&mut buf)?, 4); // still queued after the peek
+    /// assert_eq!(&buf[..4], b"look");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::PEEK)
@@ -304,6 +387,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when no datagram is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut buf = [0u8; 16];
+    /// let e = rx.try_recv_from(&mut buf).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock); // nothing queued
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::DONTWAIT)
