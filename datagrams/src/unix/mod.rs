@@ -59,6 +59,16 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `socket(2)` reports (`EMFILE` and the like).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// assert!(sock.local_addr()?.is_unnamed());
+    /// assert!(!sock.is_bound()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
         // socket2 sets SOCK_CLOEXEC on Linux.
         Ok(UnixDatagram::from_socket(
@@ -72,6 +82,21 @@ impl UnixDatagram {
     /// # Errors
     /// `AddrInUse` when the path exists or the abstract name is taken; `InvalidInput` for a path that
     /// cannot be a socket address; `NotFound`/`PermissionDenied` for the path's directory.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("dgram-doc-bind-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("server.sock");
+    /// let server = UnixDatagram::bind(&path)?;
+    /// assert_eq!(server.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// // the file stays until removed: binding it again fails
+    /// assert_eq!(UnixDatagram::bind(&path).unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn bind(addr: impl ToUnixAddr) -> io::Result<UnixDatagram> {
         let addr = addr.to_unix_addr()?;
         let s = UnixDatagram::unbound()?;
@@ -83,6 +108,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `socketpair(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"ping")?;
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"ping");
+    /// b.send(b"pong")?;
+    /// let n = a.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"pong");
+    /// assert!(a.peer_addr()?.is_unnamed()); // a pair has no names
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = Socket::pair(Domain::UNIX, Type::DGRAM, None)?;
         // Each end is connected to the other: both can receive.
@@ -106,6 +147,16 @@ impl UnixDatagram {
     /// # Errors
     /// `InvalidInput` ("already bound") when the socket has an address; otherwise as
     /// [`bind`](Self::bind).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// sock.bind_to(UnixAddr::unnamed())?; // the kernel picks an abstract name
+    /// assert!(sock.local_addr()?.as_abstract_name().is_some());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn bind_to(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         let addr = addr.to_unix_addr()?;
         let local = self.local_addr()?;
@@ -126,6 +177,27 @@ impl UnixDatagram {
     /// `NotFound` when no file is at the path; `ConnectionRefused` when nobody is bound there;
     /// `PermissionDenied` without write permission on the socket file; `InvalidInput` for the unnamed
     /// address, or for a socket of another type (a stream socket's path: the kernel's `EPROTOTYPE`).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let name = format!("dgram-doc-connect-{}", std::process::id());
+    /// let server = UnixDatagram::bind(UnixAddr::from_abstract_name(&name)?)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// client.bind_to(UnixAddr::unnamed())?; // a name, so that the server can reply
+    /// client.connect(server.local_addr()?)?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// client.send(b"request")?;
+    ///
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"request"[..], client.local_addr()?));
+    /// server.send_to(b"reply", from)?;
+    /// let n = client.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"reply");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         let addr = addressable(addr.to_unix_addr()?)?;
         socket::connect(self.as_fd(), &addr.to_raw()).map_err(crate::error::wrong_socket_type)
@@ -136,6 +208,17 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `connect(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert!(a.is_connected()?);
+    /// a.disconnect()?;
+    /// assert!(!a.is_connected()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn disconnect(&self) -> io::Result<()> {
         if !self.is_connected()? {
             return Ok(());
@@ -239,6 +322,20 @@ impl UnixDatagram {
     /// `NotFound` when no file is at the path, `ConnectionRefused` when nobody is bound at the address;
     /// `InvalidInput` for the unnamed address (it names no socket) or a socket of another type (a
     /// stream socket's path: the kernel's `EPROTOTYPE`); otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// assert_eq!(tx.send_to(b"hello", rx.local_addr()?)?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// assert!(from.is_unnamed()); // an unbound sender cannot be answered
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::empty())
@@ -324,6 +421,18 @@ impl UnixDatagram {
     /// (`WouldBlock` when non-blocking); the send that finds the peer gone fails with
     /// `ConnectionRefused` and dissolves it, and from then on an unnamed socket's receive is
     /// `InvalidInput`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"0123456789")?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(b.recv(&mut buf)?, 4); // the rest is discarded
+    /// assert_eq!(&buf, b"0123");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::empty())
@@ -348,6 +457,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"from tx", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"from tx"[..], tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::empty())
@@ -385,6 +507,18 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"look")?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(b.peek(&mut buf)?, 4);
+    /// assert_eq!(b.recv(&mut buf)?, 4); // still queued after the peek
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::PEEK)
@@ -403,6 +537,16 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (_a, b) = UnixDatagram::pair()?;
+    /// let e = b.try_recv(&mut [0u8; 16]).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::DONTWAIT)
@@ -533,6 +677,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UCred, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.set_pass_cred(true)?;
+    /// assert!(b.pass_cred()?);
+    /// a.send(b"who am I")?;
+    /// let meta = b.recv_msg(&mut [0u8; 16])?;
+    /// assert_eq!(meta.cred, Some(UCred::current()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_PASSCRED")]
     pub fn set_pass_cred(&self, on: bool) -> io::Result<()> {
         self.inner.set_passcred(on)
@@ -554,6 +711,15 @@ impl UnixDatagram {
     /// `NotFound` when the kernel recorded none (it then reports pid 0 and uid and gid `u32::MAX`,
     /// which no process has): a socket connected with `connect`, or not connected; otherwise what
     /// `getsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UCred, UnixDatagram};
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.peer_cred()?, UCred::current()); // this process made both ends
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_PEERCRED")]
     pub fn peer_cred(&self) -> io::Result<UCred> {
         match sockopt::peer_cred(self.as_fd())? {
@@ -630,6 +796,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `PermissionDenied` for credentials the sender may not claim; otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UCred, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.set_pass_cred(true)?;
+    /// a.send_with_cred(b"signed", UCred::current())?;
+    /// let mut buf = [0u8; 16];
+    /// let meta = b.recv_msg(&mut buf)?;
+    /// assert_eq!((&buf[..meta.len], meta.cred), (&b"signed"[..], Some(UCred::current())));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_with_cred(&self, buf: &[u8], cred: UCred) -> io::Result<usize> {
         self.send_msg(
             &[IoSlice::new(buf)],
@@ -646,6 +825,26 @@ impl UnixDatagram {
     /// # Errors
     /// As [`send_with_fds`](Self::send_with_fds), [`send_with_cred`](Self::send_with_cred) and
     /// [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use std::os::fd::AsFd;
+    /// use datagrams::{MsgFlags, UCred, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.set_pass_cred(true)?;
+    /// let (_reader, writer) = std::io::pipe()?;
+    /// let parts = [IoSlice::new(b"head,"), IoSlice::new(b"tail")];
+    /// a.send_msg(&parts, None, &[writer.as_fd()], Some(UCred::current()), MsgFlags::empty())?;
+    ///
+    /// let mut buf = [0u8; 16];
+    /// let mut fds = Vec::with_capacity(4);
+    /// let meta = b.recv_with_fds(&mut buf, &mut fds)?;
+    /// assert_eq!(&buf[..meta.len], b"head,tail");
+    /// assert_eq!((fds.len(), meta.cred), (1, Some(UCred::current())));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_msg(
         &self,
@@ -692,6 +891,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"0123456789")?;
+    /// let mut small = [0u8; 4];
+    /// let meta = b.recv_msg(&mut small)?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true));
+    /// assert!(meta.addr.is_unnamed());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
         self.recv_inner(&mut [IoSliceMut::new(buf)], MsgFlags::empty(), None)
@@ -722,6 +934,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let (_r1, w1) = std::io::pipe()?;
+    /// let (_r2, w2) = std::io::pipe()?;
+    /// a.send_with_fds(b"two", &[w1.as_fd(), w2.as_fd()])?;
+    ///
+    /// let mut fds = Vec::with_capacity(1); // room for one: both are closed, none leaks
+    /// let meta = b.recv_with_fds(&mut [0u8; 8], &mut fds)?;
+    /// assert_eq!((meta.len, meta.control_truncated, fds.len()), (3, true, 0));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_with_fds(
         &self,
