@@ -42,7 +42,7 @@ pub struct UdpSocket {
     resolver: Option<Arc<dyn AsyncResolve>>,
 }
 
-/// Life cycle and conversions.
+/// Life cycle: create, bind, connect, disconnect, shut down, close.
 impl UdpSocket {
     /// Binds a new socket to `addr`, resolving host names asynchronously (tokio's
     /// `lookup_host`) and trying each address in turn, as tokio's `bind` does.
@@ -88,51 +88,6 @@ impl UdpSocket {
             io: Io::new(sock)?,
             resolver: None,
         })
-    }
-
-    /// Converts std's socket, as tokio's `from_std` (the socket is switched to non-blocking mode),
-    /// checked as [`crate::UdpSocket`]'s `TryFrom<OwnedFd>`.
-    ///
-    /// # Errors
-    /// `InvalidInput` when the descriptor is not a UDP socket; otherwise as [`new`](Self::new).
-    pub fn from_std(sock: std::net::UdpSocket) -> io::Result<UdpSocket> {
-        UdpSocket::new(crate::UdpSocket::try_from(sock)?)
-    }
-
-    /// Converts tokio's socket.
-    ///
-    /// # Errors
-    /// As [`new`](Self::new).
-    pub fn from_tokio(sock: ::tokio::net::UdpSocket) -> io::Result<UdpSocket> {
-        UdpSocket::from_std(sock.into_std()?)
-    }
-
-    /// Converts into std's socket; it stays in non-blocking mode, as with tokio's `into_std`.
-    ///
-    /// # Errors
-    /// None today; the signature matches tokio's.
-    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
-        Ok(self.io.into_inner().into_std())
-    }
-
-    /// Converts into tokio's socket.
-    ///
-    /// # Errors
-    /// tokio's registration error.
-    pub fn into_tokio(self) -> io::Result<::tokio::net::UdpSocket> {
-        ::tokio::net::UdpSocket::from_std(self.into_std()?)
-    }
-
-    /// Gives the blocking socket back (still non-blocking mode, deregistered from tokio).
-    pub fn into_blocking(self) -> crate::UdpSocket {
-        self.io.into_inner()
-    }
-
-    /// Lends the blocking socket, for every option this type does not delegate
-    /// (`get_ref().set_reuse_port(true)`, `get_ref().set_recv_buffer_size(n)`, ...). Options are safe to
-    /// set through it; its blocking I/O calls return `WouldBlock` on this non-blocking descriptor.
-    pub fn get_ref(&self) -> &crate::UdpSocket {
-        self.io.get_ref()
     }
 
     /// Resolves host names of [`bind_to_host`](Self::bind_to_host),
@@ -252,33 +207,6 @@ impl UdpSocket {
                 .map_err(|e| crate::resolve::lookup_error(&host, e))?
                 .collect()),
         }
-    }
-}
-
-super::readiness_methods!(
-    UdpSocket,
-    crate::UdpSocket,
-    "let (a, b) = (UdpSocket::bind(\"127.0.0.1:0\").await?, UdpSocket::bind(\"127.0.0.1:0\").await?);\n\
-     a.connect(b.local_addr()?).await?;\n\
-     b.connect(a.local_addr()?).await?;"
-);
-
-/// Readiness in poll form.
-impl UdpSocket {
-    /// Polls for read readiness (waking on readability).
-    ///
-    /// # Errors
-    /// As [`ready`](Self::ready).
-    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_read_ready(cx)
-    }
-
-    /// Polls for write readiness.
-    ///
-    /// # Errors
-    /// As [`ready`](Self::ready).
-    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_write_ready(cx)
     }
 }
 
@@ -702,6 +630,155 @@ impl UdpSocket {
     }
 }
 
+super::readiness_methods!(
+    UdpSocket,
+    crate::UdpSocket,
+    "let (a, b) = (UdpSocket::bind(\"127.0.0.1:0\").await?, UdpSocket::bind(\"127.0.0.1:0\").await?);\n\
+     a.connect(b.local_addr()?).await?;\n\
+     b.connect(a.local_addr()?).await?;"
+);
+
+/// Readiness in poll form.
+impl UdpSocket {
+    /// Polls for read readiness (waking on readability).
+    ///
+    /// # Errors
+    /// As [`ready`](Self::ready).
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_read_ready(cx)
+    }
+
+    /// Polls for write readiness.
+    ///
+    /// # Errors
+    /// As [`ready`](Self::ready).
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_write_ready(cx)
+    }
+}
+
+/// The options `tokio::net::UdpSocket` has, under its names; the rest through [`get_ref`](Self::get_ref).
+impl UdpSocket {
+    /// See [`crate::UdpSocket::bind_device`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BINDTODEVICE")]
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        self.get_ref().bind_device(interface)
+    }
+
+    /// See [`crate::UdpSocket::device`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BINDTODEVICE")]
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        self.get_ref().device()
+    }
+
+    /// See [`crate::UdpSocket::tos_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        self.get_ref().tos_v4()
+    }
+
+    /// See [`crate::UdpSocket::set_tos_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        self.get_ref().set_tos_v4(tos)
+    }
+
+    /// See [`crate::UdpSocket::tclass_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_TCLASS")]
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        self.get_ref().tclass_v6()
+    }
+
+    /// See [`crate::UdpSocket::set_tclass_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_TCLASS")]
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        self.get_ref().set_tclass_v6(tclass)
+    }
+
+    /// See [`crate::UdpSocket::set_broadcast`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BROADCAST")]
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.get_ref().set_broadcast(on)
+    }
+
+    /// See [`crate::UdpSocket::broadcast`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BROADCAST")]
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.get_ref().broadcast()
+    }
+
+    /// See [`crate::UdpSocket::set_ttl`] (1..=255 hops).
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TTL")]
+    pub fn set_ttl(&self, hops: u32) -> io::Result<()> {
+        self.get_ref().set_ttl(hops)
+    }
+
+    /// See [`crate::UdpSocket::ttl`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TTL")]
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.get_ref().ttl()
+    }
+
+    /// See [`crate::UdpSocket::set_tos_v4`]: tokio's former name, deprecated there as here.
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    #[deprecated = "use `set_tos_v4()`, as tokio does"]
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        self.get_ref().set_tos_v4(tos)
+    }
+
+    /// See [`crate::UdpSocket::tos_v4`]: tokio's former name, deprecated there as here.
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    #[deprecated = "use `tos_v4()`, as tokio does"]
+    pub fn tos(&self) -> io::Result<u32> {
+        self.get_ref().tos_v4()
+    }
+
+    /// See [`crate::UdpSocket::take_error`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_ERROR")]
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.get_ref().take_error()
+    }
+}
+
 /// Batches, GSO/GRO and per-datagram metadata in async form (see the blocking calls for the details).
 impl UdpSocket {
     /// Sends one [`Transmit`] (GSO, source address, ECN), as [`crate::UdpSocket::send_msg`].
@@ -938,6 +1015,109 @@ impl UdpSocket {
     }
 }
 
+/// Multicast, under tokio's names (the source-specific calls and the `Interface` forms through
+/// [`get_ref`](Self::get_ref)).
+impl UdpSocket {
+    /// Joins `multiaddr` on the interface with IPv4 address `interface` (`IP_ADD_MEMBERSHIP`;
+    /// `0.0.0.0` lets the kernel choose), as `tokio::net::UdpSocket::join_multicast_v4`. The
+    /// interface by name or index: [`crate::UdpSocket::join_multicast_v4_n`] through
+    /// [`get_ref`](Self::get_ref).
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::join_multicast_v4_n`].
+    #[doc(alias = "IP_ADD_MEMBERSHIP")]
+    pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.get_ref()
+            .join_multicast_v4_n(multiaddr, &Interface::of_v4(interface))
+    }
+
+    /// Leaves `multiaddr` on the interface with IPv4 address `interface` (`IP_DROP_MEMBERSHIP`), as
+    /// tokio's.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::leave_multicast_v4_n`].
+    #[doc(alias = "IP_DROP_MEMBERSHIP")]
+    pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.get_ref()
+            .leave_multicast_v4_n(multiaddr, &Interface::of_v4(interface))
+    }
+
+    /// Joins `multiaddr` on the interface of index `interface` (0: the kernel chooses;
+    /// `MCAST_JOIN_GROUP`), as tokio's.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::join_multicast_v6_n`].
+    #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.get_ref()
+            .join_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
+    }
+
+    /// Leaves `multiaddr` on the interface of index `interface` (`MCAST_LEAVE_GROUP`), as tokio's.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::leave_multicast_v6_n`].
+    #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.get_ref()
+            .leave_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
+    }
+
+    /// See [`crate::UdpSocket::multicast_loop_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_MULTICAST_LOOP")]
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.get_ref().multicast_loop_v4()
+    }
+
+    /// See [`crate::UdpSocket::set_multicast_loop_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_MULTICAST_LOOP")]
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.get_ref().set_multicast_loop_v4(on)
+    }
+
+    /// See [`crate::UdpSocket::multicast_loop_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_MULTICAST_LOOP")]
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.get_ref().multicast_loop_v6()
+    }
+
+    /// See [`crate::UdpSocket::set_multicast_loop_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_MULTICAST_LOOP")]
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        self.get_ref().set_multicast_loop_v6(on)
+    }
+
+    /// See [`crate::UdpSocket::multicast_ttl_v4`] (hops).
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_MULTICAST_TTL")]
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.get_ref().multicast_ttl_v4()
+    }
+
+    /// See [`crate::UdpSocket::set_multicast_ttl_v4`] (0..=255 hops).
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_MULTICAST_TTL")]
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        self.get_ref().set_multicast_ttl_v4(ttl)
+    }
+}
+
 /// The kernel's error reports (the error queue of `IP_RECVERR`/`IPV6_RECVERR`), in async form.
 impl UdpSocket {
     /// Waits for the next report on the error queue and takes it (`recvmsg(MSG_ERRQUEUE)`), as
@@ -999,224 +1179,51 @@ fn queue_empty() -> io::Error {
     io::ErrorKind::WouldBlock.into()
 }
 
-/// The options `tokio::net::UdpSocket` has, under its names; the rest through [`get_ref`](Self::get_ref).
+/// Conversions.
 impl UdpSocket {
-    /// Joins `multiaddr` on the interface with IPv4 address `interface` (`IP_ADD_MEMBERSHIP`;
-    /// `0.0.0.0` lets the kernel choose), as `tokio::net::UdpSocket::join_multicast_v4`. The
-    /// interface by name or index: [`crate::UdpSocket::join_multicast_v4_n`] through
-    /// [`get_ref`](Self::get_ref).
+    /// Converts std's socket, as tokio's `from_std` (the socket is switched to non-blocking mode),
+    /// checked as [`crate::UdpSocket`]'s `TryFrom<OwnedFd>`.
     ///
     /// # Errors
-    /// As [`crate::UdpSocket::join_multicast_v4_n`].
-    #[doc(alias = "IP_ADD_MEMBERSHIP")]
-    pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
-        self.get_ref()
-            .join_multicast_v4_n(multiaddr, &Interface::of_v4(interface))
+    /// `InvalidInput` when the descriptor is not a UDP socket; otherwise as [`new`](Self::new).
+    pub fn from_std(sock: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::new(crate::UdpSocket::try_from(sock)?)
     }
 
-    /// Leaves `multiaddr` on the interface with IPv4 address `interface` (`IP_DROP_MEMBERSHIP`), as
-    /// tokio's.
+    /// Converts tokio's socket.
     ///
     /// # Errors
-    /// As [`crate::UdpSocket::leave_multicast_v4_n`].
-    #[doc(alias = "IP_DROP_MEMBERSHIP")]
-    pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
-        self.get_ref()
-            .leave_multicast_v4_n(multiaddr, &Interface::of_v4(interface))
+    /// As [`new`](Self::new).
+    pub fn from_tokio(sock: ::tokio::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::from_std(sock.into_std()?)
     }
 
-    /// Joins `multiaddr` on the interface of index `interface` (0: the kernel chooses;
-    /// `MCAST_JOIN_GROUP`), as tokio's.
+    /// Converts into std's socket; it stays in non-blocking mode, as with tokio's `into_std`.
     ///
     /// # Errors
-    /// As [`crate::UdpSocket::join_multicast_v6_n`].
-    #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
-    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        self.get_ref()
-            .join_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
+    /// None today; the signature matches tokio's.
+    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
+        Ok(self.io.into_inner().into_std())
     }
 
-    /// Leaves `multiaddr` on the interface of index `interface` (`MCAST_LEAVE_GROUP`), as tokio's.
+    /// Converts into tokio's socket.
     ///
     /// # Errors
-    /// As [`crate::UdpSocket::leave_multicast_v6_n`].
-    #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
-    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        self.get_ref()
-            .leave_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
+    /// tokio's registration error.
+    pub fn into_tokio(self) -> io::Result<::tokio::net::UdpSocket> {
+        ::tokio::net::UdpSocket::from_std(self.into_std()?)
     }
 
-    /// See [`crate::UdpSocket::bind_device`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "SO_BINDTODEVICE")]
-    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
-        self.get_ref().bind_device(interface)
+    /// Gives the blocking socket back (still non-blocking mode, deregistered from tokio).
+    pub fn into_blocking(self) -> crate::UdpSocket {
+        self.io.into_inner()
     }
 
-    /// See [`crate::UdpSocket::device`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "SO_BINDTODEVICE")]
-    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
-        self.get_ref().device()
-    }
-
-    /// See [`crate::UdpSocket::multicast_loop_v4`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_MULTICAST_LOOP")]
-    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
-        self.get_ref().multicast_loop_v4()
-    }
-
-    /// See [`crate::UdpSocket::set_multicast_loop_v4`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_MULTICAST_LOOP")]
-    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
-        self.get_ref().set_multicast_loop_v4(on)
-    }
-
-    /// See [`crate::UdpSocket::multicast_loop_v6`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IPV6_MULTICAST_LOOP")]
-    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
-        self.get_ref().multicast_loop_v6()
-    }
-
-    /// See [`crate::UdpSocket::set_multicast_loop_v6`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IPV6_MULTICAST_LOOP")]
-    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
-        self.get_ref().set_multicast_loop_v6(on)
-    }
-
-    /// See [`crate::UdpSocket::multicast_ttl_v4`] (hops).
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_MULTICAST_TTL")]
-    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
-        self.get_ref().multicast_ttl_v4()
-    }
-
-    /// See [`crate::UdpSocket::set_multicast_ttl_v4`] (0..=255 hops).
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_MULTICAST_TTL")]
-    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
-        self.get_ref().set_multicast_ttl_v4(ttl)
-    }
-
-    /// See [`crate::UdpSocket::tos_v4`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TOS")]
-    pub fn tos_v4(&self) -> io::Result<u32> {
-        self.get_ref().tos_v4()
-    }
-
-    /// See [`crate::UdpSocket::set_tos_v4`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TOS")]
-    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
-        self.get_ref().set_tos_v4(tos)
-    }
-
-    /// See [`crate::UdpSocket::tclass_v6`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IPV6_TCLASS")]
-    pub fn tclass_v6(&self) -> io::Result<u32> {
-        self.get_ref().tclass_v6()
-    }
-
-    /// See [`crate::UdpSocket::set_tclass_v6`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IPV6_TCLASS")]
-    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
-        self.get_ref().set_tclass_v6(tclass)
-    }
-
-    /// See [`crate::UdpSocket::set_broadcast`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "SO_BROADCAST")]
-    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
-        self.get_ref().set_broadcast(on)
-    }
-
-    /// See [`crate::UdpSocket::broadcast`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "SO_BROADCAST")]
-    pub fn broadcast(&self) -> io::Result<bool> {
-        self.get_ref().broadcast()
-    }
-
-    /// See [`crate::UdpSocket::set_ttl`] (1..=255 hops).
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TTL")]
-    pub fn set_ttl(&self, hops: u32) -> io::Result<()> {
-        self.get_ref().set_ttl(hops)
-    }
-
-    /// See [`crate::UdpSocket::ttl`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TTL")]
-    pub fn ttl(&self) -> io::Result<u32> {
-        self.get_ref().ttl()
-    }
-
-    /// See [`crate::UdpSocket::set_tos_v4`]: tokio's former name, deprecated there as here.
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TOS")]
-    #[deprecated = "use `set_tos_v4()`, as tokio does"]
-    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
-        self.get_ref().set_tos_v4(tos)
-    }
-
-    /// See [`crate::UdpSocket::tos_v4`]: tokio's former name, deprecated there as here.
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TOS")]
-    #[deprecated = "use `tos_v4()`, as tokio does"]
-    pub fn tos(&self) -> io::Result<u32> {
-        self.get_ref().tos_v4()
-    }
-
-    /// See [`crate::UdpSocket::take_error`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "SO_ERROR")]
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.get_ref().take_error()
+    /// Lends the blocking socket, for every option this type does not delegate
+    /// (`get_ref().set_reuse_port(true)`, `get_ref().set_recv_buffer_size(n)`, ...). Options are safe to
+    /// set through it; its blocking I/O calls return `WouldBlock` on this non-blocking descriptor.
+    pub fn get_ref(&self) -> &crate::UdpSocket {
+        self.io.get_ref()
     }
 }
 

@@ -40,7 +40,7 @@ pub struct UnixDatagram {
     io: Io<crate::UnixDatagram>,
 }
 
-/// Life cycle and conversions.
+/// Life cycle: create, bind, connect, disconnect, shut down, close.
 impl UnixDatagram {
     /// Creates a socket bound to `addr` (a path or a [`UnixAddr`]).
     ///
@@ -75,49 +75,6 @@ impl UnixDatagram {
     pub fn new(sock: crate::UnixDatagram) -> io::Result<UnixDatagram> {
         sock.set_nonblocking(true)?;
         Ok(UnixDatagram { io: Io::new(sock)? })
-    }
-
-    /// Converts std's socket, checked as [`crate::UnixDatagram`]'s `TryFrom<OwnedFd>`.
-    ///
-    /// # Errors
-    /// `InvalidInput` when the descriptor is not a Unix datagram socket; otherwise as
-    /// [`new`](Self::new).
-    pub fn from_std(sock: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        UnixDatagram::new(crate::UnixDatagram::try_from(sock)?)
-    }
-
-    /// Converts tokio's socket.
-    ///
-    /// # Errors
-    /// As [`new`](Self::new).
-    pub fn from_tokio(sock: ::tokio::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_std(sock.into_std()?)
-    }
-
-    /// Converts into std's socket (still non-blocking, as with tokio's `into_std`).
-    ///
-    /// # Errors
-    /// None today; the signature matches tokio's.
-    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
-        Ok(self.io.into_inner().into_std())
-    }
-
-    /// Converts into tokio's socket.
-    ///
-    /// # Errors
-    /// tokio's registration error.
-    pub fn into_tokio(self) -> io::Result<::tokio::net::UnixDatagram> {
-        ::tokio::net::UnixDatagram::from_std(self.into_std()?)
-    }
-
-    /// Gives the blocking socket back (non-blocking mode, deregistered).
-    pub fn into_blocking(self) -> crate::UnixDatagram {
-        self.io.into_inner()
-    }
-
-    /// Lends the blocking socket for its options (`get_ref().set_pass_cred(true)`, buffer sizes, ...).
-    pub fn get_ref(&self) -> &crate::UnixDatagram {
-        self.io.get_ref()
     }
 
     /// Binds an unbound socket (see [`crate::UnixDatagram::bind_to`]).
@@ -193,12 +150,6 @@ impl UnixDatagram {
         self.io.into_inner().close()
     }
 }
-
-super::readiness_methods!(
-    UnixDatagram,
-    crate::UnixDatagram,
-    "let (a, b) = UnixDatagram::pair()?;"
-);
 
 /// Sending.
 impl UnixDatagram {
@@ -472,6 +423,58 @@ impl UnixDatagram {
         )?;
         buf.advance(n);
         Poll::Ready(Ok(from))
+    }
+}
+
+super::readiness_methods!(
+    UnixDatagram,
+    crate::UnixDatagram,
+    "let (a, b) = UnixDatagram::pair()?;"
+);
+
+/// Conversions.
+impl UnixDatagram {
+    /// Converts std's socket, checked as [`crate::UnixDatagram`]'s `TryFrom<OwnedFd>`.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the descriptor is not a Unix datagram socket; otherwise as
+    /// [`new`](Self::new).
+    pub fn from_std(sock: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::new(crate::UnixDatagram::try_from(sock)?)
+    }
+
+    /// Converts tokio's socket.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_tokio(sock: ::tokio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(sock.into_std()?)
+    }
+
+    /// Converts into std's socket (still non-blocking, as with tokio's `into_std`).
+    ///
+    /// # Errors
+    /// None today; the signature matches tokio's.
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
+        Ok(self.io.into_inner().into_std())
+    }
+
+    /// Converts into tokio's socket.
+    ///
+    /// # Errors
+    /// tokio's registration error.
+    pub fn into_tokio(self) -> io::Result<::tokio::net::UnixDatagram> {
+        ::tokio::net::UnixDatagram::from_std(self.into_std()?)
+    }
+
+    /// Gives the blocking socket back (non-blocking mode, deregistered).
+    pub fn into_blocking(self) -> crate::UnixDatagram {
+        self.io.into_inner()
+    }
+
+    /// Lends the blocking socket for its options (`get_ref().set_pass_cred(true)`, buffer sizes, ...).
+    pub fn get_ref(&self) -> &crate::UnixDatagram {
+        self.io.get_ref()
     }
 }
 
