@@ -52,6 +52,18 @@ impl UdpSocket {
     /// # Errors
     /// `NotFound` for a host name that does not resolve; otherwise the last `bind(2)` error
     /// (`AddrInUse`, `AddrNotAvailable`, `PermissionDenied`).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert!(sock.local_addr()?.ip().is_loopback());
+    /// assert_ne!(sock.local_addr()?.port(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         let mut last = None;
         for a in lookup_host(addr)
@@ -73,6 +85,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `socket(2)` reports, or tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{Family, tokio::UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V4)?;
+    /// assert_eq!(sock.local_addr()?, "0.0.0.0:0".parse().unwrap());
+    /// sock.bind_to("127.0.0.1:0").await?;
+    /// assert!(sock.local_addr()?.ip().is_loopback());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unbound(family: Family) -> io::Result<UdpSocket> {
         UdpSocket::new(crate::UdpSocket::unbound(family)?)
     }
@@ -124,6 +149,27 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::connect`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let client = UdpSocket::bind("127.0.0.1:0").await?;
+    /// client.connect(server.local_addr()?).await?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// client.send(b"ping").await?;
+    ///
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"ping"[..], client.local_addr()?));
+    /// server.send_to(b"pong", from).await?;
+    /// let n = client.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"pong");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
         let addrs: Vec<SocketAddr> = lookup_host(addr)
             .await
@@ -156,6 +202,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::disconnect`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.connect(UdpSocket::bind("127.0.0.1:0").await?.local_addr()?).await?;
+    /// sock.disconnect()?;
+    /// assert_eq!(sock.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn disconnect(&self) -> io::Result<()> {
         self.get_ref().disconnect()
     }
@@ -219,6 +278,22 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.connect(rx.local_addr()?).await?;
+    /// assert_eq!(tx.send(b"hello").await?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.send(|s| s.try_send(buf)).await
     }
@@ -231,6 +306,21 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert_eq!(tx.send_to(b"hello", rx.local_addr()?).await?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"hello"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         let mut addrs = lookup_host(addr)
             .await
@@ -341,6 +431,21 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"0123456789", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(rx.recv(&mut buf).await?, 4); // the rest is discarded
+    /// assert_eq!(&buf, b"0123");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.recv(|s| s.try_recv(buf)).await
     }
@@ -352,6 +457,26 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let client = UdpSocket::bind("127.0.0.1:0").await?;
+    /// client.send_to(b"request", server.local_addr()?).await?;
+    ///
+    /// let mut buf = [0u8; 1500];
+    /// // cancel-safe: a timeout that fires loses no datagram
+    /// let (n, peer) = tokio::time::timeout(Duration::from_secs(5), server.recv_from(&mut buf))
+    ///     .await
+    ///     .expect("no datagram within 5 s")?;
+    /// assert_eq!((&buf[..n], peer), (&b"request"[..], client.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io.recv(|s| s.try_recv_from(buf)).await
     }
@@ -363,6 +488,21 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"look", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.peek_from(&mut buf).await?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.recv(&mut buf).await?, 4); // still queued after the peek
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io.recv(|s| s.try_peek_from(buf)).await
     }
@@ -401,6 +541,22 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"0123456789", rx.local_addr()?).await?;
+    /// let mut small = [0u8; 4];
+    /// let meta = rx.recv_msg(&mut small).await?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true));
+    /// assert_eq!(meta.addr, tx.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
         self.io
             .recv(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
@@ -789,6 +945,22 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe as long as the GSO fallback is not in use; on the fallback path a cancelled send may
     /// have sent some whole segments.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{Ecn, Transmit, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// rx.get_ref().set_recv_tos_v4(true)?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_msg(&Transmit::new(rx.local_addr()?, b"marked").ecn(Ecn::Ect1)).await?;
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg(&mut buf).await?;
+    /// assert_eq!((&buf[..meta.len], meta.ecn()), (&b"marked"[..], Some(Ecn::Ect1)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
         let sent = self
             .io
@@ -881,6 +1053,29 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"a", rx.local_addr()?).await?;
+    /// tx.send_to(b"bb", rx.local_addr()?).await?;
+    /// let mut storage = [[0u8; 1500]; 8];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); 8];
+    /// let mut got = 0;
+    /// while got < 2 {
+    ///     got += rx.recv_batch(&mut bufs[got..], &mut meta[got..]).await?;
+    /// }
+    /// assert_eq!((meta[0].len, meta[1].len), (1, 2));
+    /// assert_eq!(meta[1].addr, tx.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_batch(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -1025,6 +1220,25 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::join_multicast_v4_n`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, tokio::UdpSocket};
+    ///
+    /// let group = Ipv4Addr::new(239, 255, 0, 2);
+    /// let rx = UdpSocket::bind("0.0.0.0:0").await?;
+    /// rx.join_multicast_v4(group, Ipv4Addr::LOCALHOST)?; // on lo
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.get_ref().set_multicast_interface_v4(&Interface::Addr(Ipv4Addr::LOCALHOST))?;
+    /// tx.send_to(b"to the group", (group, rx.local_addr()?.port())).await?;
+    /// let mut buf = [0u8; 32];
+    /// let (n, from) = rx.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"to the group"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IP_ADD_MEMBERSHIP")]
     pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
         self.get_ref()
@@ -1047,6 +1261,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::join_multicast_v6_n`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let group = "ff15::5678".parse().unwrap();
+    /// let rx = UdpSocket::bind("[::]:0").await?;
+    /// rx.join_multicast_v6(&group, 1)?; // interface index 1: lo
+    /// rx.leave_multicast_v6(&group, 1)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.get_ref()

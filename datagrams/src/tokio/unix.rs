@@ -46,6 +46,21 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::bind`], or tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let server = UnixDatagram::bind(UnixAddr::unnamed())?; // a kernel-chosen abstract name
+    /// let client = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// client.send_to(b"hello", server.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"hello"[..], client.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bind(addr: impl ToUnixAddr) -> io::Result<UnixDatagram> {
         UnixDatagram::new(crate::UnixDatagram::bind(addr)?)
     }
@@ -54,6 +69,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::pair`], or tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"ping").await?;
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"ping");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = crate::UnixDatagram::pair()?;
         Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
@@ -89,6 +118,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::connect`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let server = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let client = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// client.connect(server.local_addr()?)?;
+    /// client.send(b"request").await?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"request"[..], client.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         self.get_ref().connect(addr)
     }
@@ -171,6 +216,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// assert_eq!(tx.send_to(b"hi", rx.local_addr()?).await?, 2);
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv(&mut buf).await?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         let to = addr.to_unix_addr()?;
         self.io.send(|s| s.try_send_to(buf, to)).await
@@ -183,6 +242,32 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing (and no descriptor) was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::AsFd;
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let (mut reader, writer) = std::io::pipe()?;
+    /// a.send_with_fds(b"a pipe", &[writer.as_fd()]).await?;
+    /// drop(writer);
+    ///
+    /// let mut fds = Vec::with_capacity(1);
+    /// let mut buf = [0u8; 16];
+    /// let meta = b.recv_with_fds(&mut buf, &mut fds).await?;
+    /// assert_eq!((&buf[..meta.len], fds.len()), (&b"a pipe"[..], 1));
+    /// let mut w = std::fs::File::from(fds.pop().unwrap());
+    /// w.write_all(b"through it")?;
+    /// drop(w);
+    /// let mut s = String::new();
+    /// reader.read_to_string(&mut s)?;
+    /// assert_eq!(s, "through it");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_with_fds(&self, buf: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
         self.send_msg(&[IoSlice::new(buf)], None, fds, None).await
     }
@@ -224,6 +309,22 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSlice;
+    /// use datagrams::{UCred, tokio::UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.get_ref().set_pass_cred(true)?;
+    /// a.send_msg(&[IoSlice::new(b"head,"), IoSlice::new(b"tail")], None, &[], Some(UCred::current())).await?;
+    /// let mut buf = [0u8; 16];
+    /// let meta = b.recv_msg(&mut buf).await?;
+    /// assert_eq!((&buf[..meta.len], meta.cred), (&b"head,tail"[..], Some(UCred::current())));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_msg(
         &self,
         bufs: &[IoSlice<'_>],
@@ -319,6 +420,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"0123456789").await?;
+    /// let mut small = [0u8; 4];
+    /// let meta = b.recv_msg(&mut small).await?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
         self.io
             .recv(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
@@ -352,6 +467,22 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram and no descriptor was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsFd;
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let (_reader, writer) = std::io::pipe()?;
+    /// a.send_with_fds(b"fd", &[writer.as_fd()]).await?;
+    /// let mut fds = Vec::with_capacity(4); // room for up to 4
+    /// let meta = b.recv_with_fds(&mut [0u8; 8], &mut fds).await?;
+    /// assert_eq!((meta.len, fds.len(), meta.control_truncated), (2, 1, false));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_with_fds(
         &self,
         buf: &mut [u8],
