@@ -13,7 +13,10 @@ use crate::sys::sockopt;
 
 // The calls and options every socket type shares (timeouts, buffer sizes, filters, ...): first of
 // the options on the rustdoc page.
-crate::socket::common_socket_methods!(UdpSocket);
+crate::socket::common_socket_methods!(
+    UdpSocket,
+    "let sock = UdpSocket::bind(\"127.0.0.1:0\")?;\nlet peer = UdpSocket::bind(\"127.0.0.1:0\")?;\npeer.connect(sock.local_addr()?)?;"
+);
 
 /// Socket-level options (`SOL_SOCKET`, socket(7)).
 impl UdpSocket {

@@ -657,7 +657,7 @@ impl UnixDatagram {
     }
 }
 
-crate::socket::common_socket_methods!(UnixDatagram);
+crate::socket::common_socket_methods!(UnixDatagram, "let (sock, peer) = UnixDatagram::pair()?;");
 
 impl UnixDatagram {
     /// The blocking calls' timeouts (for `common_socket_methods!` and the deadlines of the calls).
