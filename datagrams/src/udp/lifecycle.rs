@@ -242,6 +242,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`connect`](Self::connect).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::unbound(Family::V4)?;
+    /// client.connect_loopback(server.local_addr()?.port())?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn connect_loopback(&self, port: u16) -> io::Result<()> {
         self.connect((self.family.loopback(), port))
     }

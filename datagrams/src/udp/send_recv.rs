@@ -120,6 +120,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send`](Self::send); the size limit applies to the sum of the buffers.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// tx.send_vectored(&[IoSlice::new(b"head,"), IoSlice::new(b"body")])?; // one datagram
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"head,body");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.send_vectored_with_flags(bufs, MsgFlags::empty())
     }
@@ -180,6 +195,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when the send buffer is full; otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// assert_eq!(tx.try_send(b"now")?, 3);
+    /// assert_eq!(rx.recv(&mut [0u8; 8])?, 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::DONTWAIT)
@@ -315,6 +342,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"headbody", rx.local_addr()?)?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 16]);
+    /// let n = rx.recv_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)])?;
+    /// assert_eq!((n, &head, &body[..4]), (8, b"head", &b"body"[..]));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         Ok(self.recv_msg_vectored(bufs, MsgFlags::empty())?.len)
     }
@@ -378,6 +418,15 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when no datagram is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(rx.try_recv(&mut [0u8; 8]).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::DONTWAIT)
