@@ -995,13 +995,13 @@ impl UdpSocket {
     /// Sends up to [`crate::MAX_BATCH`] transmits in one `sendmmsg(2)`; returns how many were sent
     /// (resend from that index), as [`crate::UdpSocket::send_batch`].
     ///
-    /// # Errors
-    /// As [`crate::UdpSocket::send_batch`].
-    ///
     /// `transmits` is a slice or array of transmits, or an iterator that makes them (it is cloned
     /// for each try, so it must be `Clone`, as an iterator over slices mapped by a closure that
     /// captures only references is). Pass a slice (`&batch[sent..]`), not a `Vec` by value: that
     /// would be cloned, and allocate, at every try.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send_batch`].
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.

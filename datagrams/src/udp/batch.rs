@@ -350,13 +350,13 @@ impl UdpSocket {
     /// `DONTWAIT`), the transmit counts as not sent and its error is returned, so a resend may repeat
     /// its first segments: UDP's receivers must tolerate duplicates, not silent loss.
     ///
-    /// # Errors
-    /// As [`send_msg`](Self::send_msg), for the first transmit.
-    ///
     /// `transmits` is anything that iterates over transmits or references to them: a slice or an
     /// array (`&batch[sent..]`), or an iterator that makes them on the fly, which needs no storage
     /// that outlives the buffers it borrows. An echo server replies to a received batch that way,
     /// with no allocation (second example).
+    ///
+    /// # Errors
+    /// As [`send_msg`](Self::send_msg), for the first transmit.
     ///
     /// # Examples
     /// ```

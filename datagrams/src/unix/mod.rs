@@ -410,17 +410,17 @@ impl UnixDatagram {
     /// [`recv_msg`](Self::recv_msg) for the full length). Descriptors sent with it are closed by the
     /// kernel: use [`recv_with_fds`](Self::recv_with_fds) to take them.
     ///
-    /// # Errors
-    /// `BrokenPipe` once the read side is shut down (also for a receive blocked at that moment, and
-    /// for the `try_*` forms); `WouldBlock` when a read timeout expired or, non-blocking, nothing is
-    /// queued; `InvalidInput` on a socket with neither a name nor a peer, which nothing can send to
-    /// (such a receive could never end).
-    ///
     /// A socket whose peer is gone (from [`pair`](Self::pair) or a [`connect`](Self::connect) to a
     /// path alike) keeps it until the kernel dissolves the association: until then a receive waits
     /// (`WouldBlock` when non-blocking); the send that finds the peer gone fails with
     /// `ConnectionRefused` and dissolves it, and from then on an unnamed socket's receive is
     /// `InvalidInput`.
+    ///
+    /// # Errors
+    /// `BrokenPipe` once the read side is shut down (also for a receive blocked at that moment, and
+    /// for the `try_*` forms); `WouldBlock` when a read timeout expired or, non-blocking, nothing is
+    /// queued; `InvalidInput` on a socket with neither a name nor a peer, which nothing can send to
+    /// (such a receive could never end).
     ///
     /// # Examples
     /// ```
