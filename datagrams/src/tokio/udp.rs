@@ -193,6 +193,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::shutdown`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::Shutdown;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.shutdown(Shutdown::Read)?;
+    /// let e = sock.recv(&mut [0u8; 8]).await.unwrap_err(); // ends at once, never waits
+    /// assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "SHUT_RD")]
     pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
         self.get_ref().shutdown(how)
@@ -223,6 +237,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `getsockname(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::1]:0").await?;
+    /// assert_eq!(sock.local_addr()?.ip(), std::net::Ipv6Addr::LOCALHOST);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().local_addr()
     }
@@ -231,6 +256,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `NotConnected` when not connected.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let b = UdpSocket::bind("127.0.0.1:0").await?;
+    /// a.connect(b.local_addr()?).await?;
+    /// assert_eq!(a.peer_addr()?, b.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().peer_addr()
     }
@@ -386,6 +424,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when the send buffer is full; otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.connect(rx.local_addr()?).await?;
+    /// tx.writable().await?;
+    /// assert_eq!(tx.try_send(b"now")?, 3);
+    /// assert_eq!(rx.recv(&mut [0u8; 8]).await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.try_io(Interest::WRITABLE, |s| s.try_send(buf))
     }
@@ -669,6 +722,28 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.try_recv_from(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// tx.send_to(b"hi", rx.local_addr()?).await?;
+    /// let (n, from) = loop {
+    ///     rx.readable().await?;
+    ///     match rx.try_recv_from(&mut buf) {
+    ///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue, // a spurious wake-up
+    ///         r => break r?,
+    ///     }
+    /// };
+    /// assert_eq!((&buf[..n], from), (&b"hi"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.try_recv_io(|s| s.try_recv_from(buf))
     }
@@ -873,6 +948,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0").await?;
+    /// assert!(!sock.broadcast()?);
+    /// sock.set_broadcast(true)?;
+    /// assert!(sock.broadcast()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "SO_BROADCAST")]
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
         self.get_ref().set_broadcast(on)
@@ -891,6 +979,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.set_ttl(16)?;
+    /// assert_eq!(sock.ttl()?, 16);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IP_TTL")]
     pub fn set_ttl(&self, hops: u32) -> io::Result<()> {
         self.get_ref().set_ttl(hops)
@@ -1413,6 +1513,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` when the descriptor is not a UDP socket; otherwise as [`new`](Self::new).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let std_sock = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let addr = std_sock.local_addr()?;
+    /// let sock = UdpSocket::from_std(std_sock)?;
+    /// assert_eq!(sock.local_addr()?, addr);
+    /// let back: std::net::UdpSocket = sock.into_std()?;
+    /// assert_eq!(back.local_addr()?, addr);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_std(sock: std::net::UdpSocket) -> io::Result<UdpSocket> {
         UdpSocket::new(crate::UdpSocket::try_from(sock)?)
     }
@@ -1449,6 +1564,18 @@ impl UdpSocket {
     /// Lends the blocking socket, for every option this type does not delegate
     /// (`get_ref().set_reuse_port(true)`, `get_ref().set_recv_buffer_size(n)`, ...). Options are safe to
     /// set through it; its blocking I/O calls return `WouldBlock` on this non-blocking descriptor.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.get_ref().set_recv_ttl_v4(true)?; // any option of the blocking type
+    /// assert!(sock.get_ref().recv_ttl_v4()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &crate::UdpSocket {
         self.io.get_ref()
     }

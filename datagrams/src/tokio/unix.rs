@@ -92,6 +92,17 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::unbound`], or tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// assert!(sock.local_addr()?.is_unnamed());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
         UnixDatagram::new(crate::UnixDatagram::unbound()?)
     }
@@ -166,6 +177,17 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::peer_cred`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UCred, tokio::UnixDatagram};
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.peer_cred()?, UCred::current());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn peer_cred(&self) -> io::Result<UCred> {
         self.get_ref().peer_cred()
     }
@@ -183,6 +205,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `shutdown(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::Shutdown;
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// a.shutdown(Shutdown::Read)?;
+    /// let e = a.recv(&mut [0u8; 8]).await.unwrap_err(); // ends at once, never waits
+    /// assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.get_ref().shutdown(how)
     }
@@ -205,6 +241,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.send(b"hello").await?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.send(|s| s.try_send(buf)).await
     }
@@ -297,6 +347,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UCred, tokio::UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.get_ref().set_pass_cred(true)?;
+    /// a.send_with_cred(b"signed", UCred::current()).await?;
+    /// let meta = b.recv_msg(&mut [0u8; 16]).await?;
+    /// assert_eq!(meta.cred, Some(UCred::current()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_with_cred(&self, buf: &[u8], cred: UCred) -> io::Result<usize> {
         self.send_msg(&[IoSlice::new(buf)], None, &[], Some(cred))
             .await
@@ -387,6 +451,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"0123456789").await?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(b.recv(&mut buf).await?, 4); // the rest is discarded
+    /// assert_eq!(&buf, b"0123");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.recv(|s| s.try_recv(buf)).await
     }
@@ -398,6 +476,21 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"from tx", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"from tx"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.io.recv(|s| s.try_recv_from(buf)).await
     }

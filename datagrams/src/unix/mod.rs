@@ -232,6 +232,18 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `getsockname(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// assert!(sock.local_addr()?.is_unnamed());
+    /// let name = UnixAddr::from_abstract_name(format!("dgram-doc-local-{}", std::process::id()))?;
+    /// sock.bind_to(name)?;
+    /// assert_eq!(sock.local_addr()?, name);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<UnixAddr> {
         UnixAddr::from_raw(&socket::local_addr(self.as_fd())?)
     }
@@ -240,6 +252,18 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `NotConnected` when the socket is not connected.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let server = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let client = UnixDatagram::unbound()?;
+    /// assert_eq!(client.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    /// client.connect(server.local_addr()?)?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<UnixAddr> {
         UnixAddr::from_raw(&socket::peer_addr(self.as_fd())?)
     }
@@ -272,6 +296,24 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `shutdown(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Shutdown;
+    /// use std::sync::Arc;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// let a = Arc::new(a);
+    /// let receiver = {
+    ///     let a = a.clone();
+    ///     std::thread::spawn(move || a.recv(&mut [0u8; 16]))
+    /// };
+    /// a.shutdown(Shutdown::Read)?; // wakes the blocked receive
+    /// let e = receiver.join().unwrap().unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.shutdown(how)
     }
@@ -280,6 +322,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `fcntl(2)` reports (`EMFILE`).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let b2 = b.try_clone()?;
+    /// a.send(b"one queue")?;
+    /// let mut buf = [0u8; 16];
+    /// let n = b2.recv(&mut buf)?; // the same socket: the same queue
+    /// assert_eq!(&buf[..n], b"one queue");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn try_clone(&self) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
             inner: self.inner.try_clone()?,
@@ -300,6 +355,20 @@ impl UnixDatagram {
     /// when the peer is gone (the kernel then dissolves the association: see [`recv`](Self::recv));
     /// `WouldBlock` with a write timeout or in non-blocking mode when the
     /// peer's queue is full; `EMSGSIZE` above the send buffer size.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.send(b"hello")?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// drop(b);
+    /// assert_eq!(a.send(b"anyone?").unwrap_err().kind(), std::io::ErrorKind::ConnectionRefused);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::empty())
@@ -363,6 +432,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send_vectored(&[IoSlice::new(b"head,"), IoSlice::new(b"body")])?; // one datagram
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"head,body");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.send_msg(bufs, None, &[], None, MsgFlags::empty())
     }
@@ -389,6 +471,21 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when the peer's queue is full; otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut sent = 0;
+    /// while a.try_send(b"fill").is_ok() { // until the peer's queue is full
+    ///     sent += 1;
+    /// }
+    /// assert!(sent > 0);
+    /// assert_eq!(a.try_send(b"more").unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// # drop(b);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::DONTWAIT)
@@ -499,6 +596,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"headbody")?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 16]);
+    /// let n = b.recv_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)])?;
+    /// assert_eq!((n, &head, &body[..4]), (8, b"head", &b"body"[..]));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         Ok(self.recv_msg_vectored(bufs, MsgFlags::empty())?.len)
     }
@@ -556,6 +666,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.try_recv_from(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// UnixDatagram::unbound()?.send_to(b"hi", rx.local_addr()?)?;
+    /// let (n, from) = rx.try_recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from.is_unnamed()), (&b"hi"[..], true));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::DONTWAIT)
