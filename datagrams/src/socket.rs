@@ -412,11 +412,19 @@ macro_rules! common_socket_methods {
 /// Expands to `close`, the last call of the life cycle every socket type shares; invoked inside
 /// the type's life-cycle `impl` block, so that the rustdoc page lists it there.
 macro_rules! close_method {
-    () => {
+    ($ty:ident, $make_doc:literal) => {
         /// Closes the socket and reports close(2)'s error, which `Drop` ignores.
         ///
         /// # Errors
         /// What `close(2)` reports; the descriptor is released either way.
+        ///
+        /// # Examples
+        /// ```
+        #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+        #[doc = $make_doc]
+        /// sock.close()?; // as a drop, with close(2)'s error
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
         pub fn close(self) -> ::std::io::Result<()> {
             $crate::sys::close(::std::os::fd::OwnedFd::from(self.inner))
         }

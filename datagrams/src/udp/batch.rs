@@ -213,6 +213,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{MsgFlags, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"headbody!", rx.local_addr()?)?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 4]);
+    /// let meta = rx.recv_msg_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)], MsgFlags::empty())?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (8, 9, true));
+    /// assert_eq!((&head, &body), (b"head", b"body"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_msg_vectored(
         &self,

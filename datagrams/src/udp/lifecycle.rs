@@ -58,6 +58,16 @@ impl UdpSocket {
     }
 
     /// A builder carrying Node's `createSocket` options.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::builder().reuse_port(true).send_buffer_size(64 * 1024).bind("127.0.0.1:0")?;
+    /// assert!(sock.reuse_port()?);
+    /// assert_eq!(sock.send_buffer_size()?, 2 * 64 * 1024);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn builder() -> UdpSocketBuilder {
         UdpSocketBuilder::default()
     }
@@ -142,6 +152,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `getsockname(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V4)?;
+    /// assert!(!sock.is_bound()?);
+    /// sock.send_to(b"x", UdpSocket::bind("127.0.0.1:0")?.local_addr()?)?; // a send binds it
+    /// assert!(sock.is_bound()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_bound(&self) -> io::Result<bool> {
         Ok(self.local_addr()?.port() != 0)
     }
@@ -150,6 +171,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `getpeername(2)` reports, other than `ENOTCONN`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert!(!sock.is_connected()?);
+    /// sock.connect(UdpSocket::bind("127.0.0.1:0")?.local_addr()?)?;
+    /// assert!(sock.is_connected()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_connected(&self) -> io::Result<bool> {
         match sys::socket::peer_addr(self.as_fd()) {
             Ok(_) => Ok(true),
@@ -398,5 +430,5 @@ impl UdpSocket {
         }
     }
 
-    crate::socket::close_method!();
+    crate::socket::close_method!(UdpSocket, "let sock = UdpSocket::bind(\"127.0.0.1:0\")?;");
 }

@@ -83,6 +83,18 @@ impl UdpSocket {
     /// `InvalidInput` when `group` is not multicast, or on an IPv6-only socket (`IPV6_V6ONLY`), which
     /// receives no IPv4; `NotFound` for an unknown interface name or index; `AddrInUse` when already
     /// joined there; `ENODEV` when the interface has no IPv4 address.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0")?;
+    /// let group = Ipv4Addr::new(239, 255, 0, 3);
+    /// sock.join_multicast_v4_n(group, &Interface::Name("lo".into()))?;
+    /// sock.leave_multicast_v4_n(group, &Interface::Name("lo".into()))?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_ADD_MEMBERSHIP")]
     pub fn join_multicast_v4_n(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
         self.refuse_if_v6_only("IP_ADD_MEMBERSHIP")?;
@@ -216,6 +228,18 @@ impl UdpSocket {
     /// # Errors
     /// `NotFound` for an unknown interface name or index; `InvalidInput` on an IPv6-only socket
     /// (`IPV6_V6ONLY`), which sends no IPv4; the kernel's errors intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0")?;
+    /// sock.set_multicast_interface_v4(&Interface::Name("lo".into()))?;
+    /// assert_eq!(sock.multicast_interface_v4()?, Interface::Index(1));
+    /// sock.set_multicast_interface_v4(&Interface::Addr(Ipv4Addr::LOCALHOST))?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_MULTICAST_IF")]
     pub fn set_multicast_interface_v4(&self, iface: &Interface) -> io::Result<()> {
         self.refuse_if_v6_only("IP_MULTICAST_IF")?;
@@ -277,6 +301,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert!(sock.multicast_loop_v4()?); // the kernel's default: this host hears its own sends
+    /// sock.set_multicast_loop_v4(false)?;
+    /// assert!(!sock.multicast_loop_v4()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_MULTICAST_LOOP")]
     pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
         self.inner.set_multicast_loop_v4(on)
@@ -296,6 +331,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` above 255.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0")?;
+    /// assert_eq!(sock.multicast_ttl_v4()?, 1); // this link only, by default
+    /// sock.set_multicast_ttl_v4(8)?;
+    /// assert_eq!(sock.multicast_ttl_v4()?, 8);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_MULTICAST_TTL")]
     pub fn set_multicast_ttl_v4(&self, hops: u32) -> io::Result<()> {
         let v = check_range("multicast TTL", hops, 0..=255)?;

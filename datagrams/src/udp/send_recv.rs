@@ -111,6 +111,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to), and whatever the resolver reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to_host(b"by name", "localhost", rx.local_addr()?.port())?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv_from(&mut buf)?, (7, tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_to_host(&self, buf: &[u8], host: &str, port: u16) -> io::Result<usize> {
         let to = self.destination(self.resolve_host(host, port)?, buf.len())?;
         self.send_to_addr(buf, &to, 0)
@@ -386,6 +398,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"who?", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.peek_from(&mut buf)?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::PEEK)

@@ -343,7 +343,7 @@ impl UnixDatagram {
         })
     }
 
-    crate::socket::close_method!();
+    crate::socket::close_method!(UnixDatagram, "let (sock, _peer) = UnixDatagram::pair()?;");
 }
 
 /// Sending.
