@@ -397,6 +397,23 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSlice;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.connect(rx.local_addr()?).await?;
+    /// tx.send_vectored(&[IoSlice::new(b"head,"), IoSlice::new(b"body")]).await?; // one datagram
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"head,body");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
             .send(|s| s.send_vectored_with_flags(bufs, MsgFlags::DONTWAIT))
@@ -464,6 +481,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let to = rx.local_addr()?;
+    /// assert_eq!(poll_fn(|cx| tx.poll_send_to(cx, b"polled", to)).await?, 6);
+    /// assert_eq!(rx.recv(&mut [0u8; 16]).await?, 6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_send_to(
         &self,
         cx: &mut Context<'_>,
@@ -677,6 +709,21 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"into a Vec", rx.local_addr()?).await?;
+    /// let mut buf = Vec::with_capacity(1500); // its spare capacity is filled, not zeroed first
+    /// let (n, from) = rx.recv_buf_from(&mut buf).await?;
+    /// assert_eq!((n, &buf[..], from), (10, &b"into a Vec"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_buf_from<B: bytes::BufMut>(
         &self,
         buf: &mut B,
@@ -797,6 +844,24 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv); this poll form wakes on readability only.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use tokio::io::ReadBuf;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"polled", rx.local_addr()?).await?;
+    /// let mut storage = [0u8; 16];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// let from = poll_fn(|cx| rx.poll_recv_from(cx, &mut buf)).await?;
+    /// assert_eq!((buf.filled(), from), (&b"polled"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv_from(
         &self,
         cx: &mut Context<'_>,
@@ -1248,6 +1313,27 @@ impl UdpSocket {
     /// # Errors
     /// `InvalidInput` when `bufs` or `meta` is empty; `WouldBlock` when no datagram is queued;
     /// otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut storage = [[0u8; 1500]; 4];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); 4];
+    /// let e = rx.try_recv_batch(&mut bufs, &mut meta).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock); // nothing queued
+    /// tx.send_to(b"one", rx.local_addr()?).await?;
+    /// rx.readable().await?;
+    /// assert_eq!(rx.try_recv_batch(&mut bufs, &mut meta)?, 1);
+    /// assert_eq!((meta[0].len, meta[0].addr), (3, tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_batch(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -1487,6 +1573,19 @@ impl UdpSocket {
     /// `WouldBlock` when none is queued (which also clears the error readiness, so that a wait on
     /// `Interest::ERROR` parks until the next report); otherwise as
     /// [`crate::UdpSocket::recv_error`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.get_ref().set_recv_err_v4(true)?;
+    /// let e = sock.try_recv_error().unwrap_err(); // an empty queue
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_error(&self) -> io::Result<crate::SockError> {
         match self.get_ref().recv_error()? {
             Some(report) => Ok(report),

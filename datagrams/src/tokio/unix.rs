@@ -607,6 +607,21 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(b.try_recv(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// a.send(b"hi").await?;
+    /// b.readable().await?;
+    /// assert_eq!(b.try_recv(&mut buf)?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.try_recv(|s| s.try_recv(buf))
     }
@@ -663,6 +678,19 @@ impl UnixDatagram {
     /// # Errors
     /// `InvalidInput` when the descriptor is not a Unix datagram socket; otherwise as
     /// [`new`](Self::new).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
+    /// let (a, b) = (UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?);
+    /// a.send(b"adopted").await?;
+    /// assert_eq!(b.recv(&mut [0u8; 16]).await?, 7);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_std(sock: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
         UnixDatagram::new(crate::UnixDatagram::try_from(sock)?)
     }
