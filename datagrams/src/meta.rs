@@ -10,6 +10,56 @@ use std::time::{Duration, SystemTime};
 /// (`MSG_TRUNC`, see `udp(7)`); the excess bytes are gone.
 ///
 /// The address type is `SocketAddr` for UDP and [`UnixAddr`](crate::UnixAddr) for Unix sockets.
+///
+/// # Examples
+/// Every field, on a UDP socket with the receive options that fill them on:
+/// ```
+/// use std::net::{IpAddr, Ipv4Addr};
+/// use datagrams::{Ecn, RecvMeta, Transmit, UdpSocket};
+///
+/// let rx = UdpSocket::bind("0.0.0.0:0")?; // a wildcard bind: which address was it sent to?
+/// rx.set_recv_pktinfo_v4(true)?; // dst_ip, ifindex
+/// rx.set_recv_tos_v4(true)?; // tos, ecn()
+/// rx.set_recv_ttl_v4(true)?; // ttl
+/// rx.set_recv_timestamp(true)?; // timestamp
+/// rx.set_recv_drop_count(true)?; // drops
+/// rx.set_recv_orig_dst_addr_v4(true)?; // orig_dst
+/// rx.set_gro(true)?; // stride
+/// let to = (Ipv4Addr::LOCALHOST, rx.local_addr()?.port()).into();
+///
+/// let tx = UdpSocket::bind("127.0.0.1:0")?;
+/// tx.send_msg(&Transmit::new(to, b"0123456789").ecn(Ecn::Ect0).ttl(9))?;
+/// let mut buf = [0u8; 4];
+/// let meta: RecvMeta = rx.recv_msg(&mut buf)?;
+/// assert_eq!(meta.addr, tx.local_addr()?); // the sender
+/// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true)); // 6 bytes lost
+/// assert!(!meta.control_truncated);
+/// assert_eq!(meta.cred, None); // Unix sockets only
+/// assert_eq!(meta.dst_ip, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+/// assert_eq!(meta.ifindex, Some(1)); // lo
+/// assert_eq!((meta.ecn(), meta.tos), (Some(Ecn::Ect0), Some(0b10)));
+/// assert_eq!(meta.ttl, Some(9));
+/// assert!(meta.timestamp.is_some());
+/// assert_eq!(meta.drops, None); // reported once the count is not 0
+/// assert_eq!(meta.orig_dst, Some(to));
+/// assert_eq!(meta.stride, None); // one datagram, not several coalesced
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// On a Unix socket, the credentials and the descriptors that did not fit:
+/// ```
+/// use std::os::fd::AsFd;
+/// use datagrams::{UCred, UnixDatagram};
+///
+/// let (a, b) = UnixDatagram::pair()?;
+/// b.set_pass_cred(true)?;
+/// let (_reader, writer) = std::io::pipe()?;
+/// a.send_with_fds(b"fd", &[writer.as_fd()])?;
+/// let meta = b.recv_with_fds(&mut [0u8; 8], &mut Vec::new())?; // no room: closed, reported
+/// assert_eq!((meta.len, meta.control_truncated), (2, true));
+/// assert_eq!(meta.cred, Some(UCred::current()));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RecvMeta<A = SocketAddr> {
@@ -199,6 +249,15 @@ impl Ecn {
 /// }
 /// let meta = rx.recv_msg(&mut buf)?;
 /// assert_eq!((meta.ttl, meta.tos), (Some(7), Some(46 << 2)));
+///
+/// // From a chosen source address and interface, on a socket bound to the wildcard.
+/// let any = UdpSocket::bind("0.0.0.0:0")?;
+/// let t = Transmit::new(rx.local_addr()?, b"from lo").src_ip([127, 0, 0, 1].into()).ifindex(1);
+/// assert_eq!((t.destination, t.contents), (Some(rx.local_addr()?), &b"from lo"[..]));
+/// assert_eq!((t.src_ip, t.ifindex, t.segment_size), (Some([127, 0, 0, 1].into()), Some(1), None));
+/// any.send_msg(&t)?;
+/// let meta = rx.recv_msg(&mut buf)?;
+/// assert_eq!(meta.addr, ([127, 0, 0, 1], any.local_addr()?.port()).into());
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

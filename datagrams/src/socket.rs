@@ -71,7 +71,7 @@ fn deadline(ns: &AtomicU64, flags: libc::c_int) -> Deadline {
 
 /// Expands to an `impl` block with the `SOL_SOCKET` options and calls shared by every socket type.
 macro_rules! common_socket_methods {
-    ($ty:ident) => {
+    ($ty:ident, $pair_doc:literal) => {
         /// Socket-level calls and options (`SOL_SOCKET`, `ioctl`, `fcntl`), the same on every socket type.
         impl $ty {
             /// Switches non-blocking mode (`O_NONBLOCK`): when on, blocking calls return `WouldBlock`
@@ -79,6 +79,16 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// What `fcntl(2)` reports.
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// sock.set_nonblocking(true)?;
+            /// let e = sock.recv(&mut [0u8; 16]).unwrap_err(); // nothing queued
+            /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "O_NONBLOCK")]
             pub fn set_nonblocking(&self, on: bool) -> ::std::io::Result<()> {
                 self.inner.set_nonblocking(on)
@@ -97,6 +107,20 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// `InvalidInput` for a zero duration.
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// use std::time::Duration;
+            /// sock.set_read_timeout(Some(Duration::from_millis(20)))?;
+            /// assert!(sock.read_timeout()?.is_some());
+            /// let e = sock.recv(&mut [0u8; 16]).unwrap_err(); // nothing came within 20 ms
+            /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+            /// peer.send(b"late")?;
+            /// assert_eq!(sock.recv(&mut [0u8; 16])?, 4);
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_RCVTIMEO")]
             pub fn set_read_timeout(
                 &self,
@@ -155,6 +179,17 @@ macro_rules! common_socket_methods {
             /// maximum in the message: the kernel would silently clamp it, and dgram restores the
             /// previous size instead. Root may go beyond with
             /// [`set_recv_buffer_size_force`](Self::set_recv_buffer_size_force).
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// sock.set_recv_buffer_size(64 * 1024)?;
+            /// assert_eq!(sock.recv_buffer_size()?, 2 * 64 * 1024); // the kernel doubles it
+            /// let e = sock.set_recv_buffer_size(1 << 30).unwrap_err(); // above net.core.rmem_max
+            /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_RCVBUF")]
             pub fn set_recv_buffer_size(&self, bytes: usize) -> ::std::io::Result<()> {
                 $crate::socket::set_checked_buffer(
@@ -196,6 +231,15 @@ macro_rules! common_socket_methods {
             /// # Errors
             /// `InvalidInput` when `bytes` exceeds `net.core.wmem_max`, naming it (the previous size
             /// stays).
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// sock.set_send_buffer_size(64 * 1024)?;
+            /// assert_eq!(sock.send_buffer_size()?, 2 * 64 * 1024);
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_SNDBUF")]
             pub fn set_send_buffer_size(&self, bytes: usize) -> ::std::io::Result<()> {
                 $crate::socket::set_checked_buffer(
@@ -236,6 +280,15 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// What `getsockopt(2)` reports.
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// assert!(sock.take_error()?.is_none());
+            /// # let _ = peer;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_ERROR")]
             pub fn take_error(&self) -> ::std::io::Result<Option<::std::io::Error>> {
                 self.inner.take_error()
@@ -246,6 +299,17 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// What `ioctl(2)` reports.
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// assert_eq!(sock.bytes_readable()?, 0);
+            /// peer.send(b"12345")?;
+            /// peer.send(b"67")?;
+            /// assert_eq!(sock.bytes_readable()?, 5); // the next datagram only
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "FIONREAD")]
             #[doc(alias = "SIOCINQ")]
             pub fn bytes_readable(&self) -> ::std::io::Result<usize> {
@@ -260,14 +324,6 @@ macro_rules! common_socket_methods {
             #[doc(alias = "SIOCOUTQ")]
             pub fn send_queue_size(&self) -> ::std::io::Result<usize> {
                 $crate::sys::ioctl::send_queue_size(::std::os::fd::AsFd::as_fd(&self.inner))
-            }
-
-            /// Closes the socket and reports close(2)'s error, which `Drop` ignores.
-            ///
-            /// # Errors
-            /// What `close(2)` reports; the descriptor is released either way.
-            pub fn close(self) -> ::std::io::Result<()> {
-                $crate::sys::close(::std::os::fd::OwnedFd::from(self.inner))
             }
 
             /// Attaches a classic BPF program that decides, for each datagram arriving, whether the
@@ -353,6 +409,28 @@ macro_rules! common_socket_methods {
     };
 }
 
+/// Expands to `close`, the last call of the life cycle every socket type shares; invoked inside
+/// the type's life-cycle `impl` block, so that the rustdoc page lists it there.
+macro_rules! close_method {
+    ($ty:ident, $make_doc:literal) => {
+        /// Closes the socket and reports close(2)'s error, which `Drop` ignores.
+        ///
+        /// # Errors
+        /// What `close(2)` reports; the descriptor is released either way.
+        ///
+        /// # Examples
+        /// ```
+        #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+        #[doc = $make_doc]
+        /// sock.close()?; // as a drop, with close(2)'s error
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        pub fn close(self) -> ::std::io::Result<()> {
+            $crate::sys::close(::std::os::fd::OwnedFd::from(self.inner))
+        }
+    };
+}
+
 /// Expands to the descriptor traits: `AsFd`, `AsRawFd`, `IntoRawFd`, `From<T> for OwnedFd`.
 macro_rules! common_socket_impls {
     ($ty:ident) => {
@@ -382,7 +460,7 @@ macro_rules! common_socket_impls {
     };
 }
 
-pub(crate) use {common_socket_impls, common_socket_methods};
+pub(crate) use {close_method, common_socket_impls, common_socket_methods};
 
 /// Which of the two socket buffers.
 #[derive(Clone, Copy)]

@@ -42,7 +42,7 @@ pub struct UdpSocket {
     resolver: Option<Arc<dyn AsyncResolve>>,
 }
 
-/// Life cycle and conversions.
+/// Life cycle: create, bind, connect, disconnect, shut down, close.
 impl UdpSocket {
     /// Binds a new socket to `addr`, resolving host names asynchronously (tokio's
     /// `lookup_host`) and trying each address in turn, as tokio's `bind` does.
@@ -52,6 +52,18 @@ impl UdpSocket {
     /// # Errors
     /// `NotFound` for a host name that does not resolve; otherwise the last `bind(2)` error
     /// (`AddrInUse`, `AddrNotAvailable`, `PermissionDenied`).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert!(sock.local_addr()?.ip().is_loopback());
+    /// assert_ne!(sock.local_addr()?.port(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         let mut last = None;
         for a in lookup_host(addr)
@@ -73,6 +85,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `socket(2)` reports, or tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{Family, tokio::UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V4)?;
+    /// assert_eq!(sock.local_addr()?, "0.0.0.0:0".parse().unwrap());
+    /// sock.bind_to("127.0.0.1:0").await?;
+    /// assert!(sock.local_addr()?.ip().is_loopback());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unbound(family: Family) -> io::Result<UdpSocket> {
         UdpSocket::new(crate::UdpSocket::unbound(family)?)
     }
@@ -88,51 +113,6 @@ impl UdpSocket {
             io: Io::new(sock)?,
             resolver: None,
         })
-    }
-
-    /// Converts std's socket, as tokio's `from_std` (the socket is switched to non-blocking mode),
-    /// checked as [`crate::UdpSocket`]'s `TryFrom<OwnedFd>`.
-    ///
-    /// # Errors
-    /// `InvalidInput` when the descriptor is not a UDP socket; otherwise as [`new`](Self::new).
-    pub fn from_std(sock: std::net::UdpSocket) -> io::Result<UdpSocket> {
-        UdpSocket::new(crate::UdpSocket::try_from(sock)?)
-    }
-
-    /// Converts tokio's socket.
-    ///
-    /// # Errors
-    /// As [`new`](Self::new).
-    pub fn from_tokio(sock: ::tokio::net::UdpSocket) -> io::Result<UdpSocket> {
-        UdpSocket::from_std(sock.into_std()?)
-    }
-
-    /// Converts into std's socket; it stays in non-blocking mode, as with tokio's `into_std`.
-    ///
-    /// # Errors
-    /// None today; the signature matches tokio's.
-    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
-        Ok(self.io.into_inner().into_std())
-    }
-
-    /// Converts into tokio's socket.
-    ///
-    /// # Errors
-    /// tokio's registration error.
-    pub fn into_tokio(self) -> io::Result<::tokio::net::UdpSocket> {
-        ::tokio::net::UdpSocket::from_std(self.into_std()?)
-    }
-
-    /// Gives the blocking socket back (still non-blocking mode, deregistered from tokio).
-    pub fn into_blocking(self) -> crate::UdpSocket {
-        self.io.into_inner()
-    }
-
-    /// Lends the blocking socket, for every option this type does not delegate
-    /// (`get_ref().set_reuse_port(true)`, `get_ref().set_recv_buffer_size(n)`, ...). Options are safe to
-    /// set through it; its blocking I/O calls return `WouldBlock` on this non-blocking descriptor.
-    pub fn get_ref(&self) -> &crate::UdpSocket {
-        self.io.get_ref()
     }
 
     /// Resolves host names of [`bind_to_host`](Self::bind_to_host),
@@ -169,6 +149,27 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::connect`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let client = UdpSocket::bind("127.0.0.1:0").await?;
+    /// client.connect(server.local_addr()?).await?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// client.send(b"ping").await?;
+    ///
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"ping"[..], client.local_addr()?));
+    /// server.send_to(b"pong", from).await?;
+    /// let n = client.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"pong");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
         let addrs: Vec<SocketAddr> = lookup_host(addr)
             .await
@@ -192,6 +193,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::shutdown`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::Shutdown;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.shutdown(Shutdown::Read)?;
+    /// let e = sock.recv(&mut [0u8; 8]).await.unwrap_err(); // ends at once, never waits
+    /// assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "SHUT_RD")]
     pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
         self.get_ref().shutdown(how)
@@ -201,6 +216,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::disconnect`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.connect(UdpSocket::bind("127.0.0.1:0").await?.local_addr()?).await?;
+    /// sock.disconnect()?;
+    /// assert_eq!(sock.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn disconnect(&self) -> io::Result<()> {
         self.get_ref().disconnect()
     }
@@ -209,6 +237,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `getsockname(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::1]:0").await?;
+    /// assert_eq!(sock.local_addr()?.ip(), std::net::Ipv6Addr::LOCALHOST);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().local_addr()
     }
@@ -217,6 +256,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `NotConnected` when not connected.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let b = UdpSocket::bind("127.0.0.1:0").await?;
+    /// a.connect(b.local_addr()?).await?;
+    /// assert_eq!(a.peer_addr()?, b.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().peer_addr()
     }
@@ -255,33 +307,6 @@ impl UdpSocket {
     }
 }
 
-super::readiness_methods!(
-    UdpSocket,
-    crate::UdpSocket,
-    "let (a, b) = (UdpSocket::bind(\"127.0.0.1:0\").await?, UdpSocket::bind(\"127.0.0.1:0\").await?);\n\
-     a.connect(b.local_addr()?).await?;\n\
-     b.connect(a.local_addr()?).await?;"
-);
-
-/// Readiness in poll form.
-impl UdpSocket {
-    /// Polls for read readiness (waking on readability).
-    ///
-    /// # Errors
-    /// As [`ready`](Self::ready).
-    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_read_ready(cx)
-    }
-
-    /// Polls for write readiness.
-    ///
-    /// # Errors
-    /// As [`ready`](Self::ready).
-    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_write_ready(cx)
-    }
-}
-
 /// Sending.
 impl UdpSocket {
     /// Sends `buf` to the connected peer.
@@ -291,6 +316,22 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.connect(rx.local_addr()?).await?;
+    /// assert_eq!(tx.send(b"hello").await?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.send(|s| s.try_send(buf)).await
     }
@@ -303,6 +344,21 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert_eq!(tx.send_to(b"hello", rx.local_addr()?).await?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"hello"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         let mut addrs = lookup_host(addr)
             .await
@@ -341,6 +397,23 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSlice;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.connect(rx.local_addr()?).await?;
+    /// tx.send_vectored(&[IoSlice::new(b"head,"), IoSlice::new(b"body")]).await?; // one datagram
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"head,body");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
             .send(|s| s.send_vectored_with_flags(bufs, MsgFlags::DONTWAIT))
@@ -368,6 +441,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when the send buffer is full; otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.connect(rx.local_addr()?).await?;
+    /// tx.writable().await?;
+    /// assert_eq!(tx.try_send(b"now")?, 3);
+    /// assert_eq!(rx.recv(&mut [0u8; 8]).await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.try_io(Interest::WRITABLE, |s| s.try_send(buf))
     }
@@ -393,6 +481,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let to = rx.local_addr()?;
+    /// assert_eq!(poll_fn(|cx| tx.poll_send_to(cx, b"polled", to)).await?, 6);
+    /// assert_eq!(rx.recv(&mut [0u8; 16]).await?, 6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_send_to(
         &self,
         cx: &mut Context<'_>,
@@ -413,6 +516,21 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"0123456789", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(rx.recv(&mut buf).await?, 4); // the rest is discarded
+    /// assert_eq!(&buf, b"0123");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.recv(|s| s.try_recv(buf)).await
     }
@@ -424,6 +542,26 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let client = UdpSocket::bind("127.0.0.1:0").await?;
+    /// client.send_to(b"request", server.local_addr()?).await?;
+    ///
+    /// let mut buf = [0u8; 1500];
+    /// // cancel-safe: a timeout that fires loses no datagram
+    /// let (n, peer) = tokio::time::timeout(Duration::from_secs(5), server.recv_from(&mut buf))
+    ///     .await
+    ///     .expect("no datagram within 5 s")?;
+    /// assert_eq!((&buf[..n], peer), (&b"request"[..], client.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io.recv(|s| s.try_recv_from(buf)).await
     }
@@ -435,6 +573,21 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"look", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.peek_from(&mut buf).await?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.recv(&mut buf).await?, 4); // still queued after the peek
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io.recv(|s| s.try_peek_from(buf)).await
     }
@@ -473,6 +626,22 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"0123456789", rx.local_addr()?).await?;
+    /// let mut small = [0u8; 4];
+    /// let meta = rx.recv_msg(&mut small).await?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true));
+    /// assert_eq!(meta.addr, tx.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
         self.io
             .recv(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
@@ -540,6 +709,21 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"into a Vec", rx.local_addr()?).await?;
+    /// let mut buf = Vec::with_capacity(1500); // its spare capacity is filled, not zeroed first
+    /// let (n, from) = rx.recv_buf_from(&mut buf).await?;
+    /// assert_eq!((n, &buf[..], from), (10, &b"into a Vec"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_buf_from<B: bytes::BufMut>(
         &self,
         buf: &mut B,
@@ -585,6 +769,28 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.try_recv_from(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// tx.send_to(b"hi", rx.local_addr()?).await?;
+    /// let (n, from) = loop {
+    ///     rx.readable().await?;
+    ///     match rx.try_recv_from(&mut buf) {
+    ///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue, // a spurious wake-up
+    ///         r => break r?,
+    ///     }
+    /// };
+    /// assert_eq!((&buf[..n], from), (&b"hi"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.try_recv_io(|s| s.try_recv_from(buf))
     }
@@ -638,6 +844,24 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv); this poll form wakes on readability only.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use tokio::io::ReadBuf;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"polled", rx.local_addr()?).await?;
+    /// let mut storage = [0u8; 16];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// let from = poll_fn(|cx| rx.poll_recv_from(cx, &mut buf)).await?;
+    /// assert_eq!((buf.filled(), from), (&b"polled"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv_from(
         &self,
         cx: &mut Context<'_>,
@@ -702,6 +926,180 @@ impl UdpSocket {
     }
 }
 
+super::readiness_methods!(
+    UdpSocket,
+    crate::UdpSocket,
+    "let (a, b) = (UdpSocket::bind(\"127.0.0.1:0\").await?, UdpSocket::bind(\"127.0.0.1:0\").await?);\n\
+     a.connect(b.local_addr()?).await?;\n\
+     b.connect(a.local_addr()?).await?;"
+);
+
+/// Readiness in poll form.
+impl UdpSocket {
+    /// Polls for read readiness (waking on readability).
+    ///
+    /// # Errors
+    /// As [`ready`](Self::ready).
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_read_ready(cx)
+    }
+
+    /// Polls for write readiness.
+    ///
+    /// # Errors
+    /// As [`ready`](Self::ready).
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_write_ready(cx)
+    }
+}
+
+/// The options `tokio::net::UdpSocket` has, under its names; the rest through [`get_ref`](Self::get_ref).
+impl UdpSocket {
+    /// See [`crate::UdpSocket::bind_device`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BINDTODEVICE")]
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        self.get_ref().bind_device(interface)
+    }
+
+    /// See [`crate::UdpSocket::device`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BINDTODEVICE")]
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        self.get_ref().device()
+    }
+
+    /// See [`crate::UdpSocket::tos_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        self.get_ref().tos_v4()
+    }
+
+    /// See [`crate::UdpSocket::set_tos_v4`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        self.get_ref().set_tos_v4(tos)
+    }
+
+    /// See [`crate::UdpSocket::tclass_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_TCLASS")]
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        self.get_ref().tclass_v6()
+    }
+
+    /// See [`crate::UdpSocket::set_tclass_v6`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IPV6_TCLASS")]
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        self.get_ref().set_tclass_v6(tclass)
+    }
+
+    /// See [`crate::UdpSocket::set_broadcast`].
+    ///
+    /// # Errors
+    /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0").await?;
+    /// assert!(!sock.broadcast()?);
+    /// sock.set_broadcast(true)?;
+    /// assert!(sock.broadcast()?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "SO_BROADCAST")]
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.get_ref().set_broadcast(on)
+    }
+
+    /// See [`crate::UdpSocket::broadcast`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_BROADCAST")]
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.get_ref().broadcast()
+    }
+
+    /// See [`crate::UdpSocket::set_ttl`] (1..=255 hops).
+    ///
+    /// # Errors
+    /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.set_ttl(16)?;
+    /// assert_eq!(sock.ttl()?, 16);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "IP_TTL")]
+    pub fn set_ttl(&self, hops: u32) -> io::Result<()> {
+        self.get_ref().set_ttl(hops)
+    }
+
+    /// See [`crate::UdpSocket::ttl`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TTL")]
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.get_ref().ttl()
+    }
+
+    /// See [`crate::UdpSocket::set_tos_v4`]: tokio's former name, deprecated there as here.
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    #[deprecated = "use `set_tos_v4()`, as tokio does"]
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        self.get_ref().set_tos_v4(tos)
+    }
+
+    /// See [`crate::UdpSocket::tos_v4`]: tokio's former name, deprecated there as here.
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "IP_TOS")]
+    #[deprecated = "use `tos_v4()`, as tokio does"]
+    pub fn tos(&self) -> io::Result<u32> {
+        self.get_ref().tos_v4()
+    }
+
+    /// See [`crate::UdpSocket::take_error`].
+    ///
+    /// # Errors
+    /// As there.
+    #[doc(alias = "SO_ERROR")]
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.get_ref().take_error()
+    }
+}
+
 /// Batches, GSO/GRO and per-datagram metadata in async form (see the blocking calls for the details).
 impl UdpSocket {
     /// Sends one [`Transmit`] (GSO, source address, ECN), as [`crate::UdpSocket::send_msg`].
@@ -712,6 +1110,22 @@ impl UdpSocket {
     /// # Cancel safety
     /// Cancel-safe as long as the GSO fallback is not in use; on the fallback path a cancelled send may
     /// have sent some whole segments.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{Ecn, Transmit, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// rx.get_ref().set_recv_tos_v4(true)?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_msg(&Transmit::new(rx.local_addr()?, b"marked").ecn(Ecn::Ect1)).await?;
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg(&mut buf).await?;
+    /// assert_eq!((&buf[..meta.len], meta.ecn()), (&b"marked"[..], Some(Ecn::Ect1)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
         let sent = self
             .io
@@ -746,13 +1160,13 @@ impl UdpSocket {
     /// Sends up to [`crate::MAX_BATCH`] transmits in one `sendmmsg(2)`; returns how many were sent
     /// (resend from that index), as [`crate::UdpSocket::send_batch`].
     ///
-    /// # Errors
-    /// As [`crate::UdpSocket::send_batch`].
-    ///
     /// `transmits` is a slice or array of transmits, or an iterator that makes them (it is cloned
     /// for each try, so it must be `Clone`, as an iterator over slices mapped by a closure that
     /// captures only references is). Pass a slice (`&batch[sent..]`), not a `Vec` by value: that
     /// would be cloned, and allocate, at every try.
+    ///
+    /// # Errors
+    /// As [`crate::UdpSocket::send_batch`].
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
@@ -804,6 +1218,29 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"a", rx.local_addr()?).await?;
+    /// tx.send_to(b"bb", rx.local_addr()?).await?;
+    /// let mut storage = [[0u8; 1500]; 8];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); 8];
+    /// let mut got = 0;
+    /// while got < 2 {
+    ///     got += rx.recv_batch(&mut bufs[got..], &mut meta[got..]).await?;
+    /// }
+    /// assert_eq!((meta[0].len, meta[1].len), (1, 2));
+    /// assert_eq!(meta[1].addr, tx.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_batch(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -876,6 +1313,27 @@ impl UdpSocket {
     /// # Errors
     /// `InvalidInput` when `bufs` or `meta` is empty; `WouldBlock` when no datagram is queued;
     /// otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut storage = [[0u8; 1500]; 4];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); 4];
+    /// let e = rx.try_recv_batch(&mut bufs, &mut meta).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock); // nothing queued
+    /// tx.send_to(b"one", rx.local_addr()?).await?;
+    /// rx.readable().await?;
+    /// assert_eq!(rx.try_recv_batch(&mut bufs, &mut meta)?, 1);
+    /// assert_eq!((meta[0].len, meta[0].addr), (3, tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_batch(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -938,68 +1396,8 @@ impl UdpSocket {
     }
 }
 
-/// The kernel's error reports (the error queue of `IP_RECVERR`/`IPV6_RECVERR`), in async form.
-impl UdpSocket {
-    /// Waits for the next report on the error queue and takes it (`recvmsg(MSG_ERRQUEUE)`), as
-    /// [`crate::UdpSocket::recv_error`] takes one without waiting. Switch the queue on first with
-    /// `get_ref().set_recv_err_v4(true)` (and `set_recv_err_v6` on IPv6).
-    ///
-    /// # Errors
-    /// As [`crate::UdpSocket::recv_error`].
-    ///
-    /// # Cancel safety
-    /// Cancel-safe: if the future is dropped, no report was taken.
-    ///
-    /// # Examples
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
-    /// use datagrams::tokio::UdpSocket;
-    /// let s = UdpSocket::bind("127.0.0.1:0").await?;
-    /// s.get_ref().set_recv_err_v4(true)?;
-    /// let closed = UdpSocket::bind("127.0.0.1:0").await?.local_addr()?; // dropped: nobody listens
-    /// s.send_to(b"anyone?", closed).await?;
-    /// let report = s.recv_error().await?;
-    /// assert_eq!(report.errno, libc::ECONNREFUSED);
-    /// # Ok(()) }
-    /// ```
-    #[doc(alias = "MSG_ERRQUEUE")]
-    pub async fn recv_error(&self) -> io::Result<crate::SockError> {
-        // A report may be queued while tokio's readiness says nothing (a receive that found no data
-        // cleared it, as it must): look first, then wait.
-        if let Some(report) = self.get_ref().recv_error()? {
-            return Ok(report);
-        }
-        self.io
-            .async_io(Interest::ERROR, |s| s.recv_error()?.ok_or_else(queue_empty))
-            .await
-    }
-
-    /// Takes the next report on the error queue if one is queued.
-    ///
-    /// # Errors
-    /// `WouldBlock` when none is queued (which also clears the error readiness, so that a wait on
-    /// `Interest::ERROR` parks until the next report); otherwise as
-    /// [`crate::UdpSocket::recv_error`].
-    pub fn try_recv_error(&self) -> io::Result<crate::SockError> {
-        match self.get_ref().recv_error()? {
-            Some(report) => Ok(report),
-            None => {
-                // Clears tokio's error readiness, so that a wait on `Interest::ERROR` parks.
-                let _ = self
-                    .io
-                    .try_io(Interest::ERROR, |_| Err::<(), _>(queue_empty()));
-                Err(queue_empty())
-            }
-        }
-    }
-}
-
-/// An empty error queue, as tokio's readiness wants to hear it.
-fn queue_empty() -> io::Error {
-    io::ErrorKind::WouldBlock.into()
-}
-
-/// The options `tokio::net::UdpSocket` has, under its names; the rest through [`get_ref`](Self::get_ref).
+/// Multicast, under tokio's names (the source-specific calls and the `Interface` forms through
+/// [`get_ref`](Self::get_ref)).
 impl UdpSocket {
     /// Joins `multiaddr` on the interface with IPv4 address `interface` (`IP_ADD_MEMBERSHIP`;
     /// `0.0.0.0` lets the kernel choose), as `tokio::net::UdpSocket::join_multicast_v4`. The
@@ -1008,6 +1406,25 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::join_multicast_v4_n`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, tokio::UdpSocket};
+    ///
+    /// let group = Ipv4Addr::new(239, 255, 0, 2);
+    /// let rx = UdpSocket::bind("0.0.0.0:0").await?;
+    /// rx.join_multicast_v4(group, Ipv4Addr::LOCALHOST)?; // on lo
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.get_ref().set_multicast_interface_v4(&Interface::Addr(Ipv4Addr::LOCALHOST))?;
+    /// tx.send_to(b"to the group", (group, rx.local_addr()?.port())).await?;
+    /// let mut buf = [0u8; 32];
+    /// let (n, from) = rx.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"to the group"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IP_ADD_MEMBERSHIP")]
     pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
         self.get_ref()
@@ -1030,6 +1447,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::join_multicast_v6_n`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let group = "ff15::5678".parse().unwrap();
+    /// let rx = UdpSocket::bind("[::]:0").await?;
+    /// rx.join_multicast_v6(&group, 1)?; // interface index 1: lo
+    /// rx.leave_multicast_v6(&group, 1)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.get_ref()
@@ -1044,24 +1474,6 @@ impl UdpSocket {
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.get_ref()
             .leave_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
-    }
-
-    /// See [`crate::UdpSocket::bind_device`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "SO_BINDTODEVICE")]
-    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
-        self.get_ref().bind_device(interface)
-    }
-
-    /// See [`crate::UdpSocket::device`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "SO_BINDTODEVICE")]
-    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
-        self.get_ref().device()
     }
 
     /// See [`crate::UdpSocket::multicast_loop_v4`].
@@ -1117,106 +1529,154 @@ impl UdpSocket {
     pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
         self.get_ref().set_multicast_ttl_v4(ttl)
     }
+}
 
-    /// See [`crate::UdpSocket::tos_v4`].
+/// The kernel's error reports (the error queue of `IP_RECVERR`/`IPV6_RECVERR`), in async form.
+impl UdpSocket {
+    /// Waits for the next report on the error queue and takes it (`recvmsg(MSG_ERRQUEUE)`), as
+    /// [`crate::UdpSocket::recv_error`] takes one without waiting. Switch the queue on first with
+    /// `get_ref().set_recv_err_v4(true)` (and `set_recv_err_v6` on IPv6).
     ///
     /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TOS")]
-    pub fn tos_v4(&self) -> io::Result<u32> {
-        self.get_ref().tos_v4()
+    /// As [`crate::UdpSocket::recv_error`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no report was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    /// let s = UdpSocket::bind("127.0.0.1:0").await?;
+    /// s.get_ref().set_recv_err_v4(true)?;
+    /// let closed = UdpSocket::bind("127.0.0.1:0").await?.local_addr()?; // dropped: nobody listens
+    /// s.send_to(b"anyone?", closed).await?;
+    /// let report = s.recv_error().await?;
+    /// assert_eq!(report.errno, libc::ECONNREFUSED);
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "MSG_ERRQUEUE")]
+    pub async fn recv_error(&self) -> io::Result<crate::SockError> {
+        // A report may be queued while tokio's readiness says nothing (a receive that found no data
+        // cleared it, as it must): look first, then wait.
+        if let Some(report) = self.get_ref().recv_error()? {
+            return Ok(report);
+        }
+        self.io
+            .async_io(Interest::ERROR, |s| s.recv_error()?.ok_or_else(queue_empty))
+            .await
     }
 
-    /// See [`crate::UdpSocket::set_tos_v4`].
+    /// Takes the next report on the error queue if one is queued.
     ///
     /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TOS")]
-    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
-        self.get_ref().set_tos_v4(tos)
+    /// `WouldBlock` when none is queued (which also clears the error readiness, so that a wait on
+    /// `Interest::ERROR` parks until the next report); otherwise as
+    /// [`crate::UdpSocket::recv_error`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.get_ref().set_recv_err_v4(true)?;
+    /// let e = sock.try_recv_error().unwrap_err(); // an empty queue
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_recv_error(&self) -> io::Result<crate::SockError> {
+        match self.get_ref().recv_error()? {
+            Some(report) => Ok(report),
+            None => {
+                // Clears tokio's error readiness, so that a wait on `Interest::ERROR` parks.
+                let _ = self
+                    .io
+                    .try_io(Interest::ERROR, |_| Err::<(), _>(queue_empty()));
+                Err(queue_empty())
+            }
+        }
+    }
+}
+
+/// An empty error queue, as tokio's readiness wants to hear it.
+fn queue_empty() -> io::Error {
+    io::ErrorKind::WouldBlock.into()
+}
+
+/// Conversions.
+impl UdpSocket {
+    /// Converts std's socket, as tokio's `from_std` (the socket is switched to non-blocking mode),
+    /// checked as [`crate::UdpSocket`]'s `TryFrom<OwnedFd>`.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the descriptor is not a UDP socket; otherwise as [`new`](Self::new).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let std_sock = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let addr = std_sock.local_addr()?;
+    /// let sock = UdpSocket::from_std(std_sock)?;
+    /// assert_eq!(sock.local_addr()?, addr);
+    /// let back: std::net::UdpSocket = sock.into_std()?;
+    /// assert_eq!(back.local_addr()?, addr);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_std(sock: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::new(crate::UdpSocket::try_from(sock)?)
     }
 
-    /// See [`crate::UdpSocket::tclass_v6`].
+    /// Converts tokio's socket.
     ///
     /// # Errors
-    /// As there.
-    #[doc(alias = "IPV6_TCLASS")]
-    pub fn tclass_v6(&self) -> io::Result<u32> {
-        self.get_ref().tclass_v6()
+    /// As [`new`](Self::new).
+    pub fn from_tokio(sock: ::tokio::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::from_std(sock.into_std()?)
     }
 
-    /// See [`crate::UdpSocket::set_tclass_v6`].
+    /// Converts into std's socket; it stays in non-blocking mode, as with tokio's `into_std`.
     ///
     /// # Errors
-    /// As there.
-    #[doc(alias = "IPV6_TCLASS")]
-    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
-        self.get_ref().set_tclass_v6(tclass)
+    /// None today; the signature matches tokio's.
+    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
+        Ok(self.io.into_inner().into_std())
     }
 
-    /// See [`crate::UdpSocket::set_broadcast`].
+    /// Converts into tokio's socket.
     ///
     /// # Errors
-    /// As there.
-    #[doc(alias = "SO_BROADCAST")]
-    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
-        self.get_ref().set_broadcast(on)
+    /// tokio's registration error.
+    pub fn into_tokio(self) -> io::Result<::tokio::net::UdpSocket> {
+        ::tokio::net::UdpSocket::from_std(self.into_std()?)
     }
 
-    /// See [`crate::UdpSocket::broadcast`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "SO_BROADCAST")]
-    pub fn broadcast(&self) -> io::Result<bool> {
-        self.get_ref().broadcast()
+    /// Gives the blocking socket back (still non-blocking mode, deregistered from tokio).
+    pub fn into_blocking(self) -> crate::UdpSocket {
+        self.io.into_inner()
     }
 
-    /// See [`crate::UdpSocket::set_ttl`] (1..=255 hops).
+    /// Lends the blocking socket, for every option this type does not delegate
+    /// (`get_ref().set_reuse_port(true)`, `get_ref().set_recv_buffer_size(n)`, ...). Options are safe to
+    /// set through it; its blocking I/O calls return `WouldBlock` on this non-blocking descriptor.
     ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TTL")]
-    pub fn set_ttl(&self, hops: u32) -> io::Result<()> {
-        self.get_ref().set_ttl(hops)
-    }
-
-    /// See [`crate::UdpSocket::ttl`].
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
     ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TTL")]
-    pub fn ttl(&self) -> io::Result<u32> {
-        self.get_ref().ttl()
-    }
-
-    /// See [`crate::UdpSocket::set_tos_v4`]: tokio's former name, deprecated there as here.
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TOS")]
-    #[deprecated = "use `set_tos_v4()`, as tokio does"]
-    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
-        self.get_ref().set_tos_v4(tos)
-    }
-
-    /// See [`crate::UdpSocket::tos_v4`]: tokio's former name, deprecated there as here.
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "IP_TOS")]
-    #[deprecated = "use `tos_v4()`, as tokio does"]
-    pub fn tos(&self) -> io::Result<u32> {
-        self.get_ref().tos_v4()
-    }
-
-    /// See [`crate::UdpSocket::take_error`].
-    ///
-    /// # Errors
-    /// As there.
-    #[doc(alias = "SO_ERROR")]
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.get_ref().take_error()
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.get_ref().set_recv_ttl_v4(true)?; // any option of the blocking type
+    /// assert!(sock.get_ref().recv_ttl_v4()?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_ref(&self) -> &crate::UdpSocket {
+        self.io.get_ref()
     }
 }
 

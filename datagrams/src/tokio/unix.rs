@@ -40,12 +40,27 @@ pub struct UnixDatagram {
     io: Io<crate::UnixDatagram>,
 }
 
-/// Life cycle and conversions.
+/// Life cycle: create, bind, connect, disconnect, shut down, close.
 impl UnixDatagram {
     /// Creates a socket bound to `addr` (a path or a [`UnixAddr`]).
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::bind`], or tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let server = UnixDatagram::bind(UnixAddr::unnamed())?; // a kernel-chosen abstract name
+    /// let client = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// client.send_to(b"hello", server.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"hello"[..], client.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bind(addr: impl ToUnixAddr) -> io::Result<UnixDatagram> {
         UnixDatagram::new(crate::UnixDatagram::bind(addr)?)
     }
@@ -54,6 +69,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::pair`], or tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"ping").await?;
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"ping");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = crate::UnixDatagram::pair()?;
         Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
@@ -63,6 +92,17 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::unbound`], or tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// assert!(sock.local_addr()?.is_unnamed());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
         UnixDatagram::new(crate::UnixDatagram::unbound()?)
     }
@@ -77,49 +117,6 @@ impl UnixDatagram {
         Ok(UnixDatagram { io: Io::new(sock)? })
     }
 
-    /// Converts std's socket, checked as [`crate::UnixDatagram`]'s `TryFrom<OwnedFd>`.
-    ///
-    /// # Errors
-    /// `InvalidInput` when the descriptor is not a Unix datagram socket; otherwise as
-    /// [`new`](Self::new).
-    pub fn from_std(sock: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        UnixDatagram::new(crate::UnixDatagram::try_from(sock)?)
-    }
-
-    /// Converts tokio's socket.
-    ///
-    /// # Errors
-    /// As [`new`](Self::new).
-    pub fn from_tokio(sock: ::tokio::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_std(sock.into_std()?)
-    }
-
-    /// Converts into std's socket (still non-blocking, as with tokio's `into_std`).
-    ///
-    /// # Errors
-    /// None today; the signature matches tokio's.
-    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
-        Ok(self.io.into_inner().into_std())
-    }
-
-    /// Converts into tokio's socket.
-    ///
-    /// # Errors
-    /// tokio's registration error.
-    pub fn into_tokio(self) -> io::Result<::tokio::net::UnixDatagram> {
-        ::tokio::net::UnixDatagram::from_std(self.into_std()?)
-    }
-
-    /// Gives the blocking socket back (non-blocking mode, deregistered).
-    pub fn into_blocking(self) -> crate::UnixDatagram {
-        self.io.into_inner()
-    }
-
-    /// Lends the blocking socket for its options (`get_ref().set_pass_cred(true)`, buffer sizes, ...).
-    pub fn get_ref(&self) -> &crate::UnixDatagram {
-        self.io.get_ref()
-    }
-
     /// Binds an unbound socket (see [`crate::UnixDatagram::bind_to`]).
     ///
     /// # Errors
@@ -132,6 +129,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::connect`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let server = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let client = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// client.connect(server.local_addr()?)?;
+    /// client.send(b"request").await?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"request"[..], client.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         self.get_ref().connect(addr)
     }
@@ -164,6 +177,17 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::peer_cred`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UCred, tokio::UnixDatagram};
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.peer_cred()?, UCred::current());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn peer_cred(&self) -> io::Result<UCred> {
         self.get_ref().peer_cred()
     }
@@ -181,6 +205,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `shutdown(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::Shutdown;
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// a.shutdown(Shutdown::Read)?;
+    /// let e = a.recv(&mut [0u8; 8]).await.unwrap_err(); // ends at once, never waits
+    /// assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.get_ref().shutdown(how)
     }
@@ -194,12 +232,6 @@ impl UnixDatagram {
     }
 }
 
-super::readiness_methods!(
-    UnixDatagram,
-    crate::UnixDatagram,
-    "let (a, b) = UnixDatagram::pair()?;"
-);
-
 /// Sending.
 impl UnixDatagram {
     /// Sends to the connected peer.
@@ -209,6 +241,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.send(b"hello").await?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.send(|s| s.try_send(buf)).await
     }
@@ -220,6 +266,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// assert_eq!(tx.send_to(b"hi", rx.local_addr()?).await?, 2);
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv(&mut buf).await?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         let to = addr.to_unix_addr()?;
         self.io.send(|s| s.try_send_to(buf, to)).await
@@ -232,6 +292,32 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing (and no descriptor) was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::AsFd;
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let (mut reader, writer) = std::io::pipe()?;
+    /// a.send_with_fds(b"a pipe", &[writer.as_fd()]).await?;
+    /// drop(writer);
+    ///
+    /// let mut fds = Vec::with_capacity(1);
+    /// let mut buf = [0u8; 16];
+    /// let meta = b.recv_with_fds(&mut buf, &mut fds).await?;
+    /// assert_eq!((&buf[..meta.len], fds.len()), (&b"a pipe"[..], 1));
+    /// let mut w = std::fs::File::from(fds.pop().unwrap());
+    /// w.write_all(b"through it")?;
+    /// drop(w);
+    /// let mut s = String::new();
+    /// reader.read_to_string(&mut s)?;
+    /// assert_eq!(s, "through it");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_with_fds(&self, buf: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
         self.send_msg(&[IoSlice::new(buf)], None, fds, None).await
     }
@@ -261,6 +347,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UCred, tokio::UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.get_ref().set_pass_cred(true)?;
+    /// a.send_with_cred(b"signed", UCred::current()).await?;
+    /// let meta = b.recv_msg(&mut [0u8; 16]).await?;
+    /// assert_eq!(meta.cred, Some(UCred::current()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_with_cred(&self, buf: &[u8], cred: UCred) -> io::Result<usize> {
         self.send_msg(&[IoSlice::new(buf)], None, &[], Some(cred))
             .await
@@ -273,6 +373,22 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSlice;
+    /// use datagrams::{UCred, tokio::UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.get_ref().set_pass_cred(true)?;
+    /// a.send_msg(&[IoSlice::new(b"head,"), IoSlice::new(b"tail")], None, &[], Some(UCred::current())).await?;
+    /// let mut buf = [0u8; 16];
+    /// let meta = b.recv_msg(&mut buf).await?;
+    /// assert_eq!((&buf[..meta.len], meta.cred), (&b"head,tail"[..], Some(UCred::current())));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_msg(
         &self,
         bufs: &[IoSlice<'_>],
@@ -335,6 +451,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"0123456789").await?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(b.recv(&mut buf).await?, 4); // the rest is discarded
+    /// assert_eq!(&buf, b"0123");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.recv(|s| s.try_recv(buf)).await
     }
@@ -346,6 +476,21 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"from tx", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"from tx"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.io.recv(|s| s.try_recv_from(buf)).await
     }
@@ -368,6 +513,20 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"0123456789").await?;
+    /// let mut small = [0u8; 4];
+    /// let meta = b.recv_msg(&mut small).await?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
         self.io
             .recv(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
@@ -401,6 +560,22 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram and no descriptor was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsFd;
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let (_reader, writer) = std::io::pipe()?;
+    /// a.send_with_fds(b"fd", &[writer.as_fd()]).await?;
+    /// let mut fds = Vec::with_capacity(4); // room for up to 4
+    /// let meta = b.recv_with_fds(&mut [0u8; 8], &mut fds).await?;
+    /// assert_eq!((meta.len, fds.len(), meta.control_truncated), (2, 1, false));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_with_fds(
         &self,
         buf: &mut [u8],
@@ -432,6 +607,21 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(b.try_recv(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// a.send(b"hi").await?;
+    /// b.readable().await?;
+    /// assert_eq!(b.try_recv(&mut buf)?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.try_recv(|s| s.try_recv(buf))
     }
@@ -472,6 +662,71 @@ impl UnixDatagram {
         )?;
         buf.advance(n);
         Poll::Ready(Ok(from))
+    }
+}
+
+super::readiness_methods!(
+    UnixDatagram,
+    crate::UnixDatagram,
+    "let (a, b) = UnixDatagram::pair()?;"
+);
+
+/// Conversions.
+impl UnixDatagram {
+    /// Converts std's socket, checked as [`crate::UnixDatagram`]'s `TryFrom<OwnedFd>`.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the descriptor is not a Unix datagram socket; otherwise as
+    /// [`new`](Self::new).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
+    /// let (a, b) = (UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?);
+    /// a.send(b"adopted").await?;
+    /// assert_eq!(b.recv(&mut [0u8; 16]).await?, 7);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_std(sock: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::new(crate::UnixDatagram::try_from(sock)?)
+    }
+
+    /// Converts tokio's socket.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_tokio(sock: ::tokio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(sock.into_std()?)
+    }
+
+    /// Converts into std's socket (still non-blocking, as with tokio's `into_std`).
+    ///
+    /// # Errors
+    /// None today; the signature matches tokio's.
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
+        Ok(self.io.into_inner().into_std())
+    }
+
+    /// Converts into tokio's socket.
+    ///
+    /// # Errors
+    /// tokio's registration error.
+    pub fn into_tokio(self) -> io::Result<::tokio::net::UnixDatagram> {
+        ::tokio::net::UnixDatagram::from_std(self.into_std()?)
+    }
+
+    /// Gives the blocking socket back (non-blocking mode, deregistered).
+    pub fn into_blocking(self) -> crate::UnixDatagram {
+        self.io.into_inner()
+    }
+
+    /// Lends the blocking socket for its options (`get_ref().set_pass_cred(true)`, buffer sizes, ...).
+    pub fn get_ref(&self) -> &crate::UnixDatagram {
+        self.io.get_ref()
     }
 }
 

@@ -68,7 +68,8 @@ impl BatchSender for () {
     }
 }
 
-/// Batches, GSO and per-datagram metadata (`sendmmsg(2)`, `recvmmsg(2)`, `UDP_SEGMENT`, `UDP_GRO`).
+/// Per-datagram metadata: one datagram with its addresses, ECN, TOS, TTL and GSO segments
+/// (`sendmsg(2)`, `recvmsg(2)`).
 impl UdpSocket {
     /// Sends one [`Transmit`]: its datagram, or with a segment size its several datagrams in one call
     /// (UDP GSO), with its source address, interface, ECN codepoint, TOS or traffic class, and TTL
@@ -87,6 +88,24 @@ impl UdpSocket {
     ///   segment would merge into one).
     /// - `NotFound` for an `ifindex` that no interface has (the kernel's `ENODEV`).
     /// - The kernel's errors as [`send_to`](Self::send_to)'s.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Ecn, Transmit, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_tos_v4(true)?;
+    /// rx.set_recv_ttl_v4(true)?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let t = Transmit::new(rx.local_addr()?, b"marked").ecn(Ecn::Ect0).ttl(7);
+    /// assert_eq!(tx.send_msg(&t)?, 6);
+    ///
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg(&mut buf)?;
+    /// assert_eq!((&buf[..meta.len], meta.addr), (&b"marked"[..], tx.local_addr()?));
+    /// assert_eq!((meta.ecn(), meta.ttl), (Some(Ecn::Ect0), Some(7)));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_msg(&self, t: &Transmit<'_>) -> io::Result<usize> {
         self.send_msg_with_flags(t, MsgFlags::empty())
@@ -165,6 +184,175 @@ impl UdpSocket {
         (sent, err)
     }
 
+    /// Receives one datagram into `buf` and reports everything about it: the sender, the bytes written,
+    /// its full length and whether it was truncated (`MSG_TRUNC`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// a.send_to(b"0123456789", b.local_addr()?)?;
+    /// let mut small = [0u8; 4];
+    /// let meta = b.recv_msg(&mut small)?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true));
+    /// assert_eq!(meta.addr, a.local_addr()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
+        self.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::empty())
+    }
+
+    /// Scatters one datagram into `bufs` with message flags, through `recvmsg(2)`, and reports what
+    /// [`recv_msg`](Self::recv_msg) does.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{MsgFlags, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"headbody!", rx.local_addr()?)?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 4]);
+    /// let meta = rx.recv_msg_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)], MsgFlags::empty())?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (8, 9, true));
+    /// assert_eq!((&head, &body), (b"head", b"body"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn recv_msg_vectored(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta> {
+        let (from, cap, out, anc) = self.recv_msg_parts(bufs, flags)?;
+        Ok(RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc))
+    }
+
+    /// The one `recvmsg(2)` of `recv_msg*`: the sender, the buffers' capacity, and what the kernel
+    /// reported.
+    #[inline(always)]
+    fn recv_msg_parts<B: msg::RecvBuf + ?Sized>(
+        &self,
+        bufs: &mut B,
+        flags: MsgFlags,
+    ) -> io::Result<(SocketAddr, usize, msg::MsgOut, msg::Ancillary)> {
+        self.ensure_bound()?;
+        let cap = bufs.capacity();
+        let mut from = RawAddr::empty();
+        let bits = flags.recv_bits()? | libc::MSG_TRUNC;
+        let space = self.space();
+        let (out, anc) = msg::recvmsg_ancillary(
+            self.as_fd(),
+            bufs,
+            Some(&mut from),
+            bits,
+            space,
+            None,
+            self.timeouts().read_deadline(bits),
+        )
+        .map_err(|e| self.recv_failed(e))?;
+        if anc.truncated && space == msg::Space::None {
+            self.recv_opts_changed_elsewhere();
+        }
+        Ok((self.sender(&from)?, cap, out, anc))
+    }
+
+    /// Receives one datagram into the spare capacity of `buf` (any [`bytes::BufMut`]: a `Vec<u8>`,
+    /// a `BytesMut`), which is not zeroed first, and reports what [`recv_msg`](Self::recv_msg)
+    /// does; the bytes written count as part of `buf` (`advance_mut`). A datagram longer than the
+    /// spare capacity (`chunk_mut`, which grows a full `Vec` or `BytesMut` by 64 bytes) is
+    /// truncated, as the report says; into a buffer that cannot grow and has no spare capacity (a
+    /// full `&mut [u8]`) the datagram is taken and reported with `len` 0, as tokio's `recv_buf`
+    /// does.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"hello", rx.local_addr()?)?;
+    /// let mut buf = Vec::with_capacity(1500);
+    /// let meta = rx.recv_msg_buf(&mut buf, MsgFlags::empty())?;
+    /// assert_eq!((&buf[..], meta.addr), (&b"hello"[..], tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn recv_msg_buf<B: bytes::BufMut + ?Sized>(
+        &self,
+        buf: &mut B,
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta> {
+        msg::recv_into_buf(buf, |spare| {
+            let (from, cap, out, anc) = self.recv_msg_parts(spare, flags)?;
+            let meta = RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc);
+            Ok((meta.len, meta))
+        })
+    }
+
+    /// Receives one datagram like [`recv_msg_vectored`](Self::recv_msg_vectored), and keeps every
+    /// control message that arrived in `control`, the ones dgram does not decode included
+    /// ([`Control::Unknown`](crate::Control::Unknown)): for options set through other means, or
+    /// newer than dgram.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv). A control area larger than 512 bytes is cut by the kernel
+    /// (`RecvMeta::control_truncated`).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{Control, ControlBuffer, MsgFlags, UdpSocket};
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_ttl_v4(true)?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"hi", rx.local_addr()?)?;
+    /// let mut control = ControlBuffer::new();
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg_with_control(&mut [IoSliceMut::new(&mut buf)], MsgFlags::empty(), &mut control)?;
+    /// assert_eq!(meta.len, 2);
+    /// assert!(control.iter().any(|c| matches!(c, Control::Ttl(_))));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn recv_msg_with_control(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        control: &mut crate::meta::ControlBuffer,
+    ) -> io::Result<RecvMeta> {
+        // Emptied first: after any failure the buffer holds nothing of an earlier receive.
+        control.len = 0;
+        self.ensure_bound()?;
+        let cap = crate::sys::msg::RecvBuf::capacity(bufs);
+        let mut from = RawAddr::empty();
+        let bits = flags.recv_bits()? | libc::MSG_TRUNC;
+        let out = msg::recvmsg(
+            self.as_fd(),
+            bufs,
+            Some(&mut from),
+            &mut control.buf.0,
+            bits,
+            self.timeouts().read_deadline(bits),
+        )
+        .map_err(|e| self.recv_failed(e))?;
+        control.len = out.control_len;
+        let anc = msg::Ancillary::of(cmsg::iter(&control.buf.0[..control.len]), out.flags);
+        let from = self.sender(&from)?;
+        Ok(RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc))
+    }
+}
+
+/// Batches and UDP GSO/GRO (`sendmmsg(2)`, `recvmmsg(2)`, `UDP_SEGMENT`, `UDP_GRO`).
+impl UdpSocket {
     /// Sends up to [`MAX_BATCH`] transmits in one `sendmmsg(2)` call; returns how many were sent.
     ///
     /// Partial sends: the kernel stops at the first datagram it cannot send. If some were sent, the
@@ -176,13 +364,13 @@ impl UdpSocket {
     /// `DONTWAIT`), the transmit counts as not sent and its error is returned, so a resend may repeat
     /// its first segments: UDP's receivers must tolerate duplicates, not silent loss.
     ///
-    /// # Errors
-    /// As [`send_msg`](Self::send_msg), for the first transmit.
-    ///
     /// `transmits` is anything that iterates over transmits or references to them: a slice or an
     /// array (`&batch[sent..]`), or an iterator that makes them on the fly, which needs no storage
     /// that outlives the buffers it borrows. An echo server replies to a received batch that way,
     /// with no allocation (second example).
+    ///
+    /// # Errors
+    /// As [`send_msg`](Self::send_msg), for the first transmit.
     ///
     /// # Examples
     /// ```
@@ -549,56 +737,6 @@ impl UdpSocket {
             self.recv_opts_changed_elsewhere();
         }
         Ok(got)
-    }
-
-    /// Receives one datagram like [`recv_msg_vectored`](Self::recv_msg_vectored), and keeps every
-    /// control message that arrived in `control`, the ones dgram does not decode included
-    /// ([`Control::Unknown`](crate::Control::Unknown)): for options set through other means, or
-    /// newer than dgram.
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv). A control area larger than 512 bytes is cut by the kernel
-    /// (`RecvMeta::control_truncated`).
-    ///
-    /// # Examples
-    /// ```
-    /// use std::io::IoSliceMut;
-    /// use datagrams::{Control, ControlBuffer, MsgFlags, UdpSocket};
-    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
-    /// rx.set_recv_ttl_v4(true)?;
-    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"hi", rx.local_addr()?)?;
-    /// let mut control = ControlBuffer::new();
-    /// let mut buf = [0u8; 16];
-    /// let meta = rx.recv_msg_with_control(&mut [IoSliceMut::new(&mut buf)], MsgFlags::empty(), &mut control)?;
-    /// assert_eq!(meta.len, 2);
-    /// assert!(control.iter().any(|c| matches!(c, Control::Ttl(_))));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn recv_msg_with_control(
-        &self,
-        bufs: &mut [IoSliceMut<'_>],
-        flags: MsgFlags,
-        control: &mut crate::meta::ControlBuffer,
-    ) -> io::Result<RecvMeta> {
-        // Emptied first: after any failure the buffer holds nothing of an earlier receive.
-        control.len = 0;
-        self.ensure_bound()?;
-        let cap = crate::sys::msg::RecvBuf::capacity(bufs);
-        let mut from = RawAddr::empty();
-        let bits = flags.recv_bits()? | libc::MSG_TRUNC;
-        let out = msg::recvmsg(
-            self.as_fd(),
-            bufs,
-            Some(&mut from),
-            &mut control.buf.0,
-            bits,
-            self.timeouts().read_deadline(bits),
-        )
-        .map_err(|e| self.recv_failed(e))?;
-        control.len = out.control_len;
-        let anc = msg::Ancillary::of(cmsg::iter(&control.buf.0[..control.len]), out.flags);
-        let from = self.sender(&from)?;
-        Ok(RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc))
     }
 
     /// The most segments one GSO [`Transmit`] may carry: 64 where the kernel supports UDP GSO (Linux

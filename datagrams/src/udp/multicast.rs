@@ -83,6 +83,18 @@ impl UdpSocket {
     /// `InvalidInput` when `group` is not multicast, or on an IPv6-only socket (`IPV6_V6ONLY`), which
     /// receives no IPv4; `NotFound` for an unknown interface name or index; `AddrInUse` when already
     /// joined there; `ENODEV` when the interface has no IPv4 address.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0")?;
+    /// let group = Ipv4Addr::new(239, 255, 0, 3);
+    /// sock.join_multicast_v4_n(group, &Interface::Name("lo".into()))?;
+    /// sock.leave_multicast_v4_n(group, &Interface::Name("lo".into()))?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_ADD_MEMBERSHIP")]
     pub fn join_multicast_v4_n(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
         self.refuse_if_v6_only("IP_ADD_MEMBERSHIP")?;
@@ -108,6 +120,26 @@ impl UdpSocket {
     /// `InvalidInput` when `group` is not multicast or `source` is not unicast, or on an IPv6-only
     /// socket (`IPV6_V6ONLY`), which receives no IPv4; `NotFound` for an unknown interface name; the
     /// kernel's errors intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group = Ipv4Addr::new(232, 1, 1, 1); // the source-specific range, 232/8
+    /// let rx = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    /// let lo = Interface::Addr(Ipv4Addr::LOCALHOST);
+    /// rx.join_ssm_v4(group, Ipv4Addr::LOCALHOST, &lo)?; // only what 127.0.0.1 sends to the group
+    ///
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.set_multicast_interface_v4(&lo)?;
+    /// tx.send_to(b"from the source", (group, rx.local_addr()?.port()))?;
+    /// let mut buf = [0u8; 32];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"from the source"[..], tx.local_addr()?));
+    /// rx.leave_ssm_v4(group, Ipv4Addr::LOCALHOST, &lo)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_ADD_SOURCE_MEMBERSHIP")]
     #[doc(alias = "MCAST_JOIN_SOURCE_GROUP")]
     pub fn join_ssm_v4(
@@ -196,6 +228,18 @@ impl UdpSocket {
     /// # Errors
     /// `NotFound` for an unknown interface name or index; `InvalidInput` on an IPv6-only socket
     /// (`IPV6_V6ONLY`), which sends no IPv4; the kernel's errors intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0")?;
+    /// sock.set_multicast_interface_v4(&Interface::Name("lo".into()))?;
+    /// assert_eq!(sock.multicast_interface_v4()?, Interface::Index(1));
+    /// sock.set_multicast_interface_v4(&Interface::Addr(Ipv4Addr::LOCALHOST))?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_MULTICAST_IF")]
     pub fn set_multicast_interface_v4(&self, iface: &Interface) -> io::Result<()> {
         self.refuse_if_v6_only("IP_MULTICAST_IF")?;
@@ -257,6 +301,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert!(sock.multicast_loop_v4()?); // the kernel's default: this host hears its own sends
+    /// sock.set_multicast_loop_v4(false)?;
+    /// assert!(!sock.multicast_loop_v4()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_MULTICAST_LOOP")]
     pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
         self.inner.set_multicast_loop_v4(on)
@@ -276,6 +331,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` above 255.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0")?;
+    /// assert_eq!(sock.multicast_ttl_v4()?, 1); // this link only, by default
+    /// sock.set_multicast_ttl_v4(8)?;
+    /// assert_eq!(sock.multicast_ttl_v4()?, 8);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_MULTICAST_TTL")]
     pub fn set_multicast_ttl_v4(&self, hops: u32) -> io::Result<()> {
         let v = check_range("multicast TTL", hops, 0..=255)?;
@@ -396,6 +462,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`join_multicast_v6_n`](Self::join_multicast_v6_n).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let group: Ipv6Addr = "ff15::1234".parse().unwrap();
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.join_multicast_v6(&group, 1)?; // interface index 1: lo
+    /// rx.leave_multicast_v6(&group, 1)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.join_multicast_v6_n(*multiaddr, &Interface::of_index(interface))

@@ -11,6 +11,13 @@ use crate::flags::TimestampingFlags;
 use crate::sys::consts::{IP_MTU, IPV6_MTU, IPV6_MTU_DISCOVER, UDP_CORK};
 use crate::sys::sockopt;
 
+// The calls and options every socket type shares (timeouts, buffer sizes, filters, ...): first of
+// the options on the rustdoc page.
+crate::socket::common_socket_methods!(
+    UdpSocket,
+    "let sock = UdpSocket::bind(\"127.0.0.1:0\")?;\nlet peer = UdpSocket::bind(\"127.0.0.1:0\")?;\npeer.connect(sock.local_addr()?)?;"
+);
+
 /// Socket-level options (`SOL_SOCKET`, socket(7)).
 impl UdpSocket {
     /// Allows sending to broadcast addresses (`SO_BROADCAST`; Node's `setBroadcast`). Off by default:
@@ -18,6 +25,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0")?;
+    /// let e = sock.send_to(b"all", "255.255.255.255:9").unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied); // off by default
+    /// sock.set_broadcast(true)?;
+    /// assert!(sock.broadcast()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_BROADCAST")]
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
         self.inner.set_broadcast(on)
@@ -37,6 +56,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V4)?;
+    /// sock.set_reuse_address(true)?; // before binding
+    /// sock.bind_to("127.0.0.1:0")?;
+    /// assert!(sock.reuse_address()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_REUSEADDR")]
     pub fn set_reuse_address(&self, on: bool) -> io::Result<()> {
         self.inner.set_reuse_address(on)
@@ -56,6 +86,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let a = UdpSocket::builder().reuse_port(true).bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::builder().reuse_port(true).bind(a.local_addr()?)?; // the same port
+    /// assert_eq!(a.local_addr()?, b.local_addr()?);
+    /// assert!(b.reuse_port()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_REUSEPORT")]
     pub fn set_reuse_port(&self, on: bool) -> io::Result<()> {
         self.inner.set_reuse_port(on)
@@ -315,6 +356,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` outside 1..=255.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_ttl_v4(true)?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.set_ttl(5)?;
+    /// assert_eq!(tx.ttl()?, 5);
+    /// tx.send_to(b"hop", rx.local_addr()?)?;
+    /// assert_eq!(rx.recv_msg(&mut [0u8; 8])?.ttl, Some(5));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_TTL")]
     pub fn set_ttl(&self, hops: u32) -> io::Result<()> {
         let v = check_range("TTL", hops, 1..=255)?;
@@ -335,6 +390,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` above 255.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_tos_v4(true)?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.set_tos_v4(46 << 2)?; // DSCP Expedited Forwarding
+    /// assert_eq!(tx.tos_v4()?, 46 << 2);
+    /// tx.send_to(b"ef", rx.local_addr()?)?;
+    /// assert_eq!(rx.recv_msg(&mut [0u8; 8])?.tos, Some(46 << 2));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_TOS")]
     pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
         let v = check_range("TOS", tos, 0..=255)?;
@@ -363,6 +432,16 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// sock.set_recv_err_v4(true)?; // ICMP errors are queued for recv_error
+    /// assert_eq!(sock.recv_error()?, None); // none yet
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_RECVERR")]
     pub fn set_recv_err_v4(&self, on: bool) -> io::Result<()> {
         sockopt::set_int(
@@ -438,6 +517,16 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `NotConnected` when the socket is not connected (the kernel's `ENOTCONN`).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// sock.connect(UdpSocket::bind("127.0.0.1:0")?.local_addr()?)?;
+    /// assert_eq!(sock.path_mtu()?, 65535); // lo: 65536, reported as at most IP_MAX_MTU
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_MTU")]
     #[doc(alias = "IPV6_MTU")]
     pub fn path_mtu(&self) -> io::Result<u32> {
@@ -530,6 +619,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket, or (the kernel's `EINVAL`) once the socket is bound.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V6)?;
+    /// sock.set_only_v6(true)?; // before binding: IPv6 only, no v4-mapped traffic
+    /// sock.bind_to("[::]:0")?;
+    /// assert!(sock.only_v6()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_V6ONLY")]
     pub fn set_only_v6(&self, on: bool) -> io::Result<()> {
         self.require_v6("IPV6_V6ONLY")?;
@@ -684,6 +784,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// tx.set_cork(true)?;
+    /// tx.send(b"one ")?;
+    /// tx.send(b"datagram")?;
+    /// tx.set_cork(false)?; // sends what was corked, as one datagram
+    /// let mut buf = [0u8; 32];
+    /// let n = rx.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"one datagram");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "UDP_CORK")]
     pub fn set_cork(&self, on: bool) -> io::Result<()> {
         sockopt::set_int(self.as_fd(), libc::SOL_UDP, UDP_CORK, libc::c_int::from(on))
@@ -884,6 +1001,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("0.0.0.0:0")?;
+    /// rx.set_recv_pktinfo_v4(true)?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"to whom?", (Ipv4Addr::LOCALHOST, rx.local_addr()?.port()))?;
+    /// let meta = rx.recv_msg(&mut [0u8; 16])?;
+    /// assert_eq!(meta.dst_ip, Some(Ipv4Addr::LOCALHOST.into()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_PKTINFO")]
     pub fn set_recv_pktinfo_v4(&self, on: bool) -> io::Result<()> {
         self.set_recv_opt(bit::PKTINFO_V4, libc::IPPROTO_IP, libc::IP_PKTINFO, on)
@@ -1016,6 +1147,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_timestamp(true)?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"when?", rx.local_addr()?)?;
+    /// let meta = rx.recv_msg(&mut [0u8; 16])?;
+    /// assert!(meta.timestamp.unwrap() <= std::time::SystemTime::now());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_TIMESTAMPNS")]
     pub fn set_recv_timestamp(&self, on: bool) -> io::Result<()> {
         self.set_recv_opt(
@@ -1066,6 +1209,26 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports (`ENOPROTOOPT` before Linux 5.0).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, Transmit, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_gro(true)?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_msg(&Transmit::new(rx.local_addr()?, &[7u8; 3000]).segment_size(1000))?;
+    /// let mut buf = vec![0u8; 65536];
+    /// let mut got = 0;
+    /// while got < 3000 {
+    ///     let meta = rx.recv_msg(&mut buf)?;
+    ///     // one receive may hold several datagrams of `stride` bytes: split it back
+    ///     got += meta.segments(&buf[..meta.len]).map(|d| { assert!(d.len() <= 1000); d.len() }).sum::<usize>();
+    /// }
+    /// assert_eq!(got, 3000);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "UDP_GRO")]
     pub fn set_gro(&self, on: bool) -> io::Result<()> {
         self.set_recv_opt(bit::GRO, libc::SOL_UDP, crate::sys::consts::UDP_GRO, on)

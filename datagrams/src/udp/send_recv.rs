@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering;
 use super::UdpSocket;
 use crate::error::{invalid_input, send_error};
 use crate::flags::MsgFlags;
-use crate::meta::RecvMeta;
 use crate::sys::{addr::RawAddr, msg};
 
 /// Sending.
@@ -24,6 +23,20 @@ impl UdpSocket {
     ///   `IP_PMTUDISC_DO`): test `raw_os_error() == Some(libc::EMSGSIZE)`.
     /// - `ConnectionRefused` when an earlier datagram drew an ICMP port unreachable.
     /// - The kernel's errors (`ENOBUFS`, ...) intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// assert_eq!(tx.send(b"hello")?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::empty())
@@ -57,6 +70,22 @@ impl UdpSocket {
     /// - `NotFound` when a host name does not resolve.
     /// - `PermissionDenied` for a broadcast address without [`set_broadcast`](Self::set_broadcast).
     /// - The kernel's errors (`EMSGSIZE`, `ENETUNREACH`, `ECONNREFUSED` from an earlier datagram) intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(tx.send_to(b"hello", rx.local_addr()?)?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"hello"[..], tx.local_addr()?));
+    /// // port 0 names no socket
+    /// let e = tx.send_to(b"x", "127.0.0.1:0").unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::empty())
@@ -82,6 +111,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to), and whatever the resolver reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to_host(b"by name", "localhost", rx.local_addr()?.port())?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv_from(&mut buf)?, (7, tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_to_host(&self, buf: &[u8], host: &str, port: u16) -> io::Result<usize> {
         let to = self.destination(self.resolve_host(host, port)?, buf.len())?;
         self.send_to_addr(buf, &to, 0)
@@ -91,6 +132,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send`](Self::send); the size limit applies to the sum of the buffers.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// tx.send_vectored(&[IoSlice::new(b"head,"), IoSlice::new(b"body")])?; // one datagram
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"head,body");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.send_vectored_with_flags(bufs, MsgFlags::empty())
     }
@@ -151,6 +207,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when the send buffer is full; otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// assert_eq!(tx.try_send(b"now")?, 3);
+    /// assert_eq!(rx.recv(&mut [0u8; 8])?, 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::DONTWAIT)
@@ -160,6 +228,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when the send buffer is full; otherwise as [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.try_send_to(b"now", rx.local_addr()?)?; // never waits for buffer space
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv(&mut buf)?, 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::DONTWAIT)
@@ -189,6 +269,18 @@ impl UdpSocket {
     /// - `ConnectionRefused` on a connected socket whose earlier datagram drew an ICMP port unreachable;
     ///   host and network unreachable, and failed ARP, only with
     ///   [`set_recv_err_v4`](Self::set_recv_err_v4) on (`EHOSTUNREACH`, `ENETUNREACH`).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"0123456789", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(rx.recv(&mut buf)?, 4); // the rest of the datagram is discarded
+    /// assert_eq!(&buf, b"0123");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::empty())
@@ -218,6 +310,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// client.send_to(b"request", server.local_addr()?)?;
+    ///
+    /// let mut buf = [0u8; 1500];
+    /// let (n, peer) = server.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], peer), (&b"request"[..], client.local_addr()?));
+    /// server.send_to(b"reply", peer)?; // answer the sender
+    /// assert_eq!(client.recv(&mut buf)?, 5);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::empty())
@@ -246,6 +354,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"headbody", rx.local_addr()?)?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 16]);
+    /// let n = rx.recv_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)])?;
+    /// assert_eq!((n, &head, &body[..4]), (8, b"head", &b"body"[..]));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         Ok(self.recv_msg_vectored(bufs, MsgFlags::empty())?.len)
     }
@@ -255,6 +376,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"look", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.peek(&mut buf)?, 4);
+    /// assert_eq!(rx.recv(&mut buf)?, 4); // still queued after the peek
+    /// assert_eq!(&buf[..4], b"look");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::PEEK)
@@ -264,111 +398,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
-    #[inline]
-    pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.recv_from_with_flags(buf, MsgFlags::PEEK)
-    }
-
-    /// Receives one datagram into `buf` and reports everything about it: the sender, the bytes written,
-    /// its full length and whether it was truncated (`MSG_TRUNC`).
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
     ///
     /// # Examples
     /// ```
     /// use datagrams::UdpSocket;
     ///
-    /// let a = UdpSocket::bind("127.0.0.1:0")?;
-    /// let b = UdpSocket::bind("127.0.0.1:0")?;
-    /// a.send_to(b"0123456789", b.local_addr()?)?;
-    /// let mut small = [0u8; 4];
-    /// let meta = b.recv_msg(&mut small)?;
-    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true));
-    /// assert_eq!(meta.addr, a.local_addr()?);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    #[inline]
-    pub fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
-        self.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::empty())
-    }
-
-    /// Scatters one datagram into `bufs` with message flags, through `recvmsg(2)`, and reports what
-    /// [`recv_msg`](Self::recv_msg) does.
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    #[inline]
-    pub fn recv_msg_vectored(
-        &self,
-        bufs: &mut [IoSliceMut<'_>],
-        flags: MsgFlags,
-    ) -> io::Result<RecvMeta> {
-        let (from, cap, out, anc) = self.recv_msg_parts(bufs, flags)?;
-        Ok(RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc))
-    }
-
-    /// The one `recvmsg(2)` of `recv_msg*`: the sender, the buffers' capacity, and what the kernel
-    /// reported.
-    #[inline(always)]
-    fn recv_msg_parts<B: msg::RecvBuf + ?Sized>(
-        &self,
-        bufs: &mut B,
-        flags: MsgFlags,
-    ) -> io::Result<(SocketAddr, usize, msg::MsgOut, msg::Ancillary)> {
-        self.ensure_bound()?;
-        let cap = bufs.capacity();
-        let mut from = RawAddr::empty();
-        let bits = flags.recv_bits()? | libc::MSG_TRUNC;
-        let space = self.space();
-        let (out, anc) = msg::recvmsg_ancillary(
-            self.as_fd(),
-            bufs,
-            Some(&mut from),
-            bits,
-            space,
-            None,
-            self.timeouts().read_deadline(bits),
-        )
-        .map_err(|e| self.recv_failed(e))?;
-        if anc.truncated && space == msg::Space::None {
-            self.recv_opts_changed_elsewhere();
-        }
-        Ok((self.sender(&from)?, cap, out, anc))
-    }
-
-    /// Receives one datagram into the spare capacity of `buf` (any [`bytes::BufMut`]: a `Vec<u8>`,
-    /// a `BytesMut`), which is not zeroed first, and reports what [`recv_msg`](Self::recv_msg)
-    /// does; the bytes written count as part of `buf` (`advance_mut`). A datagram longer than the
-    /// spare capacity (`chunk_mut`, which grows a full `Vec` or `BytesMut` by 64 bytes) is
-    /// truncated, as the report says; into a buffer that cannot grow and has no spare capacity (a
-    /// full `&mut [u8]`) the datagram is taken and reported with `len` 0, as tokio's `recv_buf`
-    /// does.
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    ///
-    /// # Examples
-    /// ```
-    /// use datagrams::{MsgFlags, UdpSocket};
     /// let rx = UdpSocket::bind("127.0.0.1:0")?;
     /// let tx = UdpSocket::bind("127.0.0.1:0")?;
-    /// tx.send_to(b"hello", rx.local_addr()?)?;
-    /// let mut buf = Vec::with_capacity(1500);
-    /// let meta = rx.recv_msg_buf(&mut buf, MsgFlags::empty())?;
-    /// assert_eq!((&buf[..], meta.addr), (&b"hello"[..], tx.local_addr()?));
+    /// tx.send_to(b"who?", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.peek_from(&mut buf)?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn recv_msg_buf<B: bytes::BufMut + ?Sized>(
-        &self,
-        buf: &mut B,
-        flags: MsgFlags,
-    ) -> io::Result<RecvMeta> {
-        msg::recv_into_buf(buf, |spare| {
-            let (from, cap, out, anc) = self.recv_msg_parts(spare, flags)?;
-            let meta = RecvMeta::from_kernel(from, from.is_ipv6(), cap, &out, &anc);
-            Ok((meta.len, meta))
-        })
+    #[inline]
+    pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.recv_from_with_flags(buf, MsgFlags::PEEK)
     }
 
     /// Receives one datagram into the spare capacity of `buf`, as
@@ -398,6 +443,15 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when no datagram is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(rx.try_recv(&mut [0u8; 8]).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::DONTWAIT)
@@ -407,6 +461,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when no datagram is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut buf = [0u8; 16];
+    /// let e = rx.try_recv_from(&mut buf).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock); // nothing queued
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::DONTWAIT)

@@ -53,12 +53,22 @@ pub struct UnixDatagram {
     timeouts: Arc<crate::socket::Timeouts>,
 }
 
-/// Life cycle: create, bind, connect, shut down, convert.
+/// Life cycle: create, bind, connect, shut down, close.
 impl UnixDatagram {
     /// Creates an unbound socket (Emilua's `new`).
     ///
     /// # Errors
     /// What `socket(2)` reports (`EMFILE` and the like).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// assert!(sock.local_addr()?.is_unnamed());
+    /// assert!(!sock.is_bound()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
         // socket2 sets SOCK_CLOEXEC on Linux.
         Ok(UnixDatagram::from_socket(
@@ -72,6 +82,21 @@ impl UnixDatagram {
     /// # Errors
     /// `AddrInUse` when the path exists or the abstract name is taken; `InvalidInput` for a path that
     /// cannot be a socket address; `NotFound`/`PermissionDenied` for the path's directory.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("dgram-doc-bind-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("server.sock");
+    /// let server = UnixDatagram::bind(&path)?;
+    /// assert_eq!(server.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// // the file stays until removed: binding it again fails
+    /// assert_eq!(UnixDatagram::bind(&path).unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn bind(addr: impl ToUnixAddr) -> io::Result<UnixDatagram> {
         let addr = addr.to_unix_addr()?;
         let s = UnixDatagram::unbound()?;
@@ -83,6 +108,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `socketpair(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"ping")?;
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"ping");
+    /// b.send(b"pong")?;
+    /// let n = a.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"pong");
+    /// assert!(a.peer_addr()?.is_unnamed()); // a pair has no names
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = Socket::pair(Domain::UNIX, Type::DGRAM, None)?;
         // Each end is connected to the other: both can receive.
@@ -106,6 +147,16 @@ impl UnixDatagram {
     /// # Errors
     /// `InvalidInput` ("already bound") when the socket has an address; otherwise as
     /// [`bind`](Self::bind).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// sock.bind_to(UnixAddr::unnamed())?; // the kernel picks an abstract name
+    /// assert!(sock.local_addr()?.as_abstract_name().is_some());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn bind_to(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         let addr = addr.to_unix_addr()?;
         let local = self.local_addr()?;
@@ -126,6 +177,27 @@ impl UnixDatagram {
     /// `NotFound` when no file is at the path; `ConnectionRefused` when nobody is bound there;
     /// `PermissionDenied` without write permission on the socket file; `InvalidInput` for the unnamed
     /// address, or for a socket of another type (a stream socket's path: the kernel's `EPROTOTYPE`).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let name = format!("dgram-doc-connect-{}", std::process::id());
+    /// let server = UnixDatagram::bind(UnixAddr::from_abstract_name(&name)?)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// client.bind_to(UnixAddr::unnamed())?; // a name, so that the server can reply
+    /// client.connect(server.local_addr()?)?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// client.send(b"request")?;
+    ///
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"request"[..], client.local_addr()?));
+    /// server.send_to(b"reply", from)?;
+    /// let n = client.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"reply");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn connect(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         let addr = addressable(addr.to_unix_addr()?)?;
         socket::connect(self.as_fd(), &addr.to_raw()).map_err(crate::error::wrong_socket_type)
@@ -136,6 +208,17 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `connect(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert!(a.is_connected()?);
+    /// a.disconnect()?;
+    /// assert!(!a.is_connected()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn disconnect(&self) -> io::Result<()> {
         if !self.is_connected()? {
             return Ok(());
@@ -149,6 +232,18 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `getsockname(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// assert!(sock.local_addr()?.is_unnamed());
+    /// let name = UnixAddr::from_abstract_name(format!("dgram-doc-local-{}", std::process::id()))?;
+    /// sock.bind_to(name)?;
+    /// assert_eq!(sock.local_addr()?, name);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<UnixAddr> {
         UnixAddr::from_raw(&socket::local_addr(self.as_fd())?)
     }
@@ -157,6 +252,18 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `NotConnected` when the socket is not connected.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let server = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let client = UnixDatagram::unbound()?;
+    /// assert_eq!(client.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    /// client.connect(server.local_addr()?)?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<UnixAddr> {
         UnixAddr::from_raw(&socket::peer_addr(self.as_fd())?)
     }
@@ -189,6 +296,24 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `shutdown(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Shutdown;
+    /// use std::sync::Arc;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// let a = Arc::new(a);
+    /// let receiver = {
+    ///     let a = a.clone();
+    ///     std::thread::spawn(move || a.recv(&mut [0u8; 16]))
+    /// };
+    /// a.shutdown(Shutdown::Read)?; // wakes the blocked receive
+    /// let e = receiver.join().unwrap().unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.shutdown(how)
     }
@@ -197,6 +322,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `fcntl(2)` reports (`EMFILE`).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let b2 = b.try_clone()?;
+    /// a.send(b"one queue")?;
+    /// let mut buf = [0u8; 16];
+    /// let n = b2.recv(&mut buf)?; // the same socket: the same queue
+    /// assert_eq!(&buf[..n], b"one queue");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn try_clone(&self) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
             inner: self.inner.try_clone()?,
@@ -205,107 +343,7 @@ impl UnixDatagram {
         })
     }
 
-    /// Converts into std's socket.
-    pub fn into_std(self) -> std::os::unix::net::UnixDatagram {
-        std::os::unix::net::UnixDatagram::from(OwnedFd::from(self.inner))
-    }
-}
-
-crate::socket::common_socket_methods!(UnixDatagram);
-
-impl UnixDatagram {
-    /// The blocking calls' timeouts (for `common_socket_methods!` and the deadlines of the calls).
-    #[inline]
-    pub(crate) fn timeouts(&self) -> &crate::socket::Timeouts {
-        &self.timeouts
-    }
-}
-
-/// Credentials (`SO_PASSCRED`, `SO_PEERCRED`).
-impl UnixDatagram {
-    /// Asks the kernel to attach the sender's credentials to every received datagram
-    /// (`SO_PASSCRED`); [`recv_msg`](Self::recv_msg) then reports them in [`RecvMeta::cred`].
-    ///
-    /// With it on, an unbound socket is given an abstract name by the kernel when it sends or
-    /// connects (autobind).
-    ///
-    /// # Errors
-    /// What `setsockopt(2)` reports.
-    #[doc(alias = "SO_PASSCRED")]
-    pub fn set_pass_cred(&self, on: bool) -> io::Result<()> {
-        self.inner.set_passcred(on)
-    }
-
-    /// Reports when the kernel received each datagram, in nanoseconds of wall-clock time
-    /// ([`RecvMeta::timestamp`]; `SO_TIMESTAMPNS`), as
-    /// [`UdpSocket::set_recv_timestamp`](crate::UdpSocket::set_recv_timestamp) does.
-    ///
-    /// # Errors
-    /// What `setsockopt(2)` reports.
-    ///
-    /// # Examples
-    /// ```
-    /// use datagrams::UnixDatagram;
-    /// let (a, b) = UnixDatagram::pair()?;
-    /// b.set_recv_timestamp(true)?;
-    /// assert!(b.recv_timestamp()?);
-    /// a.send(b"now")?;
-    /// let mut buf = [0u8; 8];
-    /// let meta = b.recv_msg(&mut buf)?;
-    /// assert!(meta.timestamp.is_some());
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    #[doc(alias = "SO_TIMESTAMPNS")]
-    pub fn set_recv_timestamp(&self, on: bool) -> io::Result<()> {
-        crate::sys::sockopt::set_int(
-            self.as_fd(),
-            libc::SOL_SOCKET,
-            crate::sys::consts::SO_TIMESTAMPNS,
-            libc::c_int::from(on),
-        )
-    }
-
-    /// Whether `SO_TIMESTAMPNS` is on.
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    #[doc(alias = "SO_TIMESTAMPNS")]
-    pub fn recv_timestamp(&self) -> io::Result<bool> {
-        crate::sys::sockopt::get_int(
-            self.as_fd(),
-            libc::SOL_SOCKET,
-            crate::sys::consts::SO_TIMESTAMPNS,
-        )
-        .map(|v| v != 0)
-    }
-
-    /// Whether `SO_PASSCRED` is on.
-    ///
-    /// # Errors
-    /// What `getsockopt(2)` reports.
-    #[doc(alias = "SO_PASSCRED")]
-    pub fn pass_cred(&self) -> io::Result<bool> {
-        self.inner.passcred()
-    }
-
-    /// The credentials of the peer as of `socketpair` (`SO_PEERCRED`). For datagram sockets the
-    /// kernel records them only for a pair: not for `connect`.
-    ///
-    /// # Errors
-    /// `NotFound` when the kernel recorded none (it then reports pid 0 and uid and gid `u32::MAX`,
-    /// which no process has): a socket connected with `connect`, or not connected; otherwise what
-    /// `getsockopt(2)` reports.
-    #[doc(alias = "SO_PEERCRED")]
-    pub fn peer_cred(&self) -> io::Result<UCred> {
-        match sockopt::peer_cred(self.as_fd())? {
-            (0, u32::MAX, u32::MAX) => Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                "the kernel recorded no peer credentials: it does for socketpair(), not for \
-                 connect() on a datagram socket",
-            )),
-            (pid, uid, gid) => Ok(UCred { pid, uid, gid }),
-        }
-    }
+    crate::socket::close_method!(UnixDatagram, "let (sock, _peer) = UnixDatagram::pair()?;");
 }
 
 /// Sending.
@@ -317,6 +355,20 @@ impl UnixDatagram {
     /// when the peer is gone (the kernel then dissolves the association: see [`recv`](Self::recv));
     /// `WouldBlock` with a write timeout or in non-blocking mode when the
     /// peer's queue is full; `EMSGSIZE` above the send buffer size.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.send(b"hello")?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// drop(b);
+    /// assert_eq!(a.send(b"anyone?").unwrap_err().kind(), std::io::ErrorKind::ConnectionRefused);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::empty())
@@ -339,6 +391,20 @@ impl UnixDatagram {
     /// `NotFound` when no file is at the path, `ConnectionRefused` when nobody is bound at the address;
     /// `InvalidInput` for the unnamed address (it names no socket) or a socket of another type (a
     /// stream socket's path: the kernel's `EPROTOTYPE`); otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// assert_eq!(tx.send_to(b"hello", rx.local_addr()?)?, 5);
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// assert!(from.is_unnamed()); // an unbound sender cannot be answered
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::empty())
@@ -366,6 +432,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send_vectored(&[IoSlice::new(b"head,"), IoSlice::new(b"body")])?; // one datagram
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"head,body");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.send_msg(bufs, None, &[], None, MsgFlags::empty())
     }
@@ -388,126 +467,25 @@ impl UnixDatagram {
         )
     }
 
-    /// Sends `buf` with descriptors to the connected peer (`SCM_RIGHTS`; Emilua's `send_with_fds`).
-    /// The descriptors are borrowed: the caller keeps them, the receiver gets duplicates.
-    ///
-    /// # Errors
-    /// `InvalidInput` for more than 253 descriptors (`SCM_MAX_FD`); otherwise as [`send`](Self::send).
-    ///
-    /// # Examples
-    /// ```
-    /// use std::io::{Read, Write};
-    /// use std::os::fd::AsFd;
-    /// use datagrams::UnixDatagram;
-    ///
-    /// let (a, b) = UnixDatagram::pair()?;
-    /// let (mut reader, writer) = std::io::pipe()?;
-    /// a.send_with_fds(b"a pipe", &[writer.as_fd()])?;
-    /// drop(writer);
-    ///
-    /// let mut fds = Vec::with_capacity(1); // room for one descriptor
-    /// let mut buf = [0u8; 16];
-    /// let meta = b.recv_with_fds(&mut buf, &mut fds)?;
-    /// assert_eq!((&buf[..meta.len], fds.len(), meta.control_truncated), (&b"a pipe"[..], 1, false));
-    ///
-    /// let mut w = std::fs::File::from(fds.pop().unwrap());
-    /// w.write_all(b"through it")?;
-    /// drop(w);
-    /// let mut s = String::new();
-    /// reader.read_to_string(&mut s)?;
-    /// assert_eq!(s, "through it");
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    #[inline]
-    pub fn send_with_fds(&self, buf: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
-        self.send_msg(&[IoSlice::new(buf)], None, fds, None, MsgFlags::empty())
-    }
-
-    /// Sends `buf` with descriptors to `addr` (Emilua's `send_to_with_fds`).
-    ///
-    /// # Errors
-    /// As [`send_with_fds`](Self::send_with_fds) and [`send_to`](Self::send_to).
-    pub fn send_to_with_fds(
-        &self,
-        buf: &[u8],
-        fds: &[BorrowedFd<'_>],
-        addr: impl ToUnixAddr,
-    ) -> io::Result<usize> {
-        self.send_msg(
-            &[IoSlice::new(buf)],
-            Some(&addr.to_unix_addr()?),
-            fds,
-            None,
-            MsgFlags::empty(),
-        )
-    }
-
-    /// Sends `buf` to the connected peer with explicit credentials (`SCM_CREDENTIALS`). Without
-    /// `CAP_SYS_ADMIN`/`CAP_SETUID`/`CAP_SETGID`, the kernel accepts only the sender's own pid and its
-    /// real, effective or saved ids: [`UCred::current`] always passes.
-    ///
-    /// # Errors
-    /// `PermissionDenied` for credentials the sender may not claim; otherwise as [`send`](Self::send).
-    pub fn send_with_cred(&self, buf: &[u8], cred: UCred) -> io::Result<usize> {
-        self.send_msg(
-            &[IoSlice::new(buf)],
-            None,
-            &[],
-            Some(cred),
-            MsgFlags::empty(),
-        )
-    }
-
-    /// The full send: gathered buffers, an optional destination (the connected peer when `None`),
-    /// descriptors and credentials, and message flags, in one `sendmsg(2)`.
-    ///
-    /// # Errors
-    /// As [`send_with_fds`](Self::send_with_fds), [`send_with_cred`](Self::send_with_cred) and
-    /// [`send_to`](Self::send_to).
-    #[inline]
-    pub fn send_msg(
-        &self,
-        bufs: &[IoSlice<'_>],
-        to: Option<&UnixAddr>,
-        fds: &[BorrowedFd<'_>],
-        cred: Option<UCred>,
-        flags: MsgFlags,
-    ) -> io::Result<usize> {
-        if fds.len() > cmsg::MAX_FDS {
-            return Err(invalid_input(format!(
-                "{} descriptors in one message; the kernel allows at most {} (SCM_MAX_FD)",
-                fds.len(),
-                cmsg::MAX_FDS
-            )));
-        }
-        let raw = match to {
-            Some(a) => Some(addressable(*a)?.to_raw()),
-            None => None,
-        };
-        let cred = cred.map(|c| (c.pid, c.uid, c.gid));
-        let bits = flags.unix_send_bits()?;
-        msg::sendmsg_ancillary(
-            self.as_fd(),
-            bufs,
-            raw.as_ref(),
-            fds,
-            cred,
-            bits,
-            self.timeouts().write_deadline(bits),
-        )
-        .map_err(|e| match cred {
-            // The kernel's ESRCH: the credentials name a process that does not exist.
-            Some((pid, ..)) if e.raw_os_error() == Some(libc::ESRCH) => {
-                invalid_input(format!("no process with pid {pid} to send credentials for"))
-            }
-            _ => self.send_failed(e),
-        })
-    }
-
     /// Sends to the connected peer without blocking.
     ///
     /// # Errors
     /// `WouldBlock` when the peer's queue is full; otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut sent = 0;
+    /// while a.try_send(b"fill").is_ok() { // until the peer's queue is full
+    ///     sent += 1;
+    /// }
+    /// assert!(sent > 0);
+    /// assert_eq!(a.try_send(b"more").unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// # drop(b);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.send_with_flags(buf, MsgFlags::DONTWAIT)
@@ -529,17 +507,29 @@ impl UnixDatagram {
     /// [`recv_msg`](Self::recv_msg) for the full length). Descriptors sent with it are closed by the
     /// kernel: use [`recv_with_fds`](Self::recv_with_fds) to take them.
     ///
+    /// A socket whose peer is gone (from [`pair`](Self::pair) or a [`connect`](Self::connect) to a
+    /// path alike) keeps it until the kernel dissolves the association: until then a receive waits
+    /// (`WouldBlock` when non-blocking); the send that finds the peer gone fails with
+    /// `ConnectionRefused` and dissolves it, and from then on an unnamed socket's receive is
+    /// `InvalidInput`.
+    ///
     /// # Errors
     /// `BrokenPipe` once the read side is shut down (also for a receive blocked at that moment, and
     /// for the `try_*` forms); `WouldBlock` when a read timeout expired or, non-blocking, nothing is
     /// queued; `InvalidInput` on a socket with neither a name nor a peer, which nothing can send to
     /// (such a receive could never end).
     ///
-    /// A socket whose peer is gone (from [`pair`](Self::pair) or a [`connect`](Self::connect) to a
-    /// path alike) keeps it until the kernel dissolves the association: until then a receive waits
-    /// (`WouldBlock` when non-blocking); the send that finds the peer gone fails with
-    /// `ConnectionRefused` and dissolves it, and from then on an unnamed socket's receive is
-    /// `InvalidInput`.
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"0123456789")?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(b.recv(&mut buf)?, 4); // the rest is discarded
+    /// assert_eq!(&buf, b"0123");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::empty())
@@ -564,6 +554,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"from tx", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"from tx"[..], tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::empty())
@@ -593,6 +596,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"headbody")?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 16]);
+    /// let n = b.recv_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)])?;
+    /// assert_eq!((n, &head, &body[..4]), (8, b"head", &b"body"[..]));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         Ok(self.recv_msg_vectored(bufs, MsgFlags::empty())?.len)
     }
@@ -601,6 +617,18 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"look")?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(b.peek(&mut buf)?, 4);
+    /// assert_eq!(b.recv(&mut buf)?, 4); // still queued after the peek
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::PEEK)
@@ -615,81 +643,20 @@ impl UnixDatagram {
         self.recv_from_with_flags(buf, MsgFlags::PEEK)
     }
 
-    /// Receives one datagram into `buf` and reports everything about it: sender, bytes written, full
-    /// length, truncation (`MSG_TRUNC`), and credentials when [`set_pass_cred`](Self::set_pass_cred) is
-    /// on. Descriptors that came with it are closed, and `control_truncated` says so.
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    #[inline]
-    pub fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
-        self.recv_inner(&mut [IoSliceMut::new(buf)], MsgFlags::empty(), None)
-    }
-
-    /// Scatters one datagram into `bufs` with message flags and reports what
-    /// [`recv_msg`](Self::recv_msg) does.
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    pub fn recv_msg_vectored(
-        &self,
-        bufs: &mut [IoSliceMut<'_>],
-        flags: MsgFlags,
-    ) -> io::Result<RecvMeta<UnixAddr>> {
-        self.recv_inner(bufs, flags, None)
-    }
-
-    /// Receives one datagram and the descriptors sent with it (`SCM_RIGHTS`; Emilua's
-    /// `receive_with_fds`), appending them to `fds` as `OwnedFd`s with close-on-exec set
-    /// (`MSG_CMSG_CLOEXEC`).
-    ///
-    /// `fds` receives at most its spare capacity (`capacity() - len()`, and at most 253): reserve room
-    /// first, e.g. `Vec::with_capacity(n)`. It never grows, so this allocates nothing. When more
-    /// descriptors arrived than there was room for, or the kernel truncated them (`MSG_CTRUNC`),
-    /// `RecvMeta::control_truncated` is set and every descriptor of that datagram is closed: `fds` is
-    /// left as it was, and none leaks.
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    #[inline]
-    pub fn recv_with_fds(
-        &self,
-        buf: &mut [u8],
-        fds: &mut Vec<OwnedFd>,
-    ) -> io::Result<RecvMeta<UnixAddr>> {
-        self.recv_inner(&mut [IoSliceMut::new(buf)], MsgFlags::empty(), Some(fds))
-    }
-
-    /// [`recv_with_fds`](Self::recv_with_fds), named for the sender's address it reports in
-    /// `RecvMeta::addr` (Emilua's `receive_from_with_fds`).
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    pub fn recv_from_with_fds(
-        &self,
-        buf: &mut [u8],
-        fds: &mut Vec<OwnedFd>,
-    ) -> io::Result<RecvMeta<UnixAddr>> {
-        self.recv_with_fds(buf, fds)
-    }
-
-    /// [`recv_with_fds`](Self::recv_with_fds) scattering into `bufs`, with message flags.
-    ///
-    /// # Errors
-    /// As [`recv`](Self::recv).
-    pub fn recv_vectored_with_fds(
-        &self,
-        bufs: &mut [IoSliceMut<'_>],
-        flags: MsgFlags,
-        fds: &mut Vec<OwnedFd>,
-    ) -> io::Result<RecvMeta<UnixAddr>> {
-        self.recv_inner(bufs, flags, Some(fds))
-    }
-
     /// Receives from the connected peer without blocking.
     ///
     /// # Errors
     /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (_a, b) = UnixDatagram::pair()?;
+    /// let e = b.try_recv(&mut [0u8; 16]).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv_with_flags(buf, MsgFlags::DONTWAIT)
@@ -699,6 +666,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.try_recv_from(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// UnixDatagram::unbound()?.send_to(b"hi", rx.local_addr()?)?;
+    /// let (n, from) = rx.try_recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from.is_unnamed()), (&b"hi"[..], true));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::DONTWAIT)
@@ -797,6 +777,386 @@ impl UnixDatagram {
             return Err(crate::error::shut_down_for_reading());
         }
         Ok(())
+    }
+}
+
+crate::socket::common_socket_methods!(UnixDatagram, "let (sock, peer) = UnixDatagram::pair()?;");
+
+impl UnixDatagram {
+    /// The blocking calls' timeouts (for `common_socket_methods!` and the deadlines of the calls).
+    #[inline]
+    pub(crate) fn timeouts(&self) -> &crate::socket::Timeouts {
+        &self.timeouts
+    }
+}
+
+/// Credentials (`SO_PASSCRED`, `SO_PEERCRED`).
+impl UnixDatagram {
+    /// Asks the kernel to attach the sender's credentials to every received datagram
+    /// (`SO_PASSCRED`); [`recv_msg`](Self::recv_msg) then reports them in [`RecvMeta::cred`].
+    ///
+    /// With it on, an unbound socket is given an abstract name by the kernel when it sends or
+    /// connects (autobind).
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UCred, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.set_pass_cred(true)?;
+    /// assert!(b.pass_cred()?);
+    /// a.send(b"who am I")?;
+    /// let meta = b.recv_msg(&mut [0u8; 16])?;
+    /// assert_eq!(meta.cred, Some(UCred::current()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_PASSCRED")]
+    pub fn set_pass_cred(&self, on: bool) -> io::Result<()> {
+        self.inner.set_passcred(on)
+    }
+
+    /// Reports when the kernel received each datagram, in nanoseconds of wall-clock time
+    /// ([`RecvMeta::timestamp`]; `SO_TIMESTAMPNS`), as
+    /// [`UdpSocket::set_recv_timestamp`](crate::UdpSocket::set_recv_timestamp) does.
+    ///
+    /// # Errors
+    /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.set_recv_timestamp(true)?;
+    /// assert!(b.recv_timestamp()?);
+    /// a.send(b"now")?;
+    /// let mut buf = [0u8; 8];
+    /// let meta = b.recv_msg(&mut buf)?;
+    /// assert!(meta.timestamp.is_some());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_TIMESTAMPNS")]
+    pub fn set_recv_timestamp(&self, on: bool) -> io::Result<()> {
+        crate::sys::sockopt::set_int(
+            self.as_fd(),
+            libc::SOL_SOCKET,
+            crate::sys::consts::SO_TIMESTAMPNS,
+            libc::c_int::from(on),
+        )
+    }
+
+    /// Whether `SO_TIMESTAMPNS` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_TIMESTAMPNS")]
+    pub fn recv_timestamp(&self) -> io::Result<bool> {
+        crate::sys::sockopt::get_int(
+            self.as_fd(),
+            libc::SOL_SOCKET,
+            crate::sys::consts::SO_TIMESTAMPNS,
+        )
+        .map(|v| v != 0)
+    }
+
+    /// Whether `SO_PASSCRED` is on.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_PASSCRED")]
+    pub fn pass_cred(&self) -> io::Result<bool> {
+        self.inner.passcred()
+    }
+
+    /// The credentials of the peer as of `socketpair` (`SO_PEERCRED`). For datagram sockets the
+    /// kernel records them only for a pair: not for `connect`.
+    ///
+    /// # Errors
+    /// `NotFound` when the kernel recorded none (it then reports pid 0 and uid and gid `u32::MAX`,
+    /// which no process has): a socket connected with `connect`, or not connected; otherwise what
+    /// `getsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UCred, UnixDatagram};
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.peer_cred()?, UCred::current()); // this process made both ends
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_PEERCRED")]
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        match sockopt::peer_cred(self.as_fd())? {
+            (0, u32::MAX, u32::MAX) => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the kernel recorded no peer credentials: it does for socketpair(), not for \
+                 connect() on a datagram socket",
+            )),
+            (pid, uid, gid) => Ok(UCred { pid, uid, gid }),
+        }
+    }
+}
+
+/// Descriptors (`SCM_RIGHTS`), credentials (`SCM_CREDENTIALS`) and per-datagram metadata
+/// (`sendmsg(2)`, `recvmsg(2)`).
+impl UnixDatagram {
+    /// Sends `buf` with descriptors to the connected peer (`SCM_RIGHTS`; Emilua's `send_with_fds`).
+    /// The descriptors are borrowed: the caller keeps them, the receiver gets duplicates.
+    ///
+    /// # Errors
+    /// `InvalidInput` for more than 253 descriptors (`SCM_MAX_FD`); otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::AsFd;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let (mut reader, writer) = std::io::pipe()?;
+    /// a.send_with_fds(b"a pipe", &[writer.as_fd()])?;
+    /// drop(writer);
+    ///
+    /// let mut fds = Vec::with_capacity(1); // room for one descriptor
+    /// let mut buf = [0u8; 16];
+    /// let meta = b.recv_with_fds(&mut buf, &mut fds)?;
+    /// assert_eq!((&buf[..meta.len], fds.len(), meta.control_truncated), (&b"a pipe"[..], 1, false));
+    ///
+    /// let mut w = std::fs::File::from(fds.pop().unwrap());
+    /// w.write_all(b"through it")?;
+    /// drop(w);
+    /// let mut s = String::new();
+    /// reader.read_to_string(&mut s)?;
+    /// assert_eq!(s, "through it");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn send_with_fds(&self, buf: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
+        self.send_msg(&[IoSlice::new(buf)], None, fds, None, MsgFlags::empty())
+    }
+
+    /// Sends `buf` with descriptors to `addr` (Emilua's `send_to_with_fds`).
+    ///
+    /// # Errors
+    /// As [`send_with_fds`](Self::send_with_fds) and [`send_to`](Self::send_to).
+    pub fn send_to_with_fds(
+        &self,
+        buf: &[u8],
+        fds: &[BorrowedFd<'_>],
+        addr: impl ToUnixAddr,
+    ) -> io::Result<usize> {
+        self.send_msg(
+            &[IoSlice::new(buf)],
+            Some(&addr.to_unix_addr()?),
+            fds,
+            None,
+            MsgFlags::empty(),
+        )
+    }
+
+    /// Sends `buf` to the connected peer with explicit credentials (`SCM_CREDENTIALS`). Without
+    /// `CAP_SYS_ADMIN`/`CAP_SETUID`/`CAP_SETGID`, the kernel accepts only the sender's own pid and its
+    /// real, effective or saved ids: [`UCred::current`] always passes.
+    ///
+    /// # Errors
+    /// `PermissionDenied` for credentials the sender may not claim; otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UCred, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.set_pass_cred(true)?;
+    /// a.send_with_cred(b"signed", UCred::current())?;
+    /// let mut buf = [0u8; 16];
+    /// let meta = b.recv_msg(&mut buf)?;
+    /// assert_eq!((&buf[..meta.len], meta.cred), (&b"signed"[..], Some(UCred::current())));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn send_with_cred(&self, buf: &[u8], cred: UCred) -> io::Result<usize> {
+        self.send_msg(
+            &[IoSlice::new(buf)],
+            None,
+            &[],
+            Some(cred),
+            MsgFlags::empty(),
+        )
+    }
+
+    /// The full send: gathered buffers, an optional destination (the connected peer when `None`),
+    /// descriptors and credentials, and message flags, in one `sendmsg(2)`.
+    ///
+    /// # Errors
+    /// As [`send_with_fds`](Self::send_with_fds), [`send_with_cred`](Self::send_with_cred) and
+    /// [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use std::os::fd::AsFd;
+    /// use datagrams::{MsgFlags, UCred, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.set_pass_cred(true)?;
+    /// let (_reader, writer) = std::io::pipe()?;
+    /// let parts = [IoSlice::new(b"head,"), IoSlice::new(b"tail")];
+    /// a.send_msg(&parts, None, &[writer.as_fd()], Some(UCred::current()), MsgFlags::empty())?;
+    ///
+    /// let mut buf = [0u8; 16];
+    /// let mut fds = Vec::with_capacity(4);
+    /// let meta = b.recv_with_fds(&mut buf, &mut fds)?;
+    /// assert_eq!(&buf[..meta.len], b"head,tail");
+    /// assert_eq!((fds.len(), meta.cred), (1, Some(UCred::current())));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn send_msg(
+        &self,
+        bufs: &[IoSlice<'_>],
+        to: Option<&UnixAddr>,
+        fds: &[BorrowedFd<'_>],
+        cred: Option<UCred>,
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        if fds.len() > cmsg::MAX_FDS {
+            return Err(invalid_input(format!(
+                "{} descriptors in one message; the kernel allows at most {} (SCM_MAX_FD)",
+                fds.len(),
+                cmsg::MAX_FDS
+            )));
+        }
+        let raw = match to {
+            Some(a) => Some(addressable(*a)?.to_raw()),
+            None => None,
+        };
+        let cred = cred.map(|c| (c.pid, c.uid, c.gid));
+        let bits = flags.unix_send_bits()?;
+        msg::sendmsg_ancillary(
+            self.as_fd(),
+            bufs,
+            raw.as_ref(),
+            fds,
+            cred,
+            bits,
+            self.timeouts().write_deadline(bits),
+        )
+        .map_err(|e| match cred {
+            // The kernel's ESRCH: the credentials name a process that does not exist.
+            Some((pid, ..)) if e.raw_os_error() == Some(libc::ESRCH) => {
+                invalid_input(format!("no process with pid {pid} to send credentials for"))
+            }
+            _ => self.send_failed(e),
+        })
+    }
+
+    /// Receives one datagram into `buf` and reports everything about it: sender, bytes written, full
+    /// length, truncation (`MSG_TRUNC`), and credentials when [`set_pass_cred`](Self::set_pass_cred) is
+    /// on. Descriptors that came with it are closed, and `control_truncated` says so.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"0123456789")?;
+    /// let mut small = [0u8; 4];
+    /// let meta = b.recv_msg(&mut small)?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true));
+    /// assert!(meta.addr.is_unnamed());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_inner(&mut [IoSliceMut::new(buf)], MsgFlags::empty(), None)
+    }
+
+    /// Scatters one datagram into `bufs` with message flags and reports what
+    /// [`recv_msg`](Self::recv_msg) does.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_msg_vectored(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_inner(bufs, flags, None)
+    }
+
+    /// Receives one datagram and the descriptors sent with it (`SCM_RIGHTS`; Emilua's
+    /// `receive_with_fds`), appending them to `fds` as `OwnedFd`s with close-on-exec set
+    /// (`MSG_CMSG_CLOEXEC`).
+    ///
+    /// `fds` receives at most its spare capacity (`capacity() - len()`, and at most 253): reserve room
+    /// first, e.g. `Vec::with_capacity(n)`. It never grows, so this allocates nothing. When more
+    /// descriptors arrived than there was room for, or the kernel truncated them (`MSG_CTRUNC`),
+    /// `RecvMeta::control_truncated` is set and every descriptor of that datagram is closed: `fds` is
+    /// left as it was, and none leaks.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let (_r1, w1) = std::io::pipe()?;
+    /// let (_r2, w2) = std::io::pipe()?;
+    /// a.send_with_fds(b"two", &[w1.as_fd(), w2.as_fd()])?;
+    ///
+    /// let mut fds = Vec::with_capacity(1); // room for one: both are closed, none leaks
+    /// let meta = b.recv_with_fds(&mut [0u8; 8], &mut fds)?;
+    /// assert_eq!((meta.len, meta.control_truncated, fds.len()), (3, true, 0));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    pub fn recv_with_fds(
+        &self,
+        buf: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_inner(&mut [IoSliceMut::new(buf)], MsgFlags::empty(), Some(fds))
+    }
+
+    /// [`recv_with_fds`](Self::recv_with_fds), named for the sender's address it reports in
+    /// `RecvMeta::addr` (Emilua's `receive_from_with_fds`).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_from_with_fds(
+        &self,
+        buf: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_with_fds(buf, fds)
+    }
+
+    /// [`recv_with_fds`](Self::recv_with_fds) scattering into `bufs`, with message flags.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_vectored_with_fds(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: MsgFlags,
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<RecvMeta<UnixAddr>> {
+        self.recv_inner(bufs, flags, Some(fds))
+    }
+}
+
+/// Conversions.
+impl UnixDatagram {
+    /// Converts into std's socket.
+    pub fn into_std(self) -> std::os::unix::net::UnixDatagram {
+        std::os::unix::net::UnixDatagram::from(OwnedFd::from(self.inner))
     }
 }
 
