@@ -346,15 +346,19 @@ struct Reporter {
     bar: Option<indicatif::ProgressBar>,
 }
 
-/// A duration in ns as microseconds with 3 significant digits or more.
-fn us(ns: u64) -> String {
+/// An RTT in ns for people: µs with 3 or 4 digits below 10 ms, ms above (at most 7 characters).
+fn rtt(ns: u64) -> String {
     let v = ns as f64 / 1e3;
     if v < 10.0 {
-        format!("{v:.2}")
+        format!("{v:.2} us")
     } else if v < 100.0 {
-        format!("{v:.1}")
+        format!("{v:.1} us")
+    } else if v < 10_000.0 {
+        format!("{v:.0} us")
+    } else if v < 100_000.0 {
+        format!("{:.1} ms", v / 1e3)
     } else {
-        format!("{v:.0}")
+        format!("{:.0} ms", v / 1e3)
     }
 }
 
@@ -468,7 +472,7 @@ impl Reporter {
                 if h.is_empty() {
                     "-".to_string()
                 } else {
-                    format!("{} us", us(h.value_at_quantile(x)))
+                    rtt(h.value_at_quantile(x))
                 }
             };
             let line = format!(
@@ -482,7 +486,7 @@ impl Reporter {
                 if h.is_empty() {
                     "-".to_string()
                 } else {
-                    format!("{} us", us(h.max()))
+                    rtt(h.max())
                 },
                 lost
             );
@@ -529,11 +533,11 @@ impl Reporter {
             ));
         } else {
             emit(format_args!(
-                "RTT p50 {} us, p99 {} us, p99.9 {} us, max {} us; {}requests/s, lost {} of {}",
-                us(h.value_at_quantile(0.5)),
-                us(h.value_at_quantile(0.99)),
-                us(h.value_at_quantile(0.999)),
-                us(h.max()),
+                "RTT p50 {}, p99 {}, p99.9 {}, max {}; {}requests/s, lost {} of {}",
+                rtt(h.value_at_quantile(0.5)),
+                rtt(h.value_at_quantile(0.99)),
+                rtt(h.value_at_quantile(0.999)),
+                rtt(h.max()),
                 si(per_second(c.replies, c.elapsed)),
                 c.lost,
                 c.requests

@@ -85,7 +85,7 @@ pub(crate) struct Args {
     /// Measure round trips instead: requests of --len bytes echoed by the other end (this
     /// process, or the --client's server); RTT p50/p99/p99.9/max per interval. A request without
     /// a reply after 1 s counts as lost.
-    #[arg(long, conflicts_with = "rate")]
+    #[arg(long, conflicts_with_all = ["rate", "no_gso", "no_gro"])]
     latency: bool,
     /// Requests outstanding at once in --latency mode (a new one as each reply arrives).
     #[arg(long, default_value_t = 1, value_name = "N", requires = "latency")]
