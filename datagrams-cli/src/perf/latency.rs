@@ -103,8 +103,8 @@ fn loopback(cfg: &Config, json: bool) -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
     let echoed = Arc::new(AtomicU64::new(0));
     let echo_thread = {
-        let (stop, echoed, len) = (stop.clone(), echoed.clone(), cfg.len);
-        std::thread::spawn(move || echo(&echo_sock, len, &stop, &echoed))
+        let (stop, echoed, len, one) = (stop.clone(), echoed.clone(), cfg.len, cfg.in_flight == 1);
+        std::thread::spawn(move || echo(&echo_sock, len, one, &stop, &echoed))
     };
     let mut rep = Reporter::new(cfg, None, json)?;
     let result = requests(&sock, cfg, &mut rep, &AtomicBool::new(false), None);
@@ -119,17 +119,43 @@ fn loopback(cfg: &Config, json: bool) -> Result<(), String> {
 }
 
 /// Echoes every datagram on `sock` back to its sender until `stop` is set; `echoed` counts them.
-/// Datagrams longer than `len` are not echoed.
-fn echo(sock: &UdpSocket, len: usize, stop: &AtomicBool, echoed: &AtomicU64) -> io::Result<()> {
+/// Datagrams longer than `len` are not echoed. `one`: one datagram at a time is expected, and no
+/// reply needs a source address of its own (`IP_PKTINFO`).
+fn echo(
+    sock: &UdpSocket,
+    len: usize,
+    one: bool,
+    stop: &AtomicBool,
+    echoed: &AtomicU64,
+) -> io::Result<()> {
     sock.set_read_timeout(Some(POLL))?;
     let room = len + 1;
     let mut storage = vec![0u8; BATCH * room];
+    let mut count = 0u64;
+    if one {
+        // One request at a time: recvfrom(2)/sendto(2) cost less than batches of one (PERF.md).
+        let buf = &mut storage[..room];
+        while !stop.load(Ordering::Acquire) {
+            match sock.recv_from(buf) {
+                Ok((k, from)) if k <= len => {
+                    // A reply the kernel refuses (a sender gone) is the client's loss.
+                    if sock.send_to(&buf[..k], from).is_ok() {
+                        count += 1;
+                        echoed.store(count, Ordering::Release);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if timed_out(&e) || e.kind() == io::ErrorKind::ConnectionRefused => {}
+                Err(e) => return Err(e),
+            }
+        }
+        return Ok(());
+    }
     let mut bufs: Vec<IoSliceMut<'_>> = storage
         .chunks_exact_mut(room)
         .map(IoSliceMut::new)
         .collect();
     let mut metas = [RecvMeta::default(); BATCH];
-    let mut count = 0u64;
     while !stop.load(Ordering::Acquire) {
         let n = match sock.recv_batch(&mut bufs, &mut metas) {
             Ok(n) => n,
@@ -257,7 +283,13 @@ fn requests(
             });
             let mut done = 0;
             while done < chunk.len() {
-                match sock.send_batch(&ts[done..chunk.len()]) {
+                // One in flight: send(2) and recv(2), which cost less than batches of one.
+                let r = if batch == 1 {
+                    sock.send(&send_buf[..len]).map(|_| 1)
+                } else {
+                    sock.send_batch(&ts[done..chunk.len()])
+                };
+                match r {
                     Ok(s) => done += s,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(fail(e)),
@@ -275,7 +307,16 @@ fn requests(
         if live == 0 && !running {
             break;
         }
-        let r = sock.recv_batch_without_senders(&mut bufs, &mut metas);
+        let r = if batch == 1 {
+            // A reply longer than `len` fills the buffer (`len + 1`): malformed below.
+            sock.recv(&mut bufs[0]).map(|k| {
+                metas[0].len = k;
+                metas[0].truncated = false;
+                1
+            })
+        } else {
+            sock.recv_batch_without_senders(&mut bufs, &mut metas)
+        };
         let now = nanos(start.elapsed());
         match r {
             Ok(k) => {
@@ -676,6 +717,8 @@ pub(crate) fn serve(
         .filter(|l| (HEADER_LEN..=65_507).contains(l))
         .ok_or_else(|| io_err(format!("latency parameters without a valid len: {params}")))?;
     let sock = UdpSocket::bind(local)?;
+    // One datagram at a time goes by recvfrom/sendto, unless replies need IP_PKTINFO's address.
+    let one = params["in_flight"] == 1 && !local.ip().is_unspecified();
     if local.ip().is_unspecified() {
         // Replies leave from the address each request went to: the client's socket is connected.
         if local.is_ipv4() {
@@ -689,7 +732,7 @@ pub(crate) fn serve(
     let echoed = Arc::new(AtomicU64::new(0));
     let echo_thread = {
         let (stop, echoed) = (stop.clone(), echoed.clone());
-        std::thread::spawn(move || echo(&sock, len, &stop, &echoed))
+        std::thread::spawn(move || echo(&sock, len, one, &stop, &echoed))
     };
     // The client's `done`, or its going away, ends the echo.
     let said = read_line(&mut reader);
