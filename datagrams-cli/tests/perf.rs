@@ -461,3 +461,47 @@ fn latency_between_hosts_reflects_a_shaper() {
     let [p50, ..] = rtts(summary);
     assert!(p50 >= 9_500.0, "the shaper does not show: {summary}");
 }
+
+/// The latency control exchange as documented: `ready`, the server's `echoed` count every
+/// interval, the datagrams echoed to their sender unchanged, and `final` after `done`.
+#[test]
+fn latency_control_exchange_as_documented() {
+    use std::io::{BufRead, BufReader, Write};
+    let (mut srv, addr) = server();
+    let mut ctl = std::net::TcpStream::connect(&addr).expect("connect the control");
+    ctl.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut lines = BufReader::new(ctl.try_clone().unwrap()).lines();
+    let mut next = || -> Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    ctl.write_all(b"{\"mode\":\"latency\",\"len\":24,\"in_flight\":1,\"interval_ns\":100000000}\n")
+        .unwrap();
+    assert_eq!(next(), serde_json::json!({"type": "ready"}));
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    udp.connect(&addr).unwrap();
+    let request: Vec<u8> = (0..24).collect();
+    udp.send(&request).unwrap();
+    let mut reply = [0u8; 64];
+    let n = udp.recv(&mut reply).unwrap();
+    assert_eq!(&reply[..n], &request[..]);
+    // The count of an interval that ends after the echo says 1.
+    loop {
+        let v = next();
+        assert_eq!(v["type"], "echoed", "{v}");
+        if u(&v, "echoed") == 1 {
+            break;
+        }
+    }
+    ctl.write_all(b"{\"type\":\"done\",\"requests\":1}\n")
+        .unwrap();
+    let v = loop {
+        let v = next();
+        if v["type"] != "echoed" {
+            break v;
+        }
+    };
+    assert_eq!(v, serde_json::json!({"type": "final", "echoed": 1}));
+    srv.kill().expect("stop the server");
+    srv.wait().expect("reap the server");
+}

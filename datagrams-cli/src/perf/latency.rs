@@ -14,16 +14,19 @@
 //! the echo end is a `dgram perf --server`; the control exchange (TCP, JSON lines, see
 //! `control.rs`) is then:
 //!
-//! 1. client → server: `{"mode":"latency","len":1200,"in_flight":1}`;
+//! 1. client → server: `{"mode":"latency","len":1200,"in_flight":1,"interval_ns":1000000000}`;
 //! 2. server → client: `{"type":"ready"}` once its UDP socket (same port) is bound;
-//! 3. the client sends requests; the server echoes each datagram back to its sender;
+//! 3. the client sends requests; the server echoes each datagram back to its sender; every
+//!    interval the client writes `{"type":"sent","requests":N}` and the server
+//!    `{"type":"echoed","echoed":M}` (counts since the start);
 //! 4. client → server: `{"type":"done","requests":N}` when every request is answered or lost;
-//! 5. server → client: `{"type":"final","echoed":M}` (datagrams echoed), then it closes.
+//! 5. server → client: `{"type":"final","echoed":M}`, then it closes the connection.
 //!
-//! A control connection that closes before step 5 ends the client with an error naming the
-//! server, as does an echo port that refuses the requests (ICMP port unreachable).
+//! Either side takes a silence of an interval and 5 s as the other gone. A control connection
+//! that closes before step 5, or an echo port that refuses the requests (ICMP port unreachable),
+//! ends the client with an error naming the server.
 
-use std::io::{self, BufRead, BufReader, IoSliceMut, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, IoSliceMut, IsTerminal};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -47,6 +50,8 @@ const MAX_IN_FLIGHT: usize = 65_536;
 const BATCH: usize = 32;
 /// How long one receive waits, so that intervals, timeouts and the end are seen.
 const POLL: Duration = Duration::from_millis(10);
+/// How long one control read waits, so that silence and the end are seen.
+const CONTROL_POLL: Duration = Duration::from_millis(100);
 /// The largest RTT the histogram tells apart from larger ones (larger ones count as this).
 const MAX_RTT_NS: u64 = 60_000_000_000;
 
@@ -107,7 +112,14 @@ fn loopback(cfg: &Config, json: bool) -> Result<(), String> {
         std::thread::spawn(move || echo(&echo_sock, len, one, &stop, &echoed))
     };
     let mut rep = Reporter::new(cfg, None, json)?;
-    let result = requests(&sock, cfg, &mut rep, &AtomicBool::new(false), None);
+    let result = requests(
+        &sock,
+        cfg,
+        &mut rep,
+        &mut |_| Ok(()),
+        &AtomicBool::new(false),
+        None,
+    );
     stop.store(true, Ordering::Release);
     let echo_result = echo_thread
         .join()
@@ -225,6 +237,7 @@ fn requests(
     sock: &UdpSocket,
     cfg: &Config,
     rep: &mut Reporter,
+    tell: &mut dyn FnMut(u64) -> Result<(), String>,
     gone: &AtomicBool,
     server: Option<SocketAddr>,
 ) -> Result<Counts, String> {
@@ -361,6 +374,7 @@ fn requests(
         while Duration::from_nanos(now) >= next_report && next_report < cfg.time {
             c.elapsed = next_report;
             rep.interval(&c, &mut hist)?;
+            tell(c.requests)?;
             next_report += cfg.interval;
         }
         rep.tick(Duration::from_nanos(now));
@@ -596,7 +610,8 @@ fn client(host: &str, cfg: &Config, json: bool) -> Result<(), String> {
     let mut writer = stream;
     send_line(
         &mut writer,
-        &json!({"mode": "latency", "len": cfg.len, "in_flight": cfg.in_flight}),
+        &json!({"mode": "latency", "len": cfg.len, "in_flight": cfg.in_flight,
+                "interval_ns": nanos(cfg.interval)}),
     )
     .map_err(lost)?;
     reader
@@ -614,24 +629,28 @@ fn client(host: &str, cfg: &Config, json: bool) -> Result<(), String> {
     })
     .map_err(lost)?;
     sock.connect(addr).map_err(lost)?;
-    // The watcher reads the control connection: the server's last word, or its going away.
+    // The watcher reads the control connection: the server's counts, its last word, or its
+    // going away.
     reader
         .get_ref()
-        .set_read_timeout(Some(POLL * 10))
+        .set_read_timeout(Some(CONTROL_POLL))
         .map_err(lost)?;
     let gone = Arc::new(AtomicBool::new(false));
-    let told = Arc::new(AtomicBool::new(false));
     let quit = Arc::new(AtomicBool::new(false));
+    let silence = cfg.interval + GRACE;
     let watcher = {
-        let (gone, told, quit) = (gone.clone(), told.clone(), quit.clone());
+        let (gone, quit) = (gone.clone(), quit.clone());
         std::thread::spawn(move || {
-            let r = watch(&mut reader, addr, &told, &quit);
+            let r = watch(&mut reader, addr, silence, &quit);
             gone.store(true, Ordering::Release);
             r
         })
     };
     let mut rep = Reporter::new(cfg, Some(addr), json)?;
-    let result = requests(&sock, cfg, &mut rep, &gone, Some(addr));
+    let mut tell = |requests: u64| {
+        send_line(&mut writer, &json!({"type": "sent", "requests": requests})).map_err(lost)
+    };
+    let result = requests(&sock, cfg, &mut rep, &mut tell, &gone, Some(addr));
     let said = match &result {
         Ok(c) => send_line(
             &mut writer,
@@ -640,12 +659,7 @@ fn client(host: &str, cfg: &Config, json: bool) -> Result<(), String> {
         .map_err(lost),
         Err(_) => Ok(()),
     };
-    if said.is_ok() {
-        told.store(true, Ordering::Release);
-    } else {
-        quit.store(true, Ordering::Release);
-    }
-    if result.is_err() {
+    if result.is_err() || said.is_err() {
         quit.store(true, Ordering::Release);
     }
     let echoed = watcher
@@ -659,42 +673,44 @@ fn client(host: &str, cfg: &Config, json: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// The next JSON object from a control connection read with a timeout, `None` at its end; a
+/// timeout (`WouldBlock`) keeps what was read of a line in `line` for the next call.
+fn next_line(r: &mut impl BufRead, line: &mut String) -> io::Result<Option<Value>> {
+    if r.read_line(line)? == 0 {
+        return Ok(None);
+    }
+    let v = serde_json::from_str(line).map(Some).map_err(io_err);
+    line.clear();
+    v
+}
+
 /// Reads the control connection until the server's `final` line (its echo count); an error when
-/// the server goes away or stays silent for [`GRACE`] after `told`. `quit`: stop reading, `None`.
+/// the server goes away or says nothing for `silence`. `quit`: stop reading, `None`.
 fn watch(
     reader: &mut BufReader<TcpStream>,
     addr: SocketAddr,
-    told: &AtomicBool,
+    silence: Duration,
     quit: &AtomicBool,
 ) -> Result<Option<u64>, String> {
     let mut line = String::new();
-    let mut silent_since: Option<Instant> = None;
+    let mut heard = Instant::now();
     loop {
-        match reader.read_line(&mut line) {
-            Ok(0) => {
+        match next_line(reader, &mut line) {
+            Ok(None) => {
                 return Err(format!(
                     "server {addr} closed the control connection mid-run"
                 ));
             }
-            Ok(_) => {
-                let v: Value = serde_json::from_str(&line)
-                    .map_err(|e| format!("server {addr}: bad control line: {e}"))?;
-                return if v["type"] == "final" {
-                    Ok(v["echoed"].as_u64())
-                } else {
-                    Err(format!("server {addr}: unexpected message {v}"))
-                };
-            }
-            // A partial line stays in `line` for the next read.
+            Ok(Some(v)) if v["type"] == "echoed" => heard = Instant::now(),
+            Ok(Some(v)) if v["type"] == "final" => return Ok(v["echoed"].as_u64()),
+            Ok(Some(v)) => return Err(format!("server {addr}: unexpected message {v}")),
             Err(e) if timed_out(&e) => {
                 if quit.load(Ordering::Acquire) {
                     return Ok(None);
                 }
-                if told.load(Ordering::Acquire)
-                    && silent_since.get_or_insert_with(Instant::now).elapsed() >= GRACE
-                {
+                if heard.elapsed() >= silence {
                     return Err(format!(
-                        "server {addr} went silent (no final count for {GRACE:?})"
+                        "server {addr} went silent (nothing for {silence:?})"
                     ));
                 }
             }
@@ -703,8 +719,9 @@ fn watch(
     }
 }
 
-/// Serves one latency client on `local` (the server's port): echoes its requests until it says
-/// `done` (or goes away), then writes the final count.
+/// Serves one latency client on `local` (the server's port): echoes its requests and writes its
+/// count every interval until the client says `done`, then writes the final count. A client that
+/// goes away, or says nothing for an interval and [`GRACE`], ends it with an error.
 pub(crate) fn serve(
     local: SocketAddr,
     mut reader: BufReader<TcpStream>,
@@ -716,6 +733,9 @@ pub(crate) fn serve(
         .and_then(|l| usize::try_from(l).ok())
         .filter(|l| (HEADER_LEN..=65_507).contains(l))
         .ok_or_else(|| io_err(format!("latency parameters without a valid len: {params}")))?;
+    // The client's interval (1 s if it named none; at least CONTROL_POLL, at most an hour).
+    let interval = Duration::from_nanos(params["interval_ns"].as_u64().unwrap_or(1_000_000_000))
+        .clamp(CONTROL_POLL, Duration::from_secs(3600));
     let sock = UdpSocket::bind(local)?;
     // One datagram at a time goes by recvfrom/sendto, unless replies need IP_PKTINFO's address.
     let one = params["in_flight"] == 1 && !local.ip().is_unspecified();
@@ -727,6 +747,7 @@ pub(crate) fn serve(
             sock.set_recv_pktinfo_v6(true)?;
         }
     }
+    reader.get_ref().set_read_timeout(Some(CONTROL_POLL))?;
     send_line(&mut writer, &json!({"type": "ready"}))?;
     let stop = Arc::new(AtomicBool::new(false));
     let echoed = Arc::new(AtomicU64::new(0));
@@ -734,20 +755,50 @@ pub(crate) fn serve(
         let (stop, echoed) = (stop.clone(), echoed.clone());
         std::thread::spawn(move || echo(&sock, len, one, &stop, &echoed))
     };
-    // The client's `done`, or its going away, ends the echo.
-    let said = read_line(&mut reader);
+    let said = control_loop(&mut reader, &mut writer, interval, &echoed);
     stop.store(true, Ordering::Release);
     let echo_result = echo_thread
         .join()
         .map_err(|_| io_err("echo thread panicked"))?;
+    said?;
     echo_result?;
-    match said? {
-        Some(v) if v["type"] == "done" => send_line(
-            &mut writer,
-            &json!({"type": "final", "echoed": echoed.load(Ordering::Acquire)}),
-        ),
-        Some(v) => Err(io_err(format!("unexpected message {v}"))),
-        None => Err(io_err("closed the control connection mid-run")),
-    }?;
-    writer.flush()
+    send_line(
+        &mut writer,
+        &json!({"type": "final", "echoed": echoed.load(Ordering::Acquire)}),
+    )
+}
+
+/// The server's side of a latency run until the client's `done`: its count every interval.
+fn control_loop(
+    reader: &mut BufReader<TcpStream>,
+    writer: &mut TcpStream,
+    interval: Duration,
+    echoed: &AtomicU64,
+) -> io::Result<()> {
+    let mut line = String::new();
+    let mut heard = Instant::now();
+    let mut next_report = Instant::now() + interval;
+    loop {
+        match next_line(reader, &mut line) {
+            Ok(Some(v)) if v["type"] == "sent" => heard = Instant::now(),
+            Ok(Some(v)) if v["type"] == "done" => return Ok(()),
+            Ok(Some(v)) => return Err(io_err(format!("unexpected message {v}"))),
+            Ok(None) => return Err(io_err("closed the control connection mid-run")),
+            Err(e) if timed_out(&e) => {
+                if heard.elapsed() >= interval + GRACE {
+                    return Err(io_err(format!(
+                        "went silent (nothing for {:?})",
+                        interval + GRACE
+                    )));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        let now = Instant::now();
+        if now >= next_report {
+            let n = echoed.load(Ordering::Acquire);
+            send_line(writer, &json!({"type": "echoed", "echoed": n}))?;
+            next_report = now + interval;
+        }
+    }
 }

@@ -38,9 +38,10 @@ pub(crate) const RECV_BUFFER: usize = 16 << 20;
     after_help = "CONTROL: the client connects to the server's port over TCP (the UDP traffic uses the same\n\
 port) and both write JSON lines: the client its parameters, the server `ready`, the server its\n\
 receive counters every interval, the client `done` with the count it sent, the server its final\n\
-counters. With --latency the client writes {\"mode\":\"latency\",\"len\":L,\"in_flight\":N}, the\n\
-server answers `ready` and echoes every datagram to its sender; the client's `done` (with its\n\
-request count) is answered with `final` (the count echoed).\n\n\
+counters. With --latency the client writes {\"mode\":\"latency\",\"len\":L,\"in_flight\":N,\n\
+\"interval_ns\":I}, the server answers `ready` and echoes every datagram to its sender; each\n\
+interval the client writes its request count (`sent`) and the server its echo count (`echoed`);\n\
+the client's `done` is answered with `final` (the count echoed).\n\n\
 EXAMPLES:\n  \
     dgram perf                       # 3 s over loopback, GSO sender, GRO receiver\n  \
     dgram perf --len 64 --no-gso     # small datagrams, sendmmsg batches\n  \
