@@ -289,17 +289,17 @@ fn requests(
             for (d, &i) in send_buf.chunks_exact_mut(len).zip(chunk) {
                 write_header(d, slots[i].seq, sent_ns, 0);
             }
-            let mut parts = send_buf.chunks_exact(len);
-            let ts: [Transmit<'_>; BATCH] = std::array::from_fn(|_| {
-                // `send_buf` holds `batch` requests; the transmits past them are not sent.
-                Transmit::connected(parts.next().unwrap_or(&[]))
-            });
             let mut done = 0;
             while done < chunk.len() {
                 // One in flight: send(2) and recv(2), which cost less than batches of one.
                 let r = if batch == 1 {
                     sock.send(&send_buf[..len]).map(|_| 1)
                 } else {
+                    let mut parts = send_buf.chunks_exact(len);
+                    let ts: [Transmit<'_>; BATCH] = std::array::from_fn(|_| {
+                        // `send_buf` holds `batch` requests; the transmits past them are not sent.
+                        Transmit::connected(parts.next().unwrap_or(&[]))
+                    });
                     sock.send_batch(&ts[done..chunk.len()])
                 };
                 match r {
