@@ -259,3 +259,249 @@ fn tbf_bottleneck_accounts_for_every_datagram() {
         "{summary}, qdisc drops {qdisc}"
     );
 }
+
+/// The RTT fields of a `--latency` object: p50 <= p99 <= p99.9 <= max, all in µs.
+fn rtts(v: &Value) -> [f64; 4] {
+    ["rtt_p50_us", "rtt_p99_us", "rtt_p999_us", "rtt_max_us"].map(|k| {
+        v[k].as_f64()
+            .unwrap_or_else(|| panic!("{k} missing in {v}"))
+    })
+}
+
+/// A `--latency` run: every request answered (loopback loses none), the intervals add up to the
+/// summary, and the percentiles are ordered.
+fn check_latency_run(objs: &[Value], in_flight: u64) -> &Value {
+    let summary = objs.last().expect("a summary");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    assert_eq!(summary["mode"], "latency");
+    assert_eq!(u(summary, "in_flight"), in_flight);
+    assert!(u(summary, "requests") > 0, "{summary}");
+    assert_eq!(u(summary, "lost"), 0, "{summary}");
+    assert_eq!(
+        u(summary, "replies"),
+        u(summary, "requests") - u(summary, "lost"),
+        "{summary}"
+    );
+    assert_eq!(u(summary, "late"), 0);
+    assert_eq!(u(summary, "malformed"), 0);
+    let [p50, p99, p999, max] = rtts(summary);
+    assert!(
+        0.0 < p50 && p50 <= p99 && p99 <= p999 && p999 <= max,
+        "{summary}"
+    );
+    let intervals = &objs[..objs.len() - 1];
+    assert!(!intervals.is_empty());
+    for o in intervals {
+        assert_eq!(o["type"], "interval", "{o}");
+        let [p50, p99, p999, max] = rtts(o);
+        assert!(p50 <= p99 && p99 <= p999 && p999 <= max, "{o}");
+    }
+    let sum = |k: &str| intervals.iter().map(|o| u(o, k)).sum::<u64>();
+    assert_eq!(sum("replies"), u(summary, "replies"));
+    assert_eq!(sum("requests"), u(summary, "requests"));
+    summary
+}
+
+/// `--latency` over loopback, one request in flight and four.
+#[test]
+fn latency_loopback_accounts_for_every_request() {
+    for (in_flight, len) in [(1, "1200"), (4, "64")] {
+        let n = in_flight.to_string();
+        let objs = perf(&[
+            "--latency",
+            "--in-flight",
+            &n,
+            "--len",
+            len,
+            "--time",
+            "0.5",
+            "--interval",
+            "0.25",
+            "--json",
+        ]);
+        let summary = check_latency_run(&objs, in_flight);
+        assert_eq!(summary["len"], len.parse::<u64>().unwrap());
+        assert_eq!(summary["server_echoed"], Value::Null);
+    }
+}
+
+/// `--latency` against a server in another process: it echoes every request, and says so.
+#[test]
+fn latency_client_server_accounts_for_every_request() {
+    let (mut srv, addr) = server();
+    let objs = perf(&[
+        "--latency",
+        "--client",
+        &addr,
+        "--in-flight",
+        "2",
+        "--time",
+        "0.5",
+        "--interval",
+        "0.25",
+        "--json",
+    ]);
+    let summary = check_latency_run(&objs, 2);
+    assert_eq!(u(summary, "server_echoed"), u(summary, "requests"));
+    srv.kill().expect("stop the server");
+    srv.wait().expect("reap the server");
+}
+
+/// A latency server killed mid-run ends the client with an error naming it.
+#[test]
+fn latency_server_gone_mid_run_ends_the_client() {
+    use std::io::{BufRead, BufReader};
+    let (mut srv, addr) = server();
+    let mut client = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args([
+            "perf",
+            "--latency",
+            "--client",
+            &addr,
+            "--time",
+            "20",
+            "--interval",
+            "0.1",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the client");
+    let mut line = String::new();
+    BufReader::new(client.stdout.as_mut().expect("stdout"))
+        .read_line(&mut line)
+        .expect("an interval");
+    assert!(line.contains("\"interval\""), "{line}");
+    srv.kill().expect("kill the server");
+    srv.wait().expect("reap the server");
+    let out = client.wait_with_output().expect("the client ends");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("server {addr}")), "{err}");
+}
+
+/// `--in-flight 0` is refused with a message naming the range.
+#[test]
+fn latency_in_flight_zero_is_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args(["perf", "--latency", "--in-flight", "0"])
+        .output()
+        .expect("run dgram perf");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--in-flight 0: expected 1 to 65536 requests"),
+        "{err}"
+    );
+}
+
+/// `--latency` between two hosts whose link shapes UDP to 1 Mbit/s (tbf): with one request in
+/// flight, each 1,242-byte frame waits about 9.9 ms for its tokens once the burst is spent, and the
+/// histogram shows it. The server is bound to the wildcard address: replies leave from the
+/// address the requests went to.
+#[test]
+fn latency_between_hosts_reflects_a_shaper() {
+    use std::io::{BufRead, BufReader};
+    let Some(net) = netns::TwoHosts::new("latency_between_hosts_reflects_a_shaper") else {
+        return;
+    };
+    let tc = |args: &str| {
+        let mut full = vec!["-n", net.a.as_str()];
+        full.extend(args.split_whitespace());
+        let ok = Command::new("tc").args(&full).status().expect("run tc");
+        assert!(ok.success(), "tc {args}");
+    };
+    tc("qdisc add dev veth0 root handle 1: htb default 2");
+    tc("class add dev veth0 parent 1: classid 1:1 htb rate 1gbit");
+    tc("class add dev veth0 parent 1: classid 1:2 htb rate 1gbit");
+    tc("qdisc add dev veth0 parent 1:1 handle 10: tbf rate 1mbit burst 2kb limit 3000");
+    tc("filter add dev veth0 parent 1: protocol ip u32 match ip protocol 17 0xff flowid 1:1");
+    let mut srv = Command::new("ip")
+        .args(["netns", "exec", &net.b, env!("CARGO_BIN_EXE_dgram")])
+        .args(["perf", "--server", "0.0.0.0:5201"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let mut line = String::new();
+    BufReader::new(srv.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let out = Command::new("ip")
+        .args(["netns", "exec", &net.a, env!("CARGO_BIN_EXE_dgram")])
+        .args([
+            "perf",
+            "--latency",
+            "--client",
+            "192.0.2.2",
+            "--time",
+            "0.5",
+            "--interval",
+            "0.25",
+            "--json",
+        ])
+        .output()
+        .expect("run the client");
+    srv.kill().expect("stop the server");
+    srv.wait().expect("reap the server");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let objs: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let summary = check_latency_run(&objs, 1);
+    assert_eq!(u(summary, "server_echoed"), u(summary, "requests"));
+    // 1,242 bytes (UDP payload, UDP, IPv4 and Ethernet headers) at 1 Mbit/s: 9,936 µs, less
+    // the tbf clock's rounding.
+    let [p50, ..] = rtts(summary);
+    assert!(p50 >= 9_500.0, "the shaper does not show: {summary}");
+}
+
+/// The latency control exchange as documented: `ready`, the server's `echoed` count every
+/// interval, the datagrams echoed to their sender unchanged, and `final` after `done`.
+#[test]
+fn latency_control_exchange_as_documented() {
+    use std::io::{BufRead, BufReader, Write};
+    let (mut srv, addr) = server();
+    let mut ctl = std::net::TcpStream::connect(&addr).expect("connect the control");
+    ctl.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut lines = BufReader::new(ctl.try_clone().unwrap()).lines();
+    let mut next = || -> Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    ctl.write_all(b"{\"mode\":\"latency\",\"len\":24,\"in_flight\":1,\"interval_ns\":100000000}\n")
+        .unwrap();
+    assert_eq!(next(), serde_json::json!({"type": "ready"}));
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    udp.connect(&addr).unwrap();
+    let request: Vec<u8> = (0..24).collect();
+    udp.send(&request).unwrap();
+    let mut reply = [0u8; 64];
+    let n = udp.recv(&mut reply).unwrap();
+    assert_eq!(&reply[..n], &request[..]);
+    // The count of an interval that ends after the echo says 1.
+    loop {
+        let v = next();
+        assert_eq!(v["type"], "echoed", "{v}");
+        if u(&v, "echoed") == 1 {
+            break;
+        }
+    }
+    ctl.write_all(b"{\"type\":\"done\",\"requests\":1}\n")
+        .unwrap();
+    let v = loop {
+        let v = next();
+        if v["type"] != "echoed" {
+            break v;
+        }
+    };
+    assert_eq!(v, serde_json::json!({"type": "final", "echoed": 1}));
+    srv.kill().expect("stop the server");
+    srv.wait().expect("reap the server");
+}

@@ -30,18 +30,18 @@ use super::{RECV_BUFFER, receiver, sender};
 /// The port when none is given (iperf3's).
 pub(crate) const DEFAULT_PORT: u16 = 5201;
 /// How long the client waits for the server's last word beyond the run itself.
-const GRACE: Duration = Duration::from_secs(5);
+pub(super) const GRACE: Duration = Duration::from_secs(5);
 
-fn io_err(what: impl std::fmt::Display) -> io::Error {
+pub(super) fn io_err(what: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_string())
 }
 
-fn send_line(w: &mut impl Write, v: &Value) -> io::Result<()> {
+pub(super) fn send_line(w: &mut impl Write, v: &Value) -> io::Result<()> {
     writeln!(w, "{v}")?;
     w.flush()
 }
 
-fn read_line(r: &mut impl BufRead) -> io::Result<Option<Value>> {
+pub(super) fn read_line(r: &mut impl BufRead) -> io::Result<Option<Value>> {
     let mut line = String::new();
     if r.read_line(&mut line)? == 0 {
         return Ok(None);
@@ -97,6 +97,9 @@ fn serve_one(local: std::net::SocketAddr, stream: TcpStream, interval: Duration)
     let len = params["len"]
         .as_u64()
         .ok_or_else(|| io_err("parameters without len"))? as usize;
+    if params["mode"] == "latency" {
+        return super::latency::serve(local, reader, writer, &params);
+    }
     let rx = UdpSocket::bind(local)?;
     rx.set_recv_drop_count(true)?;
     if rx.set_recv_buffer_size_force(RECV_BUFFER).is_err() {
@@ -140,13 +143,8 @@ fn serve_one(local: std::net::SocketAddr, stream: TcpStream, interval: Duration)
     send_line(&mut writer, &totals_json("final", &t))
 }
 
-/// Runs the sending side against the server at `host` (HOST or HOST:PORT) and prints both sides.
-pub(crate) fn client(
-    host: &str,
-    mut cfg: sender::Config,
-    mut mode: Mode,
-    interval: Duration,
-) -> Result<(), String> {
+/// The address of the server `--client` names: HOST or HOST:PORT ([`DEFAULT_PORT`] by default).
+pub(super) fn server_addr(host: &str) -> Result<std::net::SocketAddr, String> {
     let target = if host
         .rsplit_once(':')
         .is_some_and(|(h, p)| p.parse::<u16>().is_ok() && (!h.contains(':') || h.ends_with(']')))
@@ -155,11 +153,21 @@ pub(crate) fn client(
     } else {
         format!("{host}:{DEFAULT_PORT}")
     };
-    let addr = target
+    target
         .to_socket_addrs()
         .map_err(|e| format!("--client {host}: {e}"))?
         .next()
-        .ok_or_else(|| format!("--client {host}: no address"))?;
+        .ok_or_else(|| format!("--client {host}: no address"))
+}
+
+/// Runs the sending side against the server at `host` (HOST or HOST:PORT) and prints both sides.
+pub(crate) fn client(
+    host: &str,
+    mut cfg: sender::Config,
+    mut mode: Mode,
+    interval: Duration,
+) -> Result<(), String> {
+    let addr = server_addr(host)?;
     let lost = |e: io::Error| format!("server {addr}: {e}");
     let stream = TcpStream::connect_timeout(&addr, GRACE).map_err(lost)?;
     let mut reader = BufReader::new(stream.try_clone().map_err(lost)?);

@@ -10,10 +10,12 @@
 //!
 //! `--server`/`--client` run the two ends in two processes or hosts; the control exchange is
 //! described in `control.rs` (a TCP connection on the same port, JSON lines). Not yet here:
-//! `--reverse`, `--parallel`, Unix paths,
-//! `--latency` (issue 16).
+//! `--reverse`, `--parallel`, Unix paths.
+//!
+//! `--latency` measures request/response round trips instead (`latency.rs`).
 
 mod control;
+mod latency;
 mod receiver;
 mod report;
 mod sender;
@@ -36,13 +38,17 @@ pub(crate) const RECV_BUFFER: usize = 16 << 20;
     after_help = "CONTROL: the client connects to the server's port over TCP (the UDP traffic uses the same\n\
 port) and both write JSON lines: the client its parameters, the server `ready`, the server its\n\
 receive counters every interval, the client `done` with the count it sent, the server its final\n\
-counters.\n\n\
+counters. With --latency the client writes {\"mode\":\"latency\",\"len\":L,\"in_flight\":N,\n\
+\"interval_ns\":I}, the server answers `ready` and echoes every datagram to its sender; each\n\
+interval the client writes its request count (`sent`) and the server its echo count (`echoed`);\n\
+the client's `done` is answered with `final` (the count echoed).\n\n\
 EXAMPLES:\n  \
     dgram perf                       # 3 s over loopback, GSO sender, GRO receiver\n  \
     dgram perf --len 64 --no-gso     # small datagrams, sendmmsg batches\n  \
     dgram perf --time 10 --json      # one JSON object per second and a summary\n  \
     dgram perf --server              # on host A: serve on 0.0.0.0:5201\n  \
-    dgram perf --client A --rate 1G  # on host B: 1 Gbit/s to A, both sides printed"
+    dgram perf --client A --rate 1G  # on host B: 1 Gbit/s to A, both sides printed\n  \
+    dgram perf --latency --len 64    # round trips over loopback: RTT p50/p99/p99.9/max"
 )]
 pub(crate) struct Args {
     /// Bytes per datagram (UDP payload), at least 20 (the header).
@@ -77,6 +83,14 @@ pub(crate) struct Args {
     /// One JSON object per interval and a summary object, one per line.
     #[arg(long)]
     json: bool,
+    /// Measure round trips instead: requests of --len bytes echoed by the other end (this
+    /// process, or the --client's server); RTT p50/p99/p99.9/max per interval. A request without
+    /// a reply after 1 s counts as lost.
+    #[arg(long, conflicts_with_all = ["rate", "no_gso", "no_gro"])]
+    latency: bool,
+    /// Requests outstanding at once in --latency mode (a new one as each reply arrives).
+    #[arg(long, default_value_t = 1, value_name = "N", requires = "latency")]
+    in_flight: usize,
 }
 
 fn secs(name: &str, v: f64) -> Result<Duration, String> {
@@ -122,6 +136,9 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     let time = secs("time", args.time)?;
     if let Some(addr) = &args.server {
         return control::serve(addr, secs("interval", args.interval)?);
+    }
+    if args.latency {
+        return latency::run(&args, time, secs("interval", args.interval)?);
     }
     let pps = args
         .rate
