@@ -259,3 +259,22 @@ fn tbf_bottleneck_accounts_for_every_datagram() {
         "{summary}, qdisc drops {qdisc}"
     );
 }
+
+/// `--bytes` stops at the byte count exactly: sent datagrams × len, GSO and batches alike.
+#[test]
+fn bytes_stops_at_the_byte_count() {
+    for (bytes, len, extra) in [("1.2M", 1200u64, None), ("64k", 64, Some("--no-gso"))] {
+        let len_s = len.to_string();
+        let mut args = vec!["--bytes", bytes, "--len", &len_s, "--json"];
+        args.extend(extra);
+        let objs = perf(&args);
+        let summary = objs.last().expect("a summary");
+        let want = if len == 1200 { 1_200_000 } else { 64_000 };
+        assert_eq!(u(summary, "sent") * len, want, "{summary}");
+        assert_eq!(
+            u(summary, "sent"),
+            u(summary, "received") + u(summary, "kernel_dropped_datagrams"),
+            "{summary}"
+        );
+    }
+}

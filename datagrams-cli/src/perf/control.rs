@@ -128,6 +128,7 @@ fn serve_one(local: std::net::SocketAddr, stream: TcpStream, interval: Duration)
         per_packet,
         json: true,
         time: interval,
+        count: None,
     };
     let mut rep = Reporter::to_writer(mode, writer.try_clone()?);
     let cfg = receiver::Config {

@@ -41,6 +41,7 @@ EXAMPLES:\n  \
     dgram perf                       # 3 s over loopback, GSO sender, GRO receiver\n  \
     dgram perf --len 64 --no-gso     # small datagrams, sendmmsg batches\n  \
     dgram perf --time 10 --json      # one JSON object per second and a summary\n  \
+    dgram perf --bytes 1G            # send 1 GB (10^9 bytes of payload), then stop\n  \
     dgram perf --server              # on host A: serve on 0.0.0.0:5201\n  \
     dgram perf --client A --rate 1G  # on host B: 1 Gbit/s to A, both sides printed"
 )]
@@ -49,8 +50,18 @@ pub(crate) struct Args {
     #[arg(long, default_value_t = 1200, value_name = "BYTES")]
     len: usize,
     /// Seconds to send (decimals allowed).
-    #[arg(short = 't', long, default_value_t = 3.0, value_name = "SECS")]
+    #[arg(
+        short = 't',
+        long,
+        default_value_t = 3.0,
+        value_name = "SECS",
+        conflicts_with = "bytes"
+    )]
     time: f64,
+    /// Send this many bytes of UDP payload instead of sending for a time: N with a k/M/G suffix
+    /// (powers of 1000: 10M, 1.5G), rounded up to whole datagrams of --len bytes.
+    #[arg(short = 'n', long, value_name = "BYTES")]
+    bytes: Option<String>,
     /// Seconds between interval reports.
     #[arg(short = 'i', long, default_value_t = 1.0, value_name = "SECS")]
     interval: f64,
@@ -89,6 +100,27 @@ fn secs(name: &str, v: f64) -> Result<Duration, String> {
     }
 }
 
+/// A count with an optional k/M/G suffix (powers of 1000), for `--bytes`.
+fn parse_count(text: &str) -> Option<f64> {
+    let lower = text.to_ascii_lowercase();
+    let (digits, mult) = match lower.as_bytes().last() {
+        Some(b'k') => (&lower[..lower.len() - 1], 1e3),
+        Some(b'm') => (&lower[..lower.len() - 1], 1e6),
+        Some(b'g') => (&lower[..lower.len() - 1], 1e9),
+        _ => (lower.as_str(), 1.0),
+    };
+    let v = digits.parse::<f64>().ok()? * mult;
+    (v.is_finite() && v > 0.0).then_some(v)
+}
+
+/// Datagrams to send for `--bytes` with datagrams of `len` bytes (rounded up to a whole one).
+fn parse_bytes(text: &str, len: usize) -> Result<u64, String> {
+    let v = parse_count(text)
+        .filter(|v| *v < 1e18)
+        .ok_or_else(|| format!("--bytes {text}: expected a byte count like 1200, 10M or 1.5G"))?;
+    Ok((v / len as f64).ceil() as u64)
+}
+
 /// Datagrams per second for `--rate` (`100M` bits/s, `10kpps`) with datagrams of `len` bytes.
 fn parse_rate(text: &str, len: usize) -> Result<f64, String> {
     let bad =
@@ -120,6 +152,17 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         ));
     }
     let time = secs("time", args.time)?;
+    let count = args
+        .bytes
+        .as_deref()
+        .map(|b| parse_bytes(b, args.len))
+        .transpose()?;
+    // With --bytes the count ends the run; the time is only a bound far away.
+    let time = if count.is_some() {
+        Duration::from_secs(365 * 86_400)
+    } else {
+        time
+    };
     if let Some(addr) = &args.server {
         return control::serve(addr, secs("interval", args.interval)?);
     }
@@ -138,6 +181,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             pps,
             start,
             until: start + time,
+            count,
         };
         let mode = report::Mode {
             len: args.len,
@@ -148,6 +192,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             per_packet: 1,
             json: args.json,
             time,
+            count,
         };
         return control::client(host, cfg, mode, interval);
     }
@@ -186,6 +231,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         pps,
         start,
         until: start + time,
+        count,
     };
     let sender = {
         let (sent, done) = (sent.clone(), done.clone());
@@ -204,6 +250,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         per_packet,
         json: args.json,
         time,
+        count,
     };
     let mut rep = report::Reporter::new(mode);
     let rcfg = receiver::Config {

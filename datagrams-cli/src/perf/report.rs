@@ -53,7 +53,7 @@ pub(crate) struct Totals {
 }
 
 /// How the run was made (for the headline).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Mode {
     pub(crate) len: usize,
     pub(crate) gso: bool,
@@ -67,6 +67,8 @@ pub(crate) struct Mode {
     pub(crate) per_packet: usize,
     pub(crate) json: bool,
     pub(crate) time: Duration,
+    /// Datagrams to send (`--bytes`), in place of the time.
+    pub(crate) count: Option<u64>,
 }
 
 /// Prints interval lines and the summary.
@@ -113,7 +115,7 @@ impl Reporter {
     pub(crate) fn new(mode: Mode) -> Reporter {
         if !mode.json {
             emit(format_args!(
-                "dgram perf: {}, {} B, {} sender, {} receiver, {:.1} s{}",
+                "dgram perf: {}, {} B, {} sender, {} receiver, {}{}",
                 if mode.remote {
                     "to the server"
                 } else {
@@ -122,7 +124,10 @@ impl Reporter {
                 mode.len,
                 if mode.gso { "GSO" } else { "sendmmsg" },
                 if mode.gro { "GRO+recvmmsg" } else { "recvmmsg" },
-                mode.time.as_secs_f64(),
+                match mode.count {
+                    Some(n) => format!("{} bytes", n * mode.len as u64),
+                    None => format!("{:.1} s", mode.time.as_secs_f64()),
+                },
                 match mode.pps {
                     Some(p) => format!("\npacing: user space, {}datagrams/s", si(p)),
                     None => String::new(),
@@ -140,17 +145,19 @@ impl Reporter {
                 "drops"
             ));
         }
-        let bar = (!mode.json && std::io::stdout().is_terminal()).then(|| {
-            let b = indicatif::ProgressBar::new(
-                u64::try_from(mode.time.as_millis()).unwrap_or(u64::MAX),
-            );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {percent:>3}% of the sending time",
-            ) {
-                b.set_style(style);
-            }
-            b
-        });
+        // The bar follows the sending time: none when a byte count ends the run.
+        let bar =
+            (!mode.json && mode.count.is_none() && std::io::stdout().is_terminal()).then(|| {
+                let b = indicatif::ProgressBar::new(
+                    u64::try_from(mode.time.as_millis()).unwrap_or(u64::MAX),
+                );
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{bar:40} {percent:>3}% of the sending time",
+                ) {
+                    b.set_style(style);
+                }
+                b
+            });
         Reporter {
             mode,
             prev: Totals::default(),

@@ -20,6 +20,8 @@ pub(crate) struct Config {
     pub(crate) pps: Option<f64>,
     pub(crate) start: Instant,
     pub(crate) until: Instant,
+    /// Datagrams to send (`--bytes`); `None`: until `until`.
+    pub(crate) count: Option<u64>,
 }
 
 /// Writes the header of datagram `seq` at the start of `d`.
@@ -34,7 +36,7 @@ pub(crate) fn gso_segments(sock: &UdpSocket, len: usize) -> usize {
     BATCH.min(sock.max_gso_segments()).min(65_507 / len).max(1)
 }
 
-/// Sends until `cfg.until` or until `halt` is set; `sent` counts the datagrams the kernel took.
+/// Sends until `cfg.until`, `cfg.count` datagrams or until `halt` is set; `sent` counts the datagrams the kernel took.
 pub(crate) fn run(
     sock: &UdpSocket,
     cfg: &Config,
@@ -51,7 +53,8 @@ pub(crate) fn run(
     let mut seq = 0u64;
     loop {
         let now = Instant::now();
-        if now >= cfg.until || halt.load(Ordering::Relaxed) {
+        let left = cfg.count.map_or(u64::MAX, |c| c - seq.min(c));
+        if now >= cfg.until || left == 0 || halt.load(Ordering::Relaxed) {
             return Ok(());
         }
         let since = now.duration_since(cfg.start);
@@ -74,6 +77,7 @@ pub(crate) fn run(
                 per_call.min(usize::try_from(due - seq).unwrap_or(per_call))
             }
         };
+        let want = want.min(usize::try_from(left).unwrap_or(usize::MAX));
         for (i, d) in buf[..want * len].chunks_exact_mut(len).enumerate() {
             write_header(d, seq + i as u64, ns, cfg.stream);
         }
