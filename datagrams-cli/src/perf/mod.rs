@@ -17,13 +17,16 @@ mod control;
 mod receiver;
 mod report;
 mod sender;
+mod sock;
 mod stats;
+mod streams;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use datagrams::UdpSocket;
+use datagrams::{UdpSocket, UnixDatagram};
+
+use sock::Sock;
+use streams::{Receivers, Senders};
 
 /// Bytes of the per-datagram header: sequence number (u64), send time in ns (u64), stream (u32).
 pub(crate) const HEADER_LEN: usize = 20;
@@ -88,6 +91,23 @@ pub(crate) struct Args {
     /// One JSON object per interval and a summary object, one per line.
     #[arg(long)]
     json: bool,
+    /// Reverse the direction (with --client): the server sends, the client receives and prints
+    /// both sides.
+    #[arg(short = 'R', long, requires = "client")]
+    reverse: bool,
+    /// Streams in parallel, each its own socket and thread at both ends; --rate and --bytes are
+    /// split evenly among them.
+    #[arg(short = 'P', long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=128))]
+    parallel: u16,
+    /// Loopback over IPv6 (::1) instead of IPv4. (With --server/--client, the address says the
+    /// family: --server [::]:5201, --client ::1.)
+    #[arg(short = '6', long, conflicts_with_all = ["client", "server", "unix"])]
+    ipv6: bool,
+    /// Loopback over Unix datagram socket pairs. (With --server/--client, a path says Unix:
+    /// --server /tmp/perf.sock.)
+    #[arg(long, conflicts_with_all = ["client", "server"])]
+    unix: bool,
 }
 
 fn secs(name: &str, v: f64) -> Result<Duration, String> {
@@ -144,6 +164,41 @@ fn parse_rate(text: &str, len: usize) -> Result<f64, String> {
     Ok(if pps { v } else { v / (8.0 * len as f64) })
 }
 
+/// What the loopback traffic runs over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    V4,
+    V6,
+    Unix,
+}
+
+impl Transport {
+    fn name(self) -> &'static str {
+        match self {
+            Transport::V4 => "UDP/IPv4",
+            Transport::V6 => "UDP/IPv6",
+            Transport::Unix => "Unix",
+        }
+    }
+}
+
+/// A connected sender and receiver socket of one loopback stream.
+fn loopback_pair(t: Transport) -> std::io::Result<(Sock, Sock)> {
+    let ip = match t {
+        Transport::Unix => {
+            let (a, b) = UnixDatagram::pair()?;
+            return Ok((Sock::Unix(a), Sock::Unix(b)));
+        }
+        Transport::V4 => "127.0.0.1:0",
+        Transport::V6 => "[::1]:0",
+    };
+    let rx = UdpSocket::bind(ip)?;
+    let tx = UdpSocket::bind(ip)?;
+    tx.connect(rx.local_addr()?)?;
+    rx.connect(tx.local_addr()?)?;
+    Ok((Sock::Udp(tx), Sock::Udp(rx)))
+}
+
 pub(crate) fn run(args: Args) -> Result<(), String> {
     if args.len < HEADER_LEN || args.len > 65_507 {
         return Err(format!(
@@ -152,6 +207,10 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         ));
     }
     let time = secs("time", args.time)?;
+    let interval = secs("interval", args.interval)?;
+    if let Some(addr) = &args.server {
+        return control::serve(addr, interval);
+    }
     let count = args
         .bytes
         .as_deref()
@@ -163,107 +222,99 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     } else {
         time
     };
-    if let Some(addr) = &args.server {
-        return control::serve(addr, secs("interval", args.interval)?);
-    }
     let pps = args
         .rate
         .as_deref()
         .map(|r| parse_rate(r, args.len))
         .transpose()?;
-    let interval = secs("interval", args.interval)?;
-    if let Some(host) = &args.client {
-        let start = Instant::now();
-        let cfg = sender::Config {
-            len: args.len,
-            gso: !args.no_gso,
-            stream: 0,
-            pps,
-            start,
-            until: start + time,
-            count,
-        };
-        let mode = report::Mode {
-            len: args.len,
-            gso: !args.no_gso,
-            gro: !args.no_gro,
-            remote: true,
-            pps,
-            per_packet: 1,
-            json: args.json,
-            time,
-            count,
-        };
-        return control::client(host, cfg, mode, interval);
+    let streams = usize::from(args.parallel);
+    if count.is_some_and(|c| c < streams as u64) {
+        return Err(format!(
+            "--bytes {}: fewer datagrams than --parallel {streams} streams",
+            args.bytes.as_deref().unwrap_or_default()
+        ));
     }
-    let err = |what: &str, e: std::io::Error| format!("{what}: {e}");
-    let rx = UdpSocket::bind("127.0.0.1:0").map_err(|e| err("bind receiver", e))?;
-    let tx = UdpSocket::bind("127.0.0.1:0").map_err(|e| err("bind sender", e))?;
-    tx.connect(rx.local_addr().map_err(|e| err("receiver address", e))?)
-        .map_err(|e| err("connect sender", e))?;
-    rx.connect(tx.local_addr().map_err(|e| err("sender address", e))?)
-        .map_err(|e| err("connect receiver", e))?;
-    rx.set_recv_drop_count(true)
-        .map_err(|e| err("SO_RXQ_OVFL", e))?;
-    // A larger queue if the system allows it (root may go above net.core.rmem_max); the default
-    // is kept otherwise: drops are counted either way.
-    if rx.set_recv_buffer_size_force(RECV_BUFFER).is_err() {
-        let _ = rx.set_recv_buffer_size(RECV_BUFFER);
-    }
-    let gro = !args.no_gro && rx.set_gro(true).is_ok();
-    if args.no_gso {
-        tx.set_gso(false);
-    }
-    let gso = tx.max_gso_segments() > 1;
-    let per_packet = if gso {
-        sender::gso_segments(&tx, args.len)
-    } else {
-        1
-    };
-
-    let sent = Arc::new(AtomicU64::new(0));
-    let done = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
-    let cfg = sender::Config {
+    let mut cfg = sender::Config {
         len: args.len,
-        gso,
+        gso: !args.no_gso,
         stream: 0,
         pps,
         start,
         until: start + time,
         count,
     };
-    let sender = {
-        let (sent, done) = (sent.clone(), done.clone());
-        std::thread::spawn(move || {
-            let r = sender::run(&tx, &cfg, &sent, &AtomicBool::new(false));
-            done.store(true, Ordering::Release);
-            r
-        })
-    };
-    let mode = report::Mode {
+    let mut mode = report::Mode {
         len: args.len,
-        gso,
-        gro,
-        remote: false,
+        gso: !args.no_gso,
+        gro: !args.no_gro,
+        remote: args.client.is_some(),
         pps,
-        per_packet,
+        per_packet: 1,
         json: args.json,
         time,
         count,
+        reverse: args.reverse,
+        streams,
+        transport: "UDP/IPv4",
+        pacing: "user space",
     };
+    if let Some(host) = &args.client {
+        let want = control::Want {
+            streams,
+            reverse: args.reverse,
+            gro: !args.no_gro,
+            interval,
+        };
+        return control::client(host, cfg, mode, want);
+    }
+    let transport = if args.unix {
+        Transport::Unix
+    } else if args.ipv6 {
+        Transport::V6
+    } else {
+        Transport::V4
+    };
+    mode.transport = transport.name();
+    let err = |what: &str, e: std::io::Error| format!("{what}: {e}");
+    let (mut txs, mut rxs) = (Vec::new(), Vec::new());
+    mode.gro = true;
+    for _ in 0..streams {
+        let (tx, rx) = loopback_pair(transport).map_err(|e| err("loopback sockets", e))?;
+        mode.gro &= rx
+            .prepare_receiver(!args.no_gro, RECV_BUFFER)
+            .map_err(|e| err("receiver", e))?;
+        mode.per_packet = tx.prepare_sender(!args.no_gso, args.len);
+        txs.push(tx);
+        rxs.push(rx);
+    }
+    mode.gso = mode.per_packet > 1;
+    cfg.gso = mode.gso;
+    let start = Instant::now();
+    cfg.start = start;
+    cfg.until = start + time;
+    let senders = Senders::spawn(txs, &cfg);
     let mut rep = report::Reporter::new(mode);
     let rcfg = receiver::Config {
         len: args.len,
-        gro,
+        gro: mode.gro,
+        stream: 0,
+        per_packet: mode.per_packet,
         start,
         interval,
     };
-    let total = receiver::run(&rx, &rcfg, &sent, &done, &mut rep).map_err(|e| err("receive", e))?;
-    let send_result = sender
-        .join()
-        .map_err(|_| "sender thread panicked".to_string())?;
-    send_result.map_err(|e| err("send", e))?;
-    rep.summary(&total);
+    let receivers = Receivers::spawn(rxs, &rcfg, &senders.counters);
+    let last = receivers.gather(start, |row, elapsed| {
+        match row {
+            Some(row) => rep.interval(&report::Totals::sum(row)),
+            None => rep.tick(elapsed),
+        }
+        Ok(())
+    });
+    let send_result = senders.finish();
+    let last = last?;
+    send_result?;
+    rep.interval(&report::Totals::sum(&last));
+    rep.summary(&last);
     Ok(())
 }

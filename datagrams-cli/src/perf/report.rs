@@ -52,6 +52,32 @@ pub(crate) struct Totals {
     pub(crate) malformed: u64,
 }
 
+impl Totals {
+    /// The totals of several streams: counts summed, the longest time, the mean jitter of the
+    /// streams that received anything.
+    pub(crate) fn sum(streams: &[Totals]) -> Totals {
+        let mut t = Totals::default();
+        let mut jittered = 0u32;
+        for s in streams {
+            t.elapsed = t.elapsed.max(s.elapsed);
+            t.sent += s.sent;
+            t.received += s.received;
+            t.bytes += s.bytes;
+            t.gaps += s.gaps;
+            t.reordered += s.reordered;
+            t.duplicates += s.duplicates;
+            t.drops += s.drops;
+            t.malformed += s.malformed;
+            if s.received > 0 {
+                t.jitter_ns += s.jitter_ns;
+                jittered += 1;
+            }
+        }
+        t.jitter_ns /= f64::from(jittered.max(1));
+        t
+    }
+}
+
 /// How the run was made (for the headline).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Mode {
@@ -69,6 +95,14 @@ pub(crate) struct Mode {
     pub(crate) time: Duration,
     /// Datagrams to send (`--bytes`), in place of the time.
     pub(crate) count: Option<u64>,
+    /// The server sends, the client receives.
+    pub(crate) reverse: bool,
+    /// Parallel streams (each its own sockets and threads).
+    pub(crate) streams: usize,
+    /// The traffic's transport: `UDP/IPv4`, `UDP/IPv6` or `Unix`.
+    pub(crate) transport: &'static str,
+    /// Where the pacing happens: `user space`, `kernel (SO_MAX_PACING_RATE)`, or `none`.
+    pub(crate) pacing: &'static str,
 }
 
 /// Prints interval lines and the summary.
@@ -78,8 +112,6 @@ pub(crate) struct Reporter {
     prev: Totals,
     /// A progress bar over the sending time, only when standard output is a terminal.
     bar: Option<indicatif::ProgressBar>,
-    /// A server's control connection: the totals go there, as JSON lines.
-    sink: Option<std::net::TcpStream>,
 }
 
 fn gbits(bytes: u64, d: Duration) -> f64 {
@@ -114,23 +146,43 @@ fn pct(part: u64, whole: u64) -> f64 {
 impl Reporter {
     pub(crate) fn new(mode: Mode) -> Reporter {
         if !mode.json {
+            let unix = mode.transport == "Unix";
             emit(format_args!(
-                "dgram perf: {}, {} B, {} sender, {} receiver, {}{}",
-                if mode.remote {
-                    "to the server"
+                "dgram perf: {} over {}{}, {} B, {}, {}, {}{}{}",
+                match (mode.remote, mode.reverse) {
+                    (false, _) => "loopback",
+                    (true, false) => "to the server",
+                    (true, true) => "from the server (reverse)",
+                },
+                mode.transport,
+                if mode.streams > 1 {
+                    format!(", {} streams", mode.streams)
                 } else {
-                    "loopback"
+                    String::new()
                 },
                 mode.len,
-                if mode.gso { "GSO" } else { "sendmmsg" },
-                if mode.gro { "GRO+recvmmsg" } else { "recvmmsg" },
+                match (unix, mode.gso) {
+                    (true, _) => "send per datagram",
+                    (false, true) => "GSO sender",
+                    (false, false) => "sendmmsg sender",
+                },
+                match (unix, mode.gro) {
+                    (true, _) => "recvmsg per datagram (GSO/GRO do not apply to Unix sockets)",
+                    (false, true) => "GRO+recvmmsg receiver",
+                    (false, false) => "recvmmsg receiver",
+                },
                 match mode.count {
                     Some(n) => format!("{} bytes", n * mode.len as u64),
                     None => format!("{:.1} s", mode.time.as_secs_f64()),
                 },
                 match mode.pps {
-                    Some(p) => format!("\npacing: user space, {}datagrams/s", si(p)),
+                    Some(p) => format!("\npacing: {}, {}datagrams/s", mode.pacing, si(p)),
                     None => String::new(),
+                },
+                if unix {
+                    "\nkernel drops: none on Unix sockets (a full queue blocks the sender)"
+                } else {
+                    ""
                 }
             ));
             emit(format_args!(
@@ -162,17 +214,6 @@ impl Reporter {
             mode,
             prev: Totals::default(),
             bar,
-            sink: None,
-        }
-    }
-
-    /// A reporter that writes the totals of each interval to a client's control connection.
-    pub(crate) fn to_writer(mode: Mode, sink: std::net::TcpStream) -> Reporter {
-        Reporter {
-            mode,
-            prev: Totals::default(),
-            bar: None,
-            sink: Some(sink),
         }
     }
 
@@ -185,13 +226,6 @@ impl Reporter {
 
     /// Reports the interval from the previous call to `t`.
     pub(crate) fn interval(&mut self, t: &Totals) {
-        if let Some(w) = &mut self.sink {
-            use std::io::Write;
-            // A client gone away is seen by the control reader; the run then ends.
-            let _ = writeln!(w, "{}", super::control::totals_json("totals", t));
-            self.prev = *t;
-            return;
-        }
         let p = self.prev;
         let d = t.elapsed.saturating_sub(p.elapsed);
         let recv = t.received - p.received;
@@ -240,15 +274,38 @@ impl Reporter {
         self.prev = *t;
     }
 
-    /// The headline: totals of the whole run.
-    pub(crate) fn summary(&self, t: &Totals) {
+    /// What was lost of `t`: (lost, kernel-dropped datagrams, unaccounted).
+    fn losses(&self, t: &Totals) -> (u64, u64, u64) {
+        let lost = t.sent.saturating_sub(t.received);
+        let dropped = t.drops * self.mode.per_packet as u64;
+        (lost, dropped, lost.saturating_sub(dropped + t.malformed))
+    }
+
+    /// The headline: totals of the whole run (the sum of `streams`), after one line per stream
+    /// when there are several.
+    pub(crate) fn summary(&self, streams: &[Totals]) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
-        let lost = t.sent.saturating_sub(t.received);
-        let dropped = t.drops * self.mode.per_packet as u64;
-        let unaccounted = lost.saturating_sub(dropped + t.malformed);
+        let t = &Totals::sum(streams);
+        let (lost, dropped, unaccounted) = self.losses(t);
         let d = t.elapsed;
+        let per_stream = || {
+            streams
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let (lost, dropped, unaccounted) = self.losses(s);
+                    json!({
+                        "stream": i, "sent": s.sent, "received": s.received, "bytes": s.bytes,
+                        "lost": lost, "kernel_dropped_datagrams": dropped,
+                        "malformed": s.malformed, "unaccounted": unaccounted,
+                        "reordered": s.reordered, "duplicates": s.duplicates,
+                        "jitter_us": s.jitter_ns / 1e3,
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
         if self.mode.json {
             emit(format_args!(
                 "{}",
@@ -259,7 +316,10 @@ impl Reporter {
                     "gso": self.mode.gso,
                     "gro": self.mode.gro,
                     "target_datagrams_per_second": self.mode.pps,
-                    "pacing": if self.mode.pps.is_some() { "user space" } else { "none" },
+                    "pacing": if self.mode.pps.is_some() { self.mode.pacing } else { "none" },
+                    "transport": self.mode.transport,
+                    "reverse": self.mode.reverse,
+                    "streams": per_stream(),
                     "sent": t.sent,
                     "received": t.received,
                     "bytes": t.bytes,
@@ -277,6 +337,20 @@ impl Reporter {
                 })
             ));
         } else {
+            if streams.len() > 1 {
+                for (i, s) in streams.iter().enumerate() {
+                    let (lost, dropped, unaccounted) = self.losses(s);
+                    emit(format_args!(
+                        "stream {i}: {:.3} Gbit/s, {}datagrams/s, lost {} of {} (kernel drops {}, other {})",
+                        gbits(s.bytes, s.elapsed),
+                        si(rate(s.received, s.elapsed)),
+                        lost,
+                        s.sent,
+                        dropped,
+                        unaccounted
+                    ));
+                }
+            }
             emit(format_args!(
                 "{:.3} Gbit/s, {}datagrams/s, lost {:.2}% ({} of {}; kernel drops {}, other {})",
                 gbits(t.bytes, d),
