@@ -42,6 +42,7 @@ use std::time::{Duration, Instant};
 use datagrams::{UdpSocket, UnixAddr, UnixDatagram};
 use serde_json::{Value, json};
 
+use super::pacing::{self, Pacing};
 use super::report::{Mode, Reporter, Totals};
 use super::sock::{Ctl, Sock};
 use super::streams::{self, Receivers, Senders};
@@ -244,7 +245,11 @@ fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
         Place::Udp { .. } => Vec::new(),
     };
     let r = if reverse {
-        serve_reverse(socks, &params, len, &paths, reader, writer, interval)
+        let dest = match place {
+            Place::Udp { peer, .. } => Some(*peer),
+            Place::Unix(_) => None,
+        };
+        serve_reverse(socks, dest, &params, len, &paths, reader, writer, interval)
     } else {
         serve_forward(socks, &params, len, &paths, reader, &mut writer, interval)
     };
@@ -310,8 +315,10 @@ fn serve_forward(
     send_line(writer, &streams_json("final", &last))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn serve_reverse(
     socks: Vec<Sock>,
+    dest: Option<IpAddr>,
     params: &Value,
     len: usize,
     paths: &[String],
@@ -324,13 +331,25 @@ fn serve_reverse(
         per_packet = s.prepare_sender(params["gso"].as_bool().unwrap_or(true), len);
     }
     let gso = per_packet > 1;
-    let pps = params["pps"].as_f64().filter(|p| p.is_finite() && *p > 0.0);
+    let mut pps = params["pps"].as_f64().filter(|p| p.is_finite() && *p > 0.0);
     let time = Duration::from_nanos(params["time_ns"].as_u64().unwrap_or(0));
     let count = params["count"].as_u64();
+    let asked = match params["pacing"].as_str() {
+        Some("kernel") => Pacing::Kernel,
+        Some("user") => Pacing::User,
+        _ => Pacing::Auto,
+    };
+    let kernel = pps.is_some() && pacing::kernel_paces(asked, dest);
+    if let Some(rate) = pps.filter(|_| kernel) {
+        for s in &socks {
+            pacing::apply_kernel(s, rate / socks.len() as f64, len)?;
+        }
+        pps = None;
+    }
     send_line(
         &mut writer,
         &json!({"type": "ready", "gso": gso, "per_packet": per_packet, "addrs": paths,
-                "pacing": "user space"}),
+                "pacing": pacing::name(kernel)}),
     )?;
     let start = Instant::now();
     let cfg = sender::Config {
@@ -406,6 +425,7 @@ pub(crate) struct Want {
     pub(crate) reverse: bool,
     pub(crate) gro: bool,
     pub(crate) interval: Duration,
+    pub(crate) pacing: Pacing,
 }
 
 /// Runs a client against the server at `host` (HOST, HOST:PORT or a Unix path) and prints both
@@ -465,6 +485,16 @@ pub(crate) fn client(
         }
         cfg.gso = mode.per_packet > 1;
         mode.gso = cfg.gso;
+        if let Some(pps) = cfg
+            .pps
+            .filter(|_| pacing::kernel_paces(want.pacing, udp_addr.map(|a| a.ip())))
+        {
+            for s in &socks {
+                pacing::apply_kernel(s, pps / want.streams as f64, cfg.len).map_err(lost)?;
+            }
+            cfg.pps = None;
+            mode.pacing = pacing::name(true);
+        }
     }
     let run_time = cfg.until.saturating_duration_since(cfg.start);
     send_line(
@@ -474,6 +504,11 @@ pub(crate) fn client(
             "streams": want.streams, "reverse": want.reverse, "pps": cfg.pps,
             "time_ns": u64::try_from(run_time.as_nanos()).unwrap_or(u64::MAX),
             "count": cfg.count, "addrs": addrs,
+            "pacing": match want.pacing {
+                Pacing::Auto => "auto",
+                Pacing::Kernel => "kernel",
+                Pacing::User => "user",
+            },
         }),
     )
     .map_err(lost)?;
@@ -507,6 +542,7 @@ pub(crate) fn client(
         mode.per_packet = usize::try_from(ready["per_packet"].as_u64().unwrap_or(1))
             .unwrap_or(1)
             .clamp(1, 64);
+        mode.pacing = pacing::name(ready["pacing"] == "kernel");
         return client_reverse(socks, reader, writer, mode, want, &name);
     }
     mode.gro = ready["gro"].as_bool().unwrap_or(mode.gro);

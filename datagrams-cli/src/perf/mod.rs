@@ -14,6 +14,7 @@
 //! `--latency` (issue 16).
 
 mod control;
+mod pacing;
 mod receiver;
 mod report;
 mod sender;
@@ -83,11 +84,15 @@ pub(crate) struct Args {
     /// sides: what was sent, and what the server received and its kernel dropped.
     #[arg(short = 'c', long, value_name = "HOST[:PORT]")]
     client: Option<String>,
-    /// Pace the sender (in user space: this kernel has no fq qdisc for SO_MAX_PACING_RATE):
-    /// bits/s of UDP payload with a k/M/G suffix (100M, 1.5G), or datagrams/s ending in pps
-    /// (10kpps).
+    /// Pace the sender: bits/s of UDP payload with a k/M/G suffix (100M, 1.5G), or datagrams/s
+    /// ending in pps (10kpps); split evenly among --parallel streams.
     #[arg(short = 'b', long, value_name = "RATE")]
     rate: Option<String>,
+    /// Who holds --rate: the kernel (SO_MAX_PACING_RATE, which only the fq qdisc enforces), the
+    /// sender thread (user), or auto: the kernel when the destination is not loopback and
+    /// net.core.default_qdisc is fq, user space otherwise. The header says which.
+    #[arg(long, value_enum, default_value_t = pacing::Pacing::Auto, value_name = "WHO")]
+    pacing: pacing::Pacing,
     /// One JSON object per interval and a summary object, one per line.
     #[arg(long)]
     json: bool,
@@ -265,6 +270,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             reverse: args.reverse,
             gro: !args.no_gro,
             interval,
+            pacing: args.pacing,
         };
         return control::client(host, cfg, mode, want);
     }
@@ -290,6 +296,19 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     }
     mode.gso = mode.per_packet > 1;
     cfg.gso = mode.gso;
+    let dest = match transport {
+        Transport::V4 => Some(std::net::Ipv4Addr::LOCALHOST.into()),
+        Transport::V6 => Some(std::net::Ipv6Addr::LOCALHOST.into()),
+        Transport::Unix => None,
+    };
+    if let Some(pps) = pps.filter(|_| pacing::kernel_paces(args.pacing, dest)) {
+        for tx in &txs {
+            pacing::apply_kernel(tx, pps / streams as f64, args.len)
+                .map_err(|e| err("SO_MAX_PACING_RATE", e))?;
+        }
+        cfg.pps = None;
+        mode.pacing = pacing::name(true);
+    }
     let start = Instant::now();
     cfg.start = start;
     cfg.until = start + time;

@@ -101,7 +101,7 @@ pub(crate) struct Mode {
     pub(crate) streams: usize,
     /// The traffic's transport: `UDP/IPv4`, `UDP/IPv6` or `Unix`.
     pub(crate) transport: &'static str,
-    /// Where the pacing happens: `user space`, `kernel (SO_MAX_PACING_RATE)`, or `none`.
+    /// Who paces `--rate`: `user space` or `kernel` (SO_MAX_PACING_RATE).
     pub(crate) pacing: &'static str,
 }
 
@@ -176,7 +176,15 @@ impl Reporter {
                     None => format!("{:.1} s", mode.time.as_secs_f64()),
                 },
                 match mode.pps {
-                    Some(p) => format!("\npacing: {}, {}datagrams/s", mode.pacing, si(p)),
+                    Some(p) => format!(
+                        "\npacing: {}, {}datagrams/s",
+                        if mode.pacing == "kernel" {
+                            "kernel (SO_MAX_PACING_RATE, held where fq is the egress qdisc)"
+                        } else {
+                            mode.pacing
+                        },
+                        si(p)
+                    ),
                     None => String::new(),
                 },
                 if unix {
