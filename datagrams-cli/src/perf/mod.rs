@@ -1,16 +1,27 @@
-//! `dgram perf`: measure the datagram path over loopback, both ends in one process.
+//! `dgram perf`: measure the datagram path, over loopback (both ends in one process) or between
+//! a client and a server.
 //!
-//! A sender thread sends datagrams of `--len` bytes as fast as it can: with UDP GSO
-//! (`UDP_SEGMENT`, 64 datagrams per `sendmsg`) by default, in `sendmmsg` batches with `--no-gso`.
-//! A receiver reads them with UDP GRO and `recvmmsg` batches (`--no-gro` to compare). Every
-//! datagram starts with a 20-byte header (sequence number, send time in nanoseconds since the
-//! run's start, stream id, all little-endian) from which the receiver counts loss, reordering,
-//! duplicates and the interarrival jitter of RFC 3550 section 6.4.1. The receiver's kernel drop
-//! counter (`SO_RXQ_OVFL`) is printed beside the measured loss.
+//! A sender thread sends datagrams of `--len` bytes as fast as it can (or at `--rate`), for
+//! `--time` or until `--bytes` are sent: with UDP GSO (`UDP_SEGMENT`, 64 datagrams per
+//! `sendmsg`) by default, in `sendmmsg` batches with `--no-gso`. A receiver reads them with UDP
+//! GRO and `recvmmsg` batches (`--no-gro` to compare). Every datagram starts with a 20-byte header
+//! (sequence number, send time in nanoseconds since the run's start, stream id, all
+//! little-endian) from which the receiver counts loss, reordering, duplicates and the
+//! interarrival jitter of RFC 3550 section 6.4.1. The receiver's kernel drop counter
+//! (`SO_RXQ_OVFL`) is printed beside the measured loss.
 //!
-//! `--server`/`--client` run the two ends in two processes or hosts; the control exchange is
-//! described in `control.rs` (a TCP connection on the same port, JSON lines). Not yet here:
-//! `--reverse`, `--parallel`, Unix paths,
+//! Paths: UDP over IPv4 or IPv6 (`--ipv6` on loopback; the address's family otherwise), or Unix
+//! datagram sockets (`--unix` on loopback, socket pairs; a path given to `--server`/`--client`).
+//! GSO and GRO are UDP's: over Unix each datagram is one `send` and one `recvmsg` (the library has
+//! no `sendmmsg`/`recvmmsg` for Unix sockets), and nothing is dropped: a full queue blocks the
+//! sender.
+//!
+//! `--parallel N` runs N streams, each with its own socket and thread at both ends (`streams.rs`);
+//! the report sums them per interval and gives each stream's totals at the end. Pacing is the
+//! kernel's or the sender's (`pacing.rs`). `--server`/`--client` run the two ends in two processes
+//! or hosts, and `--reverse` makes the server the sender; the control exchange, and how the
+//! server's streams share one port, are described in `control.rs` (JSON lines over a TCP
+//! connection on the same port, or a Unix stream socket at `PATH.control`). Not yet here:
 //! `--latency` (issue 16).
 
 mod control;
@@ -38,16 +49,28 @@ pub(crate) const RECV_BUFFER: usize = 16 << 20;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "CONTROL: the client connects to the server's port over TCP (the UDP traffic uses the same\n\
-port) and both write JSON lines: the client its parameters, the server `ready`, the server its\n\
-receive counters every interval, the client `done` with the count it sent, the server its final\n\
-counters.\n\n\
+port; a Unix server at PATH has its control socket at PATH.control) and both write JSON lines:\n\
+the client its parameters (length, streams, direction, rate, time or byte count, its sockets),\n\
+the server `ready`. Forward, the server writes its receive counters every interval, the client\n\
+`done` with the counts it sent, the server its final counters. With --reverse the server sends:\n\
+it writes its sent counts every interval and `done` at the end; the client receives, prints both\n\
+sides and closes the connection. The server's streams share its port (SO_REUSEPORT, each socket\n\
+connected to its client socket).\n\n\
 EXAMPLES:\n  \
     dgram perf                       # 3 s over loopback, GSO sender, GRO receiver\n  \
     dgram perf --len 64 --no-gso     # small datagrams, sendmmsg batches\n  \
     dgram perf --time 10 --json      # one JSON object per second and a summary\n  \
     dgram perf --bytes 1G            # send 1 GB (10^9 bytes of payload), then stop\n  \
+    dgram perf --parallel 4          # 4 streams, each its own sockets and threads\n  \
+    dgram perf --ipv6                # over ::1\n  \
+    dgram perf --unix                # over Unix datagram socket pairs\n  \
     dgram perf --server              # on host A: serve on 0.0.0.0:5201\n  \
-    dgram perf --client A --rate 1G  # on host B: 1 Gbit/s to A, both sides printed"
+    dgram perf --client A --rate 1G  # on host B: 1 Gbit/s to A, both sides printed\n  \
+    dgram perf --client A --reverse  # A sends, B receives\n  \
+    dgram perf --client A -P 2 -R    # 2 streams from A to B\n  \
+    dgram perf --server '[::]:5201'  # IPv6 (and IPv4) server; dgram perf --client ::1\n  \
+    dgram perf --server /tmp/perf    # Unix traffic at /tmp/perf, control at /tmp/perf.control\n  \
+    dgram perf --client /tmp/perf    # the client of that Unix server"
 )]
 pub(crate) struct Args {
     /// Bytes per datagram (UDP payload), at least 20 (the header).
