@@ -101,9 +101,14 @@ fn bad_rate_is_an_error() {
 
 /// A server on a free port; the child and its address.
 fn server() -> (std::process::Child, String) {
+    server_at("127.0.0.1:0")
+}
+
+/// A server on `addr` (`HOST:0` or a Unix path); the child and the address it listens on.
+fn server_at(addr: &str) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_dgram"))
-        .args(["perf", "--server", "127.0.0.1:0"])
+        .args(["perf", "--server", addr])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start the server");
@@ -112,11 +117,44 @@ fn server() -> (std::process::Child, String) {
         .read_line(&mut line)
         .expect("the server's first line");
     let addr = line
-        .split_whitespace()
-        .find(|w| w.starts_with("127.0.0.1:"))
-        .expect("the listening address")
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the listening address in {line:?}"))
         .to_string();
     (child, addr)
+}
+
+/// Every datagram accounted, in the summary and in each of its `streams` (which add up to it):
+/// sent = received + datagrams in kernel drops, nothing unaccounted, duplicated or malformed.
+fn assert_accounted(summary: &Value, streams: usize) {
+    assert_eq!(summary["type"], "summary", "{summary}");
+    assert!(u(summary, "sent") > 0, "{summary}");
+    let per = summary["streams"].as_array().expect("streams");
+    assert_eq!(per.len(), streams, "{summary}");
+    for s in per.iter().chain([summary]) {
+        assert!(u(s, "sent") > 0, "{summary}");
+        assert_eq!(
+            u(s, "sent"),
+            u(s, "received") + u(s, "kernel_dropped_datagrams"),
+            "{summary}"
+        );
+        assert_eq!(u(s, "unaccounted"), 0, "{summary}");
+        assert_eq!(u(s, "duplicates"), 0, "{summary}");
+        assert_eq!(u(s, "malformed"), 0, "{summary}");
+    }
+    for k in ["sent", "received", "bytes", "kernel_dropped_datagrams"] {
+        assert_eq!(
+            per.iter().map(|s| u(s, k)).sum::<u64>(),
+            u(summary, k),
+            "{k}: {summary}"
+        );
+    }
+}
+
+fn stop(mut srv: std::process::Child) {
+    srv.kill().expect("stop the server");
+    srv.wait().expect("reap the server");
 }
 
 /// Client and server: the client prints the server's counters, and they account for every datagram.
@@ -277,4 +315,117 @@ fn bytes_stops_at_the_byte_count() {
             "{summary}"
         );
     }
+}
+
+/// `--reverse` over loopback: the server sends, the client receives and prints both sides; every
+/// datagram accounted, with one stream and with two.
+#[test]
+fn reverse_accounts_for_every_datagram() {
+    let (srv, addr) = server();
+    for parallel in ["1", "2"] {
+        let objs = perf(&[
+            "--client",
+            &addr,
+            "--reverse",
+            "--parallel",
+            parallel,
+            "--time",
+            "0.3",
+            "--interval",
+            "0.1",
+            "--json",
+        ]);
+        let summary = objs.last().expect("a summary");
+        assert_eq!(summary["reverse"], true);
+        assert_accounted(summary, parallel.parse().unwrap());
+    }
+    stop(srv);
+}
+
+/// `--parallel 2`: two streams, each accounted exactly, and their sum is the summary; on loopback
+/// in one process, to a server, and over IPv6.
+#[test]
+fn parallel_streams_account_each_and_summed() {
+    let objs = perf(&["--parallel", "2", "--time", "0.3", "--json"]);
+    assert_accounted(objs.last().expect("a summary"), 2);
+    let objs = perf(&[
+        "--parallel",
+        "2",
+        "--no-gso",
+        "--len",
+        "64",
+        "--bytes",
+        "64k",
+        "--json",
+    ]);
+    let summary = objs.last().expect("a summary");
+    assert_accounted(summary, 2);
+    // 1000 datagrams split evenly.
+    for s in summary["streams"].as_array().unwrap() {
+        assert_eq!(u(s, "sent"), 500, "{summary}");
+    }
+    let (srv, addr) = server();
+    let objs = perf(&[
+        "--client",
+        &addr,
+        "--parallel",
+        "2",
+        "--time",
+        "0.3",
+        "--json",
+    ]);
+    assert_accounted(objs.last().expect("a summary"), 2);
+    stop(srv);
+}
+
+/// IPv6: loopback over ::1 (`--ipv6`), and a client and server on [::1].
+#[test]
+fn ipv6_loopback_and_client_server() {
+    let objs = perf(&["--ipv6", "--time", "0.3", "--json"]);
+    let summary = objs.last().expect("a summary");
+    assert_eq!(summary["transport"], "UDP/IPv6");
+    assert_accounted(summary, 1);
+    let (srv, addr) = server_at("[::1]:0");
+    assert!(addr.starts_with("[::1]:"), "{addr}");
+    for extra in [None, Some("--reverse")] {
+        let mut args = vec!["--client", &addr, "--time", "0.3", "--json"];
+        args.extend(extra);
+        let objs = perf(&args);
+        let summary = objs.last().expect("a summary");
+        assert_eq!(summary["transport"], "UDP/IPv6");
+        assert_accounted(summary, 1);
+    }
+    stop(srv);
+}
+
+/// Unix datagram sockets: loopback over socket pairs, and a client and server at a temp-dir path
+/// (control at PATH.control), forward, reverse and with two streams. Nothing is lost: a full
+/// queue blocks the sender.
+#[test]
+fn unix_loopback_and_client_server() {
+    let objs = perf(&["--unix", "--parallel", "2", "--time", "0.3", "--json"]);
+    let summary = objs.last().expect("a summary");
+    assert_eq!(summary["transport"], "Unix");
+    assert_accounted(summary, 2);
+    assert_eq!(u(summary, "sent"), u(summary, "received"), "{summary}");
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("perf");
+    let (srv, addr) = server_at(path.to_str().expect("a UTF-8 path"));
+    assert_eq!(addr, path.to_str().unwrap());
+    assert!(dir.path().join("perf.control").exists());
+    for extra in [&[][..], &["--reverse"][..], &["--parallel", "2"][..]] {
+        let mut args = vec!["--client", &addr, "--time", "0.3", "--json"];
+        args.extend_from_slice(extra);
+        let objs = perf(&args);
+        let summary = objs.last().expect("a summary");
+        assert_eq!(summary["transport"], "Unix", "{extra:?}");
+        let streams = if extra.len() == 2 { 2 } else { 1 };
+        assert_accounted(summary, streams);
+        assert_eq!(u(summary, "sent"), u(summary, "received"), "{summary}");
+    }
+    // The server removes each client's traffic sockets when it is done with them.
+    assert!(!path.exists());
+    assert!(!dir.path().join("perf.1").exists());
+    stop(srv);
 }
