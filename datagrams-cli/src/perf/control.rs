@@ -52,6 +52,8 @@ use super::{RECV_BUFFER, receiver, sender};
 pub(crate) const DEFAULT_PORT: u16 = 5201;
 /// How long the client waits for the server's last word beyond the run itself.
 const GRACE: Duration = Duration::from_secs(5);
+/// How long one control read waits while the client sends, so that it tells `done` at once.
+const POLL: Duration = Duration::from_millis(20);
 /// The most streams a client may ask for.
 pub(crate) const MAX_STREAMS: u64 = 128;
 
@@ -60,16 +62,40 @@ fn io_err(what: impl std::fmt::Display) -> io::Error {
 }
 
 fn send_line(w: &mut impl Write, v: &Value) -> io::Result<()> {
-    writeln!(w, "{v}")?;
+    // One write per line: a reader never waits for the rest of a line split by formatting.
+    w.write_all(format!("{v}\n").as_bytes())?;
     w.flush()
 }
 
-fn read_line(r: &mut impl BufRead) -> io::Result<Option<Value>> {
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
+/// The reading half of a control connection: JSON lines, a partial line kept across a read
+/// timeout.
+#[derive(Debug)]
+struct Lines {
+    r: BufReader<Ctl>,
+    line: String,
+}
+
+impl Lines {
+    fn new(c: Ctl) -> Lines {
+        Lines {
+            r: BufReader::new(c),
+            line: String::new(),
+        }
+    }
+
+    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        self.r.get_ref().set_read_timeout(t)
+    }
+}
+
+/// The next object, `None` at the end; a timeout keeps what was read of a line for the next call.
+fn read_line(r: &mut Lines) -> io::Result<Option<Value>> {
+    if r.r.read_line(&mut r.line)? == 0 {
         return Ok(None);
     }
-    serde_json::from_str(&line).map(Some).map_err(io_err)
+    let v = serde_json::from_str(&r.line).map(Some).map_err(io_err);
+    r.line.clear();
+    v
 }
 
 fn totals_json(t: &Totals) -> Value {
@@ -218,7 +244,7 @@ fn server_socks(place: &Place, addrs: &[String], reverse: bool) -> io::Result<Ve
 }
 
 fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut reader = Lines::new(stream.try_clone()?);
     let mut writer = stream;
     let params = read_line(&mut reader)?.ok_or_else(|| io_err("closed before its parameters"))?;
     let len = params["len"]
@@ -266,7 +292,7 @@ fn serve_forward(
     params: &Value,
     len: usize,
     paths: &[String],
-    mut reader: BufReader<Ctl>,
+    mut reader: Lines,
     writer: &mut Ctl,
     interval: Duration,
 ) -> io::Result<()> {
@@ -322,7 +348,7 @@ fn serve_reverse(
     params: &Value,
     len: usize,
     paths: &[String],
-    mut reader: BufReader<Ctl>,
+    mut reader: Lines,
     mut writer: Ctl,
     interval: Duration,
 ) -> io::Result<()> {
@@ -449,7 +475,7 @@ pub(crate) fn client(
         (Ctl::Tcp(s), Some(addr), addr.to_string())
     };
     let lost = |e: io::Error| format!("server {name}: {e}");
-    let mut reader = BufReader::new(ctl.try_clone().map_err(lost)?);
+    let mut reader = Lines::new(ctl.try_clone().map_err(lost)?);
     let mut writer = ctl;
     let mut socks = Vec::with_capacity(want.streams);
     let mut addrs = Vec::with_capacity(want.streams);
@@ -512,10 +538,7 @@ pub(crate) fn client(
         }),
     )
     .map_err(lost)?;
-    reader
-        .get_ref()
-        .set_read_timeout(Some(GRACE))
-        .map_err(lost)?;
+    reader.set_read_timeout(Some(GRACE)).map_err(lost)?;
     let ready = match read_line(&mut reader).map_err(lost)? {
         Some(v) if v["type"] == "ready" => v,
         _ => return Err(format!("server {name}: no ready answer")),
@@ -533,11 +556,10 @@ pub(crate) fn client(
             (Sock::Udp(_), None) => {}
         }
     }
-    reader
-        .get_ref()
-        .set_read_timeout(Some(want.interval + GRACE))
-        .map_err(lost)?;
     if want.reverse {
+        reader
+            .set_read_timeout(Some(want.interval + GRACE))
+            .map_err(lost)?;
         mode.gso = ready["gso"].as_bool().unwrap_or(false);
         mode.per_packet = usize::try_from(ready["per_packet"].as_u64().unwrap_or(1))
             .unwrap_or(1)
@@ -546,12 +568,16 @@ pub(crate) fn client(
         return client_reverse(socks, reader, writer, mode, want, &name);
     }
     mode.gro = ready["gro"].as_bool().unwrap_or(mode.gro);
+    // Short reads, so that `done` goes out as soon as the senders stop; silence is timed here.
+    reader.set_read_timeout(Some(POLL)).map_err(lost)?;
+    let silent = want.interval + GRACE;
     let start = Instant::now();
     cfg.start = start;
     cfg.until = start + run_time;
     let senders = Senders::spawn(socks, &cfg);
     let mut rep = Reporter::new(mode);
     let mut told_done = false;
+    let mut heard = Instant::now();
     let result = loop {
         if senders.all_done() && !told_done {
             told_done = true;
@@ -560,15 +586,19 @@ pub(crate) fn client(
                 break Err(lost(e));
             }
         }
+        rep.tick(start.elapsed());
         let sent = streams::sent(&senders.counters);
         match read_line(&mut reader) {
-            Ok(Some(v)) if v["type"] == "totals" => rep.interval(&Totals::sum(&row_of(&v, &sent))),
+            Ok(Some(v)) if v["type"] == "totals" => {
+                heard = Instant::now();
+                rep.interval(&Totals::sum(&row_of(&v, &sent)));
+            }
             Ok(Some(v)) if v["type"] == "final" => {
                 let row = row_of(&v, &sent);
                 rep.interval(&Totals::sum(&row));
                 break Ok(row);
             }
-            Ok(Some(_)) => {}
+            Ok(Some(_)) => heard = Instant::now(),
             Ok(None) => {
                 break Err(format!(
                     "server {name} closed the control connection mid-run"
@@ -580,10 +610,11 @@ pub(crate) fn client(
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                break Err(format!(
-                    "server {name} went silent (no report for {:?})",
-                    want.interval + GRACE
-                ));
+                if heard.elapsed() >= silent {
+                    break Err(format!(
+                        "server {name} went silent (no report for {silent:?})"
+                    ));
+                }
             }
             Err(e) => break Err(lost(e)),
         }
@@ -600,7 +631,7 @@ pub(crate) fn client(
 /// connection; closing it at the end halts them.
 fn client_reverse(
     socks: Vec<Sock>,
-    mut reader: BufReader<Ctl>,
+    mut reader: Lines,
     writer: Ctl,
     mode: Mode,
     want: Want,
