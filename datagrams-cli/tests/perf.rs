@@ -166,33 +166,49 @@ fn client_server_accounts_for_every_datagram() {
     srv.wait().expect("reap the server");
 }
 
-/// A server killed mid-run ends the client with an error naming it, well before the run's end.
+/// A server killed mid-run ends the client with an error naming it, well before the run's end,
+/// whichever side sends.
 #[test]
 fn server_gone_mid_run_ends_the_client() {
-    let (mut srv, addr) = server();
-    let mut client = Command::new(env!("CARGO_BIN_EXE_dgram"))
-        .args([
-            "perf", "--client", &addr, "--time", "20", "--rate", "10kpps", "--json",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the client");
-    // The first interval report proves the run is under way.
-    {
-        use std::io::{BufRead, BufReader};
-        let mut line = String::new();
-        BufReader::new(client.stdout.as_mut().expect("stdout"))
-            .read_line(&mut line)
-            .expect("an interval");
-        assert!(line.contains("\"interval\""), "{line}");
+    for reverse in [false, true] {
+        let (mut srv, addr) = server();
+        let mut args = vec![
+            "perf",
+            "--client",
+            &addr,
+            "--time",
+            "20",
+            "--rate",
+            "10kpps",
+            "--interval",
+            "0.2",
+            "--json",
+        ];
+        if reverse {
+            args.push("--reverse");
+        }
+        let mut client = Command::new(env!("CARGO_BIN_EXE_dgram"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the client");
+        // The first interval report proves the run is under way.
+        {
+            use std::io::{BufRead, BufReader};
+            let mut line = String::new();
+            BufReader::new(client.stdout.as_mut().expect("stdout"))
+                .read_line(&mut line)
+                .expect("an interval");
+            assert!(line.contains("\"interval\""), "{line}");
+        }
+        srv.kill().expect("kill the server");
+        srv.wait().expect("reap the server");
+        let out = client.wait_with_output().expect("the client ends");
+        assert_eq!(out.status.code(), Some(1), "reverse {reverse}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("server {addr}")), "{err}");
     }
-    srv.kill().expect("kill the server");
-    srv.wait().expect("reap the server");
-    let out = client.wait_with_output().expect("the client ends");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("server {addr}")), "{err}");
 }
 
 #[path = "../../datagrams/tests/common/mod.rs"]

@@ -168,6 +168,15 @@ fn remove_stale_socket(path: &Path) {
     }
 }
 
+/// A hint for a name that may have been meant as a Unix path.
+fn unix_hint(addr: &str) -> &'static str {
+    if addr.contains(':') {
+        ""
+    } else {
+        " (a Unix socket path needs a /, as in ./perf.sock)"
+    }
+}
+
 /// Where a server's traffic goes.
 #[derive(Debug, Clone)]
 enum Place {
@@ -200,8 +209,8 @@ pub(crate) fn serve(addr: &str, interval: Duration) -> Result<(), String> {
             }
         }
     }
-    let listener =
-        TcpListener::bind(addr).map_err(|e| format!("bind {addr} (TCP control): {e}"))?;
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| format!("bind {addr} (TCP control): {e}{}", unix_hint(addr)))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!("dgram perf: server listening on {local} (TCP control, UDP traffic)");
     loop {
@@ -439,7 +448,7 @@ fn server_addr(host: &str) -> Result<SocketAddr, String> {
     };
     target
         .to_socket_addrs()
-        .map_err(|e| format!("--client {host}: {e}"))?
+        .map_err(|e| format!("--client {host}: {e}{}", unix_hint(host)))?
         .next()
         .ok_or_else(|| format!("--client {host}: no address"))
 }

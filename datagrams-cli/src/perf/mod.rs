@@ -98,13 +98,15 @@ pub(crate) struct Args {
     /// Receive without UDP GRO (recvmmsg batches only).
     #[arg(long)]
     no_gro: bool,
-    /// Be the server: receive the traffic of one client after another on ADDR (default
-    /// 0.0.0.0:5201; TCP control connection and UDP traffic on the same port).
+    /// Be the server: serve one client after another on ADDR (default 0.0.0.0:5201; TCP control
+    /// connection and UDP traffic on the same port; [::]:5201 for IPv6 and IPv4), or on a Unix
+    /// socket path (with a /: traffic at PATH, control at PATH.control).
     #[arg(short = 's', long, value_name = "ADDR", num_args = 0..=1,
           default_missing_value = "0.0.0.0:5201", conflicts_with = "client")]
     server: Option<String>,
-    /// Be the client: send to the server at HOST[:PORT] (port 5201 by default) and print both
-    /// sides: what was sent, and what the server received and its kernel dropped.
+    /// Be the client of the server at HOST[:PORT] (port 5201 by default; an IPv6 address alone or
+    /// as [IPV6]:PORT) or at a Unix socket PATH (with a /), and print both sides: what was sent,
+    /// and what was received and the receiver's kernel dropped.
     #[arg(short = 'c', long, value_name = "HOST[:PORT]")]
     client: Option<String>,
     /// Pace the sender: bits/s of UDP payload with a k/M/G suffix (100M, 1.5G), or datagrams/s

@@ -143,56 +143,83 @@ fn pct(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// The header: what runs, how, for how long (lines of at most 100 columns), then the pacing.
+fn header(mode: &Mode) {
+    let unix = mode.transport == "Unix";
+    let mut parts = vec![
+        format!(
+            "dgram perf: {} over {}",
+            match (mode.remote, mode.reverse) {
+                (false, _) => "loopback",
+                (true, false) => "to the server",
+                (true, true) => "from the server",
+            },
+            mode.transport
+        ),
+        format!("{} B", mode.len),
+    ];
+    if mode.streams > 1 {
+        parts.push(format!("{} streams", mode.streams));
+    }
+    if unix {
+        // GSO, GRO and kernel drops are UDP's; a full Unix queue blocks the sender instead.
+        parts.push("one send and one recvmsg per datagram (no GSO/GRO on Unix)".into());
+    } else {
+        parts.push(
+            if mode.gso {
+                "GSO sender"
+            } else {
+                "sendmmsg sender"
+            }
+            .into(),
+        );
+        parts.push(
+            if mode.gro {
+                "GRO+recvmmsg receiver"
+            } else {
+                "recvmmsg receiver"
+            }
+            .into(),
+        );
+    }
+    parts.push(match mode.count {
+        Some(n) => format!("{} bytes", n * mode.len as u64),
+        None => format!("{:.1} s", mode.time.as_secs_f64()),
+    });
+    let mut line = String::new();
+    for p in parts {
+        if line.is_empty() {
+            line = p;
+        } else if line.len() + 2 + p.len() > 100 {
+            emit(format_args!("{line},"));
+            line = format!("  {p}");
+        } else {
+            line = format!("{line}, {p}");
+        }
+    }
+    emit(format_args!("{line}"));
+    if let Some(p) = mode.pps {
+        emit(format_args!(
+            "pacing: {}, {}datagrams/s",
+            if mode.pacing == "kernel" {
+                "kernel (SO_MAX_PACING_RATE, held where fq is the egress qdisc)"
+            } else {
+                mode.pacing
+            },
+            si(p)
+        ));
+    }
+    if unix {
+        emit(format_args!(
+            "kernel drops: none on Unix sockets (a full queue blocks the sender)"
+        ));
+    }
+}
+
 impl Reporter {
     pub(crate) fn new(mode: Mode) -> Reporter {
         if !mode.json {
-            let unix = mode.transport == "Unix";
-            emit(format_args!(
-                "dgram perf: {} over {}{}, {} B, {}, {}, {}{}{}",
-                match (mode.remote, mode.reverse) {
-                    (false, _) => "loopback",
-                    (true, false) => "to the server",
-                    (true, true) => "from the server (reverse)",
-                },
-                mode.transport,
-                if mode.streams > 1 {
-                    format!(", {} streams", mode.streams)
-                } else {
-                    String::new()
-                },
-                mode.len,
-                match (unix, mode.gso) {
-                    (true, _) => "send per datagram",
-                    (false, true) => "GSO sender",
-                    (false, false) => "sendmmsg sender",
-                },
-                match (unix, mode.gro) {
-                    (true, _) => "recvmsg per datagram (GSO/GRO do not apply to Unix sockets)",
-                    (false, true) => "GRO+recvmmsg receiver",
-                    (false, false) => "recvmmsg receiver",
-                },
-                match mode.count {
-                    Some(n) => format!("{} bytes", n * mode.len as u64),
-                    None => format!("{:.1} s", mode.time.as_secs_f64()),
-                },
-                match mode.pps {
-                    Some(p) => format!(
-                        "\npacing: {}, {}datagrams/s",
-                        if mode.pacing == "kernel" {
-                            "kernel (SO_MAX_PACING_RATE, held where fq is the egress qdisc)"
-                        } else {
-                            mode.pacing
-                        },
-                        si(p)
-                    ),
-                    None => String::new(),
-                },
-                if unix {
-                    "\nkernel drops: none on Unix sockets (a full queue blocks the sender)"
-                } else {
-                    ""
-                }
-            ));
+            header(&mode);
             emit(format_args!(
                 "{:>13}  {:>12}  {:>12}  {:>16}  {:>7}  {:>5}  {:>10}  {:>7}",
                 "interval",
