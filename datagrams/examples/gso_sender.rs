@@ -47,15 +47,6 @@ fn main() -> io::Result<()> {
         .map(String::as_str)
         .filter(|a| *a != "--no-gso")
         .collect();
-    let socket = UdpSocket::bind("0.0.0.0:0")?;
-    if no_gso {
-        socket.set_gso(false);
-    }
-    let gso = if socket.max_gso_segments() > 1 {
-        "on"
-    } else {
-        "off"
-    };
     match args.as_slice() {
         [to, total, rest @ ..] if *to != "--self-test" => {
             let to: SocketAddr = to
@@ -66,6 +57,7 @@ fn main() -> io::Result<()> {
                 [s] => parse(s)?,
                 _ => return Err(usage()),
             };
+            let (socket, gso) = sender(to, no_gso)?;
             let (datagrams, calls) = send_all(&socket, to, parse(total)?, segment)?;
             println!("gso_sender: {datagrams} datagrams in {calls} sends, GSO {gso}");
             Ok(())
@@ -75,6 +67,7 @@ fn main() -> io::Result<()> {
             let rx = UdpSocket::bind("127.0.0.1:0")?;
             rx.set_recv_tos_v4(true)?;
             rx.set_read_timeout(Some(Duration::from_secs(5)))?;
+            let (socket, gso) = sender(rx.local_addr()?, no_gso)?;
             let (datagrams, calls) = send_all(&socket, rx.local_addr()?, parse(total)?, 1200)?;
             let mut buf = [0u8; 2048];
             let (mut got, mut bytes, mut ect0) = (0, 0, 0);
@@ -93,6 +86,25 @@ fn main() -> io::Result<()> {
         }
         _ => Err(usage()),
     }
+}
+
+/// A socket of `to`'s family (any port) and whether GSO is in use on it.
+fn sender(to: SocketAddr, no_gso: bool) -> io::Result<(UdpSocket, &'static str)> {
+    let any: SocketAddr = if to.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let socket = UdpSocket::bind(any)?;
+    if no_gso {
+        socket.set_gso(false);
+    }
+    let gso = if socket.max_gso_segments() > 1 {
+        "on"
+    } else {
+        "off"
+    };
+    Ok((socket, gso))
 }
 
 fn usage() -> io::Error {

@@ -110,7 +110,9 @@ pub struct RecvMeta<A = SocketAddr> {
     /// How many datagrams the socket had dropped for a full receive buffer when this one was queued: a
     /// running count since the option was switched on (`SO_RXQ_OVFL`), with
     /// [`set_recv_drop_count`](crate::UdpSocket::set_recv_drop_count) on. The kernel reports it only
-    /// once the count is non-zero.
+    /// once the count is non-zero. The count is of packets the socket dropped: with
+    /// [`set_gro`](crate::UdpSocket::set_gro) on, one dropped packet may have held several
+    /// datagrams (a sender's GSO packet coalesced on the way in), so the datagrams lost can exceed it.
     pub drops: Option<u32>,
     /// With [`set_gro`](crate::UdpSocket::set_gro) on, the size in bytes of each of the several
     /// datagrams one receive may hold (`UDP_GRO`); the last may be shorter. Split the buffer with

@@ -132,6 +132,31 @@ fn gro_receiver() {
     );
 }
 
+/// The two programs as a user runs them: a GRO receiver process, then a GSO sender process to it,
+/// over IPv4 and IPv6 loopback.
+#[test]
+fn gso_sender_to_a_gro_receiver_process() {
+    for bind in ["127.0.0.1:0", "[::1]:0"] {
+        let mut receiver = Child::spawn(Command::new(example("gro_receiver")).arg(bind));
+        let listening = receiver.expect("gro_receiver: listening on ");
+        let addr = listening
+            .strip_suffix(", GRO on")
+            .unwrap_or_else(|| panic!("GRO is on in this kernel: {listening:?}"));
+        let sent = run(Command::new(example("gso_sender")).args([addr, "60000"]));
+        assert_eq!(
+            sent,
+            ["gso_sender: 50 datagrams in 1 sends, GSO on"],
+            "{bind}"
+        );
+        assert_eq!(
+            receiver.line(),
+            "gro_receiver: 50 datagrams, 60000 bytes, 50 ECT(0)",
+            "{bind}"
+        );
+        receiver.success();
+    }
+}
+
 #[test]
 fn discovery_on_loopback() {
     assert_eq!(
