@@ -698,10 +698,7 @@ fn client_reverse(
     let receivers = Receivers::spawn(socks, &cfg, &counters);
     let mut rep = Reporter::new(mode);
     let last = receivers.gather(start, |row, elapsed| {
-        match row {
-            Some(row) => rep.interval(&Totals::sum(row)),
-            None => rep.tick(elapsed),
-        }
+        rep.gathered(row, elapsed);
         Ok(())
     });
     // Closing the connection halts the server's senders.

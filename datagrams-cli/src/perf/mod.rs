@@ -349,10 +349,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     };
     let receivers = Receivers::spawn(rxs, &rcfg, &senders.counters);
     let last = receivers.gather(start, |row, elapsed| {
-        match row {
-            Some(row) => rep.interval(&report::Totals::sum(row)),
-            None => rep.tick(elapsed),
-        }
+        rep.gathered(row, elapsed);
         Ok(())
     });
     let send_result = senders.finish();

@@ -259,6 +259,15 @@ impl Reporter {
         }
     }
 
+    /// What the receivers of a run gathered (`streams::Receivers::gather`): the streams' totals
+    /// at the end of an interval (summed into one line), or only the time, for the progress bar.
+    pub(crate) fn gathered(&mut self, row: Option<&[Totals]>, elapsed: Duration) {
+        match row {
+            Some(row) => self.interval(&Totals::sum(row)),
+            None => self.tick(elapsed),
+        }
+    }
+
     /// Reports the interval from the previous call to `t`.
     pub(crate) fn interval(&mut self, t: &Totals) {
         let p = self.prev;
