@@ -6,18 +6,25 @@
 //! `PATH.1`, `PATH.2`, ... for more streams). Both sides write JSON objects, one per line:
 //!
 //! 1. client → server: its parameters: `{"len":1200,"gro":true,"gso":true,"per_packet":54,
-//!    "streams":2,"reverse":false,"pps":null,"time_ns":3000000000,"count":null,"addrs":[..]}`;
-//!    `addrs` names the client's traffic socket of each stream (its UDP port, or its Unix address);
-//! 2. server → client: `{"type":"ready","gso":..,"per_packet":..,"addrs":[..]}` once its traffic
-//!    sockets are ready (`addrs`: the Unix paths; the sending side's settings in reverse mode);
+//!    "streams":2,"reverse":false,"pps":null,"pacing":"auto","time_ns":3000000000,"count":null,
+//!    "interval_ns":1000000000,"addrs":[..]}`; `addrs` names the client's traffic socket of each
+//!    stream (its UDP port, or its Unix address); the server reports at the client's interval;
+//! 2. server → client: `{"type":"ready","gro":..,"gso":..,"per_packet":..,"pacing":..,
+//!    "addrs":[..]}` once its traffic sockets are ready (`addrs`: the Unix paths; the sending
+//!    side's settings in reverse mode);
 //! 3. forward (the client sends): the client sends for `--time` or `--bytes`; the server writes
 //!    `{"type":"totals","streams":[..]}` (each stream's receive counters since the start) every
-//!    interval; the client writes `{"type":"done","sent":[..]}` (per stream) when it stops; the
-//!    server writes `{"type":"final","streams":[..]}` once everything sent is received or
-//!    dropped (or after a drain time) and closes the connection;
+//!    interval, the client `{"type":"sent","sent":[..]}` (per stream); the client writes
+//!    `{"type":"done","sent":[..]}` when it stops; the server writes
+//!    `{"type":"final","streams":[..]}` once everything sent is received or dropped (or after a
+//!    drain time) and closes the connection;
 //! 4. reverse (`--reverse`, the server sends): the server writes `{"type":"sent","sent":[..]}`
 //!    every interval and `{"type":"done","sent":[..]}` when it stops; the client receives, prints,
 //!    and closes the connection, which halts the server's senders.
+//!
+//! Each side writes at least once an interval while the traffic flows, so either one takes a
+//! silence of an interval and 5 s as the other gone: the client ends with an error naming the
+//! server, the server ends that client's run and serves the next.
 //!
 //! Streams (`--parallel`): each stream has its own socket and thread at both ends. Over UDP the
 //! server's sockets all bind the one port with `SO_REUSEPORT`, and each is connected to its
@@ -255,7 +262,15 @@ fn server_socks(place: &Place, addrs: &[String], reverse: bool) -> io::Result<Ve
 fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
     let mut reader = Lines::new(stream.try_clone()?);
     let mut writer = stream;
+    reader.set_read_timeout(Some(GRACE))?;
     let params = read_line(&mut reader)?.ok_or_else(|| io_err("closed before its parameters"))?;
+    // The client's interval, so that its lines cover what it asked for; the server's otherwise.
+    let interval = params["interval_ns"]
+        .as_u64()
+        .map(Duration::from_nanos)
+        .filter(|i| (Duration::from_millis(1)..=Duration::from_secs(3600)).contains(i))
+        .unwrap_or(interval);
+    reader.set_read_timeout(Some(interval + GRACE))?;
     let len = params["len"]
         .as_u64()
         .filter(|l| (super::HEADER_LEN as u64..=65_507).contains(l))
@@ -321,10 +336,14 @@ fn serve_forward(
     {
         let counters = counters.clone();
         std::thread::spawn(move || {
-            // The client's `done` (or its going away) ends the receive.
-            if let Ok(Some(v)) = read_line(&mut reader) {
-                for (c, n) in counters.iter().zip(u64s(&v["sent"])) {
-                    c.sent.store(n, Ordering::Release);
+            // The client's `done` ends the receive, and so does its going away or going silent
+            // (it writes its counts every interval).
+            while let Ok(Some(v)) = read_line(&mut reader) {
+                if v["type"] == "done" {
+                    for (c, n) in counters.iter().zip(u64s(&v["sent"])) {
+                        c.sent.store(n, Ordering::Release);
+                    }
+                    break;
                 }
             }
             streams::all_done(&counters);
@@ -539,6 +558,7 @@ pub(crate) fn client(
             "streams": want.streams, "reverse": want.reverse, "pps": cfg.pps,
             "time_ns": u64::try_from(run_time.as_nanos()).unwrap_or(u64::MAX),
             "count": cfg.count, "addrs": addrs,
+            "interval_ns": u64::try_from(want.interval.as_nanos()).unwrap_or(u64::MAX),
             "pacing": match want.pacing {
                 Pacing::Auto => "auto",
                 Pacing::Kernel => "kernel",
@@ -587,7 +607,16 @@ pub(crate) fn client(
     let mut rep = Reporter::new(mode);
     let mut told_done = false;
     let mut heard = Instant::now();
+    let mut next_count = start + want.interval;
     let result = loop {
+        if !told_done && Instant::now() >= next_count {
+            // The counts so far: the server sees a client that is still there.
+            next_count += want.interval;
+            let sent = streams::sent(&senders.counters);
+            if let Err(e) = send_line(&mut writer, &json!({"type": "sent", "sent": sent})) {
+                break Err(lost(e));
+            }
+        }
         if senders.all_done() && !told_done {
             told_done = true;
             let sent = streams::sent(&senders.counters);

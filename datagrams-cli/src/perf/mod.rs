@@ -50,12 +50,13 @@ pub(crate) const RECV_BUFFER: usize = 16 << 20;
 #[command(
     after_help = "CONTROL: the client connects to the server's port over TCP (the UDP traffic uses the same\n\
 port; a Unix server at PATH has its control socket at PATH.control) and both write JSON lines:\n\
-the client its parameters (length, streams, direction, rate, time or byte count, its sockets),\n\
-the server `ready`. Forward, the server writes its receive counters every interval, the client\n\
-`done` with the counts it sent, the server its final counters. With --reverse the server sends:\n\
-it writes its sent counts every interval and `done` at the end; the client receives, prints both\n\
-sides and closes the connection. The server's streams share its port (SO_REUSEPORT, each socket\n\
-connected to its client socket).\n\n\
+the client its parameters (length, streams, direction, rate, time or byte count, interval, its\n\
+sockets), the server `ready`. Forward, each writes its counters every interval (the server what\n\
+it received, the client what it sent), the client `done` at the end, the server its final\n\
+counters. With --reverse the server sends: it writes its sent counts every interval and `done`\n\
+at the end; the client receives, prints both sides and closes the connection. A side silent for\n\
+an interval and 5 s is taken as gone. The server's streams share its port (SO_REUSEPORT, each\n\
+socket connected to its client socket).\n\n\
 EXAMPLES:\n  \
     dgram perf                       # 3 s over loopback, GSO sender, GRO receiver\n  \
     dgram perf --len 64 --no-gso     # small datagrams, sendmmsg batches\n  \
