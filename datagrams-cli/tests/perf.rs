@@ -540,3 +540,23 @@ fn reverse_between_namespaces_accounts_for_every_datagram() {
     }
     stop(srv);
 }
+
+/// `--pacing` says who holds the rate, in the summary: user space by default on loopback (which
+/// has no qdisc), the kernel when asked (`SO_MAX_PACING_RATE`, accepted; unenforced without fq).
+#[test]
+fn pacing_is_reported() {
+    for (asked, want) in [
+        (None, "user space"),
+        (Some("user"), "user space"),
+        (Some("kernel"), "kernel"),
+    ] {
+        let mut args = vec!["--bytes", "12k", "--rate", "10M", "--json"];
+        if let Some(a) = asked {
+            args.extend(["--pacing", a]);
+        }
+        let objs = perf(&args);
+        let summary = objs.last().expect("a summary");
+        assert_eq!(summary["pacing"], want, "{summary}");
+        assert_eq!(u(summary, "sent"), 10, "{summary}");
+    }
+}
