@@ -12,9 +12,8 @@
 //!
 //! Paths: UDP over IPv4 or IPv6 (`--ipv6` on loopback; the address's family otherwise), or Unix
 //! datagram sockets (`--unix` on loopback, socket pairs; a path given to `--server`/`--client`).
-//! GSO and GRO are UDP's: over Unix each datagram is one `send` and one `recvmsg` (the library has
-//! no `sendmmsg`/`recvmmsg` for Unix sockets), and nothing is dropped: a full queue blocks the
-//! sender.
+//! GSO and GRO are UDP's: over Unix the datagrams go in `sendmmsg`/`recvmmsg` batches, and
+//! nothing is dropped: a full queue blocks the sender.
 //!
 //! `--parallel N` runs N streams, each with its own socket and thread at both ends (`streams.rs`);
 //! the report sums them per interval and gives each stream's totals at the end. Pacing is the

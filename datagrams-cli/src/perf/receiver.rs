@@ -1,5 +1,5 @@
-//! The receiving end: `recvmmsg` batches (with UDP GRO by default) into buffers allocated once, or
-//! one `recvmsg` per datagram on a Unix socket; every datagram accounted in [`Stream`].
+//! The receiving end: `recvmmsg` batches (with UDP GRO by default) into buffers allocated once;
+//! every datagram accounted in [`Stream`].
 
 use std::io::{self, IoSliceMut};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -102,11 +102,7 @@ pub(crate) fn run(
     loop {
         let r = match sock {
             Sock::Udp(s) => s.recv_batch_without_senders(&mut bufs, &mut metas),
-            Sock::Unix(s) => s.recv_msg(&mut bufs[0]).map(|m| {
-                metas[0].len = m.len;
-                metas[0].truncated = m.truncated;
-                1
-            }),
+            Sock::Unix(s) => s.recv_batch_without_senders(&mut bufs, &mut metas),
         };
         let now = cfg.start.elapsed();
         match r {

@@ -163,7 +163,7 @@ fn header(mode: &Mode) {
     }
     if unix {
         // GSO, GRO and kernel drops are UDP's; a full Unix queue blocks the sender instead.
-        parts.push("one send and one recvmsg per datagram (no GSO/GRO on Unix)".into());
+        parts.push("sendmmsg sender, recvmmsg receiver (no GSO/GRO on Unix)".into());
     } else {
         parts.push(
             if mode.gso {

@@ -1,6 +1,6 @@
 //! The sending end: fills headers in place in one buffer allocated before the loop and sends it
-//! with UDP GSO (one `sendmsg` per 64 datagrams) or in `sendmmsg` batches; over a Unix socket one
-//! `send` per datagram.
+//! with UDP GSO (one `sendmsg` per 64 datagrams) or in `sendmmsg` batches (always over a Unix
+//! socket).
 //!
 //! After its last datagram a UDP sender sends end markers (a header with sequence number
 //! `u64::MAX`, counted nowhere) every few milliseconds until told to halt: the receiver learns its
@@ -122,6 +122,7 @@ fn send_all(sock: &Sock, cfg: &Config, sent: &AtomicU64, halt: &AtomicBool) -> i
                 s.send_batch([t]).map(|k| if k == 1 { want } else { 0 })
             }
             Sock::Udp(s) => {
+                // The buffer holds exactly BATCH chunks (per_call == BATCH without GSO).
                 let mut chunks = buf.chunks_exact(len);
                 let ts: [Transmit<'_>; BATCH] = std::array::from_fn(|_| {
                     // The buffer holds exactly BATCH chunks (per_call == BATCH without GSO).
@@ -129,7 +130,11 @@ fn send_all(sock: &Sock, cfg: &Config, sent: &AtomicU64, halt: &AtomicBool) -> i
                 });
                 s.send_batch(&ts[..want])
             }
-            Sock::Unix(s) => send_each(s, &buf[..want * len], len),
+            Sock::Unix(s) => {
+                let mut chunks = buf.chunks_exact(len);
+                let bufs: [&[u8]; BATCH] = std::array::from_fn(|_| chunks.next().unwrap_or(&[]));
+                s.send_batch(&bufs[..want])
+            }
         };
         let n = match r {
             Ok(k) => k,
@@ -147,18 +152,4 @@ fn transient(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
-}
-
-/// Sends the datagrams of `buf` (`len` bytes each) one `send` each; returns how many went, an error
-/// only if the first one failed.
-fn send_each(s: &datagrams::UnixDatagram, buf: &[u8], len: usize) -> io::Result<usize> {
-    let mut n = 0;
-    for d in buf.chunks_exact(len) {
-        match s.send(d) {
-            Ok(_) => n += 1,
-            Err(e) if n == 0 => return Err(e),
-            Err(_) => break,
-        }
-    }
-    Ok(n)
 }

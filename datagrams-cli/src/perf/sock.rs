@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use datagrams::{UdpSocket, UnixDatagram};
 
-/// A traffic socket: UDP (GSO/GRO and batches) or Unix datagram (one datagram per call: the
-/// library has no `sendmmsg`/`recvmmsg` for Unix sockets, and GSO/GRO are UDP's).
+/// A traffic socket: UDP (GSO/GRO and batches) or Unix datagram (batches: GSO/GRO are UDP's).
 #[derive(Debug)]
 pub(crate) enum Sock {
     Udp(UdpSocket),
