@@ -427,6 +427,26 @@ fn unix_loopback_and_client_server() {
     // The server removes each client's traffic sockets when it is done with them.
     assert!(!path.exists());
     assert!(!dir.path().join("perf.1").exists());
+    // A file in the way of a stream's socket: the server says so, and the client prints it.
+    std::fs::write(dir.path().join("perf.1"), b"not a socket").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args([
+            "perf",
+            "--client",
+            &addr,
+            "--parallel",
+            "2",
+            "--time",
+            "0.1",
+        ])
+        .output()
+        .expect("run dgram perf");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("server {addr}: {addr}.1: ")) && err.contains("in use"),
+        "{err}"
+    );
     stop(srv);
 }
 

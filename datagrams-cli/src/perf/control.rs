@@ -11,7 +11,8 @@
 //!    stream (its UDP port, or its Unix address); the server reports at the client's interval;
 //! 2. server → client: `{"type":"ready","gro":..,"gso":..,"per_packet":..,"pacing":..,
 //!    "addrs":[..]}` once its traffic sockets are ready (`addrs`: the Unix paths; the sending
-//!    side's settings in reverse mode);
+//!    side's settings in reverse mode), or `{"type":"error","message":".."}` when it cannot
+//!    make them;
 //! 3. forward (the client sends): the client sends for `--time` or `--bytes`; the server writes
 //!    `{"type":"totals","streams":[..]}` (each stream's receive counters since the start) every
 //!    interval, the client `{"type":"sent","sent":[..]}` (per stream); the client writes
@@ -287,7 +288,17 @@ fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
         return Err(io_err("parameters without 1 to 128 stream addresses"));
     }
     let reverse = params["reverse"].as_bool().unwrap_or(false);
-    let socks = server_socks(place, &addrs, reverse)?;
+    let socks = match server_socks(place, &addrs, reverse) {
+        Ok(socks) => socks,
+        Err(e) => {
+            // The client says why instead of waiting for a `ready` that never comes.
+            let _ = send_line(
+                &mut writer,
+                &json!({"type": "error", "message": e.to_string()}),
+            );
+            return Err(e);
+        }
+    };
     let paths: Vec<String> = match place {
         Place::Unix(p) => (0..socks.len())
             .map(|i| stream_path(p, i).display().to_string())
@@ -570,6 +581,12 @@ pub(crate) fn client(
     reader.set_read_timeout(Some(GRACE)).map_err(lost)?;
     let ready = match read_line(&mut reader).map_err(lost)? {
         Some(v) if v["type"] == "ready" => v,
+        Some(v) if v["type"] == "error" => {
+            return Err(format!(
+                "server {name}: {}",
+                v["message"].as_str().unwrap_or("error")
+            ));
+        }
         _ => return Err(format!("server {name}: no ready answer")),
     };
     for (i, s) in socks.iter().enumerate() {

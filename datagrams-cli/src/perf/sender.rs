@@ -122,7 +122,6 @@ fn send_all(sock: &Sock, cfg: &Config, sent: &AtomicU64, halt: &AtomicBool) -> i
                 s.send_batch([t]).map(|k| if k == 1 { want } else { 0 })
             }
             Sock::Udp(s) => {
-                // The buffer holds exactly BATCH chunks (per_call == BATCH without GSO).
                 let mut chunks = buf.chunks_exact(len);
                 let ts: [Transmit<'_>; BATCH] = std::array::from_fn(|_| {
                     // The buffer holds exactly BATCH chunks (per_call == BATCH without GSO).
@@ -131,6 +130,7 @@ fn send_all(sock: &Sock, cfg: &Config, sent: &AtomicU64, halt: &AtomicBool) -> i
                 s.send_batch(&ts[..want])
             }
             Sock::Unix(s) => {
+                // As above: BATCH chunks.
                 let mut chunks = buf.chunks_exact(len);
                 let bufs: [&[u8]; BATCH] = std::array::from_fn(|_| chunks.next().unwrap_or(&[]));
                 s.send_batch(&bufs[..want])
