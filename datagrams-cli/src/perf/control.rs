@@ -59,50 +59,35 @@ use super::{RECV_BUFFER, receiver, sender};
 /// The port when none is given (iperf3's).
 pub(crate) const DEFAULT_PORT: u16 = 5201;
 /// How long the client waits for the server's last word beyond the run itself.
-const GRACE: Duration = Duration::from_secs(5);
+pub(super) const GRACE: Duration = Duration::from_secs(5);
 /// How long one control read waits while the client sends, so that it tells `done` at once.
 const POLL: Duration = Duration::from_millis(20);
 /// The most streams a client may ask for.
 pub(crate) const MAX_STREAMS: u64 = 128;
 
-fn io_err(what: impl std::fmt::Display) -> io::Error {
+pub(super) fn io_err(what: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_string())
 }
 
-fn send_line(w: &mut impl Write, v: &Value) -> io::Result<()> {
+pub(super) fn send_line(w: &mut impl Write, v: &Value) -> io::Result<()> {
     // One write per line: a reader never waits for the rest of a line split by formatting.
     w.write_all(format!("{v}\n").as_bytes())?;
     w.flush()
 }
 
-/// The reading half of a control connection: JSON lines, a partial line kept across a read
-/// timeout.
-#[derive(Debug)]
-struct Lines {
-    r: BufReader<Ctl>,
-    line: String,
+/// The next object on a control connection, `None` at its end.
+pub(super) fn read_line(r: &mut impl BufRead) -> io::Result<Option<Value>> {
+    read_line_kept(r, &mut String::new())
 }
 
-impl Lines {
-    fn new(c: Ctl) -> Lines {
-        Lines {
-            r: BufReader::new(c),
-            line: String::new(),
-        }
-    }
-
-    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
-        self.r.get_ref().set_read_timeout(t)
-    }
-}
-
-/// The next object, `None` at the end; a timeout keeps what was read of a line for the next call.
-fn read_line(r: &mut Lines) -> io::Result<Option<Value>> {
-    if r.r.read_line(&mut r.line)? == 0 {
+/// [`read_line`] that keeps what it read of a line in `line` when a read times out, for the next
+/// call (a reader with short timeouts).
+fn read_line_kept(r: &mut impl BufRead, line: &mut String) -> io::Result<Option<Value>> {
+    if r.read_line(line)? == 0 {
         return Ok(None);
     }
-    let v = serde_json::from_str(&r.line).map(Some).map_err(io_err);
-    r.line.clear();
+    let v = serde_json::from_str(line).map(Some).map_err(io_err);
+    line.clear();
     v
 }
 
@@ -261,9 +246,9 @@ fn server_socks(place: &Place, addrs: &[String], reverse: bool) -> io::Result<Ve
 }
 
 fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
-    let mut reader = Lines::new(stream.try_clone()?);
+    let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = stream;
-    reader.set_read_timeout(Some(GRACE))?;
+    reader.get_ref().set_read_timeout(Some(GRACE))?;
     let params = read_line(&mut reader)?.ok_or_else(|| io_err("closed before its parameters"))?;
     // The client's interval, so that its lines cover what it asked for; the server's otherwise.
     let interval = params["interval_ns"]
@@ -271,7 +256,7 @@ fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
         .map(Duration::from_nanos)
         .filter(|i| (Duration::from_millis(1)..=Duration::from_secs(3600)).contains(i))
         .unwrap_or(interval);
-    reader.set_read_timeout(Some(interval + GRACE))?;
+    reader.get_ref().set_read_timeout(Some(interval + GRACE))?;
     let len = params["len"]
         .as_u64()
         .filter(|l| (super::HEADER_LEN as u64..=65_507).contains(l))
@@ -327,7 +312,7 @@ fn serve_forward(
     params: &Value,
     len: usize,
     paths: &[String],
-    mut reader: Lines,
+    mut reader: BufReader<Ctl>,
     writer: &mut Ctl,
     interval: Duration,
 ) -> io::Result<()> {
@@ -387,7 +372,7 @@ fn serve_reverse(
     params: &Value,
     len: usize,
     paths: &[String],
-    mut reader: Lines,
+    mut reader: BufReader<Ctl>,
     mut writer: Ctl,
     interval: Duration,
 ) -> io::Result<()> {
@@ -465,7 +450,7 @@ fn serve_reverse(
 }
 
 /// `HOST`, `HOST:PORT`, `IPV6`, `[IPV6]:PORT`: the control (and UDP traffic) address.
-fn server_addr(host: &str) -> Result<SocketAddr, String> {
+pub(super) fn server_addr(host: &str) -> Result<SocketAddr, String> {
     let target = if host.parse::<Ipv6Addr>().is_ok() {
         format!("[{host}]:{DEFAULT_PORT}")
     } else if host
@@ -514,7 +499,7 @@ pub(crate) fn client(
         (Ctl::Tcp(s), Some(addr), addr.to_string())
     };
     let lost = |e: io::Error| format!("server {name}: {e}");
-    let mut reader = Lines::new(ctl.try_clone().map_err(lost)?);
+    let mut reader = BufReader::new(ctl.try_clone().map_err(lost)?);
     let mut writer = ctl;
     let mut socks = Vec::with_capacity(want.streams);
     let mut addrs = Vec::with_capacity(want.streams);
@@ -578,7 +563,10 @@ pub(crate) fn client(
         }),
     )
     .map_err(lost)?;
-    reader.set_read_timeout(Some(GRACE)).map_err(lost)?;
+    reader
+        .get_ref()
+        .set_read_timeout(Some(GRACE))
+        .map_err(lost)?;
     let ready = match read_line(&mut reader).map_err(lost)? {
         Some(v) if v["type"] == "ready" => v,
         Some(v) if v["type"] == "error" => {
@@ -604,6 +592,7 @@ pub(crate) fn client(
     }
     if want.reverse {
         reader
+            .get_ref()
             .set_read_timeout(Some(want.interval + GRACE))
             .map_err(lost)?;
         mode.gso = ready["gso"].as_bool().unwrap_or(false);
@@ -615,7 +604,10 @@ pub(crate) fn client(
     }
     mode.gro = ready["gro"].as_bool().unwrap_or(mode.gro);
     // Short reads, so that `done` goes out as soon as the senders stop; silence is timed here.
-    reader.set_read_timeout(Some(POLL)).map_err(lost)?;
+    reader
+        .get_ref()
+        .set_read_timeout(Some(POLL))
+        .map_err(lost)?;
     let silent = want.interval + GRACE;
     let start = Instant::now();
     cfg.start = start;
@@ -625,6 +617,7 @@ pub(crate) fn client(
     let mut told_done = false;
     let mut heard = Instant::now();
     let mut next_count = start + want.interval;
+    let mut partial = String::new();
     let result = loop {
         if !told_done && Instant::now() >= next_count {
             // The counts so far: the server sees a client that is still there.
@@ -643,7 +636,7 @@ pub(crate) fn client(
         }
         rep.tick(start.elapsed());
         let sent = streams::sent(&senders.counters);
-        match read_line(&mut reader) {
+        match read_line_kept(&mut reader, &mut partial) {
             Ok(Some(v)) if v["type"] == "totals" => {
                 heard = Instant::now();
                 rep.interval(&Totals::sum(&row_of(&v, &sent)));
@@ -686,7 +679,7 @@ pub(crate) fn client(
 /// connection; closing it at the end halts them.
 fn client_reverse(
     socks: Vec<Sock>,
-    mut reader: Lines,
+    mut reader: BufReader<Ctl>,
     writer: Ctl,
     mode: Mode,
     want: Want,

@@ -45,7 +45,7 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-fn u64_at(d: &[u8], at: usize) -> u64 {
+pub(super) fn u64_at(d: &[u8], at: usize) -> u64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(&d[at..at + 8]);
     u64::from_le_bytes(b)

@@ -14,7 +14,7 @@ fn emit_with(bar: Option<&indicatif::ProgressBar>, line: std::fmt::Arguments<'_>
 }
 
 /// Prints one line; a closed standard output ends the program quietly, as a filter does.
-fn emit(line: std::fmt::Arguments<'_>) {
+pub(super) fn emit(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
     if let Err(e) = writeln!(std::io::stdout().lock(), "{line}") {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
