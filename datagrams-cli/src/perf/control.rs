@@ -20,8 +20,9 @@
 //!    `{"type":"final","streams":[..]}` once everything sent is received or dropped (or after a
 //!    drain time) and closes the connection;
 //! 4. reverse (`--reverse`, the server sends): the server writes `{"type":"sent","sent":[..]}`
-//!    every interval and `{"type":"done","sent":[..]}` when it stops; the client receives, prints,
-//!    and closes the connection, which halts the server's senders.
+//!    every interval and `{"type":"done","sent":[..]}` when it stops; the client receives, writes
+//!    `{"type":"totals","streams":[..]}` (what it received) every interval, prints, and closes the
+//!    connection, which halts the server's senders.
 //!
 //! Each side writes at least once an interval while the traffic flows, so either one takes a
 //! silence of an interval and 5 s as the other gone: the client ends with an error naming the
@@ -680,7 +681,7 @@ pub(crate) fn client(
 fn client_reverse(
     socks: Vec<Sock>,
     mut reader: BufReader<Ctl>,
-    writer: Ctl,
+    mut writer: Ctl,
     mode: Mode,
     want: Want,
     name: &str,
@@ -738,6 +739,11 @@ fn client_reverse(
     let mut rep = Reporter::new(mode);
     let last = receivers.gather(start, |row, elapsed| {
         rep.gathered(row, elapsed);
+        if let Some(row) = row {
+            // The server hears from its client every interval; a write that fails means the
+            // server is gone, which the control reader reports.
+            let _ = send_line(&mut writer, &streams_json("totals", row));
+        }
         Ok(())
     });
     // Closing the connection halts the server's senders.

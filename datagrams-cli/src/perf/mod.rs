@@ -53,9 +53,9 @@ the client its parameters (length, streams, direction, rate, time or byte count,
 sockets), the server `ready`. Forward, each writes its counters every interval (the server what\n\
 it received, the client what it sent), the client `done` at the end, the server its final\n\
 counters. With --reverse the server sends: it writes its sent counts every interval and `done`\n\
-at the end; the client receives, prints both sides and closes the connection. A side silent for\n\
-an interval and 5 s is taken as gone. The server's streams share its port (SO_REUSEPORT, each\n\
-socket connected to its client socket).\n\n\
+at the end; the client its receive counters every interval, and it prints both sides and closes\n\
+the connection at the end. A side silent for an interval and 5 s is taken as gone. The\n\
+server's streams share its port (SO_REUSEPORT, each socket connected to its client socket).\n\n\
 EXAMPLES:\n  \
     dgram perf                       # 3 s over loopback, GSO sender, GRO receiver\n  \
     dgram perf --len 64 --no-gso     # small datagrams, sendmmsg batches\n  \
