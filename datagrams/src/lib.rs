@@ -12,11 +12,11 @@
 //! | send (one buffer, gathered, host names) | [`UdpSocket::send_to`], [`UdpSocket::send_to_vectored`], [`UdpSocket::send_to_host`] |
 //! | receive (sender, truncation, peek) | [`UdpSocket::recv_from`], [`UdpSocket::recv_msg`] → [`RecvMeta`], [`UdpSocket::peek_from`] |
 //! | never block | [`UdpSocket::try_send_to`], [`UdpSocket::try_recv_from`] |
-//! | batches (`sendmmsg`/`recvmmsg`) | [`UdpSocket::send_batch`], [`UdpSocket::recv_batch`], [`UdpSocket::recv_batch_without_senders`], [`MAX_BATCH`] |
+//! | batches (`sendmmsg`/`recvmmsg`) | [`UdpSocket::send_batch`], [`UdpSocket::recv_batch`], [`UdpSocket::recv_batch_without_senders`], [`UnixDatagram::send_batch`], [`UnixDatagram::recv_batch_without_senders`], [`MAX_BATCH`] |
 //! | GSO/GRO, source and ECN on send | [`UdpSocket::send_msg`] of a [`Transmit`], [`UdpSocket::set_gro`] → [`RecvMeta::stride`], [`RecvMeta::segments`] |
 //! | per-datagram metadata | `set_recv_pktinfo_v4`, `set_recv_tos_v4`, `set_recv_ttl_v4`, `set_recv_timestamp`, `set_recv_drop_count`, `set_recv_orig_dst_addr_v4` → [`RecvMeta`]; [`UdpSocket::recv_msg_with_control`] keeps the rest |
 //! | options | `set_broadcast`, `set_ttl`, `set_tos_v4`, `set_recv_buffer_size`, `set_reuse_port`, ... |
-//! | kernel options, BPF | `set_mark`, `set_priority`, `set_busy_poll`, `set_incoming_cpu`, `cookie`, `set_freebind_v4`; [`UdpSocket::attach_filter`], [`UdpSocket::attach_reuseport_cbpf`] of [`BpfInsn`]s |
+//! | kernel options, BPF | `set_mark`, `set_priority`, `set_max_pacing_rate`, `set_busy_poll`, `set_incoming_cpu`, `cookie`, `set_freebind_v4`; [`UdpSocket::attach_filter`], [`UdpSocket::attach_reuseport_cbpf`] of [`BpfInsn`]s |
 //! | queues | [`UdpSocket::bytes_readable`] (`FIONREAD`), [`UdpSocket::send_queue_size`] (`SIOCOUTQ`) |
 //! | Unix datagrams | [`UnixDatagram`] over [`UnixAddr`] (`unix:/path`, `unix:@abstract`, unnamed) |
 //! | multicast | [`UdpSocket::join_multicast_v4_n`] (any [`Interface`]), std's [`UdpSocket::join_multicast_v4`], [`UdpSocket::join_ssm_v6`], [`Interface`], `set_multicast_*` |

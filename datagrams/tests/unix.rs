@@ -838,3 +838,86 @@ fn dgram_sends_fds_and_credentials_to_python<S: Unix>() {
     }
     child.success();
 }
+
+/// Batches: `send_batch` queues many datagrams in one call and `recv_batch_without_senders` takes
+/// them in one, each with its exact bytes, length and truncation; a full peer queue stops the
+/// batch where it is (a count below the batch, then `WouldBlock`); control messages are not
+/// received: credentials and descriptors say `control_truncated`, and a descriptor sent with a
+/// datagram is closed by the kernel (the pipe it held reads end of file).
+#[test]
+fn batches_send_and_receive_many_datagrams_per_call() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let out: Vec<Vec<u8>> = (0..40u8).map(|i| vec![i; usize::from(i) + 1]).collect();
+    // At most MAX_BATCH (32) per call.
+    assert_eq!(a.send_batch(&out).unwrap(), datagrams::MAX_BATCH);
+    assert_eq!(a.send_batch(&out[32..]).unwrap(), 8);
+    assert_eq!(a.send_batch::<&[u8]>(&[]).unwrap(), 0);
+    let mut storage = vec![[0u8; 16]; 40];
+    let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    let mut meta = [datagrams::RecvMeta::new(()); 40];
+    let mut got = 0;
+    while got < 40 {
+        got += b
+            .recv_batch_without_senders(&mut bufs[got..], &mut meta[got..])
+            .unwrap();
+    }
+    drop(bufs);
+    for (i, m) in meta.iter().enumerate() {
+        let full = i + 1;
+        assert_eq!((m.full_len, m.truncated), (full, full > 16), "{i}");
+        assert_eq!(m.len, full.min(16));
+        assert_eq!(&storage[i][..m.len], &out[i][..m.len]);
+        assert!(!m.control_truncated);
+    }
+    let mut no_room: [IoSliceMut; 0] = [];
+    let e = b
+        .recv_batch_without_senders(&mut no_room, &mut meta)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+
+    // A full queue: the batch stops where the kernel could not queue, then WouldBlock.
+    a.set_nonblocking(true).unwrap();
+    let big = vec![[7u8; 4096]; 32];
+    let mut queued = 0;
+    let e = loop {
+        match a.send_batch(&big) {
+            Ok(n) => queued += n,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
+    let mut storage = vec![[0u8; 4096]; 32];
+    let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    let mut drained = 0;
+    while drained < queued {
+        drained += b
+            .recv_batch_without_senders_with_flags(&mut bufs, &mut meta, MsgFlags::DONTWAIT)
+            .unwrap();
+    }
+    assert_eq!(drained, queued);
+    let e = b
+        .recv_batch_without_senders_with_flags(&mut bufs, &mut meta, MsgFlags::DONTWAIT)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
+
+    // Control messages do not come through a batch; a descriptor is closed, not leaked.
+    let (mut r, w) = std::io::pipe().unwrap();
+    a.send_with_fds(b"fd", &[w.as_fd()]).unwrap();
+    drop(w);
+    let got = b
+        .recv_batch_without_senders(&mut bufs[..1], &mut meta[..1])
+        .unwrap();
+    assert_eq!(got, 1);
+    assert_eq!((meta[0].len, meta[0].control_truncated), (2, true));
+    // A leaked write end would keep the pipe open: the read then never ends, so it waits in a
+    // thread, for a bounded time.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut rest = Vec::new();
+        let _ = tx.send(r.read_to_end(&mut rest).map(|_| rest.len()));
+    });
+    let eof = rx
+        .recv_timeout(PATIENCE)
+        .expect("the descriptor was closed");
+    assert_eq!(eof.unwrap(), 0, "every write end closed");
+}

@@ -1,62 +1,108 @@
 //! `--server` and `--client`: the control exchange.
 //!
-//! The client opens a TCP connection to the server's port (the UDP test traffic uses the same
-//! port number) and both sides write JSON objects, one per line:
+//! The client opens a control connection to the server: TCP to the server's port when the traffic
+//! is UDP (the traffic uses the same port number), a Unix stream socket at `PATH.control` when the
+//! server was given a path (the traffic then goes over Unix datagram sockets at `PATH`, and
+//! `PATH.1`, `PATH.2`, ... for more streams). Both sides write JSON objects, one per line:
 //!
-//! 1. client → server: `{"len":1200,"gro":true}` (the parameters the receiver needs);
-//! 2. server → client: `{"type":"ready"}` once its UDP socket is ready;
-//! 3. the client sends UDP datagrams to the server's port for `--time`; meanwhile the server
-//!    writes `{"type":"totals",...}` (its receive counters since the start) every interval;
-//! 4. client → server: `{"type":"done","sent":N}` when it stops sending;
-//! 5. server → client: `{"type":"final",...}` (the totals once everything sent is received or
-//!    dropped, or after a drain time), then the server closes the connection.
+//! 1. client → server: its parameters: `{"len":1200,"gro":true,"gso":true,"per_packet":54,
+//!    "streams":2,"reverse":false,"pps":null,"pacing":"auto","time_ns":3000000000,"count":null,
+//!    "interval_ns":1000000000,"addrs":[..]}`; `addrs` names the client's traffic socket of each
+//!    stream (its UDP port, or its Unix address); the server reports at the client's interval;
+//! 2. server → client: `{"type":"ready","gro":..,"gso":..,"per_packet":..,"pacing":..,
+//!    "addrs":[..]}` once its traffic sockets are ready (`addrs`: the Unix paths; the sending
+//!    side's settings in reverse mode), or `{"type":"error","message":".."}` when it cannot
+//!    make them;
+//! 3. forward (the client sends): the client sends for `--time` or `--bytes`; the server writes
+//!    `{"type":"totals","streams":[..]}` (each stream's receive counters since the start) every
+//!    interval, the client `{"type":"sent","sent":[..]}` (per stream); the client writes
+//!    `{"type":"done","sent":[..]}` when it stops; the server writes
+//!    `{"type":"final","streams":[..]}` once everything sent is received or dropped (or after a
+//!    drain time) and closes the connection;
+//! 4. reverse (`--reverse`, the server sends): the server writes `{"type":"sent","sent":[..]}`
+//!    every interval and `{"type":"done","sent":[..]}` when it stops; the client receives, writes
+//!    `{"type":"totals","streams":[..]}` (what it received) every interval, prints, and closes the
+//!    connection, which halts the server's senders.
 //!
-//! The client prints the server's counters as its own receiver's, so one output shows both
-//! sides. A control connection that closes or stays silent past the run's end ends the client
-//! with an error naming the server.
+//! Each side writes at least once an interval while the traffic flows, so either one takes a
+//! silence of an interval and 5 s as the other gone: the client ends with an error naming the
+//! server, the server ends that client's run and serves the next.
+//!
+//! Streams (`--parallel`): each stream has its own socket and thread at both ends. Over UDP the
+//! server's sockets all bind the one port with `SO_REUSEPORT`, and each is connected to its
+//! client socket (the control connection's peer address and the port the client named): the
+//! kernel delivers a datagram to the connected socket that matches its source exactly (a
+//! connected socket in a reuseport group wins over the group's hash), so each stream's datagrams
+//! reach that stream's socket whatever the hash, and one port serves every stream, as iperf3
+//! does.
+//!
+//! The client prints the remote side's counters beside its own, so one output shows both sides.
+//! A control connection that closes or stays silent past the run's end ends the client with an
+//! error naming the server.
 
 use std::io::{self, BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use datagrams::UdpSocket;
+use datagrams::{UdpSocket, UnixAddr, UnixDatagram};
 use serde_json::{Value, json};
 
+use super::pacing::{self, Pacing};
 use super::report::{Mode, Reporter, Totals};
+use super::sock::{Ctl, Sock};
+use super::streams::{self, Receivers, Senders};
 use super::{RECV_BUFFER, receiver, sender};
 
 /// The port when none is given (iperf3's).
 pub(crate) const DEFAULT_PORT: u16 = 5201;
 /// How long the client waits for the server's last word beyond the run itself.
 pub(super) const GRACE: Duration = Duration::from_secs(5);
+/// How long one control read waits while the client sends, so that it tells `done` at once.
+const POLL: Duration = Duration::from_millis(20);
+/// The most streams a client may ask for.
+pub(crate) const MAX_STREAMS: u64 = 128;
 
 pub(super) fn io_err(what: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_string())
 }
 
 pub(super) fn send_line(w: &mut impl Write, v: &Value) -> io::Result<()> {
-    writeln!(w, "{v}")?;
+    // One write per line: a reader never waits for the rest of a line split by formatting.
+    w.write_all(format!("{v}\n").as_bytes())?;
     w.flush()
 }
 
+/// The next object on a control connection, `None` at its end.
 pub(super) fn read_line(r: &mut impl BufRead) -> io::Result<Option<Value>> {
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
-    serde_json::from_str(&line).map(Some).map_err(io_err)
+    read_line_kept(r, &mut String::new())
 }
 
-pub(crate) fn totals_json(kind: &str, t: &Totals) -> Value {
+/// [`read_line`] that keeps what it read of a line in `line` when a read times out, for the next
+/// call (a reader with short timeouts).
+fn read_line_kept(r: &mut impl BufRead, line: &mut String) -> io::Result<Option<Value>> {
+    if r.read_line(line)? == 0 {
+        return Ok(None);
+    }
+    let v = serde_json::from_str(line).map(Some).map_err(io_err);
+    line.clear();
+    v
+}
+
+fn totals_json(t: &Totals) -> Value {
     json!({
-        "type": kind,
         "elapsed_ns": u64::try_from(t.elapsed.as_nanos()).unwrap_or(u64::MAX),
         "received": t.received, "bytes": t.bytes, "gaps": t.gaps, "reordered": t.reordered,
         "duplicates": t.duplicates, "jitter_ns": t.jitter_ns, "drops": t.drops,
         "malformed": t.malformed,
     })
+}
+
+fn streams_json(kind: &str, row: &[Totals]) -> Value {
+    json!({"type": kind, "streams": row.iter().map(totals_json).collect::<Vec<_>>()})
 }
 
 fn totals_of(v: &Value, sent: u64) -> Totals {
@@ -75,77 +121,350 @@ fn totals_of(v: &Value, sent: u64) -> Totals {
     }
 }
 
-/// Serves one client after another on `addr` (TCP control and UDP traffic on the same port).
+/// Per-stream totals from a `totals`/`final` message, with the local `sent` counts.
+fn row_of(v: &Value, sent: &[u64]) -> Vec<Totals> {
+    (0..sent.len())
+        .map(|i| totals_of(&v["streams"][i], sent[i]))
+        .collect()
+}
+
+fn u64s(v: &Value) -> Vec<u64> {
+    v.as_array()
+        .map(|a| a.iter().map(|x| x.as_u64().unwrap_or(0)).collect())
+        .unwrap_or_default()
+}
+
+/// The sibling path of the control socket of a Unix server at `path`.
+fn control_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".control");
+    PathBuf::from(p)
+}
+
+/// The traffic path of stream `i` of a Unix server at `path`.
+fn stream_path(path: &Path, i: usize) -> PathBuf {
+    if i == 0 {
+        path.to_path_buf()
+    } else {
+        let mut p = path.as_os_str().to_owned();
+        p.push(format!(".{i}"));
+        PathBuf::from(p)
+    }
+}
+
+/// Removes a socket file nobody listens on (left by a server that was killed); anything else at
+/// `path` is left alone, and binding there then fails with a clear error.
+fn remove_stale_socket(path: &Path) {
+    use std::os::unix::fs::FileTypeExt;
+    let is_socket = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket());
+    if is_socket && UnixStream::connect(path).is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// A hint for a name that may have been meant as a Unix path.
+fn unix_hint(addr: &str) -> &'static str {
+    if addr.contains(':') {
+        ""
+    } else {
+        " (a Unix socket path needs a /, as in ./perf.sock)"
+    }
+}
+
+/// Where a server's traffic goes.
+#[derive(Debug, Clone)]
+enum Place {
+    /// UDP on the control port, streams connected to the control peer's address.
+    Udp { local: SocketAddr, peer: IpAddr },
+    /// Unix datagram sockets at the server's path (and siblings).
+    Unix(PathBuf),
+}
+
+/// Serves one client after another on `addr`: `HOST:PORT` (TCP control and UDP traffic on the same
+/// port) or a path (Unix datagram traffic there, control at `PATH.control`).
 pub(crate) fn serve(addr: &str, interval: Duration) -> Result<(), String> {
-    let listener =
-        TcpListener::bind(addr).map_err(|e| format!("bind {addr} (TCP control): {e}"))?;
+    if addr.contains('/') {
+        let path = PathBuf::from(addr);
+        let ctl = control_path(&path);
+        remove_stale_socket(&ctl);
+        let listener = UnixListener::bind(&ctl)
+            .map_err(|e| format!("bind {} (Unix control): {e}", ctl.display()))?;
+        eprintln!(
+            "dgram perf: server listening on {} (Unix traffic; control at {})",
+            path.display(),
+            ctl.display()
+        );
+        loop {
+            let (stream, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
+            eprintln!("dgram perf: client on {}", ctl.display());
+            let r = serve_one(Ctl::Unix(stream), &Place::Unix(path.clone()), interval);
+            if let Err(e) = r {
+                eprintln!("dgram perf: client: {e}");
+            }
+        }
+    }
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| format!("bind {addr} (TCP control): {e}{}", unix_hint(addr)))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!("dgram perf: server listening on {local} (TCP control, UDP traffic)");
     loop {
         let (stream, peer) = listener.accept().map_err(|e| format!("accept: {e}"))?;
         eprintln!("dgram perf: client {peer}");
-        if let Err(e) = serve_one(local, stream, interval) {
+        let place = Place::Udp {
+            local,
+            peer: peer.ip(),
+        };
+        if let Err(e) = serve_one(Ctl::Tcp(stream), &place, interval) {
             eprintln!("dgram perf: client {peer}: {e}");
         }
     }
 }
 
-fn serve_one(local: std::net::SocketAddr, stream: TcpStream, interval: Duration) -> io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = stream;
-    let params = read_line(&mut reader)?.ok_or_else(|| io_err("closed before its parameters"))?;
-    let len = params["len"]
-        .as_u64()
-        .ok_or_else(|| io_err("parameters without len"))? as usize;
-    if params["mode"] == "latency" {
-        return super::latency::serve(local, reader, writer, &params);
-    }
-    let rx = UdpSocket::bind(local)?;
-    rx.set_recv_drop_count(true)?;
-    if rx.set_recv_buffer_size_force(RECV_BUFFER).is_err() {
-        let _ = rx.set_recv_buffer_size(RECV_BUFFER);
-    }
-    let gro = params["gro"].as_bool().unwrap_or(true) && rx.set_gro(true).is_ok();
-    let per_packet = params["per_packet"].as_u64().unwrap_or(1) as usize;
-    send_line(&mut writer, &json!({"type": "ready"}))?;
-    let sent = Arc::new(AtomicU64::new(0));
-    let done = Arc::new(AtomicBool::new(false));
-    {
-        let (sent, done) = (sent.clone(), done.clone());
-        std::thread::spawn(move || {
-            // The client's `done` (or its going away) ends the receive.
-            if let Ok(Some(v)) = read_line(&mut reader) {
-                sent.store(v["sent"].as_u64().unwrap_or(0), Ordering::Release);
-            } else {
-                sent.store(0, Ordering::Release);
+/// The server's traffic sockets for `n` streams, connected to the client's `addrs` where it must.
+fn server_socks(place: &Place, addrs: &[String], reverse: bool) -> io::Result<Vec<Sock>> {
+    let mut socks = Vec::with_capacity(addrs.len());
+    for (i, a) in addrs.iter().enumerate() {
+        socks.push(match place {
+            Place::Udp { local, peer } => {
+                let port: u16 = a.parse().map_err(|_| io_err("a bad client port"))?;
+                let s = UdpSocket::builder().reuse_port(true).bind(local)?;
+                s.connect(SocketAddr::new(*peer, port))?;
+                Sock::Udp(s)
             }
-            done.store(true, Ordering::Release);
+            Place::Unix(path) => {
+                let p = stream_path(path, i);
+                remove_stale_socket(&p);
+                let s = UnixDatagram::bind(&p)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+                if reverse {
+                    s.connect(a.parse::<UnixAddr>()?)?;
+                }
+                Sock::Unix(s)
+            }
         });
     }
-    let mode = Mode {
-        len,
-        gso: false,
-        gro,
-        remote: false,
-        pps: None,
-        per_packet,
-        json: true,
-        time: interval,
+    Ok(socks)
+}
+
+fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    reader.get_ref().set_read_timeout(Some(GRACE))?;
+    let params = read_line(&mut reader)?.ok_or_else(|| io_err("closed before its parameters"))?;
+    // The client's interval, so that its lines cover what it asked for; the server's otherwise.
+    let interval = params["interval_ns"]
+        .as_u64()
+        .map(Duration::from_nanos)
+        .filter(|i| (Duration::from_millis(1)..=Duration::from_secs(3600)).contains(i))
+        .unwrap_or(interval);
+    reader.get_ref().set_read_timeout(Some(interval + GRACE))?;
+    if params["mode"] == "latency" {
+        let (Place::Udp { local, .. }, Ctl::Tcp(tcp)) = (place, writer) else {
+            return Err(io_err("--latency needs a UDP server, not a Unix path"));
+        };
+        // The client waits for `ready`: nothing beyond its parameters is buffered yet.
+        let Ctl::Tcp(r) = reader.into_inner() else {
+            return Err(io_err("a TCP control connection"));
+        };
+        return super::latency::serve(*local, BufReader::new(r), tcp, &params);
+    }
+    let len = params["len"]
+        .as_u64()
+        .filter(|l| (super::HEADER_LEN as u64..=65_507).contains(l))
+        .ok_or_else(|| io_err("parameters without a valid len"))? as usize;
+    let addrs: Vec<String> = params["addrs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    if addrs.is_empty() || addrs.len() as u64 > MAX_STREAMS {
+        return Err(io_err("parameters without 1 to 128 stream addresses"));
+    }
+    let reverse = params["reverse"].as_bool().unwrap_or(false);
+    let socks = match server_socks(place, &addrs, reverse) {
+        Ok(socks) => socks,
+        Err(e) => {
+            // The client says why instead of waiting for a `ready` that never comes.
+            let _ = send_line(
+                &mut writer,
+                &json!({"type": "error", "message": e.to_string()}),
+            );
+            return Err(e);
+        }
     };
-    let mut rep = Reporter::to_writer(mode, writer.try_clone()?);
+    let paths: Vec<String> = match place {
+        Place::Unix(p) => (0..socks.len())
+            .map(|i| stream_path(p, i).display().to_string())
+            .collect(),
+        Place::Udp { .. } => Vec::new(),
+    };
+    let r = if reverse {
+        let dest = match place {
+            Place::Udp { peer, .. } => Some(*peer),
+            Place::Unix(_) => None,
+        };
+        serve_reverse(socks, dest, &params, len, &paths, reader, writer, interval)
+    } else {
+        serve_forward(socks, &params, len, &paths, reader, &mut writer, interval)
+    };
+    if let Place::Unix(p) = place {
+        for i in 0..addrs.len() {
+            let _ = std::fs::remove_file(stream_path(p, i));
+        }
+    }
+    r
+}
+
+fn serve_forward(
+    socks: Vec<Sock>,
+    params: &Value,
+    len: usize,
+    paths: &[String],
+    mut reader: BufReader<Ctl>,
+    writer: &mut Ctl,
+    interval: Duration,
+) -> io::Result<()> {
+    let want_gro = params["gro"].as_bool().unwrap_or(true);
+    let mut gro = true;
+    for s in &socks {
+        gro &= s.prepare_receiver(want_gro, RECV_BUFFER)?;
+    }
+    let per_packet = usize::try_from(params["per_packet"].as_u64().unwrap_or(1))
+        .unwrap_or(1)
+        .clamp(1, 64);
+    send_line(
+        writer,
+        &json!({"type": "ready", "gro": gro, "addrs": paths}),
+    )?;
+    let counters = streams::counters(socks.len());
+    {
+        let counters = counters.clone();
+        std::thread::spawn(move || {
+            // The client's `done` ends the receive, and so does its going away or going silent
+            // (it writes its counts every interval).
+            while let Ok(Some(v)) = read_line(&mut reader) {
+                if v["type"] == "done" {
+                    for (c, n) in counters.iter().zip(u64s(&v["sent"])) {
+                        c.sent.store(n, Ordering::Release);
+                    }
+                    break;
+                }
+            }
+            streams::all_done(&counters);
+        });
+    }
+    let start = Instant::now();
     let cfg = receiver::Config {
         len,
         gro,
-        start: Instant::now(),
+        stream: 0,
+        per_packet,
+        start,
         interval,
     };
-    let t = receiver::run(&rx, &cfg, &sent, &done, &mut rep)?;
-    send_line(&mut writer, &totals_json("final", &t))
+    let receivers = Receivers::spawn(socks, &cfg, &counters);
+    let last = receivers
+        .gather(start, |row, _| match row {
+            Some(row) => send_line(writer, &streams_json("totals", row))
+                .map_err(|e| format!("the client went away: {e}")),
+            None => Ok(()),
+        })
+        .map_err(io_err)?;
+    send_line(writer, &streams_json("final", &last))
 }
 
-/// The address of the server `--client` names: HOST or HOST:PORT ([`DEFAULT_PORT`] by default).
-pub(super) fn server_addr(host: &str) -> Result<std::net::SocketAddr, String> {
-    let target = if host
+#[allow(clippy::too_many_arguments)]
+fn serve_reverse(
+    socks: Vec<Sock>,
+    dest: Option<IpAddr>,
+    params: &Value,
+    len: usize,
+    paths: &[String],
+    mut reader: BufReader<Ctl>,
+    mut writer: Ctl,
+    interval: Duration,
+) -> io::Result<()> {
+    let mut per_packet = 1;
+    for s in &socks {
+        per_packet = s.prepare_sender(params["gso"].as_bool().unwrap_or(true), len);
+    }
+    let gso = per_packet > 1;
+    let mut pps = params["pps"].as_f64().filter(|p| p.is_finite() && *p > 0.0);
+    let time = Duration::from_nanos(params["time_ns"].as_u64().unwrap_or(0));
+    let count = params["count"].as_u64();
+    let asked = match params["pacing"].as_str() {
+        Some("kernel") => Pacing::Kernel,
+        Some("user") => Pacing::User,
+        _ => Pacing::Auto,
+    };
+    let kernel = pps.is_some() && pacing::kernel_paces(asked, dest);
+    if let Some(rate) = pps.filter(|_| kernel) {
+        for s in &socks {
+            pacing::apply_kernel(s, rate / socks.len() as f64, len)?;
+        }
+        pps = None;
+    }
+    send_line(
+        &mut writer,
+        &json!({"type": "ready", "gso": gso, "per_packet": per_packet, "addrs": paths,
+                "pacing": pacing::name(kernel)}),
+    )?;
+    let start = Instant::now();
+    let cfg = sender::Config {
+        len,
+        gso,
+        stream: 0,
+        pps,
+        start,
+        until: start + time.min(Duration::from_secs(365 * 86_400)),
+        count,
+    };
+    let senders = Senders::spawn(socks, &cfg);
+    let (closed_tx, closed) = std::sync::mpsc::channel();
+    {
+        let halt = senders.halt.clone();
+        std::thread::spawn(move || {
+            // The client closes the connection when it has what it needs, or goes away.
+            while let Ok(Some(_)) = read_line(&mut reader) {}
+            halt.store(true, Ordering::Release);
+            let _ = closed_tx.send(());
+        });
+    }
+    let mut next = start + interval;
+    let mut r = Ok(());
+    while !senders.all_done() && !senders.halt.load(Ordering::Acquire) {
+        std::thread::sleep(Duration::from_millis(10));
+        if Instant::now() >= next {
+            next += interval;
+            r = send_line(
+                &mut writer,
+                &json!({"type": "sent", "sent": streams::sent(&senders.counters)}),
+            );
+            if r.is_err() {
+                break;
+            }
+        }
+    }
+    if r.is_ok() {
+        r = send_line(
+            &mut writer,
+            &json!({"type": "done", "sent": streams::sent(&senders.counters)}),
+        );
+        // The client drains and closes; its end markers go on until then (bounded).
+        let _ = closed.recv_timeout(GRACE);
+    }
+    senders.finish().map_err(io_err)?;
+    r
+}
+
+/// `HOST`, `HOST:PORT`, `IPV6`, `[IPV6]:PORT`: the control (and UDP traffic) address.
+pub(super) fn server_addr(host: &str) -> Result<SocketAddr, String> {
+    let target = if host.parse::<Ipv6Addr>().is_ok() {
+        format!("[{host}]:{DEFAULT_PORT}")
+    } else if host
         .rsplit_once(':')
         .is_some_and(|(h, p)| p.parse::<u16>().is_ok() && (!h.contains(':') || h.ends_with(']')))
     {
@@ -155,95 +474,193 @@ pub(super) fn server_addr(host: &str) -> Result<std::net::SocketAddr, String> {
     };
     target
         .to_socket_addrs()
-        .map_err(|e| format!("--client {host}: {e}"))?
+        .map_err(|e| format!("--client {host}: {e}{}", unix_hint(host)))?
         .next()
         .ok_or_else(|| format!("--client {host}: no address"))
 }
 
-/// Runs the sending side against the server at `host` (HOST or HOST:PORT) and prints both sides.
+/// What the client asks for beside the sender's configuration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Want {
+    pub(crate) streams: usize,
+    pub(crate) reverse: bool,
+    pub(crate) gro: bool,
+    pub(crate) interval: Duration,
+    pub(crate) pacing: Pacing,
+}
+
+/// Runs a client against the server at `host` (HOST, HOST:PORT or a Unix path) and prints both
+/// sides.
 pub(crate) fn client(
     host: &str,
     mut cfg: sender::Config,
     mut mode: Mode,
-    interval: Duration,
+    want: Want,
 ) -> Result<(), String> {
-    let addr = server_addr(host)?;
-    let lost = |e: io::Error| format!("server {addr}: {e}");
-    let stream = TcpStream::connect_timeout(&addr, GRACE).map_err(lost)?;
-    let mut reader = BufReader::new(stream.try_clone().map_err(lost)?);
-    let mut writer = stream;
-    let tx = UdpSocket::bind(if addr.is_ipv4() {
-        "0.0.0.0:0"
+    let unix = host.contains('/');
+    let (ctl, udp_addr, name) = if unix {
+        let ctl_path = control_path(Path::new(host));
+        let s = UnixStream::connect(&ctl_path)
+            .map_err(|e| format!("server {}: {e}", ctl_path.display()))?;
+        (Ctl::Unix(s), None, host.to_string())
     } else {
-        "[::]:0"
-    })
-    .map_err(lost)?;
-    tx.connect(addr).map_err(lost)?;
-    if !cfg.gso {
-        tx.set_gso(false);
-    }
-    cfg.gso = tx.max_gso_segments() > 1 && cfg.gso;
-    mode.gso = cfg.gso;
-    mode.per_packet = if cfg.gso {
-        sender::gso_segments(&tx, cfg.len)
-    } else {
-        1
+        let addr = server_addr(host)?;
+        let s =
+            TcpStream::connect_timeout(&addr, GRACE).map_err(|e| format!("server {addr}: {e}"))?;
+        (Ctl::Tcp(s), Some(addr), addr.to_string())
     };
+    let lost = |e: io::Error| format!("server {name}: {e}");
+    let mut reader = BufReader::new(ctl.try_clone().map_err(lost)?);
+    let mut writer = ctl;
+    let mut socks = Vec::with_capacity(want.streams);
+    let mut addrs = Vec::with_capacity(want.streams);
+    for _ in 0..want.streams {
+        let s = match udp_addr {
+            Some(a) => {
+                let s = UdpSocket::bind(if a.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" })
+                    .map_err(lost)?;
+                addrs.push(s.local_addr().map_err(lost)?.port().to_string());
+                Sock::Udp(s)
+            }
+            None => {
+                let s = UnixDatagram::bind(UnixAddr::unnamed()).map_err(lost)?;
+                addrs.push(s.local_addr().map_err(lost)?.to_string());
+                Sock::Unix(s)
+            }
+        };
+        socks.push(s);
+    }
+    mode.transport = match udp_addr {
+        Some(a) if a.is_ipv6() => "UDP/IPv6",
+        Some(_) => "UDP/IPv4",
+        None => "Unix",
+    };
+    if want.reverse {
+        mode.gro = true;
+        for s in &socks {
+            mode.gro &= s.prepare_receiver(want.gro, RECV_BUFFER).map_err(lost)?;
+        }
+    } else {
+        for s in &socks {
+            mode.per_packet = s.prepare_sender(cfg.gso, cfg.len);
+        }
+        cfg.gso = mode.per_packet > 1;
+        mode.gso = cfg.gso;
+        if let Some(pps) = cfg
+            .pps
+            .filter(|_| pacing::kernel_paces(want.pacing, udp_addr.map(|a| a.ip())))
+        {
+            for s in &socks {
+                pacing::apply_kernel(s, pps / want.streams as f64, cfg.len).map_err(lost)?;
+            }
+            cfg.pps = None;
+            mode.pacing = pacing::name(true);
+        }
+    }
+    let run_time = cfg.until.saturating_duration_since(cfg.start);
     send_line(
         &mut writer,
-        &json!({"len": cfg.len, "gro": mode.gro, "per_packet": mode.per_packet}),
+        &json!({
+            "len": cfg.len, "gro": want.gro, "gso": cfg.gso, "per_packet": mode.per_packet,
+            "streams": want.streams, "reverse": want.reverse, "pps": cfg.pps,
+            "time_ns": u64::try_from(run_time.as_nanos()).unwrap_or(u64::MAX),
+            "count": cfg.count, "addrs": addrs,
+            "interval_ns": u64::try_from(want.interval.as_nanos()).unwrap_or(u64::MAX),
+            "pacing": match want.pacing {
+                Pacing::Auto => "auto",
+                Pacing::Kernel => "kernel",
+                Pacing::User => "user",
+            },
+        }),
     )
     .map_err(lost)?;
     reader
         .get_ref()
         .set_read_timeout(Some(GRACE))
         .map_err(lost)?;
-    match read_line(&mut reader).map_err(lost)? {
-        Some(v) if v["type"] == "ready" => {}
-        _ => return Err(format!("server {addr}: no ready answer")),
+    let ready = match read_line(&mut reader).map_err(lost)? {
+        Some(v) if v["type"] == "ready" => v,
+        Some(v) if v["type"] == "error" => {
+            return Err(format!(
+                "server {name}: {}",
+                v["message"].as_str().unwrap_or("error")
+            ));
+        }
+        _ => return Err(format!("server {name}: no ready answer")),
+    };
+    for (i, s) in socks.iter().enumerate() {
+        match (s, udp_addr) {
+            (Sock::Udp(s), Some(a)) => s.connect(a).map_err(lost)?,
+            (Sock::Unix(s), _) => {
+                let p = ready["addrs"][i]
+                    .as_str()
+                    .ok_or_else(|| format!("server {name}: no path for stream {i}"))?;
+                s.connect(p)
+                    .map_err(|e| format!("server {name}: {p}: {e}"))?;
+            }
+            (Sock::Udp(_), None) => {}
+        }
     }
-    let run_time = cfg.until.saturating_duration_since(cfg.start);
+    if want.reverse {
+        reader
+            .get_ref()
+            .set_read_timeout(Some(want.interval + GRACE))
+            .map_err(lost)?;
+        mode.gso = ready["gso"].as_bool().unwrap_or(false);
+        mode.per_packet = usize::try_from(ready["per_packet"].as_u64().unwrap_or(1))
+            .unwrap_or(1)
+            .clamp(1, 64);
+        mode.pacing = pacing::name(ready["pacing"] == "kernel");
+        return client_reverse(socks, reader, writer, mode, want, &name);
+    }
+    mode.gro = ready["gro"].as_bool().unwrap_or(mode.gro);
+    // Short reads, so that `done` goes out as soon as the senders stop; silence is timed here.
     reader
         .get_ref()
-        .set_read_timeout(Some(interval + GRACE))
+        .set_read_timeout(Some(POLL))
         .map_err(lost)?;
-    let sent = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let halt = Arc::new(AtomicBool::new(false));
+    let silent = want.interval + GRACE;
     let start = Instant::now();
     cfg.start = start;
     cfg.until = start + run_time;
-    let sender = {
-        let (sent, stop, halt) = (sent.clone(), stop.clone(), halt.clone());
-        std::thread::spawn(move || {
-            let r = sender::run(&tx, &cfg, &sent, &halt);
-            stop.store(true, Ordering::Release);
-            r
-        })
-    };
+    let senders = Senders::spawn(socks, &cfg);
     let mut rep = Reporter::new(mode);
     let mut told_done = false;
+    let mut heard = Instant::now();
+    let mut next_count = start + want.interval;
+    let mut partial = String::new();
     let result = loop {
-        if stop.load(Ordering::Acquire) && !told_done {
-            told_done = true;
-            let n = sent.load(Ordering::Acquire);
-            if let Err(e) = send_line(&mut writer, &json!({"type": "done", "sent": n})) {
+        if !told_done && Instant::now() >= next_count {
+            // The counts so far: the server sees a client that is still there.
+            next_count += want.interval;
+            let sent = streams::sent(&senders.counters);
+            if let Err(e) = send_line(&mut writer, &json!({"type": "sent", "sent": sent})) {
                 break Err(lost(e));
             }
         }
-        match read_line(&mut reader) {
+        if senders.all_done() && !told_done {
+            told_done = true;
+            let sent = streams::sent(&senders.counters);
+            if let Err(e) = send_line(&mut writer, &json!({"type": "done", "sent": sent})) {
+                break Err(lost(e));
+            }
+        }
+        rep.tick(start.elapsed());
+        let sent = streams::sent(&senders.counters);
+        match read_line_kept(&mut reader, &mut partial) {
             Ok(Some(v)) if v["type"] == "totals" => {
-                rep.interval(&totals_of(&v, sent.load(Ordering::Acquire)))
+                heard = Instant::now();
+                rep.interval(&Totals::sum(&row_of(&v, &sent)));
             }
             Ok(Some(v)) if v["type"] == "final" => {
-                let t = totals_of(&v, sent.load(Ordering::Acquire));
-                rep.interval(&t);
-                break Ok(t);
+                let row = row_of(&v, &sent);
+                rep.interval(&Totals::sum(&row));
+                break Ok(row);
             }
-            Ok(Some(_)) => {}
+            Ok(Some(_)) => heard = Instant::now(),
             Ok(None) => {
                 break Err(format!(
-                    "server {addr} closed the control connection mid-run"
+                    "server {name} closed the control connection mid-run"
                 ));
             }
             Err(e)
@@ -252,21 +669,100 @@ pub(crate) fn client(
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                break Err(format!(
-                    "server {addr} went silent (no report for {:?})",
-                    interval + GRACE
-                ));
+                if heard.elapsed() >= silent {
+                    break Err(format!(
+                        "server {name} went silent (no report for {silent:?})"
+                    ));
+                }
             }
             Err(e) => break Err(lost(e)),
         }
     };
     // A sender still running after the server went away stops now.
-    halt.store(true, Ordering::Relaxed);
-    let send_result = sender
-        .join()
-        .map_err(|_| "sender thread panicked".to_string())?;
-    let t = result?;
-    send_result.map_err(|e| format!("send: {e}"))?;
-    rep.summary(&t);
+    let send_result = senders.finish();
+    let row = result?;
+    send_result?;
+    rep.summary(&row);
+    Ok(())
+}
+
+/// The receiving client of `--reverse`: the server's senders' counts arrive on the control
+/// connection; closing it at the end halts them.
+fn client_reverse(
+    socks: Vec<Sock>,
+    mut reader: BufReader<Ctl>,
+    mut writer: Ctl,
+    mode: Mode,
+    want: Want,
+    name: &str,
+) -> Result<(), String> {
+    let counters = streams::counters(socks.len());
+    let failure: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    {
+        let (counters, failure, name) = (counters.clone(), failure.clone(), name.to_string());
+        let silent = want.interval + GRACE;
+        std::thread::spawn(move || {
+            let why = loop {
+                match read_line(&mut reader) {
+                    Ok(Some(v)) => {
+                        for (c, n) in counters.iter().zip(u64s(&v["sent"])) {
+                            c.sent.store(n, Ordering::Release);
+                        }
+                        if v["type"] == "done" {
+                            break None;
+                        }
+                    }
+                    Ok(None) => {
+                        break Some(format!(
+                            "server {name} closed the control connection mid-run"
+                        ));
+                    }
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        break Some(format!(
+                            "server {name} went silent (no report for {silent:?})"
+                        ));
+                    }
+                    Err(e) => break Some(format!("server {name}: {e}")),
+                }
+            };
+            if let Ok(mut f) = failure.lock() {
+                *f = why;
+            }
+            streams::all_done(&counters);
+        });
+    }
+    let start = Instant::now();
+    let cfg = receiver::Config {
+        len: mode.len,
+        gro: mode.gro,
+        stream: 0,
+        per_packet: mode.per_packet,
+        start,
+        interval: want.interval,
+    };
+    let receivers = Receivers::spawn(socks, &cfg, &counters);
+    let mut rep = Reporter::new(mode);
+    let last = receivers.gather(start, |row, elapsed| {
+        rep.gathered(row, elapsed);
+        if let Some(row) = row {
+            // The server hears from its client every interval; a write that fails means the
+            // server is gone, which the control reader reports.
+            let _ = send_line(&mut writer, &streams_json("totals", row));
+        }
+        Ok(())
+    });
+    // Closing the connection halts the server's senders.
+    drop(writer);
+    if let Some(e) = failure.lock().ok().and_then(|mut f| f.take()) {
+        return Err(e);
+    }
+    let last = last?;
+    rep.interval(&Totals::sum(&last));
+    rep.summary(&last);
     Ok(())
 }

@@ -1,14 +1,17 @@
-//! The receiving end: `recvmmsg` batches (with UDP GRO by default) into buffers allocated once,
+//! The receiving end: `recvmmsg` batches (with UDP GRO by default) into buffers allocated once;
 //! every datagram accounted in [`Stream`].
 
 use std::io::{self, IoSliceMut};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use datagrams::{RecvMeta, UdpSocket};
+use datagrams::RecvMeta;
 
 use super::HEADER_LEN;
-use super::report::{Reporter, Totals};
+use super::report::Totals;
+use super::sender::MARKER;
+use super::sock::Sock;
 use super::stats::Stream;
 
 /// Buffers per receive call.
@@ -23,8 +26,19 @@ const DRAIN: Duration = Duration::from_millis(500);
 pub(crate) struct Config {
     pub(crate) len: usize,
     pub(crate) gro: bool,
+    pub(crate) stream: usize,
+    /// Datagrams in one packet of the sender (one kernel drop may be that many datagrams).
+    pub(crate) per_packet: usize,
     pub(crate) start: Instant,
     pub(crate) interval: Duration,
+}
+
+/// One stream's counters at the end of an interval, or at its end (`last`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Snap {
+    pub(crate) stream: usize,
+    pub(crate) totals: Totals,
+    pub(crate) last: bool,
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -37,18 +51,23 @@ pub(super) fn u64_at(d: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b)
 }
 
-/// Receives until the sender is done and everything it sent is received or dropped (or nothing
-/// more arrives for a while); reports each interval to `rep`; returns the totals.
+/// Receives until the sender is `done` and everything it `sent` is received or dropped (or nothing
+/// more arrives for a while); sends a [`Snap`] to `out` at the end of each interval and at the end.
 pub(crate) fn run(
-    sock: &UdpSocket,
+    sock: &Sock,
     cfg: &Config,
     sent: &AtomicU64,
     done: &AtomicBool,
-    rep: &mut Reporter,
+    out: &mpsc::Sender<Snap>,
 ) -> io::Result<Totals> {
     sock.set_read_timeout(Some(POLL))?;
     let room = if cfg.gro { 65_536 } else { cfg.len + 1 };
-    let mut storage = vec![0u8; BATCH * room];
+    let batch = if matches!(sock, Sock::Udp(_)) {
+        BATCH
+    } else {
+        1
+    };
+    let mut storage = vec![0u8; batch * room];
     let mut bufs: Vec<IoSliceMut<'_>> = storage
         .chunks_exact_mut(room)
         .map(IoSliceMut::new)
@@ -72,13 +91,22 @@ pub(crate) fn run(
         drops,
         malformed,
     };
+    // The receiving end of the report channel gone means the run is over for whoever reads it.
+    let send = |totals: Totals, last: bool| {
+        let _ = out.send(Snap {
+            stream: cfg.stream,
+            totals,
+            last,
+        });
+    };
     loop {
-        let r = sock.recv_batch_without_senders(&mut bufs, &mut metas);
+        let r = match sock {
+            Sock::Udp(s) => s.recv_batch_without_senders(&mut bufs, &mut metas),
+            Sock::Unix(s) => s.recv_batch_without_senders(&mut bufs, &mut metas),
+        };
         let now = cfg.start.elapsed();
         match r {
             Ok(n) => {
-                idle_since = None;
-                last_arrival = now;
                 let arrival = nanos(now);
                 for (m, b) in metas[..n].iter().zip(bufs.iter()) {
                     if let Some(d) = m.drops {
@@ -89,7 +117,13 @@ pub(crate) fn run(
                             malformed += 1;
                             continue;
                         }
-                        st.record(u64_at(seg, 0), seg.len(), u64_at(seg, 8), arrival);
+                        let seq = u64_at(seg, 0);
+                        if seq == MARKER {
+                            continue;
+                        }
+                        idle_since = None;
+                        last_arrival = now;
+                        st.record(seq, seg.len(), u64_at(seg, 8), arrival);
                     }
                 }
             }
@@ -102,22 +136,22 @@ pub(crate) fn run(
                 ) => {}
             Err(e) => return Err(e),
         }
-        rep.tick(now);
         while now >= next_report {
-            rep.interval(&snapshot(&st, drops, malformed, next_report));
+            send(snapshot(&st, drops, malformed, next_report), false);
             next_report += cfg.interval;
         }
         if done.load(Ordering::Acquire) {
             let total = sent.load(Ordering::Acquire);
             let idle = *idle_since.get_or_insert_with(Instant::now);
-            if st.received + drops + malformed >= total || idle.elapsed() >= DRAIN {
+            let dropped = drops * cfg.per_packet as u64;
+            if st.received + dropped + malformed >= total || idle.elapsed() >= DRAIN {
                 let t = snapshot(
                     &st,
                     drops,
                     malformed,
                     last_arrival.max(next_report - cfg.interval),
                 );
-                rep.interval(&t);
+                send(t, true);
                 return Ok(t);
             }
         }

@@ -52,8 +52,34 @@ pub(crate) struct Totals {
     pub(crate) malformed: u64,
 }
 
+impl Totals {
+    /// The totals of several streams: counts summed, the longest time, the mean jitter of the
+    /// streams that received anything.
+    pub(crate) fn sum(streams: &[Totals]) -> Totals {
+        let mut t = Totals::default();
+        let mut jittered = 0u32;
+        for s in streams {
+            t.elapsed = t.elapsed.max(s.elapsed);
+            t.sent += s.sent;
+            t.received += s.received;
+            t.bytes += s.bytes;
+            t.gaps += s.gaps;
+            t.reordered += s.reordered;
+            t.duplicates += s.duplicates;
+            t.drops += s.drops;
+            t.malformed += s.malformed;
+            if s.received > 0 {
+                t.jitter_ns += s.jitter_ns;
+                jittered += 1;
+            }
+        }
+        t.jitter_ns /= f64::from(jittered.max(1));
+        t
+    }
+}
+
 /// How the run was made (for the headline).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Mode {
     pub(crate) len: usize,
     pub(crate) gso: bool,
@@ -67,6 +93,16 @@ pub(crate) struct Mode {
     pub(crate) per_packet: usize,
     pub(crate) json: bool,
     pub(crate) time: Duration,
+    /// Datagrams to send (`--bytes`), in place of the time.
+    pub(crate) count: Option<u64>,
+    /// The server sends, the client receives.
+    pub(crate) reverse: bool,
+    /// Parallel streams (each its own sockets and threads).
+    pub(crate) streams: usize,
+    /// The traffic's transport: `UDP/IPv4`, `UDP/IPv6` or `Unix`.
+    pub(crate) transport: &'static str,
+    /// Who paces `--rate`: `user space` or `kernel` (SO_MAX_PACING_RATE).
+    pub(crate) pacing: &'static str,
 }
 
 /// Prints interval lines and the summary.
@@ -76,8 +112,6 @@ pub(crate) struct Reporter {
     prev: Totals,
     /// A progress bar over the sending time, only when standard output is a terminal.
     bar: Option<indicatif::ProgressBar>,
-    /// A server's control connection: the totals go there, as JSON lines.
-    sink: Option<std::net::TcpStream>,
 }
 
 fn gbits(bytes: u64, d: Duration) -> f64 {
@@ -109,25 +143,83 @@ fn pct(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// The header: what runs, how, for how long (lines of at most 100 columns), then the pacing.
+fn header(mode: &Mode) {
+    let unix = mode.transport == "Unix";
+    let mut parts = vec![
+        format!(
+            "dgram perf: {} over {}",
+            match (mode.remote, mode.reverse) {
+                (false, _) => "loopback",
+                (true, false) => "to the server",
+                (true, true) => "from the server",
+            },
+            mode.transport
+        ),
+        format!("{} B", mode.len),
+    ];
+    if mode.streams > 1 {
+        parts.push(format!("{} streams", mode.streams));
+    }
+    if unix {
+        // GSO, GRO and kernel drops are UDP's; a full Unix queue blocks the sender instead.
+        parts.push("sendmmsg sender, recvmmsg receiver (no GSO/GRO on Unix)".into());
+    } else {
+        parts.push(
+            if mode.gso {
+                "GSO sender"
+            } else {
+                "sendmmsg sender"
+            }
+            .into(),
+        );
+        parts.push(
+            if mode.gro {
+                "GRO+recvmmsg receiver"
+            } else {
+                "recvmmsg receiver"
+            }
+            .into(),
+        );
+    }
+    parts.push(match mode.count {
+        Some(n) => format!("{} bytes", n * mode.len as u64),
+        None => format!("{:.1} s", mode.time.as_secs_f64()),
+    });
+    let mut line = String::new();
+    for p in parts {
+        if line.is_empty() {
+            line = p;
+        } else if line.len() + 2 + p.len() > 100 {
+            emit(format_args!("{line},"));
+            line = format!("  {p}");
+        } else {
+            line = format!("{line}, {p}");
+        }
+    }
+    emit(format_args!("{line}"));
+    if let Some(p) = mode.pps {
+        emit(format_args!(
+            "pacing: {}, {}datagrams/s",
+            if mode.pacing == "kernel" {
+                "kernel (SO_MAX_PACING_RATE, held where fq is the egress qdisc)"
+            } else {
+                mode.pacing
+            },
+            si(p)
+        ));
+    }
+    if unix {
+        emit(format_args!(
+            "kernel drops: none on Unix sockets (a full queue blocks the sender)"
+        ));
+    }
+}
+
 impl Reporter {
     pub(crate) fn new(mode: Mode) -> Reporter {
         if !mode.json {
-            emit(format_args!(
-                "dgram perf: {}, {} B, {} sender, {} receiver, {:.1} s{}",
-                if mode.remote {
-                    "to the server"
-                } else {
-                    "loopback"
-                },
-                mode.len,
-                if mode.gso { "GSO" } else { "sendmmsg" },
-                if mode.gro { "GRO+recvmmsg" } else { "recvmmsg" },
-                mode.time.as_secs_f64(),
-                match mode.pps {
-                    Some(p) => format!("\npacing: user space, {}datagrams/s", si(p)),
-                    None => String::new(),
-                }
-            ));
+            header(&mode);
             emit(format_args!(
                 "{:>13}  {:>12}  {:>12}  {:>16}  {:>7}  {:>5}  {:>10}  {:>7}",
                 "interval",
@@ -140,32 +232,23 @@ impl Reporter {
                 "drops"
             ));
         }
-        let bar = (!mode.json && std::io::stdout().is_terminal()).then(|| {
-            let b = indicatif::ProgressBar::new(
-                u64::try_from(mode.time.as_millis()).unwrap_or(u64::MAX),
-            );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {percent:>3}% of the sending time",
-            ) {
-                b.set_style(style);
-            }
-            b
-        });
+        // The bar follows the sending time: none when a byte count ends the run.
+        let bar =
+            (!mode.json && mode.count.is_none() && std::io::stdout().is_terminal()).then(|| {
+                let b = indicatif::ProgressBar::new(
+                    u64::try_from(mode.time.as_millis()).unwrap_or(u64::MAX),
+                );
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{bar:40} {percent:>3}% of the sending time",
+                ) {
+                    b.set_style(style);
+                }
+                b
+            });
         Reporter {
             mode,
             prev: Totals::default(),
             bar,
-            sink: None,
-        }
-    }
-
-    /// A reporter that writes the totals of each interval to a client's control connection.
-    pub(crate) fn to_writer(mode: Mode, sink: std::net::TcpStream) -> Reporter {
-        Reporter {
-            mode,
-            prev: Totals::default(),
-            bar: None,
-            sink: Some(sink),
         }
     }
 
@@ -176,15 +259,17 @@ impl Reporter {
         }
     }
 
+    /// What the receivers of a run gathered (`streams::Receivers::gather`): the streams' totals
+    /// at the end of an interval (summed into one line), or only the time, for the progress bar.
+    pub(crate) fn gathered(&mut self, row: Option<&[Totals]>, elapsed: Duration) {
+        match row {
+            Some(row) => self.interval(&Totals::sum(row)),
+            None => self.tick(elapsed),
+        }
+    }
+
     /// Reports the interval from the previous call to `t`.
     pub(crate) fn interval(&mut self, t: &Totals) {
-        if let Some(w) = &mut self.sink {
-            use std::io::Write;
-            // A client gone away is seen by the control reader; the run then ends.
-            let _ = writeln!(w, "{}", super::control::totals_json("totals", t));
-            self.prev = *t;
-            return;
-        }
         let p = self.prev;
         let d = t.elapsed.saturating_sub(p.elapsed);
         let recv = t.received - p.received;
@@ -233,15 +318,38 @@ impl Reporter {
         self.prev = *t;
     }
 
-    /// The headline: totals of the whole run.
-    pub(crate) fn summary(&self, t: &Totals) {
+    /// What was lost of `t`: (lost, kernel-dropped datagrams, unaccounted).
+    fn losses(&self, t: &Totals) -> (u64, u64, u64) {
+        let lost = t.sent.saturating_sub(t.received);
+        let dropped = t.drops * self.mode.per_packet as u64;
+        (lost, dropped, lost.saturating_sub(dropped + t.malformed))
+    }
+
+    /// The headline: totals of the whole run (the sum of `streams`), after one line per stream
+    /// when there are several.
+    pub(crate) fn summary(&self, streams: &[Totals]) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
-        let lost = t.sent.saturating_sub(t.received);
-        let dropped = t.drops * self.mode.per_packet as u64;
-        let unaccounted = lost.saturating_sub(dropped + t.malformed);
+        let t = &Totals::sum(streams);
+        let (lost, dropped, unaccounted) = self.losses(t);
         let d = t.elapsed;
+        let per_stream = || {
+            streams
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let (lost, dropped, unaccounted) = self.losses(s);
+                    json!({
+                        "stream": i, "sent": s.sent, "received": s.received, "bytes": s.bytes,
+                        "lost": lost, "kernel_dropped_datagrams": dropped,
+                        "malformed": s.malformed, "unaccounted": unaccounted,
+                        "reordered": s.reordered, "duplicates": s.duplicates,
+                        "jitter_us": s.jitter_ns / 1e3,
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
         if self.mode.json {
             emit(format_args!(
                 "{}",
@@ -252,7 +360,10 @@ impl Reporter {
                     "gso": self.mode.gso,
                     "gro": self.mode.gro,
                     "target_datagrams_per_second": self.mode.pps,
-                    "pacing": if self.mode.pps.is_some() { "user space" } else { "none" },
+                    "pacing": if self.mode.pps.is_some() { self.mode.pacing } else { "none" },
+                    "transport": self.mode.transport,
+                    "reverse": self.mode.reverse,
+                    "streams": per_stream(),
                     "sent": t.sent,
                     "received": t.received,
                     "bytes": t.bytes,
@@ -270,6 +381,20 @@ impl Reporter {
                 })
             ));
         } else {
+            if streams.len() > 1 {
+                for (i, s) in streams.iter().enumerate() {
+                    let (lost, dropped, unaccounted) = self.losses(s);
+                    emit(format_args!(
+                        "stream {i}: {:.3} Gbit/s, {}datagrams/s, lost {} of {} (kernel drops {}, other {})",
+                        gbits(s.bytes, s.elapsed),
+                        si(rate(s.received, s.elapsed)),
+                        lost,
+                        s.sent,
+                        dropped,
+                        unaccounted
+                    ));
+                }
+            }
             emit(format_args!(
                 "{:.3} Gbit/s, {}datagrams/s, lost {:.2}% ({} of {}; kernel drops {}, other {})",
                 gbits(t.bytes, d),

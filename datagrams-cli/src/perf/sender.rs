@@ -1,5 +1,11 @@
 //! The sending end: fills headers in place in one buffer allocated before the loop and sends it
-//! with UDP GSO (one `sendmsg` per 64 datagrams) or in `sendmmsg` batches.
+//! with UDP GSO (one `sendmsg` per 64 datagrams) or in `sendmmsg` batches (always over a Unix
+//! socket).
+//!
+//! After its last datagram a UDP sender sends end markers (a header with sequence number
+//! `u64::MAX`, counted nowhere) every few milliseconds until told to halt: the receiver learns its
+//! kernel's drop counter only with a datagram it receives, and a marker brings the count as it was
+//! after the last datagram, so that drops at the very end are accounted too.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -7,8 +13,17 @@ use std::time::{Duration, Instant};
 
 use datagrams::{Transmit, UdpSocket};
 
+use super::sock::Sock;
+
 /// Datagrams per send call (the kernel's GSO limit, and a batch).
 const BATCH: usize = 64;
+/// The sequence number of an end marker.
+pub(crate) const MARKER: u64 = u64::MAX;
+/// How often end markers go out, and for how long at most.
+const MARKER_EVERY: Duration = Duration::from_millis(10);
+const MARKERS_FOR: Duration = Duration::from_secs(2);
+/// How long a send may block (a Unix peer's full queue) before the halt flag is looked at again.
+const SEND_WAIT: Duration = Duration::from_millis(50);
 
 /// What a sender sends.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +35,8 @@ pub(crate) struct Config {
     pub(crate) pps: Option<f64>,
     pub(crate) start: Instant,
     pub(crate) until: Instant,
+    /// Datagrams to send (`--bytes`); `None`: until `until`.
+    pub(crate) count: Option<u64>,
 }
 
 /// Writes the header of datagram `seq` at the start of `d`.
@@ -34,24 +51,45 @@ pub(crate) fn gso_segments(sock: &UdpSocket, len: usize) -> usize {
     BATCH.min(sock.max_gso_segments()).min(65_507 / len).max(1)
 }
 
-/// Sends until `cfg.until` or until `halt` is set; `sent` counts the datagrams the kernel took.
+/// Sends until `cfg.until`, `cfg.count` datagrams or until `halt` is set; `sent` counts the
+/// datagrams the kernel took, `done` is set after the last one. Then sends end markers (UDP) until
+/// `halt`.
 pub(crate) fn run(
-    sock: &UdpSocket,
+    sock: &Sock,
     cfg: &Config,
     sent: &AtomicU64,
+    done: &AtomicBool,
     halt: &AtomicBool,
 ) -> io::Result<()> {
+    let r = send_all(sock, cfg, sent, halt);
+    done.store(true, Ordering::Release);
+    r?;
+    if let Sock::Udp(s) = sock {
+        let mut marker = [0u8; super::HEADER_LEN];
+        write_header(&mut marker, MARKER, 0, cfg.stream);
+        let until = Instant::now() + MARKERS_FOR;
+        while !halt.load(Ordering::Acquire) && Instant::now() < until {
+            // A marker refused (a full queue, an ICMP error from a peer gone) is no matter.
+            let _ = s.send(&marker);
+            std::thread::sleep(MARKER_EVERY);
+        }
+    }
+    Ok(())
+}
+
+fn send_all(sock: &Sock, cfg: &Config, sent: &AtomicU64, halt: &AtomicBool) -> io::Result<()> {
+    sock.set_write_timeout(Some(SEND_WAIT))?;
     let len = cfg.len;
-    let per_call = if cfg.gso {
-        gso_segments(sock, len)
-    } else {
-        BATCH
+    let per_call = match sock {
+        Sock::Udp(s) if cfg.gso => gso_segments(s, len),
+        _ => BATCH,
     };
     let mut buf = vec![0u8; per_call * len];
     let mut seq = 0u64;
     loop {
         let now = Instant::now();
-        if now >= cfg.until || halt.load(Ordering::Relaxed) {
+        let left = cfg.count.map_or(u64::MAX, |c| c - seq.min(c));
+        if now >= cfg.until || left == 0 || halt.load(Ordering::Relaxed) {
             return Ok(());
         }
         let since = now.duration_since(cfg.start);
@@ -74,30 +112,44 @@ pub(crate) fn run(
                 per_call.min(usize::try_from(due - seq).unwrap_or(per_call))
             }
         };
+        let want = want.min(usize::try_from(left).unwrap_or(usize::MAX));
         for (i, d) in buf[..want * len].chunks_exact_mut(len).enumerate() {
             write_header(d, seq + i as u64, ns, cfg.stream);
         }
-        let n = if cfg.gso {
-            let t = Transmit::connected(&buf[..want * len]).segment_size(len);
-            match sock.send_batch([t]) {
-                Ok(1) => want,
-                Ok(_) => 0,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
-                Err(e) => return Err(e),
+        let r = match sock {
+            Sock::Udp(s) if cfg.gso => {
+                let t = Transmit::connected(&buf[..want * len]).segment_size(len);
+                s.send_batch([t]).map(|k| if k == 1 { want } else { 0 })
             }
-        } else {
-            let mut chunks = buf.chunks_exact(len);
-            let ts: [Transmit<'_>; BATCH] = std::array::from_fn(|_| {
-                // The buffer holds exactly BATCH chunks (per_call == BATCH without GSO).
-                Transmit::connected(chunks.next().unwrap_or(&[]))
-            });
-            match sock.send_batch(&ts[..want]) {
-                Ok(k) => k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
-                Err(e) => return Err(e),
+            Sock::Udp(s) => {
+                let mut chunks = buf.chunks_exact(len);
+                let ts: [Transmit<'_>; BATCH] = std::array::from_fn(|_| {
+                    // The buffer holds exactly BATCH chunks (per_call == BATCH without GSO).
+                    Transmit::connected(chunks.next().unwrap_or(&[]))
+                });
+                s.send_batch(&ts[..want])
             }
+            Sock::Unix(s) => {
+                // As above: BATCH chunks.
+                let mut chunks = buf.chunks_exact(len);
+                let bufs: [&[u8]; BATCH] = std::array::from_fn(|_| chunks.next().unwrap_or(&[]));
+                s.send_batch(&bufs[..want])
+            }
+        };
+        let n = match r {
+            Ok(k) => k,
+            Err(e) if transient(&e) => 0,
+            Err(e) => return Err(e),
         };
         seq += n as u64;
         sent.store(seq, Ordering::Release);
     }
+}
+
+/// A send error that only means "not now": a signal, or a full queue past the send timeout.
+fn transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }

@@ -27,6 +27,38 @@ pub(crate) fn get_int(
     Ok(value)
 }
 
+/// Reads a 64-bit option (`SO_MAX_PACING_RATE`, which the kernel gives as a `u64` when asked for
+/// that much room).
+pub(crate) fn get_u64(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> io::Result<u64> {
+    let mut value: u64 = 0;
+    let mut len = mem::size_of::<u64>() as libc::socklen_t;
+    // SAFETY: `value` is a live `u64` and `len` says exactly its size; the kernel writes at most that.
+    retry(|| unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (&raw mut value).cast(),
+            &raw mut len,
+        )
+    })?;
+    if len as usize != mem::size_of::<u64>() {
+        // A kernel whose `unsigned long` has 32 bits answers with an `unsigned int`, in which
+        // "unlimited" is `u32::MAX`.
+        let v = u32::from_ne_bytes(get_int(fd, level, name)?.to_ne_bytes());
+        return Ok(if v == u32::MAX {
+            u64::MAX
+        } else {
+            u64::from(v)
+        });
+    }
+    Ok(value)
+}
+
 /// Writes an `int` option.
 pub(crate) fn set_int(
     fd: BorrowedFd<'_>,

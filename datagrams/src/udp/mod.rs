@@ -24,7 +24,7 @@ mod send_recv;
 // options, one `impl` block per level
 mod options;
 // per-datagram metadata, then batches and GSO/GRO
-mod batch;
+pub(crate) mod batch;
 // multicast
 mod multicast;
 // the error queue

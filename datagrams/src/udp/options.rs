@@ -214,6 +214,64 @@ impl UdpSocket {
         self.inner.priority()
     }
 
+    /// Caps the rate at which the kernel sends the socket's packets, in bytes per second
+    /// (`setsockopt(SOL_SOCKET, SO_MAX_PACING_RATE)`, socket(7)); `None` lifts the cap (the
+    /// default).
+    ///
+    /// The `fq` queueing discipline enforces the cap: installed as the egress device's root
+    /// qdisc (`tc qdisc replace dev eth0 root fq`, or the sysctl `net.core.default_qdisc=fq`
+    /// for devices created later), it spaces the socket's packets so that they leave at no more
+    /// than the rate, a GSO packet as one packet of its whole length; the rate counts what the
+    /// device sends, IP and UDP headers included. Without `fq` the kernel keeps the value but a
+    /// UDP socket's packets leave unpaced (TCP paces itself; UDP does not), so a caller that
+    /// needs the rate held either knows `fq` is there or paces in user space.
+    ///
+    /// # Errors
+    /// `InvalidInput` on a 32-bit system for a rate of `u32::MAX` or more (its kernel keeps 32
+    /// bits); otherwise what `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(sock.max_pacing_rate()?, None);
+    /// sock.set_max_pacing_rate(Some(125_000_000))?; // 1 Gbit/s
+    /// assert_eq!(sock.max_pacing_rate()?, Some(125_000_000));
+    /// sock.set_max_pacing_rate(None)?;
+    /// assert_eq!(sock.max_pacing_rate()?, None);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_MAX_PACING_RATE")]
+    pub fn set_max_pacing_rate(&self, bytes_per_sec: Option<u64>) -> io::Result<()> {
+        // The kernel reads a u64 when given 8 bytes (its `unsigned long`, on a 64-bit kernel; a
+        // 32-bit one reads 32 bits), and takes all ones for "unlimited".
+        if cfg!(target_pointer_width = "32")
+            && bytes_per_sec.is_some_and(|r| r >= u64::from(u32::MAX))
+        {
+            return Err(invalid_input(
+                "SO_MAX_PACING_RATE: above 4294967294 bytes/s on a 32-bit system",
+            ));
+        }
+        sockopt::set_struct(
+            self.as_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_MAX_PACING_RATE,
+            &bytes_per_sec.unwrap_or(u64::MAX),
+        )
+    }
+
+    /// The cap on the socket's sending rate in bytes per second (`SO_MAX_PACING_RATE`); `None`
+    /// when there is none.
+    ///
+    /// # Errors
+    /// What `getsockopt(2)` reports.
+    #[doc(alias = "SO_MAX_PACING_RATE")]
+    pub fn max_pacing_rate(&self) -> io::Result<Option<u64>> {
+        let v = sockopt::get_u64(self.as_fd(), libc::SOL_SOCKET, libc::SO_MAX_PACING_RATE)?;
+        Ok((v != u64::MAX).then_some(v))
+    }
+
     /// Sets how long, in microseconds, a blocking receive on an empty queue busy-polls the
     /// device queue its last datagram came from before it sleeps (`setsockopt(SOL_SOCKET,
     /// SO_BUSY_POLL)`, socket(7)); 0 turns it off. The default is the sysctl

@@ -15,7 +15,7 @@ use crate::error::{invalid_input, send_error};
 use crate::flags::MsgFlags;
 use crate::meta::{RecvMeta, UCred};
 use crate::sys::addr::RawAddr;
-use crate::sys::{cmsg, msg, socket, sockopt};
+use crate::sys::{cmsg, mmsg, msg, socket, sockopt};
 
 mod addr;
 
@@ -787,6 +787,157 @@ impl UnixDatagram {
     #[inline]
     pub(crate) fn timeouts(&self) -> &crate::socket::Timeouts {
         &self.timeouts
+    }
+}
+
+/// Batches (`sendmmsg(2)`, `recvmmsg(2)`): many datagrams per syscall, to and from the peer.
+impl UnixDatagram {
+    /// Sends each buffer of `bufs` as one datagram to the connected peer, up to
+    /// [`MAX_BATCH`](crate::MAX_BATCH) of them in one `sendmmsg(2)` call; returns how many the
+    /// kernel queued. The kernel stops at the first datagram it cannot queue (the peer's queue
+    /// full past the write timeout, say) and reports an error only when that is the first: send
+    /// the rest again from there. An empty `bufs` sends nothing and returns 0.
+    ///
+    /// The batch form of [`send`](Self::send): no address and no control messages
+    /// ([`send_with_fds`](Self::send_with_fds) and [`send_msg`](Self::send_msg) carry those).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), for the first datagram: `NotConnected` without a peer,
+    /// `ConnectionRefused` when the peer is gone, `WouldBlock` with a write timeout or in
+    /// non-blocking mode when its queue is full.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let bufs: [&[u8]; 3] = [b"one", b"two", b"three"];
+    /// let mut sent = 0;
+    /// while sent < bufs.len() {
+    ///     sent += a.send_batch(&bufs[sent..])?; // resend from the first unsent one
+    /// }
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(b.recv(&mut buf)?, 3);
+    /// assert_eq!(&buf[..3], b"one");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "sendmmsg")]
+    pub fn send_batch<B: AsRef<[u8]>>(&self, bufs: &[B]) -> io::Result<usize> {
+        self.send_batch_with_flags(bufs, MsgFlags::empty())
+    }
+
+    /// [`send_batch`](Self::send_batch) with message flags (`DONTWAIT` for the non-blocking form).
+    ///
+    /// # Errors
+    /// As [`send_batch`](Self::send_batch); `InvalidInput` for a flag Unix sockets do not take.
+    pub fn send_batch_with_flags<B: AsRef<[u8]>>(
+        &self,
+        bufs: &[B],
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        let bits = flags.unix_send_bits()?;
+        let mut batch = mmsg::SendBatch::new();
+        for b in bufs.iter().take(crate::MAX_BATCH) {
+            // The first message has no address (the peer's); the others copy its header.
+            if !batch.push_same(b.as_ref()) {
+                batch.push(b.as_ref(), None, false, None)?;
+            }
+        }
+        if batch.len() == 0 {
+            return Ok(0);
+        }
+        let deadline = self.timeouts().write_deadline(bits);
+        mmsg::sendmmsg(self.as_fd(), &mut batch, bits, deadline).map_err(|e| self.send_failed(e))
+    }
+
+    /// Receives up to `min(bufs.len(), meta.len(), MAX_BATCH)` datagrams in one `recvmmsg(2)`
+    /// call (`MSG_WAITFORONE`: it waits for the first, then takes what is queued); returns how
+    /// many. Datagram `i` is in `bufs[i]`, described by `meta[i]`: its length, its full length and
+    /// whether it was truncated, as [`recv_msg`](Self::recv_msg) reports them.
+    ///
+    /// The batch form of [`recv`](Self::recv): the kernel is asked for no sender and offered no
+    /// control area. Control messages are therefore not received: with
+    /// [`set_pass_cred`](Self::set_pass_cred) or timestamps on, or descriptors sent with a
+    /// datagram, its `meta` says `control_truncated` (`MSG_CTRUNC`), and the kernel closes such
+    /// descriptors: none leaks. [`recv_msg`](Self::recv_msg) and
+    /// [`recv_with_fds`](Self::recv_with_fds) receive them.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv); `InvalidInput` when `bufs` or `meta` is empty (room for no
+    /// datagram).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send_batch(&[&b"a"[..], b"bb"])?;
+    /// let mut storage = [[0u8; 1500]; 8];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::new(()); 8];
+    /// let mut got = 0;
+    /// while got < 2 {
+    ///     got += b.recv_batch_without_senders(&mut bufs[got..], &mut meta[got..])?;
+    /// }
+    /// assert_eq!((meta[0].len, meta[1].len), (1, 2));
+    /// assert_eq!(&storage[1][..2], b"bb");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "recvmmsg")]
+    pub fn recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        self.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::empty())
+    }
+
+    /// [`recv_batch_without_senders`](Self::recv_batch_without_senders) with message flags
+    /// (`DONTWAIT` for the non-blocking form).
+    ///
+    /// # Errors
+    /// As [`recv_batch_without_senders`](Self::recv_batch_without_senders); `WouldBlock` with
+    /// `DONTWAIT` when nothing is queued; `InvalidInput` for `PEEK` (every buffer would get the
+    /// same datagram) or a flag that only sends take.
+    pub fn recv_batch_without_senders_with_flags(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+        flags: MsgFlags,
+    ) -> io::Result<usize> {
+        self.ensure_receivable()?;
+        if flags.contains(MsgFlags::PEEK) {
+            return Err(invalid_input(
+                "PEEK has no meaning for a batch: every buffer would get the same first datagram",
+            ));
+        }
+        let bits = flags.recv_bits()? | libc::MSG_TRUNC | libc::MSG_WAITFORONE;
+        let n = crate::udp::batch::batch_room_for(bufs.len(), meta.len())?;
+        let (bufs, meta) = (&mut bufs[..n], &mut meta[..n]);
+        let deadline = self.timeouts().read_deadline(bits);
+        let got = mmsg::recvmmsg(
+            self.as_fd(),
+            bufs,
+            &mut [],
+            bits,
+            false,
+            deadline,
+            |i, r| {
+                let Some(m) = meta.get_mut(i) else {
+                    return false;
+                };
+                let anc = msg::Ancillary::of(cmsg::Filled::EMPTY.iter(), r.out.flags);
+                *m = RecvMeta::from_kernel((), false, r.cap, &r.out, &anc);
+                true
+            },
+        )
+        .map_err(|e| self.shut_down_error(e))?;
+        // A first datagram of no bytes may be the end of file after `shutdown(Read)`.
+        if got > 0 && meta[0].full_len == 0 {
+            self.check_eof(0)?;
+        }
+        Ok(got)
     }
 }
 
