@@ -654,7 +654,7 @@ pub(crate) fn client(
             }
             Ok(Some(v)) if v["type"] == "final" => {
                 let row = row_of(&v, &sent);
-                rep.interval(&Totals::sum(&row));
+                rep.last_interval(&Totals::sum(&row));
                 break Ok(row);
             }
             Ok(Some(_)) => heard = Instant::now(),
@@ -762,7 +762,7 @@ fn client_reverse(
         return Err(e);
     }
     let last = last?;
-    rep.interval(&Totals::sum(&last));
+    rep.last_interval(&Totals::sum(&last));
     rep.summary(&last);
     Ok(())
 }

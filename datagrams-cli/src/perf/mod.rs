@@ -372,7 +372,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     let send_result = senders.finish();
     let last = last?;
     send_result?;
-    rep.interval(&report::Totals::sum(&last));
+    rep.last_interval(&report::Totals::sum(&last));
     rep.summary(&last);
     Ok(())
 }
