@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 
 /// Datagram sockets from the command line: listen, send, echo.
 #[derive(Debug, Parser)]
-#[command(name = "dgram", version, about, long_about = None)]
+#[command(name = "dgram", version, about, long_about = None, max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,7 +26,8 @@ enum Command {
     Send(send::Args),
     /// Bind ADDR and send every datagram back to its sender.
     Echo(echo::Args),
-    /// Measure throughput, loss, reordering and jitter over loopback.
+    /// Measure a path: throughput, loss, reordering, jitter or round-trip times, between a client
+    /// and a server or over loopback.
     Perf(perf::Args),
 }
 
