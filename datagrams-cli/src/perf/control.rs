@@ -407,6 +407,7 @@ fn serve_reverse(
         }
         pps = None;
     }
+    let per_packet = sender::per_send(per_packet, pps.map(|p| p / socks.len().max(1) as f64));
     send_line(
         &mut writer,
         &json!({"type": "ready", "gso": gso, "per_packet": per_packet, "addrs": paths,
@@ -556,6 +557,10 @@ pub(crate) fn client(
             cfg.pps = None;
             mode.pacing = pacing::name(true);
         }
+        mode.per_packet = sender::per_send(
+            mode.per_packet,
+            cfg.pps.map(|p| p / want.streams.max(1) as f64),
+        );
     }
     let run_time = cfg.until.saturating_duration_since(cfg.start);
     send_line(

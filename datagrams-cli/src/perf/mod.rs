@@ -351,6 +351,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         cfg.pps = None;
         mode.pacing = pacing::name(true);
     }
+    mode.per_packet = sender::per_send(mode.per_packet, cfg.pps.map(|p| p / streams as f64));
     let start = Instant::now();
     cfg.start = start;
     cfg.until = start + time;

@@ -51,6 +51,17 @@ pub(crate) fn gso_segments(sock: &UdpSocket, len: usize) -> usize {
     BATCH.min(sock.max_gso_segments()).min(65_507 / len).max(1)
 }
 
+/// Datagrams in each GSO send of a sender paced in user space at `pps` datagrams/s: about a
+/// millisecond of the rate (1 to `segments`), so that bursts stay short while a fast rate still
+/// sends many datagrams per call. Every send of a run carries the same number, so that one packet
+/// the receiving kernel drops (`SO_RXQ_OVFL` counts packets) is that many datagrams.
+pub(crate) fn per_send(segments: usize, pps: Option<f64>) -> usize {
+    match pps {
+        None => segments,
+        Some(pps) => ((pps / 1000.0) as usize).clamp(1, segments.max(1)),
+    }
+}
+
 /// Sends until `cfg.until`, `cfg.count` datagrams or until `halt` is set; `sent` counts the
 /// datagrams the kernel took, `done` is set after the last one. Then sends end markers (UDP) until
 /// `halt`.
@@ -80,9 +91,10 @@ pub(crate) fn run(
 fn send_all(sock: &Sock, cfg: &Config, sent: &AtomicU64, halt: &AtomicBool) -> io::Result<()> {
     sock.set_write_timeout(Some(SEND_WAIT))?;
     let len = cfg.len;
-    let per_call = match sock {
-        Sock::Udp(s) if cfg.gso => gso_segments(s, len),
-        _ => BATCH,
+    // GSO sends are whole packets of `per_call` datagrams; batches send what is due.
+    let (per_call, whole) = match sock {
+        Sock::Udp(s) if cfg.gso => (per_send(gso_segments(s, len), cfg.pps), true),
+        _ => (BATCH, false),
     };
     let mut buf = vec![0u8; per_call * len];
     let mut seq = 0u64;
@@ -97,10 +109,16 @@ fn send_all(sock: &Sock, cfg: &Config, sent: &AtomicU64, halt: &AtomicBool) -> i
         let want = match cfg.pps {
             None => per_call,
             Some(pps) => {
-                // Datagrams due by now, less those sent; wait for the next one when none is.
+                // Datagrams due by now, less those sent; wait for the next one when none is
+                // (for a GSO send, until all of its datagrams are due).
+                let step = if whole {
+                    per_call.min(usize::try_from(left).unwrap_or(per_call)) as u64
+                } else {
+                    1
+                };
                 let due = (since.as_secs_f64() * pps) as u64 + 1;
-                if due <= seq {
-                    let next = cfg.start + Duration::from_secs_f64((seq as f64) / pps);
+                if due < seq + step {
+                    let next = cfg.start + Duration::from_secs_f64(((seq + step - 1) as f64) / pps);
                     let wait = next.saturating_duration_since(Instant::now());
                     if wait > Duration::from_micros(100) {
                         std::thread::sleep(wait - Duration::from_micros(50));
