@@ -1047,3 +1047,70 @@ fn tasks_racing_to_register_one_socket_lose_no_wakeup() {
         }
     });
 }
+
+/// Unix batches, async: `send_batch` waits while the peer's queue is full and completes once the
+/// receiver drains it; the `try_` forms say `WouldBlock`; no room is refused before any wait.
+#[tokio::test]
+async fn unix_batches_wait_for_room_and_datagrams() {
+    use datagrams::RecvMeta;
+    use std::io::IoSliceMut;
+    let (a, b) = datagrams::tokio::UnixDatagram::pair().unwrap();
+    let mut storage = vec![[0u8; 4096]; 32];
+    let mut meta = [RecvMeta::new(()); 32];
+    {
+        let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let e = b
+            .try_recv_batch_without_senders(&mut bufs, &mut meta)
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock, "{e}");
+        let mut no_room: [IoSliceMut; 0] = [];
+        let e = b
+            .recv_batch_without_senders(&mut no_room, &mut meta)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+    }
+    // Fill the peer's queue with 4 KiB datagrams.
+    let big: Vec<Vec<u8>> = (0..32u8).map(|i| vec![i; 4096]).collect();
+    let mut queued = 0usize;
+    let e = loop {
+        match a.try_send_batch(&big) {
+            Ok(n) => queued += n,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(e.kind(), io::ErrorKind::WouldBlock, "{e}");
+    // A send now waits for room; draining the queue lets it finish.
+    let sender = async {
+        let n = a.send_batch(&big[..4]).await.unwrap();
+        assert!((1..=4).contains(&n), "{n}");
+        n
+    };
+    let receiver = async {
+        let mut got = 0usize;
+        let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        while got < queued {
+            // Exactly the queued ones: the late datagrams stay for the check below.
+            let room = (queued - got).min(bufs.len());
+            let n = b
+                .recv_batch_without_senders(&mut bufs[..room], &mut meta)
+                .await
+                .unwrap();
+            assert!(meta[..n].iter().all(|m| m.len == 4096 && !m.truncated));
+            got += n;
+        }
+        got
+    };
+    let (sent_late, drained) = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        tokio::join!(sender, receiver)
+    })
+    .await
+    .expect("the waiting send completes once the queue drains");
+    assert_eq!(drained, queued);
+    // The late datagrams arrive after the queued ones, in order: the first is datagram 0's bytes.
+    let mut buf = [0u8; 4096];
+    for i in 0..sent_late {
+        assert_eq!(b.recv(&mut buf).await.unwrap(), 4096);
+        assert_eq!(buf[0], i as u8);
+    }
+}

@@ -671,6 +671,98 @@ super::readiness_methods!(
     "let (a, b) = UnixDatagram::pair()?;"
 );
 
+/// Batches (`sendmmsg(2)`, `recvmmsg(2)`): many datagrams per syscall, to and from the peer.
+impl UnixDatagram {
+    /// Sends each buffer of `bufs` as one datagram to the connected peer in one `sendmmsg(2)`, as
+    /// [`crate::UnixDatagram::send_batch`]; returns how many the kernel queued (at least one: it
+    /// waits while the peer's queue is full).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), for the first datagram.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, tokio::UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let out: [&[u8]; 3] = [b"one", b"two", b"three"];
+    /// let mut sent = 0;
+    /// while sent < out.len() {
+    ///     sent += a.send_batch(&out[sent..]).await?; // resend from the first unsent one
+    /// }
+    /// let mut storage = [[0u8; 16]; 8];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::new(()); 8];
+    /// let mut got = 0;
+    /// while got < 3 {
+    ///     got += b.recv_batch_without_senders(&mut bufs[got..], &mut meta[got..]).await?;
+    /// }
+    /// assert_eq!((meta[0].len, meta[2].len), (3, 5));
+    /// assert_eq!(&storage[2][..5], b"three");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_batch<B: AsRef<[u8]>>(&self, bufs: &[B]) -> io::Result<usize> {
+        self.io
+            .send(|s| s.send_batch_with_flags(bufs, MsgFlags::DONTWAIT))
+            .await
+    }
+
+    /// Sends a batch if the socket is writable now.
+    ///
+    /// # Errors
+    /// `WouldBlock` when it is not (the peer's queue is full); otherwise as
+    /// [`send_batch`](Self::send_batch).
+    pub fn try_send_batch<B: AsRef<[u8]>>(&self, bufs: &[B]) -> io::Result<usize> {
+        self.io.try_io(Interest::WRITABLE, |s| {
+            s.send_batch_with_flags(bufs, MsgFlags::DONTWAIT)
+        })
+    }
+
+    /// Receives a batch in one `recvmmsg(2)`, as
+    /// [`crate::UnixDatagram::recv_batch_without_senders`] (no senders, no control messages);
+    /// returns how many (at least one: it waits for the first).
+    ///
+    /// # Errors
+    /// `InvalidInput`, before any wait, when `bufs` or `meta` is empty; otherwise as
+    /// [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped, no datagram was taken.
+    pub async fn recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        // Checked before waiting, as the blocking call checks it: no room would never end.
+        crate::udp::batch_room_for(bufs.len(), meta.len())?;
+        self.io
+            .recv(|s| s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT))
+            .await
+    }
+
+    /// Receives a batch if datagrams are queued (see
+    /// [`recv_batch_without_senders`](Self::recv_batch_without_senders)).
+    ///
+    /// # Errors
+    /// `InvalidInput` when `bufs` or `meta` is empty; `WouldBlock` when no datagram is queued;
+    /// otherwise as [`recv`](Self::recv).
+    pub fn try_recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        meta: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        crate::udp::batch_room_for(bufs.len(), meta.len())?;
+        self.io
+            .try_recv(|s| s.recv_batch_without_senders_with_flags(bufs, meta, MsgFlags::DONTWAIT))
+    }
+}
+
 /// Conversions.
 impl UnixDatagram {
     /// Converts std's socket, checked as [`crate::UnixDatagram`]'s `TryFrom<OwnedFd>`.
