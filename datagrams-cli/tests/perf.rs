@@ -668,6 +668,51 @@ fn latency_client_server_accounts_for_every_request() {
     srv.wait().expect("reap the server");
 }
 
+/// `--latency` over Unix datagram sockets: a socket pair in one process, and a client and server
+/// in two processes at a temp-dir path (traffic at PATH, control at PATH.control), one request in
+/// flight and three. The server removes its socket when the client is done.
+#[test]
+fn latency_over_unix_sockets_accounts_for_every_request() {
+    let objs = perf(&[
+        "--latency",
+        "--unix",
+        "--time",
+        "0.3",
+        "--interval",
+        "0.15",
+        "--json",
+    ]);
+    let summary = check_latency_run(&objs, 1);
+    assert_eq!(summary["transport"], "Unix");
+    assert_eq!(summary["server_echoed"], Value::Null);
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("perf");
+    let (srv, addr) = server_at(path.to_str().expect("a UTF-8 path"));
+    for in_flight in [1, 3] {
+        let n = in_flight.to_string();
+        let objs = perf(&[
+            "--latency",
+            "--client",
+            &addr,
+            "--in-flight",
+            &n,
+            "--len",
+            "100",
+            "--time",
+            "0.3",
+            "--interval",
+            "0.15",
+            "--json",
+        ]);
+        let summary = check_latency_run(&objs, in_flight);
+        assert_eq!(summary["transport"], "Unix");
+        assert_eq!(u(summary, "server_echoed"), u(summary, "requests"));
+        assert!(!path.exists(), "the server removes its traffic socket");
+    }
+    stop(srv);
+}
+
 /// A latency server killed mid-run ends the client with an error naming it.
 #[test]
 fn latency_server_gone_mid_run_ends_the_client() {

@@ -147,7 +147,7 @@ pub(crate) struct Args {
     /// Measure round trips instead: requests of --len bytes echoed by the other end (this
     /// process, or the --client's server); RTT p50/p99/p99.9/max per interval. A request without
     /// a reply after 1 s counts as lost.
-    #[arg(long, conflicts_with_all = ["rate", "no_gso", "no_gro", "bytes", "reverse", "parallel", "ipv6", "unix"])]
+    #[arg(long, conflicts_with_all = ["rate", "no_gso", "no_gro", "bytes", "reverse", "parallel"])]
     latency: bool,
     /// Requests outstanding at once in --latency mode (a new one as each reply arrives).
     #[arg(long, default_value_t = 1, value_name = "N", requires = "latency")]
@@ -217,6 +217,17 @@ enum Transport {
 }
 
 impl Transport {
+    /// The loopback transport `--unix` or `--ipv6` asks for (IPv4 otherwise).
+    fn of(args: &Args) -> Transport {
+        if args.unix {
+            Transport::Unix
+        } else if args.ipv6 {
+            Transport::V6
+        } else {
+            Transport::V4
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Transport::V4 => "UDP/IPv4",
@@ -316,13 +327,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         };
         return control::client(host, cfg, mode, want);
     }
-    let transport = if args.unix {
-        Transport::Unix
-    } else if args.ipv6 {
-        Transport::V6
-    } else {
-        Transport::V4
-    };
+    let transport = Transport::of(&args);
     mode.transport = transport.name();
     let err = |what: &str, e: std::io::Error| format!("{what}: {e}");
     let (mut txs, mut rxs) = (Vec::new(), Vec::new());
