@@ -483,6 +483,69 @@ fn perf_in(ns: &str, args: &[&str]) -> Value {
     serde_json::from_str(text.lines().last().expect("a summary")).expect("JSON")
 }
 
+/// Scoped IPv6 between two hosts over their link-local addresses (added with `nodad`, usable at
+/// once): a server on `[fe80::2%veth0]:5201`, a client naming it with its interface in each form
+/// (`fe80::2%veth0`, `[fe80::2%veth0]:5201`). Throughput accounts for every datagram; latency
+/// loses no request.
+#[test]
+fn link_local_ipv6_by_interface_name() {
+    let Some(net) = netns::TwoHosts::new("link_local_ipv6_by_interface_name") else {
+        return;
+    };
+    for (ns, addr) in [(&net.a, "fe80::1/64"), (&net.b, "fe80::2/64")] {
+        netns::ip(&["-n", ns, "-6", "addr", "add", addr, "dev", "veth0", "nodad"]);
+    }
+    let srv = server_in(&net.b, "[fe80::2%veth0]:5201");
+    let summary = perf_in(
+        &net.a,
+        &["--client", "fe80::2%veth0", "--time", "0.3", "--json"],
+    );
+    assert_eq!(summary["transport"], "UDP/IPv6", "{summary}");
+    assert_accounted(&summary, 1);
+    let summary = perf_in(
+        &net.a,
+        &[
+            "--client",
+            "[fe80::2%veth0]:5201",
+            "--latency",
+            "--time",
+            "0.3",
+            "--json",
+        ],
+    );
+    assert_eq!(summary["transport"], "UDP/IPv6", "{summary}");
+    assert_eq!(u(&summary, "lost"), 0, "{summary}");
+    assert_eq!(u(&summary, "replies"), u(&summary, "requests"), "{summary}");
+    assert_eq!(u(&summary, "server_echoed"), u(&summary, "requests"));
+    stop(srv);
+}
+
+/// An interface that does not exist, in a scoped address of `--client` or `--server`, is named in
+/// the error (not a resolver failure).
+#[test]
+fn unknown_interface_is_named() {
+    for args in [
+        &["--client", "fe80::1%nosuch0"][..],
+        &["--client", "[fe80::1%nosuch0]:5201", "--latency"][..],
+        &["--server", "[fe80::1%nosuch0]:5201"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+            .arg("perf")
+            .args(args)
+            .output()
+            .expect("run dgram perf");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "{}: bad address [fe80::1%nosuch0]:5201: no interface nosuch0 on this host",
+                args[0]
+            )),
+            "{err}"
+        );
+    }
+}
+
 /// `--rate` holds its target within 2% measured at the receiver, between two hosts (namespaces
 /// over veth), in both forms (bits/s and datagrams/s). The rate is the server's count over its own
 /// receive interval (from its start to the last arrival), as the client prints it. A measurement

@@ -208,13 +208,19 @@ pub(crate) fn serve(addr: &str, interval: Duration) -> Result<(), String> {
     let listener =
         TcpListener::bind(&addrs[..]).map_err(|e| format!("bind {addr} (TCP control): {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    eprintln!("dgram perf: server listening on {local} (TCP control, UDP traffic)");
+    // A scoped address by its interface's name (`[fe80::2%eth0]:5201`), as --client takes it.
+    let named = |a: SocketAddr| crate::endpoint::Peer::Udp(a).to_string();
+    eprintln!(
+        "dgram perf: server listening on {} (TCP control, UDP traffic)",
+        named(local)
+    );
     loop {
         let (stream, peer) = listener.accept().map_err(|e| format!("accept: {e}"))?;
-        eprintln!("dgram perf: client {peer}");
+        let peer_name = named(peer);
+        eprintln!("dgram perf: client {peer_name}");
         let place = Place::Udp { local, peer };
         if let Err(e) = serve_one(Ctl::Tcp(stream), &place, interval) {
-            eprintln!("dgram perf: client {peer}: {e}");
+            eprintln!("dgram perf: client {peer_name}: {e}");
         }
     }
 }
@@ -510,7 +516,7 @@ fn socket_addrs(flag: &str, host: &str) -> Result<Vec<SocketAddr>, String> {
     } else {
         format!("{host}:{DEFAULT_PORT}")
     };
-    crate::endpoint::udp_dest(&target).map_err(|e| format!("{flag} {host}: {e}{}", unix_hint(host)))
+    crate::endpoint::udp_dest(&target).map_err(|e| format!("{flag}: {e}{}", unix_hint(host)))
 }
 
 /// Opens the control connection to the server at `host` (HOST, HOST:PORT or a Unix path): the
