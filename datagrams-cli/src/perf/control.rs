@@ -36,6 +36,15 @@
 //! reach that stream's socket whatever the hash, and one port serves every stream, as iperf3
 //! does.
 //!
+//! `--latency` uses the same control connection with its own exchange (see `latency.rs`): the
+//! server echoes instead of counting.
+//!
+//! Addresses: `HOST`, `HOST:PORT`, `IPV6`, `[IPV6]:PORT`, an IPv6 address with its scope by
+//! interface name or index (`fe80::1%eth0`, `[fe80::1%eth0]:5201`), for `--server` and `--client`
+//! alike, parsed by the CLI's one UDP address parser (`endpoint::udp_dest`, which names an
+//! unknown interface). A link-local client keeps its scope, so the server's sockets connect to it
+//! over the right link; scoped addresses are printed with the interface's name.
+//!
 //! The client prints the remote side's counters beside its own, so one output shows both sides.
 //! A control connection that closes or stays silent past the run's end ends the client with an
 //! error naming the server.

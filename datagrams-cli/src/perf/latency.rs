@@ -10,21 +10,30 @@
 //! as an RTT) and its slot moves on; a reply that comes later is counted `late`. When the sending
 //! time is over, the client waits for the requests still outstanding (replies or timeouts).
 //!
-//! Over loopback both ends run in one process (the echo end on its own thread). With `--client`
-//! the echo end is a `dgram perf --server`; the control exchange (TCP, JSON lines, see
-//! `control.rs`) is then:
+//! Both kinds of traffic socket go through the one request loop and the one echo (`sock::Sock`): UDP
+//! (IPv4 or IPv6) and Unix datagram sockets. Over loopback both ends run in one process (the
+//! echo end on its own thread) on a pair of sockets connected to each other: UDP on 127.0.0.1
+//! (`--ipv6`: ::1) or a Unix socket pair (`--unix`). With `--client` the echo end is a
+//! `dgram perf --server`; the control exchange (TCP, or a Unix stream socket at `PATH.control`
+//! for a Unix server at `PATH`; JSON lines, see `control.rs`) is then:
 //!
-//! 1. client → server: `{"mode":"latency","len":1200,"in_flight":1,"interval_ns":1000000000}`;
-//! 2. server → client: `{"type":"ready"}` once its UDP socket (same port) is bound;
+//! 1. client → server: `{"mode":"latency","len":1200,"in_flight":1,"interval_ns":1000000000}`,
+//!    with `"addr"` (the address of the client's socket, which the kernel names: an unbound Unix
+//!    socket could not be answered) when the server is a Unix one;
+//! 2. server → client: `{"type":"ready"}` once its traffic socket is bound: UDP on the server's
+//!    port (unconnected: each reply goes to its request's sender, from the address the request
+//!    went to), or a Unix socket at `PATH` connected to the client's `addr`; or
+//!    `{"type":"error","message":".."}` when it cannot make it;
 //! 3. the client sends requests; the server echoes each datagram back to its sender; every
 //!    interval the client writes `{"type":"sent","requests":N}` and the server
 //!    `{"type":"echoed","echoed":M}` (counts since the start);
 //! 4. client → server: `{"type":"done","requests":N}` when every request is answered or lost;
-//! 5. server → client: `{"type":"final","echoed":M}`, then it closes the connection.
+//! 5. server → client: `{"type":"final","echoed":M}` (a Unix server has removed its socket at
+//!    `PATH` by then), then it closes the connection.
 //!
 //! Either side takes a silence of an interval and 5 s as the other gone. A control connection
-//! that closes before step 5, or an echo port that refuses the requests (ICMP port unreachable),
-//! ends the client with an error naming the server.
+//! that closes before step 5, or an echo socket that refuses the requests (ICMP port unreachable,
+//! a Unix socket gone), ends the client with an error naming the server.
 
 use std::io::{self, BufRead, BufReader, IoSliceMut, IsTerminal};
 use std::sync::Arc;
