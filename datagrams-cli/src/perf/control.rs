@@ -50,7 +50,7 @@
 //! error naming the server.
 
 use std::io::{self, BufRead, BufReader, Write};
-use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -511,21 +511,8 @@ fn serve_reverse(
 /// with port 5201 when none is given. `flag` names the option in errors; an unknown interface is
 /// named.
 fn socket_addrs(flag: &str, host: &str) -> Result<Vec<SocketAddr>, String> {
-    let bare_v6 = |h: &str| {
-        let ip = h.split_once('%').map_or(h, |(ip, _)| ip);
-        ip.parse::<Ipv6Addr>().is_ok()
-    };
-    let target = if bare_v6(host) {
-        format!("[{host}]:{DEFAULT_PORT}")
-    } else if host
-        .rsplit_once(':')
-        .is_some_and(|(h, p)| p.parse::<u16>().is_ok() && (!h.contains(':') || h.ends_with(']')))
-    {
-        host.to_string()
-    } else {
-        format!("{host}:{DEFAULT_PORT}")
-    };
-    crate::endpoint::udp_dest(&target).map_err(|e| format!("{flag}: {e}{}", unix_hint(host)))
+    crate::endpoint::udp_dest(&crate::endpoint::with_default_port(host, DEFAULT_PORT))
+        .map_err(|e| format!("{flag}: {e}{}", unix_hint(host)))
 }
 
 /// Opens the control connection to the server at `host` (HOST, HOST:PORT or a Unix path): the
