@@ -10,8 +10,8 @@
 //! as an RTT) and its slot moves on; a reply that comes later is counted `late`. When the sending
 //! time is over, the client waits for the requests still outstanding (replies or timeouts).
 //!
-//! Both kinds of traffic socket go through the one request loop and the one echo (`sock::Sock`): UDP
-//! (IPv4 or IPv6) and Unix datagram sockets. Over loopback both ends run in one process (the
+//! Both kinds of traffic socket (`sock::Sock`) go through the one request loop and the one echo:
+//! UDP (IPv4 or IPv6) and Unix datagram sockets. Over loopback both ends run in one process (the
 //! echo end on its own thread) on a pair of sockets connected to each other: UDP on 127.0.0.1
 //! (`--ipv6`: ::1) or a Unix socket pair (`--unix`). With `--client` the echo end is a
 //! `dgram perf --server`; the control exchange (TCP, or a Unix stream socket at `PATH.control`
@@ -153,6 +153,9 @@ fn echo(
     echoed: &AtomicU64,
 ) -> io::Result<()> {
     sock.set_read_timeout(Some(POLL))?;
+    // A reply that cannot be queued for this long (a Unix client that stopped reading) is the
+    // client's loss; the echo never blocks past `stop`.
+    sock.set_write_timeout(Some(POLL))?;
     match sock {
         Sock::Udp(s) if s.peer_addr().is_err() => echo_to_senders(s, len, one, stop, echoed),
         _ => echo_to_peer(sock, len, one, stop, echoed),
