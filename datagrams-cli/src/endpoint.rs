@@ -85,6 +85,23 @@ pub(crate) fn udp_dest(dest: &str) -> Result<Vec<SocketAddr>, String> {
     })
 }
 
+/// `HOST[:PORT]` with `port` added where none is given, as `dgram perf` takes a server: `HOST`,
+/// `IPV6` and a scoped `IPV6%SCOPE` get it (the IPv6 forms in brackets); `HOST:PORT` and
+/// `[IPV6]:PORT` (scoped or not) stay as they are. The result goes to [`udp_dest`].
+pub(crate) fn with_default_port(host: &str, port: u16) -> String {
+    let ip = host.split_once('%').map_or(host, |(ip, _)| ip);
+    if ip.parse::<std::net::Ipv6Addr>().is_ok() {
+        format!("[{host}]:{port}")
+    } else if host
+        .rsplit_once(':')
+        .is_some_and(|(h, p)| p.parse::<u16>().is_ok() && (!h.contains(':') || h.ends_with(']')))
+    {
+        host.to_string()
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 /// What [`udp_dest`] asks its resolver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Query<'a> {
@@ -343,5 +360,27 @@ pub(crate) fn print_line(line: &str) -> Result<(), String> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(String::new()),
         Err(e) => Err(format!("cannot write to standard output: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn with_default_port_adds_a_port_only_where_none_is_given() {
+        for (host, want) in [
+            ("example.net", "example.net:5201"),
+            ("example.net:9", "example.net:9"),
+            ("192.0.2.1", "192.0.2.1:5201"),
+            ("192.0.2.1:9", "192.0.2.1:9"),
+            ("::1", "[::1]:5201"),
+            ("[::1]:9", "[::1]:9"),
+            ("[::1]", "[::1]:5201"),
+            ("fe80::1%eth0", "[fe80::1%eth0]:5201"),
+            ("fe80::1%2", "[fe80::1%2]:5201"),
+            ("[fe80::1%eth0]:9", "[fe80::1%eth0]:9"),
+            ("[fe80::1%eth0]", "[fe80::1%eth0]:5201"),
+        ] {
+            assert_eq!(super::with_default_port(host, 5201), want, "{host}");
+        }
     }
 }

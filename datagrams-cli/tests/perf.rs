@@ -489,6 +489,69 @@ fn perf_in(ns: &str, args: &[&str]) -> Value {
     serde_json::from_str(text.lines().last().expect("a summary")).expect("JSON")
 }
 
+/// Scoped IPv6 between two hosts over their link-local addresses (added with `nodad`, usable at
+/// once): a server on `[fe80::2%veth0]:5201`, a client naming it with its interface in each form
+/// (`fe80::2%veth0`, `[fe80::2%veth0]:5201`). Throughput accounts for every datagram; latency
+/// loses no request.
+#[test]
+fn link_local_ipv6_by_interface_name() {
+    let Some(net) = netns::TwoHosts::new("link_local_ipv6_by_interface_name") else {
+        return;
+    };
+    for (ns, addr) in [(&net.a, "fe80::1/64"), (&net.b, "fe80::2/64")] {
+        netns::ip(&["-n", ns, "-6", "addr", "add", addr, "dev", "veth0", "nodad"]);
+    }
+    let srv = server_in(&net.b, "[fe80::2%veth0]:5201");
+    let summary = perf_in(
+        &net.a,
+        &["--client", "fe80::2%veth0", "--time", "0.3", "--json"],
+    );
+    assert_eq!(summary["transport"], "UDP/IPv6", "{summary}");
+    assert_accounted(&summary, 1);
+    let summary = perf_in(
+        &net.a,
+        &[
+            "--client",
+            "[fe80::2%veth0]:5201",
+            "--latency",
+            "--time",
+            "0.3",
+            "--json",
+        ],
+    );
+    assert_eq!(summary["transport"], "UDP/IPv6", "{summary}");
+    assert_eq!(u(&summary, "lost"), 0, "{summary}");
+    assert_eq!(u(&summary, "replies"), u(&summary, "requests"), "{summary}");
+    assert_eq!(u(&summary, "server_echoed"), u(&summary, "requests"));
+    stop(srv);
+}
+
+/// An interface that does not exist, in a scoped address of `--client` or `--server`, is named in
+/// the error (not a resolver failure).
+#[test]
+fn unknown_interface_is_named() {
+    for args in [
+        &["--client", "fe80::1%nosuch0"][..],
+        &["--client", "[fe80::1%nosuch0]:5201", "--latency"][..],
+        &["--server", "[fe80::1%nosuch0]:5201"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_dgram"))
+            .arg("perf")
+            .args(args)
+            .output()
+            .expect("run dgram perf");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "{}: bad address [fe80::1%nosuch0]:5201: no interface nosuch0 on this host",
+                args[0]
+            )),
+            "{err}"
+        );
+    }
+}
+
 /// `--rate` holds its target within 2% measured at the receiver, between two hosts (namespaces
 /// over veth), in both forms (bits/s and datagrams/s). The rate is the server's count over its own
 /// receive interval (from its start to the last arrival), as the client prints it. A measurement
@@ -672,6 +735,51 @@ fn latency_client_server_accounts_for_every_request() {
     assert_eq!(u(summary, "server_echoed"), u(summary, "requests"));
     srv.kill().expect("stop the server");
     srv.wait().expect("reap the server");
+}
+
+/// `--latency` over Unix datagram sockets: a socket pair in one process, and a client and server
+/// in two processes at a temp-dir path (traffic at PATH, control at PATH.control), one request in
+/// flight and three. The server removes its socket when the client is done.
+#[test]
+fn latency_over_unix_sockets_accounts_for_every_request() {
+    let objs = perf(&[
+        "--latency",
+        "--unix",
+        "--time",
+        "0.3",
+        "--interval",
+        "0.15",
+        "--json",
+    ]);
+    let summary = check_latency_run(&objs, 1);
+    assert_eq!(summary["transport"], "Unix");
+    assert_eq!(summary["server_echoed"], Value::Null);
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("perf");
+    let (srv, addr) = server_at(path.to_str().expect("a UTF-8 path"));
+    for in_flight in [1, 3] {
+        let n = in_flight.to_string();
+        let objs = perf(&[
+            "--latency",
+            "--client",
+            &addr,
+            "--in-flight",
+            &n,
+            "--len",
+            "100",
+            "--time",
+            "0.3",
+            "--interval",
+            "0.15",
+            "--json",
+        ]);
+        let summary = check_latency_run(&objs, in_flight);
+        assert_eq!(summary["transport"], "Unix");
+        assert_eq!(u(summary, "server_echoed"), u(summary, "requests"));
+        assert!(!path.exists(), "the server removes its traffic socket");
+    }
+    stop(srv);
 }
 
 /// A latency server killed mid-run ends the client with an error naming it.

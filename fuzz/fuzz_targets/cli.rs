@@ -4,6 +4,8 @@
 //!   resolver replaced by one that asks no DNS server. A destination std parses as a socket address
 //!   gives exactly that address; a bracketed scoped IPv6 destination reaches the resolver as its
 //!   host and port.
+//! - `with_default_port` (`dgram perf`'s `HOST[:PORT]`): an address with a port keeps it, a bare
+//!   IPv6 address (scoped or not) gets the default in brackets, nothing panics.
 //! - the escape grammar `dgram` prints payloads and addresses in (the library's `escape_bytes`, and
 //!   `unescape_bytes`, which `dgram send --escaped` reads): one line whatever the bytes, read back
 //!   to exactly the bytes; the parser on any text never panics.
@@ -44,6 +46,13 @@ fn address(s: &str) {
             (a, b) => panic!("unix_addr says {a:?}, FromStr {b:?}"),
         }
         return;
+    }
+    let with_port = endpoint::with_default_port(s, 5201);
+    if s.parse::<SocketAddr>().is_ok() {
+        assert_eq!(with_port, s);
+    }
+    if s.parse::<Ipv6Addr>().is_ok() {
+        assert_eq!(with_port.parse::<SocketAddr>().ok().map(|a| a.port()), Some(5201));
     }
     let asked = Cell::new(false);
     let r = endpoint::udp_dest_with(s, |q| {

@@ -36,12 +36,21 @@
 //! reach that stream's socket whatever the hash, and one port serves every stream, as iperf3
 //! does.
 //!
+//! `--latency` uses the same control connection with its own exchange (see `latency.rs`): the
+//! server echoes instead of counting.
+//!
+//! Addresses: `HOST`, `HOST:PORT`, `IPV6`, `[IPV6]:PORT`, an IPv6 address with its scope by
+//! interface name or index (`fe80::1%eth0`, `[fe80::1%eth0]:5201`), for `--server` and `--client`
+//! alike, parsed by the CLI's one UDP address parser (`endpoint::udp_dest`, which names an
+//! unknown interface). A link-local client keeps its scope, so the server's sockets connect to it
+//! over the right link; scoped addresses are printed with the interface's name.
+//!
 //! The client prints the remote side's counters beside its own, so one output shows both sides.
 //! A control connection that closes or stays silent past the run's end ends the client with an
 //! error naming the server.
 
 use std::io::{self, BufRead, BufReader, Write};
-use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -174,8 +183,9 @@ fn unix_hint(addr: &str) -> &'static str {
 /// Where a server's traffic goes.
 #[derive(Debug, Clone)]
 enum Place {
-    /// UDP on the control port, streams connected to the control peer's address.
-    Udp { local: SocketAddr, peer: IpAddr },
+    /// UDP on the control port, streams connected to the control peer's address (its port is the
+    /// control connection's; a link-local peer keeps its scope).
+    Udp { local: SocketAddr, peer: SocketAddr },
     /// Unix datagram sockets at the server's path (and siblings).
     Unix(PathBuf),
 }
@@ -203,19 +213,23 @@ pub(crate) fn serve(addr: &str, interval: Duration) -> Result<(), String> {
             }
         }
     }
-    let listener = TcpListener::bind(addr)
-        .map_err(|e| format!("bind {addr} (TCP control): {e}{}", unix_hint(addr)))?;
+    let addrs = socket_addrs("--server", addr)?;
+    let listener =
+        TcpListener::bind(&addrs[..]).map_err(|e| format!("bind {addr} (TCP control): {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    eprintln!("dgram perf: server listening on {local} (TCP control, UDP traffic)");
+    // A scoped address by its interface's name (`[fe80::2%eth0]:5201`), as --client takes it.
+    let named = |a: SocketAddr| crate::endpoint::Peer::Udp(a).to_string();
+    eprintln!(
+        "dgram perf: server listening on {} (TCP control, UDP traffic)",
+        named(local)
+    );
     loop {
         let (stream, peer) = listener.accept().map_err(|e| format!("accept: {e}"))?;
-        eprintln!("dgram perf: client {peer}");
-        let place = Place::Udp {
-            local,
-            peer: peer.ip(),
-        };
+        let peer_name = named(peer);
+        eprintln!("dgram perf: client {peer_name}");
+        let place = Place::Udp { local, peer };
         if let Err(e) = serve_one(Ctl::Tcp(stream), &place, interval) {
-            eprintln!("dgram perf: client {peer}: {e}");
+            eprintln!("dgram perf: client {peer_name}: {e}");
         }
     }
 }
@@ -228,7 +242,9 @@ fn server_socks(place: &Place, addrs: &[String], reverse: bool) -> io::Result<Ve
             Place::Udp { local, peer } => {
                 let port: u16 = a.parse().map_err(|_| io_err("a bad client port"))?;
                 let s = UdpSocket::builder().reuse_port(true).bind(local)?;
-                s.connect(SocketAddr::new(*peer, port))?;
+                let mut to = *peer;
+                to.set_port(port);
+                s.connect(to)?;
                 Sock::Udp(s)
             }
             Place::Unix(path) => {
@@ -259,14 +275,22 @@ fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
         .unwrap_or(interval);
     reader.get_ref().set_read_timeout(Some(interval + GRACE))?;
     if params["mode"] == "latency" {
-        let (Place::Udp { local, .. }, Ctl::Tcp(tcp)) = (place, writer) else {
-            return Err(io_err("--latency needs a UDP server, not a Unix path"));
+        let sock = match latency_sock(place, &params) {
+            Ok(sock) => sock,
+            Err(e) => {
+                // The client says why instead of waiting for a `ready` that never comes.
+                let _ = send_line(
+                    &mut writer,
+                    &json!({"type": "error", "message": e.to_string()}),
+                );
+                return Err(e);
+            }
         };
-        // The client waits for `ready`: nothing beyond its parameters is buffered yet.
-        let Ctl::Tcp(r) = reader.into_inner() else {
-            return Err(io_err("a TCP control connection"));
-        };
-        return super::latency::serve(*local, BufReader::new(r), tcp, &params);
+        return super::latency::serve(sock, reader, writer, &params, || {
+            if let Place::Unix(p) = place {
+                let _ = std::fs::remove_file(p);
+            }
+        });
     }
     let len = params["len"]
         .as_u64()
@@ -303,7 +327,7 @@ fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
     };
     let r = if reverse {
         let dest = match place {
-            Place::Udp { peer, .. } => Some(*peer),
+            Place::Udp { peer, .. } => Some(peer.ip()),
             Place::Unix(_) => None,
         };
         serve_reverse(socks, dest, &params, len, &paths, reader, writer, interval)
@@ -316,6 +340,28 @@ fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
         }
     }
     r
+}
+
+/// The echo socket of a latency client: UDP on the server's port (unconnected: it answers each
+/// request's sender), or a Unix socket at the server's path connected to the client's `addr`.
+fn latency_sock(place: &Place, params: &Value) -> io::Result<Sock> {
+    Ok(match place {
+        Place::Udp { local, .. } => Sock::Udp(UdpSocket::bind(local)?),
+        Place::Unix(path) => {
+            let addr: UnixAddr = params["addr"]
+                .as_str()
+                .ok_or_else(|| io_err("latency parameters without the client's addr"))?
+                .parse()?;
+            remove_stale_socket(path);
+            let s = UnixDatagram::bind(path)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            if let Err(e) = s.connect(addr) {
+                let _ = std::fs::remove_file(path);
+                return Err(e);
+            }
+            Sock::Unix(s)
+        }
+    })
 }
 
 fn serve_forward(
@@ -461,23 +507,31 @@ fn serve_reverse(
     r
 }
 
-/// `HOST`, `HOST:PORT`, `IPV6`, `[IPV6]:PORT`: the control (and UDP traffic) address.
-pub(super) fn server_addr(host: &str) -> Result<SocketAddr, String> {
-    let target = if host.parse::<Ipv6Addr>().is_ok() {
-        format!("[{host}]:{DEFAULT_PORT}")
-    } else if host
-        .rsplit_once(':')
-        .is_some_and(|(h, p)| p.parse::<u16>().is_ok() && (!h.contains(':') || h.ends_with(']')))
-    {
-        host.to_string()
+/// `HOST`, `HOST:PORT`, `IPV6`, `[IPV6]:PORT`, each IPv6 address with a scope or not
+/// (`fe80::1%eth0`, `[fe80::1%eth0]:5201`): the control (and UDP traffic) addresses, best first,
+/// with port 5201 when none is given. `flag` names the option in errors; an unknown interface is
+/// named.
+fn socket_addrs(flag: &str, host: &str) -> Result<Vec<SocketAddr>, String> {
+    crate::endpoint::udp_dest(&crate::endpoint::with_default_port(host, DEFAULT_PORT))
+        .map_err(|e| format!("{flag}: {e}{}", unix_hint(host)))
+}
+
+/// Opens the control connection to the server at `host` (HOST, HOST:PORT or a Unix path): the
+/// connection, the server's UDP address (`None`: Unix), and the server's name for messages (a
+/// scoped address with its interface's name).
+pub(super) fn connect_control(host: &str) -> Result<(Ctl, Option<SocketAddr>, String), String> {
+    if host.contains('/') {
+        let ctl_path = control_path(Path::new(host));
+        let s = UnixStream::connect(&ctl_path)
+            .map_err(|e| format!("server {}: {e}", ctl_path.display()))?;
+        Ok((Ctl::Unix(s), None, host.to_string()))
     } else {
-        format!("{host}:{DEFAULT_PORT}")
-    };
-    target
-        .to_socket_addrs()
-        .map_err(|e| format!("--client {host}: {e}{}", unix_hint(host)))?
-        .next()
-        .ok_or_else(|| format!("--client {host}: no address"))
+        let addr = socket_addrs("--client", host)?[0];
+        let name = crate::endpoint::Peer::Udp(addr).to_string();
+        let s =
+            TcpStream::connect_timeout(&addr, GRACE).map_err(|e| format!("server {name}: {e}"))?;
+        Ok((Ctl::Tcp(s), Some(addr), name))
+    }
 }
 
 /// What the client asks for beside the sender's configuration.
@@ -498,18 +552,7 @@ pub(crate) fn client(
     mut mode: Mode,
     want: Want,
 ) -> Result<(), String> {
-    let unix = host.contains('/');
-    let (ctl, udp_addr, name) = if unix {
-        let ctl_path = control_path(Path::new(host));
-        let s = UnixStream::connect(&ctl_path)
-            .map_err(|e| format!("server {}: {e}", ctl_path.display()))?;
-        (Ctl::Unix(s), None, host.to_string())
-    } else {
-        let addr = server_addr(host)?;
-        let s =
-            TcpStream::connect_timeout(&addr, GRACE).map_err(|e| format!("server {addr}: {e}"))?;
-        (Ctl::Tcp(s), Some(addr), addr.to_string())
-    };
+    let (ctl, udp_addr, name) = connect_control(host)?;
     let lost = |e: io::Error| format!("server {name}: {e}");
     let mut reader = BufReader::new(ctl.try_clone().map_err(lost)?);
     let mut writer = ctl;

@@ -10,37 +10,46 @@
 //! as an RTT) and its slot moves on; a reply that comes later is counted `late`. When the sending
 //! time is over, the client waits for the requests still outstanding (replies or timeouts).
 //!
-//! Over loopback both ends run in one process (the echo end on its own thread). With `--client`
-//! the echo end is a `dgram perf --server`; the control exchange (TCP, JSON lines, see
-//! `control.rs`) is then:
+//! Both kinds of traffic socket (`sock::Sock`) go through the one request loop and the one echo:
+//! UDP (IPv4 or IPv6) and Unix datagram sockets. Over loopback both ends run in one process (the
+//! echo end on its own thread) on a pair of sockets connected to each other: UDP on 127.0.0.1
+//! (`--ipv6`: ::1) or a Unix socket pair (`--unix`). With `--client` the echo end is a
+//! `dgram perf --server`; the control exchange (TCP, or a Unix stream socket at `PATH.control`
+//! for a Unix server at `PATH`; JSON lines, see `control.rs`) is then:
 //!
-//! 1. client → server: `{"mode":"latency","len":1200,"in_flight":1,"interval_ns":1000000000}`;
-//! 2. server → client: `{"type":"ready"}` once its UDP socket (same port) is bound;
+//! 1. client → server: `{"mode":"latency","len":1200,"in_flight":1,"interval_ns":1000000000}`,
+//!    with `"addr"` (the address of the client's socket, which the kernel names: an unbound Unix
+//!    socket could not be answered) when the server is a Unix one;
+//! 2. server → client: `{"type":"ready"}` once its traffic socket is bound: UDP on the server's
+//!    port (unconnected: each reply goes to its request's sender, from the address the request
+//!    went to), or a Unix socket at `PATH` connected to the client's `addr`; or
+//!    `{"type":"error","message":".."}` when it cannot make it;
 //! 3. the client sends requests; the server echoes each datagram back to its sender; every
 //!    interval the client writes `{"type":"sent","requests":N}` and the server
 //!    `{"type":"echoed","echoed":M}` (counts since the start);
 //! 4. client → server: `{"type":"done","requests":N}` when every request is answered or lost;
-//! 5. server → client: `{"type":"final","echoed":M}`, then it closes the connection.
+//! 5. server → client: `{"type":"final","echoed":M}` (a Unix server has removed its socket at
+//!    `PATH` by then), then it closes the connection.
 //!
 //! Either side takes a silence of an interval and 5 s as the other gone. A control connection
-//! that closes before step 5, or an echo port that refuses the requests (ICMP port unreachable),
-//! ends the client with an error naming the server.
+//! that closes before step 5, or an echo socket that refuses the requests (ICMP port unreachable,
+//! a Unix socket gone), ends the client with an error naming the server.
 
 use std::io::{self, BufRead, BufReader, IoSliceMut, IsTerminal};
-use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use datagrams::{RecvMeta, Transmit, UdpSocket};
+use datagrams::{RecvMeta, Transmit, UdpSocket, UnixAddr, UnixDatagram};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
-use super::control::{GRACE, io_err, read_line, send_line, server_addr};
+use super::control::{GRACE, connect_control, io_err, read_line, send_line};
 use super::receiver::u64_at;
 use super::report::emit;
 use super::sender::write_header;
-use super::{Args, HEADER_LEN};
+use super::sock::{Ctl, Sock};
+use super::{Args, HEADER_LEN, Transport};
 
 /// A request without a reply for this long is lost.
 pub(crate) const LOST_AFTER: Duration = Duration::from_secs(1);
@@ -86,7 +95,7 @@ pub(crate) fn run(args: &Args, time: Duration, interval: Duration) -> Result<(),
     };
     match &args.client {
         Some(host) => client(host, &cfg, args.json),
-        None => loopback(&cfg, args.json),
+        None => loopback(&cfg, Transport::of(args), args.json),
     }
 }
 
@@ -99,19 +108,19 @@ struct Config {
     interval: Duration,
 }
 
-fn loopback(cfg: &Config, json: bool) -> Result<(), String> {
+/// Both ends in this process, over the loopback sockets of `transport` (connected to each other).
+fn loopback(cfg: &Config, transport: Transport, json: bool) -> Result<(), String> {
     let err = |what: &str, e: io::Error| format!("{what}: {e}");
-    let echo_sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| err("bind echo end", e))?;
-    let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| err("bind client", e))?;
-    sock.connect(echo_sock.local_addr().map_err(|e| err("echo address", e))?)
-        .map_err(|e| err("connect client", e))?;
+    let (sock, echo_sock) =
+        super::loopback_pair(transport).map_err(|e| err("loopback sockets", e))?;
     let stop = Arc::new(AtomicBool::new(false));
     let echoed = Arc::new(AtomicU64::new(0));
     let echo_thread = {
         let (stop, echoed, len, one) = (stop.clone(), echoed.clone(), cfg.len, cfg.in_flight == 1);
         std::thread::spawn(move || echo(&echo_sock, len, one, &stop, &echoed))
     };
-    let mut rep = Reporter::new(cfg, None, json)?;
+    let place = format!("loopback ({})", transport.name());
+    let mut rep = Reporter::new(cfg, &place, transport.name(), json)?;
     let result = requests(
         &sock,
         cfg,
@@ -131,16 +140,100 @@ fn loopback(cfg: &Config, json: bool) -> Result<(), String> {
 }
 
 /// Echoes every datagram on `sock` back to its sender until `stop` is set; `echoed` counts them.
-/// Datagrams longer than `len` are not echoed. `one`: one datagram at a time is expected, and no
-/// reply needs a source address of its own (`IP_PKTINFO`).
+/// Datagrams longer than `len` are not echoed. `one`: one datagram at a time is expected (and, on
+/// an unconnected UDP socket, no reply needs a source address of its own: `IP_PKTINFO`).
+///
+/// A connected socket (UDP or Unix: loopback pairs, a Unix server connected to its client) echoes
+/// to its peer; an unconnected UDP socket (a UDP server) to each datagram's sender.
 fn echo(
-    sock: &UdpSocket,
+    sock: &Sock,
     len: usize,
     one: bool,
     stop: &AtomicBool,
     echoed: &AtomicU64,
 ) -> io::Result<()> {
     sock.set_read_timeout(Some(POLL))?;
+    // A reply that cannot be queued for this long (a Unix client that stopped reading) is the
+    // client's loss; the echo never blocks past `stop`.
+    sock.set_write_timeout(Some(POLL))?;
+    match sock {
+        Sock::Udp(s) if s.peer_addr().is_err() => echo_to_senders(s, len, one, stop, echoed),
+        _ => echo_to_peer(sock, len, one, stop, echoed),
+    }
+}
+
+/// [`echo`] on a connected socket: `recv(2)`/`send(2)` one at a time, or batches.
+fn echo_to_peer(
+    sock: &Sock,
+    len: usize,
+    one: bool,
+    stop: &AtomicBool,
+    echoed: &AtomicU64,
+) -> io::Result<()> {
+    let room = len + 1;
+    let mut storage = vec![0u8; BATCH * room];
+    let mut count = 0u64;
+    if one {
+        let buf = &mut storage[..room];
+        while !stop.load(Ordering::Acquire) {
+            match sock.recv(buf) {
+                // A reply the kernel refuses (a peer gone) is the client's loss.
+                Ok(k) if k <= len => {
+                    if sock.send(&buf[..k]).is_ok() {
+                        count += 1;
+                        echoed.store(count, Ordering::Release);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if timed_out(&e) || e.kind() == io::ErrorKind::ConnectionRefused => {}
+                Err(e) => return Err(e),
+            }
+        }
+        return Ok(());
+    }
+    let mut bufs: Vec<IoSliceMut<'_>> = storage
+        .chunks_exact_mut(room)
+        .map(IoSliceMut::new)
+        .collect();
+    let mut metas = [RecvMeta::new(()); BATCH];
+    while !stop.load(Ordering::Acquire) {
+        let n = match sock.recv_batch_without_senders(&mut bufs, &mut metas) {
+            Ok(n) => n,
+            Err(e) if timed_out(&e) || e.kind() == io::ErrorKind::ConnectionRefused => continue,
+            Err(e) => return Err(e),
+        };
+        let mut out: [&[u8]; BATCH] = [&[]; BATCH];
+        let mut k = 0;
+        for (m, b) in metas[..n].iter().zip(bufs.iter()) {
+            if !m.truncated && m.len <= len {
+                out[k] = &b[..m.len];
+                k += 1;
+            }
+        }
+        let mut done = 0;
+        while done < k {
+            match sock.send_batch(&out[done..k]) {
+                Ok(s) => done += s.max(1),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A reply the kernel refuses (a peer gone, a full queue) is the client's loss.
+                Err(_) => done += 1,
+            }
+        }
+        count += k as u64;
+        echoed.store(count, Ordering::Release);
+    }
+    Ok(())
+}
+
+/// [`echo`] on an unconnected UDP socket: each reply to its request's sender, from the address
+/// the request went to.
+fn echo_to_senders(
+    sock: &UdpSocket,
+    len: usize,
+    one: bool,
+    stop: &AtomicBool,
+    echoed: &AtomicU64,
+) -> io::Result<()> {
     let room = len + 1;
     let mut storage = vec![0u8; BATCH * room];
     let mut count = 0u64;
@@ -234,18 +327,18 @@ struct Counts {
 /// Sends requests and measures the replies until the sending time is over and every request is
 /// answered or lost; `gone` (set by whoever watches the other end) ends it with an error.
 fn requests(
-    sock: &UdpSocket,
+    sock: &Sock,
     cfg: &Config,
     rep: &mut Reporter,
     tell: &mut dyn FnMut(u64) -> Result<(), String>,
     gone: &AtomicBool,
-    server: Option<SocketAddr>,
+    server: Option<&str>,
 ) -> Result<Counts, String> {
     let len = cfg.len;
     let n = cfg.in_flight;
     let fail = |e: io::Error| match server {
         Some(a) if e.kind() == io::ErrorKind::ConnectionRefused => {
-            format!("server {a}: its UDP port refused the requests ({e})")
+            format!("server {a}: its datagram socket refused the requests ({e})")
         }
         Some(a) => format!("server {a}: {e}"),
         None => format!("request: {e}"),
@@ -296,9 +389,9 @@ fn requests(
                     sock.send(&send_buf[..len]).map(|_| 1)
                 } else {
                     let mut parts = send_buf.chunks_exact(len);
-                    let ts: [Transmit<'_>; BATCH] = std::array::from_fn(|_| {
-                        // `send_buf` holds `batch` requests; the transmits past them are not sent.
-                        Transmit::connected(parts.next().unwrap_or(&[]))
+                    let ts: [&[u8]; BATCH] = std::array::from_fn(|_| {
+                        // `send_buf` holds `batch` requests; the buffers past them are not sent.
+                        parts.next().unwrap_or(&[])
                     });
                     sock.send_batch(&ts[done..chunk.len()])
                 };
@@ -393,6 +486,8 @@ fn requests(
 #[derive(Debug)]
 struct Reporter {
     json: bool,
+    /// `UDP/IPv4`, `UDP/IPv6` or `Unix`.
+    transport: &'static str,
     prev: Counts,
     /// The whole run's RTTs (each interval's are added at its end).
     total: Histogram<u64>,
@@ -454,14 +549,16 @@ fn merge(into: &mut Value, from: Value) {
 }
 
 impl Reporter {
-    fn new(cfg: &Config, server: Option<SocketAddr>, json: bool) -> Result<Reporter, String> {
+    /// `place`: where the echo end is (`loopback (Unix)`, `to the server ADDR`).
+    fn new(
+        cfg: &Config,
+        place: &str,
+        transport: &'static str,
+        json: bool,
+    ) -> Result<Reporter, String> {
         if !json {
             emit(format_args!(
-                "dgram perf --latency: {}, {} B requests, {} in flight, {:.1} s",
-                match server {
-                    Some(a) => format!("to the server {a}"),
-                    None => "loopback".to_string(),
-                },
+                "dgram perf --latency: {place}, {} B requests, {} in flight, {:.1} s",
                 cfg.len,
                 cfg.in_flight,
                 cfg.time.as_secs_f64()
@@ -482,6 +579,7 @@ impl Reporter {
         });
         Ok(Reporter {
             json,
+            transport,
             prev: Counts::default(),
             total: histogram()?,
             len: cfg.len,
@@ -565,6 +663,7 @@ impl Reporter {
             let mut v = json!({
                 "type": "summary",
                 "mode": "latency",
+                "transport": self.transport,
                 "seconds": c.elapsed.as_secs_f64(),
                 "len": self.len,
                 "in_flight": self.in_flight,
@@ -603,32 +702,54 @@ impl Reporter {
 
 /// The client of a `dgram perf --server`: control exchange, requests, both sides printed.
 fn client(host: &str, cfg: &Config, json: bool) -> Result<(), String> {
-    let addr = server_addr(host)?;
-    let lost = |e: io::Error| format!("server {addr}: {e}");
-    let stream = TcpStream::connect_timeout(&addr, GRACE).map_err(lost)?;
-    let mut reader = BufReader::new(stream.try_clone().map_err(lost)?);
-    let mut writer = stream;
-    send_line(
-        &mut writer,
-        &json!({"mode": "latency", "len": cfg.len, "in_flight": cfg.in_flight,
-                "interval_ns": nanos(cfg.interval)}),
-    )
-    .map_err(lost)?;
+    let (ctl, udp_addr, name) = connect_control(host)?;
+    let lost = |e: io::Error| format!("server {name}: {e}");
+    // The requesting socket exists before the parameters: a Unix server connects its echo socket
+    // to the address they name (an unbound Unix socket could not be answered).
+    let sock = match udp_addr {
+        Some(a) => Sock::Udp(
+            UdpSocket::bind(if a.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }).map_err(lost)?,
+        ),
+        None => Sock::Unix(UnixDatagram::bind(UnixAddr::unnamed()).map_err(lost)?),
+    };
+    let mut params = json!({"mode": "latency", "len": cfg.len, "in_flight": cfg.in_flight,
+                            "interval_ns": nanos(cfg.interval)});
+    if let Sock::Unix(s) = &sock {
+        params["addr"] = json!(s.local_addr().map_err(lost)?.to_string());
+    }
+    let mut reader = BufReader::new(ctl.try_clone().map_err(lost)?);
+    let mut writer = ctl;
+    send_line(&mut writer, &params).map_err(lost)?;
     reader
         .get_ref()
         .set_read_timeout(Some(GRACE))
         .map_err(lost)?;
     match read_line(&mut reader).map_err(lost)? {
         Some(v) if v["type"] == "ready" => {}
-        _ => return Err(format!("server {addr}: no ready answer")),
+        Some(v) if v["type"] == "error" => {
+            return Err(format!(
+                "server {name}: {}",
+                v["message"].as_str().unwrap_or("error")
+            ));
+        }
+        _ => return Err(format!("server {name}: no ready answer")),
     }
-    let sock = UdpSocket::bind(if addr.is_ipv4() {
-        "0.0.0.0:0"
-    } else {
-        "[::]:0"
-    })
-    .map_err(lost)?;
-    sock.connect(addr).map_err(lost)?;
+    let transport = match &sock {
+        Sock::Udp(s) => {
+            s.connect(udp_addr.ok_or("a UDP server without an address")?)
+                .map_err(lost)?;
+            if s.family() == datagrams::Family::V4 {
+                "UDP/IPv4"
+            } else {
+                "UDP/IPv6"
+            }
+        }
+        Sock::Unix(s) => {
+            s.connect(host)
+                .map_err(|e| format!("server {name}: {host}: {e}"))?;
+            "Unix"
+        }
+    };
     // The watcher reads the control connection: the server's counts, its last word, or its
     // going away.
     reader
@@ -639,18 +760,18 @@ fn client(host: &str, cfg: &Config, json: bool) -> Result<(), String> {
     let quit = Arc::new(AtomicBool::new(false));
     let silence = cfg.interval + GRACE;
     let watcher = {
-        let (gone, quit) = (gone.clone(), quit.clone());
+        let (gone, quit, name) = (gone.clone(), quit.clone(), name.clone());
         std::thread::spawn(move || {
-            let r = watch(&mut reader, addr, silence, &quit);
+            let r = watch(&mut reader, &name, silence, &quit);
             gone.store(true, Ordering::Release);
             r
         })
     };
-    let mut rep = Reporter::new(cfg, Some(addr), json)?;
+    let mut rep = Reporter::new(cfg, &format!("to the server {name}"), transport, json)?;
     let mut tell = |requests: u64| {
         send_line(&mut writer, &json!({"type": "sent", "requests": requests})).map_err(lost)
     };
-    let result = requests(&sock, cfg, &mut rep, &mut tell, &gone, Some(addr));
+    let result = requests(&sock, cfg, &mut rep, &mut tell, &gone, Some(&name));
     let said = match &result {
         Ok(c) => send_line(
             &mut writer,
@@ -687,8 +808,8 @@ fn next_line(r: &mut impl BufRead, line: &mut String) -> io::Result<Option<Value
 /// Reads the control connection until the server's `final` line (its echo count); an error when
 /// the server goes away or says nothing for `silence`. `quit`: stop reading, `None`.
 fn watch(
-    reader: &mut BufReader<TcpStream>,
-    addr: SocketAddr,
+    reader: &mut BufReader<Ctl>,
+    addr: &str,
     silence: Duration,
     quit: &AtomicBool,
 ) -> Result<Option<u64>, String> {
@@ -719,14 +840,17 @@ fn watch(
     }
 }
 
-/// Serves one latency client on `local` (the server's port): echoes its requests and writes its
-/// count every interval until the client says `done`, then writes the final count. A client that
-/// goes away, or says nothing for an interval and [`GRACE`], ends it with an error.
+/// Serves one latency client with `sock` (a UDP socket on the server's port, or a Unix socket at
+/// the server's path connected to the client's): echoes its requests and writes its count every
+/// interval until the client says `done`, then writes the final count. A client that goes away,
+/// or says nothing for an interval and [`GRACE`], ends it with an error. `cleanup` runs when the
+/// echoing is over, before the final count (a Unix server removes its socket file there).
 pub(crate) fn serve(
-    local: SocketAddr,
-    mut reader: BufReader<TcpStream>,
-    mut writer: TcpStream,
+    sock: Sock,
+    mut reader: BufReader<Ctl>,
+    mut writer: Ctl,
     params: &Value,
+    cleanup: impl FnOnce(),
 ) -> io::Result<()> {
     let len = params["len"]
         .as_u64()
@@ -736,15 +860,20 @@ pub(crate) fn serve(
     // The client's interval (1 s if it named none; at least CONTROL_POLL, at most an hour).
     let interval = Duration::from_nanos(params["interval_ns"].as_u64().unwrap_or(1_000_000_000))
         .clamp(CONTROL_POLL, Duration::from_secs(3600));
-    let sock = UdpSocket::bind(local)?;
-    // One datagram at a time goes by recvfrom/sendto, unless replies need IP_PKTINFO's address.
-    let one = params["in_flight"] == 1 && !local.ip().is_unspecified();
-    if local.ip().is_unspecified() {
-        // Replies leave from the address each request went to: the client's socket is connected.
-        if local.is_ipv4() {
-            sock.set_recv_pktinfo_v4(true)?;
-        } else {
-            sock.set_recv_pktinfo_v6(true)?;
+    let mut one = params["in_flight"] == 1;
+    if let Sock::Udp(s) = &sock {
+        let local = s.local_addr()?;
+        // One datagram at a time goes by recvfrom/sendto, unless replies need IP_PKTINFO's
+        // address.
+        if local.ip().is_unspecified() {
+            one = false;
+            // Replies leave from the address each request went to: the client's socket is
+            // connected.
+            if local.is_ipv4() {
+                s.set_recv_pktinfo_v4(true)?;
+            } else {
+                s.set_recv_pktinfo_v6(true)?;
+            }
         }
     }
     reader.get_ref().set_read_timeout(Some(CONTROL_POLL))?;
@@ -760,6 +889,7 @@ pub(crate) fn serve(
     let echo_result = echo_thread
         .join()
         .map_err(|_| io_err("echo thread panicked"))?;
+    cleanup();
     said?;
     echo_result?;
     send_line(
@@ -770,8 +900,8 @@ pub(crate) fn serve(
 
 /// The server's side of a latency run until the client's `done`: its count every interval.
 fn control_loop(
-    reader: &mut BufReader<TcpStream>,
-    writer: &mut TcpStream,
+    reader: &mut BufReader<Ctl>,
+    writer: &mut Ctl,
     interval: Duration,
     echoed: &AtomicU64,
 ) -> io::Result<()> {

@@ -20,10 +20,12 @@
 //! kernel's or the sender's (`pacing.rs`). `--server`/`--client` run the two ends in two processes
 //! or hosts, and `--reverse` makes the server the sender; the control exchange, and how the
 //! server's streams share one port, are described in `control.rs` (JSON lines over a TCP
-//! connection on the same port, or a Unix stream socket at `PATH.control`).
-
-//! `--latency` measures request/response round trips instead (`latency.rs`).
+//! connection on the same port, or a Unix stream socket at `PATH.control`). A server or client
+//! address may be a link-local IPv6 address scoped by interface name (`fe80::1%eth0`,
+//! `[fe80::1%eth0]:5201`), parsed as `dgram send` parses it (`endpoint::udp_dest`).
 //!
+//! `--latency` measures request/response round trips instead (`latency.rs`), over the same
+//! paths: UDP over IPv4 or IPv6, or Unix datagram sockets.
 mod control;
 mod latency;
 mod pacing;
@@ -56,11 +58,12 @@ sockets), the server `ready`. Forward, each writes its counters every interval (
 it received, the client what it sent), the client `done` at the end, the server its final\n\
 counters. With --reverse the server sends: it writes its sent counts every interval and `done`\n\
 at the end; the client its receive counters every interval, and it prints both sides and closes\n\
-the connection at the end. A side silent for an interval and 5 s is taken as gone. The\n\
-socket connected to its client socket). With --latency the client writes\n\
-{\"mode\":\"latency\",\"len\":L,\"in_flight\":N}, the server answers `ready` and echoes every\n\
-datagram to its sender; the client's `done` (with its request count) is answered with `final`\n\
-(the count echoed).\n\n\
+the connection at the end. A side silent for an interval and 5 s is taken as gone. With\n\
+--latency the client writes {\"mode\":\"latency\",\"len\":L,\"in_flight\":N,\"interval_ns\":I}\n\
+(and \"addr\", its socket's address, to a Unix server, whose socket at PATH is connected to\n\
+it), the server answers `ready`, echoes every datagram to its sender and writes its count every\n\
+interval; the client's `done` (with its request count) is answered with `final` (the count\n\
+echoed).\n\n\
 EXAMPLES:\n  \
     dgram perf                       # 3 s over loopback, GSO sender, GRO receiver\n  \
     dgram perf --len 64 --no-gso     # small datagrams, sendmmsg batches\n  \
@@ -75,8 +78,11 @@ EXAMPLES:\n  \
     dgram perf --client A -P 2 -R    # 2 streams from A to B\n  \
     dgram perf --server '[::]:5201'  # IPv6 (and IPv4) server; dgram perf --client ::1\n  \
     dgram perf --server /tmp/perf    # Unix traffic at /tmp/perf, control at /tmp/perf.control\n  \
-    dgram perf --client /tmp/perf    # the client of that Unix server\n  \
-    dgram perf --latency --len 64    # round trips over loopback: RTT p50/p99/p99.9/max"
+    dgram perf --client /tmp/perf    # the client of that Unix server (--latency works too)\n  \
+    dgram perf -s fe80::2%eth0       # serve on a link-local address, scoped by interface name\n  \
+    dgram perf -c fe80::2%eth0       # its client; also -c '[fe80::2%eth0]:5201'\n  \
+    dgram perf --latency --len 64    # round trips over loopback: RTT p50/p99/p99.9/max\n  \
+    dgram perf --latency --unix      # round trips over a Unix datagram socket pair"
 )]
 pub(crate) struct Args {
     /// Bytes per datagram (UDP payload), at least 20 (the header).
@@ -105,14 +111,16 @@ pub(crate) struct Args {
     #[arg(long)]
     no_gro: bool,
     /// Be the server: serve one client after another on ADDR (default 0.0.0.0:5201; TCP control
-    /// connection and UDP traffic on the same port; [::]:5201 for IPv6 and IPv4), or on a Unix
-    /// socket path (with a /: traffic at PATH, control at PATH.control).
+    /// connection and UDP traffic on the same port; [::]:5201 for IPv6 and IPv4; a link-local
+    /// address with its interface: [fe80::2%eth0]:5201), or on a Unix socket path (with a /:
+    /// traffic at PATH, control at PATH.control).
     #[arg(short = 's', long, value_name = "ADDR", num_args = 0..=1,
           default_missing_value = "0.0.0.0:5201", conflicts_with = "client")]
     server: Option<String>,
     /// Be the client of the server at HOST[:PORT] (port 5201 by default; an IPv6 address alone or
-    /// as [IPV6]:PORT) or at a Unix socket PATH (with a /), and print both sides: what was sent,
-    /// and what was received and the receiver's kernel dropped.
+    /// as [IPV6]:PORT, a link-local one with its interface: fe80::2%eth0) or at a Unix socket PATH
+    /// (with a /), and print both sides: what was sent, and what was received and the receiver's
+    /// kernel dropped.
     #[arg(short = 'c', long, value_name = "HOST[:PORT]")]
     client: Option<String>,
     /// Pace the sender: bits/s of UDP payload with a k/M/G suffix (100M, 1.5G), or datagrams/s
@@ -145,9 +153,9 @@ pub(crate) struct Args {
     #[arg(long, conflicts_with_all = ["client", "server"])]
     unix: bool,
     /// Measure round trips instead: requests of --len bytes echoed by the other end (this
-    /// process, or the --client's server); RTT p50/p99/p99.9/max per interval. A request without
-    /// a reply after 1 s counts as lost.
-    #[arg(long, conflicts_with_all = ["rate", "no_gso", "no_gro", "bytes", "reverse", "parallel", "ipv6", "unix"])]
+    /// process over UDP/IPv4, --ipv6 or --unix, or the --client's server, UDP or Unix); RTT
+    /// p50/p99/p99.9/max per interval. A request without a reply after 1 s counts as lost.
+    #[arg(long, conflicts_with_all = ["rate", "no_gso", "no_gro", "bytes", "reverse", "parallel"])]
     latency: bool,
     /// Requests outstanding at once in --latency mode (a new one as each reply arrives).
     #[arg(long, default_value_t = 1, value_name = "N", requires = "latency")]
@@ -217,6 +225,17 @@ enum Transport {
 }
 
 impl Transport {
+    /// The loopback transport `--unix` or `--ipv6` asks for (IPv4 otherwise).
+    fn of(args: &Args) -> Transport {
+        if args.unix {
+            Transport::Unix
+        } else if args.ipv6 {
+            Transport::V6
+        } else {
+            Transport::V4
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Transport::V4 => "UDP/IPv4",
@@ -316,13 +335,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         };
         return control::client(host, cfg, mode, want);
     }
-    let transport = if args.unix {
-        Transport::Unix
-    } else if args.ipv6 {
-        Transport::V6
-    } else {
-        Transport::V4
-    };
+    let transport = Transport::of(&args);
     mode.transport = transport.name();
     let err = |what: &str, e: std::io::Error| format!("{what}: {e}");
     let (mut txs, mut rxs) = (Vec::new(), Vec::new());

@@ -1,12 +1,12 @@
 //! The two kinds of socket a run uses: the traffic's datagram socket (UDP or Unix) and the control
 //! connection's stream socket (TCP or Unix), each one type whatever the family.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSliceMut, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use datagrams::{UdpSocket, UnixDatagram};
+use datagrams::{RecvMeta, Transmit, UdpSocket, UnixDatagram};
 
 /// A traffic socket: UDP (GSO/GRO and batches) or Unix datagram (batches: GSO/GRO are UDP's).
 #[derive(Debug)]
@@ -27,6 +27,43 @@ impl Sock {
         match self {
             Sock::Udp(s) => s.set_write_timeout(t),
             Sock::Unix(s) => s.set_write_timeout(t),
+        }
+    }
+
+    /// Sends one datagram to the connected peer (`send(2)`).
+    pub(crate) fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sock::Udp(s) => s.send(buf),
+            Sock::Unix(s) => s.send(buf),
+        }
+    }
+
+    /// Receives one datagram from the connected peer (`recv(2)`); its length, cut to `buf`.
+    pub(crate) fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Sock::Udp(s) => s.recv(buf),
+            Sock::Unix(s) => s.recv(buf),
+        }
+    }
+
+    /// Sends each of `bufs` as one datagram to the connected peer (`sendmmsg(2)`); how many the
+    /// kernel took.
+    pub(crate) fn send_batch(&self, bufs: &[&[u8]]) -> io::Result<usize> {
+        match self {
+            Sock::Udp(s) => s.send_batch(bufs.iter().map(|b| Transmit::connected(b))),
+            Sock::Unix(s) => s.send_batch(bufs),
+        }
+    }
+
+    /// Receives a batch of datagrams (`recvmmsg(2)`, waiting for the first); how many.
+    pub(crate) fn recv_batch_without_senders(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        metas: &mut [RecvMeta<()>],
+    ) -> io::Result<usize> {
+        match self {
+            Sock::Udp(s) => s.recv_batch_without_senders(bufs, metas),
+            Sock::Unix(s) => s.recv_batch_without_senders(bufs, metas),
         }
     }
 
