@@ -773,6 +773,43 @@ fn listen_raw_output_file_idle_and_summary() {
     assert_eq!(std::fs::read(&file).unwrap(), b"\x00one\n\xfftwo");
 }
 
+/// `--format raw` on standard output: the payload bytes and nothing else; the `listening on` line
+/// goes to standard error.
+#[test]
+fn listen_raw_on_stdout_is_payload_bytes_only() {
+    use std::io::BufRead;
+    // (--idle: a listen that never says where it listens ends, and the test with it.)
+    let mut child = dgram(&[
+        "listen",
+        "127.0.0.1:0",
+        "--format",
+        "raw",
+        "--count",
+        "2",
+        "--idle",
+        "3s",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    let addr: SocketAddr = first
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{first:?}"))
+        .parse()
+        .unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(b"\x00one\n", addr).unwrap();
+    tx.send_to(b"\xfftwo", addr).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, b"\x00one\n\xfftwo");
+}
+
 #[test]
 fn listen_timestamps_in_text_and_json() {
     let (mut listen, addr) = serving(&[
