@@ -149,7 +149,20 @@ impl Endpoint {
     pub(crate) fn bind(addr: &str) -> Result<Endpoint, String> {
         if is_unix(addr) {
             let ua = unix_addr(addr)?;
-            let sock = UnixDatagram::bind(ua).map_err(|e| format!("cannot bind {addr}: {e}"))?;
+            let sock = UnixDatagram::bind(ua).map_err(|e| {
+                match (e.kind(), ua.as_pathname()) {
+                    // The kernel never replaces a file: often one a program that ended left behind.
+                    (io::ErrorKind::AddrInUse, Some(path)) => format!(
+                        "cannot bind {addr}: {e}: {} exists; remove it if no program receives \
+                         there, or choose another path",
+                        path.display()
+                    ),
+                    (io::ErrorKind::AddrInUse, None) => format!(
+                        "cannot bind {addr}: {e}: another socket holds this name; choose another"
+                    ),
+                    _ => format!("cannot bind {addr}: {e}"),
+                }
+            })?;
             let created = ua.as_pathname().map(PathBuf::from);
             Ok(Endpoint::Unix { sock, created })
         } else if !addr.contains(':') {

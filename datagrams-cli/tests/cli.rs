@@ -726,6 +726,20 @@ fn error_messages_give_the_fix() {
             assert!(err.contains(n), "{args:?}: {err}");
         }
     }
+    // A Unix path that exists (a socket file left behind by a program that ended).
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join("stale.sock");
+    std::fs::write(&stale, b"").unwrap();
+    let addr = format!("unix:{}", stale.display());
+    let out = dgram(&["listen", &addr]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("cannot bind {addr}"))
+            && err.contains(&format!("{} exists; remove it", stale.display())),
+        "{err}"
+    );
+    assert!(stale.exists(), "the file is not ours to remove");
     // A privileged port, as a user without the capability.
     if !common::root_or_skip("error_messages_give_the_fix (privileged port)") {
         return;
