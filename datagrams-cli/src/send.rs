@@ -145,9 +145,12 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
                 Family::V4 => udp
                     .set_ttl(ttl)
                     .and_then(|()| udp.set_multicast_ttl_v4(ttl)),
+                // A dual-stack socket may send IPv4 too: set both, as for --tos.
                 Family::V6 => udp
                     .set_unicast_hops_v6(ttl)
-                    .and_then(|()| udp.set_multicast_hops_v6(ttl)),
+                    .and_then(|()| udp.set_multicast_hops_v6(ttl))
+                    .and_then(|()| udp.set_ttl(ttl).or(Ok(())))
+                    .and_then(|()| udp.set_multicast_ttl_v4(ttl).or(Ok(()))),
             }
             .map_err(|e| format!("--ttl {ttl}: {e}"))?;
         }

@@ -973,6 +973,23 @@ fn udp_rx_queue(port: u16) -> u64 {
     u64::from_str_radix(queues.split_once(':').unwrap().1, 16).unwrap()
 }
 
+/// `--ttl` holds for an IPv4 destination sent from a dual-stack IPv6 socket (`--from [::]:0`) too.
+#[test]
+fn send_ttl_reaches_ipv4_from_a_dual_stack_socket() {
+    let rx = datagrams::UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_recv_ttl_v4(true).unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let to = rx.local_addr().unwrap().to_string();
+    for from in ["127.0.0.1:0", "[::]:0"] {
+        let out = dgram(&["send", &to, "hop", "--from", from, "--ttl", "3"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{from}: {out:?}");
+        let meta = rx.recv_msg(&mut [0u8; 8]).unwrap();
+        assert_eq!((meta.len, meta.ttl), (3, Some(3)), "--from {from}");
+    }
+}
+
 #[test]
 fn send_sets_tos_and_dscp_and_writes_replies_to_a_file() {
     for (host, args, want) in [
