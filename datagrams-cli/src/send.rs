@@ -177,14 +177,24 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
                 i.parse().map_err(|e| format!("bad interface {i}: {e}"))?;
             match udp.family() {
                 Family::V4 => udp.set_multicast_interface_v4(&iface),
-                Family::V6 => udp.set_multicast_interface_v6(&iface),
+                // A dual-stack socket may send IPv4 too: set both; one of them may not apply
+                // (an IPv4 address names no IPv6 interface).
+                Family::V6 => match (
+                    udp.set_multicast_interface_v6(&iface),
+                    udp.set_multicast_interface_v4(&iface),
+                ) {
+                    (Err(e), Err(_)) => Err(e),
+                    _ => Ok(()),
+                },
             }
             .map_err(|e| format!("--multicast-iface {i}: {e}"))?;
         }
         if let Some(on) = args.multicast_loop {
             match udp.family() {
                 Family::V4 => udp.set_multicast_loop_v4(on),
-                Family::V6 => udp.set_multicast_loop_v6(on),
+                Family::V6 => udp
+                    .set_multicast_loop_v6(on)
+                    .and_then(|()| udp.set_multicast_loop_v4(on).or(Ok(()))),
             }
             .map_err(|e| format!("--multicast-loop {on}: {e}"))?;
         }

@@ -990,6 +990,32 @@ fn send_ttl_reaches_ipv4_from_a_dual_stack_socket() {
     }
 }
 
+/// `--multicast-iface` holds for an IPv4 group sent to from a dual-stack IPv6 socket
+/// (`--from [::]:0`) too. (`--multicast-loop` is set on both levels alike, but `lo` delivers what
+/// is sent out of it either way, so it is not tested here.)
+#[test]
+fn send_multicast_iface_reaches_ipv4_from_a_dual_stack_socket() {
+    let group = std::net::Ipv4Addr::new(239, 255, 70, 79);
+    let lo = datagrams::Interface::Name("lo".into());
+    let rx = datagrams::UdpSocket::bind("0.0.0.0:0").unwrap();
+    rx.join_multicast_v4_n(group, &lo).unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let to = format!("{group}:{}", rx.local_addr().unwrap().port());
+    for from in ["0.0.0.0:0", "[::]:0"] {
+        let out = dgram(&["send", &to, "hi", "--from", from, "--multicast-iface", "lo"])
+            .output()
+            .unwrap();
+        // Without IP_MULTICAST_IF the group goes by the routing table: out of another
+        // interface, or nowhere (ENETUNREACH) on a host without a default route.
+        assert!(out.status.success(), "--from {from}: {out:?}");
+        assert_eq!(
+            rx.recv(&mut [0u8; 8]).ok(),
+            Some(2),
+            "--from {from}: sent out of lo"
+        );
+    }
+}
+
 #[test]
 fn send_sets_tos_and_dscp_and_writes_replies_to_a_file() {
     for (host, args, want) in [
