@@ -45,6 +45,14 @@ pub(crate) struct Received {
     pub(crate) timestamp: Option<std::time::SystemTime>,
 }
 
+/// A destination, resolved ([`Endpoint::resolve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Dest {
+    /// Every address of `HOST:PORT`, best first: the socket picks the first of its family.
+    Udp(Vec<SocketAddr>),
+    Unix(UnixAddr),
+}
+
 /// A bound socket of either kind. A Unix socket file it created is removed when it is dropped.
 #[derive(Debug)]
 pub(crate) enum Endpoint {
@@ -280,11 +288,24 @@ impl Endpoint {
         }
     }
 
-    /// Sends to a destination string (resolved by the socket for UDP).
-    pub(crate) fn send_to_str(&self, buf: &[u8], dest: &str) -> Result<usize, String> {
+    /// Resolves a destination string once, for every datagram sent to it (a host name is not
+    /// looked up again per datagram).
+    pub(crate) fn resolve(&self, dest: &str) -> Result<Dest, String> {
         match self {
-            Endpoint::Udp(s) => s.send_to(buf, &udp_dest(dest)?[..]),
-            Endpoint::Unix { sock, .. } => sock.send_to(buf, unix_addr(dest)?),
+            Endpoint::Udp(_) => udp_dest(dest).map(Dest::Udp),
+            Endpoint::Unix { .. } => unix_addr(dest).map(Dest::Unix),
+        }
+    }
+
+    /// Sends to `to`, resolved from `dest` (which an error names).
+    pub(crate) fn send_to_dest(&self, buf: &[u8], to: &Dest, dest: &str) -> Result<usize, String> {
+        match (self, to) {
+            (Endpoint::Udp(s), Dest::Udp(a)) => s.send_to(buf, &a[..]),
+            (Endpoint::Unix { sock, .. }, Dest::Unix(a)) => sock.send_to(buf, *a),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "address of the other kind of socket",
+            )),
         }
         .map_err(|e| self.send_error(buf.len(), dest, &e))
     }

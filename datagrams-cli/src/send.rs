@@ -208,6 +208,12 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
 
+    // Resolved once: a host name is not looked up again for every datagram.
+    let dest = if args.connect {
+        None
+    } else {
+        Some(ep.resolve(&args.addr)?)
+    };
     let mut sent = 0u64;
     let mut send_one = |msg: &[u8]| -> Result<(), String> {
         for _ in 0..args.repeat {
@@ -216,11 +222,14 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             {
                 std::thread::sleep(pause);
             }
-            if args.connect {
-                ep.send(msg)
-                    .map_err(|e| ep.send_error(msg.len(), &args.addr, &e))?;
-            } else {
-                ep.send_to_str(msg, &args.addr)?;
+            match &dest {
+                None => {
+                    ep.send(msg)
+                        .map_err(|e| ep.send_error(msg.len(), &args.addr, &e))?;
+                }
+                Some(to) => {
+                    ep.send_to_dest(msg, to, &args.addr)?;
+                }
             }
             sent += 1;
             if args.wait_reply {

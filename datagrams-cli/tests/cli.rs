@@ -1016,6 +1016,41 @@ fn send_multicast_iface_reaches_ipv4_from_a_dual_stack_socket() {
     }
 }
 
+/// A host name is resolved once per `send`, not once per datagram (`--repeat 200000` made as many
+/// lookups). Counted as the opens of /etc/hosts under strace; skipped where strace is missing.
+#[test]
+fn send_resolves_a_host_name_once() {
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = format!("localhost:{}", rx.local_addr().unwrap().port());
+    let out = match Command::new("strace")
+        .args(["-f", "-e", "trace=openat,open", "--"])
+        .arg(env!("CARGO_BIN_EXE_dgram"))
+        .args(["send", &to, "x", "--repeat", "20"])
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("send_resolves_a_host_name_once: skipped, no strace ({e})");
+            return;
+        }
+    };
+    let trace = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && trace.contains("ptrace") {
+        eprintln!("send_resolves_a_host_name_once: skipped, strace cannot trace here: {trace}");
+        return;
+    }
+    assert!(out.status.success(), "{trace}");
+    let lookups = trace
+        .lines()
+        .filter(|l| l.contains("\"/etc/hosts\""))
+        .count();
+    // One to pick the socket's family, one for the datagrams.
+    assert!(
+        (1..=2).contains(&lookups),
+        "{lookups} lookups for 20 datagrams"
+    );
+}
+
 #[test]
 fn send_sets_tos_and_dscp_and_writes_replies_to_a_file() {
     for (host, args, want) in [
