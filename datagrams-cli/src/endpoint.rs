@@ -313,10 +313,17 @@ impl Endpoint {
     /// A failed send to `dest` of `len` bytes, as a message that gives the fix where there is one.
     pub(crate) fn send_error(&self, len: usize, dest: &str, e: &io::Error) -> String {
         const EMSGSIZE: i32 = 90;
-        match (self, e.kind()) {
-            // The kernel refuses a broadcast destination without SO_BROADCAST.
-            (Endpoint::Udp(_), io::ErrorKind::PermissionDenied) => format!(
+        const EACCES: i32 = 13;
+        const EPERM: i32 = 1;
+        match (self, e.raw_os_error()) {
+            // The kernel refuses a broadcast destination without SO_BROADCAST (EACCES).
+            (Endpoint::Udp(s), Some(EACCES)) if s.broadcast().is_ok_and(|on| !on) => format!(
                 "cannot send to {dest}: {e}: to send to a broadcast address, add --broadcast"
+            ),
+            // A packet filter's verdict on the way out (EPERM), whatever the destination.
+            (Endpoint::Udp(_), Some(EPERM)) => format!(
+                "cannot send to {dest}: {e}: a packet filter on this host refused it (nft list \
+                 ruleset, iptables -S OUTPUT)"
             ),
             _ if e.raw_os_error() == Some(EMSGSIZE) => {
                 let limit = match self {

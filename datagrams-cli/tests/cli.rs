@@ -446,6 +446,36 @@ fn run_ok(mut cmd: Command) {
     );
 }
 
+/// A send a packet filter drops (EPERM) is said to be the filter's doing, not a missing
+/// --broadcast (which it said even with --broadcast given).
+#[test]
+fn send_refused_by_a_packet_filter_says_so() {
+    let Some(net) = netns::TwoHosts::new("send_refused_by_a_packet_filter_says_so") else {
+        return;
+    };
+    let nft = |rule: &str| {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &net.a, "nft", rule])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "nft {rule}: {out:?}");
+    };
+    nft("add table inet dgramtest");
+    nft("add chain inet dgramtest out { type filter hook output priority 0; }");
+    nft("add rule inet dgramtest out udp dport 9 drop");
+    for extra in [&[][..], &["--broadcast"][..]] {
+        let mut args = vec!["send", "192.0.2.2:9", "x"];
+        args.extend(extra);
+        let out = dgram_in(&net.a, &args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("a packet filter on this host refused it") && !err.contains("--broadcast"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 /// Starts `dgram listen GROUP:0 --join ... --count 1` on host `ns`; returns it and the port it bound.
 fn join_listener(ns: &str, group: &str, extra: &[&str]) -> (Child, String) {
     let mut args = vec![
