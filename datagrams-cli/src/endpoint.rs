@@ -315,10 +315,17 @@ impl Endpoint {
         const EMSGSIZE: i32 = 90;
         const EACCES: i32 = 13;
         const EPERM: i32 = 1;
+        const ENOENT: i32 = 2;
+        const ECONNREFUSED: i32 = 111;
         match (self, e.raw_os_error()) {
             // The kernel refuses a broadcast destination without SO_BROADCAST (EACCES).
             (Endpoint::Udp(s), Some(EACCES)) if s.broadcast().is_ok_and(|on| !on) => format!(
                 "cannot send to {dest}: {e}: to send to a broadcast address, add --broadcast"
+            ),
+            // Nobody receives at a Unix address: no file there, or no socket bound to it.
+            (Endpoint::Unix { .. }, Some(ENOENT | ECONNREFUSED)) => format!(
+                "cannot send to {dest}: {e}: no socket is bound there (`dgram listen {dest}` \
+                 binds one)"
             ),
             // A packet filter's verdict on the way out (EPERM), whatever the destination.
             (Endpoint::Udp(_), Some(EPERM)) => format!(

@@ -367,13 +367,21 @@ fn a_sender_name_cannot_forge_lines_and_prints_as_it_reads_back() {
 #[test]
 fn unix_errors_are_one_line() {
     let name = format!("unix:@datagrams-cli-errors-{}", std::process::id());
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["listen", "unix:/no/such/dir/x.sock"],
             "cannot bind unix:/no/such/dir/x.sock",
         ),
         (&["send", "unix:@x", "hi", "--ttl", "3"], "apply to UDP"),
-        (&["send", "unix:/no/such/dir/x.sock", "hi"], "No such file"),
+        (
+            &["send", "unix:/no/such/dir/x.sock", "hi"],
+            "No such file or directory (os error 2): no socket is bound there (`dgram listen \
+             unix:/no/such/dir/x.sock` binds one)",
+        ),
+        (
+            &["send", &name, "hi"],
+            "Connection refused (os error 111): no socket is bound there",
+        ),
         // refused before the `listening on` line: nothing is said to be listening
         (&["listen", &name, "--errors"], "--errors applies to UDP"),
         (&["echo", &name, "--errors"], "--errors applies to UDP"),
