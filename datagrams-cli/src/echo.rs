@@ -1,7 +1,7 @@
 //! `dgram echo ADDR`: send every datagram back to its sender.
 
 use crate::endpoint::{Peer, print_line};
-use crate::listen::{Serve, bind, serve};
+use crate::listen::{Say, Serve, bind, serve};
 use crate::output::{self, Format};
 
 /// The end of `dgram echo --help`.
@@ -30,7 +30,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
-    let ep = bind(&args.addr, args.errors)?;
+    let ep = bind(&args.addr, args.errors, Say::Stdout)?;
     let opts = Serve {
         count: args.count,
         idle: None,

@@ -45,6 +45,14 @@ pub(crate) struct Received {
     pub(crate) timestamp: Option<std::time::SystemTime>,
 }
 
+/// A destination, resolved ([`Endpoint::resolve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Dest {
+    /// Every address of `HOST:PORT`, best first: the socket picks the first of its family.
+    Udp(Vec<SocketAddr>),
+    Unix(UnixAddr),
+}
+
 /// A bound socket of either kind. A Unix socket file it created is removed when it is dropped.
 #[derive(Debug)]
 pub(crate) enum Endpoint {
@@ -149,7 +157,20 @@ impl Endpoint {
     pub(crate) fn bind(addr: &str) -> Result<Endpoint, String> {
         if is_unix(addr) {
             let ua = unix_addr(addr)?;
-            let sock = UnixDatagram::bind(ua).map_err(|e| format!("cannot bind {addr}: {e}"))?;
+            let sock = UnixDatagram::bind(ua).map_err(|e| {
+                match (e.kind(), ua.as_pathname()) {
+                    // The kernel never replaces a file: often one a program that ended left behind.
+                    (io::ErrorKind::AddrInUse, Some(path)) => format!(
+                        "cannot bind {addr}: {e}: {} exists; remove it if no program receives \
+                         there, or choose another path",
+                        path.display()
+                    ),
+                    (io::ErrorKind::AddrInUse, None) => format!(
+                        "cannot bind {addr}: {e}: another socket holds this name; choose another"
+                    ),
+                    _ => format!("cannot bind {addr}: {e}"),
+                }
+            })?;
             let created = ua.as_pathname().map(PathBuf::from);
             Ok(Endpoint::Unix { sock, created })
         } else if !addr.contains(':') {
@@ -267,11 +288,24 @@ impl Endpoint {
         }
     }
 
-    /// Sends to a destination string (resolved by the socket for UDP).
-    pub(crate) fn send_to_str(&self, buf: &[u8], dest: &str) -> Result<usize, String> {
+    /// Resolves a destination string once, for every datagram sent to it (a host name is not
+    /// looked up again per datagram).
+    pub(crate) fn resolve(&self, dest: &str) -> Result<Dest, String> {
         match self {
-            Endpoint::Udp(s) => s.send_to(buf, &udp_dest(dest)?[..]),
-            Endpoint::Unix { sock, .. } => sock.send_to(buf, unix_addr(dest)?),
+            Endpoint::Udp(_) => udp_dest(dest).map(Dest::Udp),
+            Endpoint::Unix { .. } => unix_addr(dest).map(Dest::Unix),
+        }
+    }
+
+    /// Sends to `to`, resolved from `dest` (which an error names).
+    pub(crate) fn send_to_dest(&self, buf: &[u8], to: &Dest, dest: &str) -> Result<usize, String> {
+        match (self, to) {
+            (Endpoint::Udp(s), Dest::Udp(a)) => s.send_to(buf, &a[..]),
+            (Endpoint::Unix { sock, .. }, Dest::Unix(a)) => sock.send_to(buf, *a),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "address of the other kind of socket",
+            )),
         }
         .map_err(|e| self.send_error(buf.len(), dest, &e))
     }
@@ -279,10 +313,24 @@ impl Endpoint {
     /// A failed send to `dest` of `len` bytes, as a message that gives the fix where there is one.
     pub(crate) fn send_error(&self, len: usize, dest: &str, e: &io::Error) -> String {
         const EMSGSIZE: i32 = 90;
-        match (self, e.kind()) {
-            // The kernel refuses a broadcast destination without SO_BROADCAST.
-            (Endpoint::Udp(_), io::ErrorKind::PermissionDenied) => format!(
+        const EACCES: i32 = 13;
+        const EPERM: i32 = 1;
+        const ENOENT: i32 = 2;
+        const ECONNREFUSED: i32 = 111;
+        match (self, e.raw_os_error()) {
+            // The kernel refuses a broadcast destination without SO_BROADCAST (EACCES).
+            (Endpoint::Udp(s), Some(EACCES)) if s.broadcast().is_ok_and(|on| !on) => format!(
                 "cannot send to {dest}: {e}: to send to a broadcast address, add --broadcast"
+            ),
+            // Nobody receives at a Unix address: no file there, or no socket bound to it.
+            (Endpoint::Unix { .. }, Some(ENOENT | ECONNREFUSED)) => format!(
+                "cannot send to {dest}: {e}: no socket is bound there (`dgram listen {dest}` \
+                 binds one)"
+            ),
+            // A packet filter's verdict on the way out (EPERM), whatever the destination.
+            (Endpoint::Udp(_), Some(EPERM)) => format!(
+                "cannot send to {dest}: {e}: a packet filter on this host refused it (nft list \
+                 ruleset, iptables -S OUTPUT)"
             ),
             _ if e.raw_os_error() == Some(EMSGSIZE) => {
                 let limit = match self {

@@ -58,14 +58,20 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<(), String> {
     let mut sink = output::Sink::open(args.output.as_deref())?;
+    // Raw payload bytes on standard output leave no room for a line of ours there.
+    let say = if args.format == Format::Raw && args.output.is_none() {
+        Say::Stderr
+    } else {
+        Say::Stdout
+    };
     let ep = if args.join {
-        let ep = join(&args)?;
+        let ep = join(&args, say)?;
         if args.errors {
             enable_errors(&ep)?;
         }
         ep
     } else {
-        bind(&args.addr, args.errors)?
+        bind(&args.addr, args.errors, say)?
     };
     if let Some(n) = args.recv_buffer {
         ep.set_recv_buffer_size(n)
@@ -130,9 +136,30 @@ pub(crate) fn enable_errors(ep: &Endpoint) -> Result<(), String> {
     r.map_err(|e| format!("cannot switch IP_RECVERR on: {e}"))
 }
 
+/// Where the `listening on ...` line goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Say {
+    /// Standard output, before what is received.
+    Stdout,
+    /// Standard error: standard output carries raw payload bytes only (`--format raw`).
+    Stderr,
+}
+
+impl Say {
+    fn line(self, line: &str) -> Result<(), String> {
+        match self {
+            Say::Stdout => print_line(line),
+            Say::Stderr => {
+                eprintln!("{line}");
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Binds the wildcard address on the group's port and joins the group (any-source or, with
 /// `--source`, source-specific).
-fn join(args: &Args) -> Result<Endpoint, String> {
+fn join(args: &Args, say: Say) -> Result<Endpoint, String> {
     use std::net::{IpAddr, SocketAddr};
     let group: SocketAddr = args
         .addr
@@ -163,7 +190,7 @@ fn join(args: &Args) -> Result<Endpoint, String> {
     let ep = Endpoint::Udp(sock);
     ep.set_read_timeout(stop::TICK).map_err(|e| e.to_string())?;
     stop::install();
-    print_line(&format!(
+    say.line(&format!(
         "listening on {} (joined {})",
         ep.local().map_err(|e| e.to_string())?,
         group.ip()
@@ -172,15 +199,15 @@ fn join(args: &Args) -> Result<Endpoint, String> {
 }
 
 /// Binds `addr` for a receiving command, with the error queue on when `errors` (refused before the
-/// `listening on ...` line, which it then prints), and arms Ctrl-C.
-pub(crate) fn bind(addr: &str, errors: bool) -> Result<Endpoint, String> {
+/// `listening on ...` line, which it then prints where `say` tells), and arms Ctrl-C.
+pub(crate) fn bind(addr: &str, errors: bool, say: Say) -> Result<Endpoint, String> {
     let ep = Endpoint::bind(addr)?;
     if errors {
         enable_errors(&ep)?;
     }
     ep.set_read_timeout(stop::TICK).map_err(|e| e.to_string())?;
     stop::install();
-    print_line(&format!(
+    say.line(&format!(
         "listening on {}",
         ep.local().map_err(|e| e.to_string())?
     ))?;

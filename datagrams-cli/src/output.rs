@@ -17,7 +17,8 @@ pub(crate) enum Format {
     Hex,
     /// One JSON object per line: from, size, truncated, text (escaped as in text), hex (and drops, time when known).
     Json,
-    /// The payload bytes only, nothing between datagrams (listen).
+    /// The payload bytes only, nothing between datagrams (on standard output, `listen` says
+    /// `listening on ...` on standard error instead).
     Raw,
 }
 

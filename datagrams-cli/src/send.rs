@@ -145,9 +145,12 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
                 Family::V4 => udp
                     .set_ttl(ttl)
                     .and_then(|()| udp.set_multicast_ttl_v4(ttl)),
+                // A dual-stack socket may send IPv4 too: set both, as for --tos.
                 Family::V6 => udp
                     .set_unicast_hops_v6(ttl)
-                    .and_then(|()| udp.set_multicast_hops_v6(ttl)),
+                    .and_then(|()| udp.set_multicast_hops_v6(ttl))
+                    .and_then(|()| udp.set_ttl(ttl).or(Ok(())))
+                    .and_then(|()| udp.set_multicast_ttl_v4(ttl).or(Ok(()))),
             }
             .map_err(|e| format!("--ttl {ttl}: {e}"))?;
         }
@@ -174,14 +177,24 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
                 i.parse().map_err(|e| format!("bad interface {i}: {e}"))?;
             match udp.family() {
                 Family::V4 => udp.set_multicast_interface_v4(&iface),
-                Family::V6 => udp.set_multicast_interface_v6(&iface),
+                // A dual-stack socket may send IPv4 too: set both; one of them may not apply
+                // (an IPv4 address names no IPv6 interface).
+                Family::V6 => match (
+                    udp.set_multicast_interface_v6(&iface),
+                    udp.set_multicast_interface_v4(&iface),
+                ) {
+                    (Err(e), Err(_)) => Err(e),
+                    _ => Ok(()),
+                },
             }
             .map_err(|e| format!("--multicast-iface {i}: {e}"))?;
         }
         if let Some(on) = args.multicast_loop {
             match udp.family() {
                 Family::V4 => udp.set_multicast_loop_v4(on),
-                Family::V6 => udp.set_multicast_loop_v6(on),
+                Family::V6 => udp
+                    .set_multicast_loop_v6(on)
+                    .and_then(|()| udp.set_multicast_loop_v4(on).or(Ok(()))),
             }
             .map_err(|e| format!("--multicast-loop {on}: {e}"))?;
         }
@@ -195,6 +208,12 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
 
+    // Resolved once: a host name is not looked up again for every datagram.
+    let dest = if args.connect {
+        None
+    } else {
+        Some(ep.resolve(&args.addr)?)
+    };
     let mut sent = 0u64;
     let mut send_one = |msg: &[u8]| -> Result<(), String> {
         for _ in 0..args.repeat {
@@ -203,11 +222,14 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
             {
                 std::thread::sleep(pause);
             }
-            if args.connect {
-                ep.send(msg)
-                    .map_err(|e| ep.send_error(msg.len(), &args.addr, &e))?;
-            } else {
-                ep.send_to_str(msg, &args.addr)?;
+            match &dest {
+                None => {
+                    ep.send(msg)
+                        .map_err(|e| ep.send_error(msg.len(), &args.addr, &e))?;
+                }
+                Some(to) => {
+                    ep.send_to_dest(msg, to, &args.addr)?;
+                }
             }
             sent += 1;
             if args.wait_reply {

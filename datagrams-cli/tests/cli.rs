@@ -367,13 +367,21 @@ fn a_sender_name_cannot_forge_lines_and_prints_as_it_reads_back() {
 #[test]
 fn unix_errors_are_one_line() {
     let name = format!("unix:@datagrams-cli-errors-{}", std::process::id());
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["listen", "unix:/no/such/dir/x.sock"],
             "cannot bind unix:/no/such/dir/x.sock",
         ),
         (&["send", "unix:@x", "hi", "--ttl", "3"], "apply to UDP"),
-        (&["send", "unix:/no/such/dir/x.sock", "hi"], "No such file"),
+        (
+            &["send", "unix:/no/such/dir/x.sock", "hi"],
+            "No such file or directory (os error 2): no socket is bound there (`dgram listen \
+             unix:/no/such/dir/x.sock` binds one)",
+        ),
+        (
+            &["send", &name, "hi"],
+            "Connection refused (os error 111): no socket is bound there",
+        ),
         // refused before the `listening on` line: nothing is said to be listening
         (&["listen", &name, "--errors"], "--errors applies to UDP"),
         (&["echo", &name, "--errors"], "--errors applies to UDP"),
@@ -444,6 +452,36 @@ fn run_ok(mut cmd: Command) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A send a packet filter drops (EPERM) is said to be the filter's doing, not a missing
+/// --broadcast (which it said even with --broadcast given).
+#[test]
+fn send_refused_by_a_packet_filter_says_so() {
+    let Some(net) = netns::TwoHosts::new("send_refused_by_a_packet_filter_says_so") else {
+        return;
+    };
+    let nft = |rule: &str| {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &net.a, "nft", rule])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "nft {rule}: {out:?}");
+    };
+    nft("add table inet dgramtest");
+    nft("add chain inet dgramtest out { type filter hook output priority 0; }");
+    nft("add rule inet dgramtest out udp dport 9 drop");
+    for extra in [&[][..], &["--broadcast"][..]] {
+        let mut args = vec!["send", "192.0.2.2:9", "x"];
+        args.extend(extra);
+        let out = dgram_in(&net.a, &args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("a packet filter on this host refused it") && !err.contains("--broadcast"),
+            "{args:?}: {err}"
+        );
+    }
 }
 
 /// Starts `dgram listen GROUP:0 --join ... --count 1` on host `ns`; returns it and the port it bound.
@@ -726,6 +764,20 @@ fn error_messages_give_the_fix() {
             assert!(err.contains(n), "{args:?}: {err}");
         }
     }
+    // A Unix path that exists (a socket file left behind by a program that ended).
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join("stale.sock");
+    std::fs::write(&stale, b"").unwrap();
+    let addr = format!("unix:{}", stale.display());
+    let out = dgram(&["listen", &addr]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("cannot bind {addr}"))
+            && err.contains(&format!("{} exists; remove it", stale.display())),
+        "{err}"
+    );
+    assert!(stale.exists(), "the file is not ours to remove");
     // A privileged port, as a user without the capability.
     if !common::root_or_skip("error_messages_give_the_fix (privileged port)") {
         return;
@@ -771,6 +823,43 @@ fn listen_raw_output_file_idle_and_summary() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert_eq!(err, "dgram: received 2, truncated 0, dropped 0\n");
     assert_eq!(std::fs::read(&file).unwrap(), b"\x00one\n\xfftwo");
+}
+
+/// `--format raw` on standard output: the payload bytes and nothing else; the `listening on` line
+/// goes to standard error.
+#[test]
+fn listen_raw_on_stdout_is_payload_bytes_only() {
+    use std::io::BufRead;
+    // (--idle: a listen that never says where it listens ends, and the test with it.)
+    let mut child = dgram(&[
+        "listen",
+        "127.0.0.1:0",
+        "--format",
+        "raw",
+        "--count",
+        "2",
+        "--idle",
+        "3s",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    let addr: SocketAddr = first
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{first:?}"))
+        .parse()
+        .unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(b"\x00one\n", addr).unwrap();
+    tx.send_to(b"\xfftwo", addr).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, b"\x00one\n\xfftwo");
 }
 
 #[test]
@@ -920,6 +1009,84 @@ fn udp_rx_queue(port: u16) -> u64 {
         .unwrap_or_else(|| panic!("no socket {local} in {table}"));
     let queues = row.split_whitespace().nth(4).unwrap();
     u64::from_str_radix(queues.split_once(':').unwrap().1, 16).unwrap()
+}
+
+/// `--ttl` holds for an IPv4 destination sent from a dual-stack IPv6 socket (`--from [::]:0`) too.
+#[test]
+fn send_ttl_reaches_ipv4_from_a_dual_stack_socket() {
+    let rx = datagrams::UdpSocket::bind("127.0.0.1:0").unwrap();
+    rx.set_recv_ttl_v4(true).unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let to = rx.local_addr().unwrap().to_string();
+    for from in ["127.0.0.1:0", "[::]:0"] {
+        let out = dgram(&["send", &to, "hop", "--from", from, "--ttl", "3"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{from}: {out:?}");
+        let meta = rx.recv_msg(&mut [0u8; 8]).unwrap();
+        assert_eq!((meta.len, meta.ttl), (3, Some(3)), "--from {from}");
+    }
+}
+
+/// `--multicast-iface` holds for an IPv4 group sent to from a dual-stack IPv6 socket
+/// (`--from [::]:0`) too. (`--multicast-loop` is set on both levels alike, but `lo` delivers what
+/// is sent out of it either way, so it is not tested here.)
+#[test]
+fn send_multicast_iface_reaches_ipv4_from_a_dual_stack_socket() {
+    let group = std::net::Ipv4Addr::new(239, 255, 70, 79);
+    let lo = datagrams::Interface::Name("lo".into());
+    let rx = datagrams::UdpSocket::bind("0.0.0.0:0").unwrap();
+    rx.join_multicast_v4_n(group, &lo).unwrap();
+    rx.set_read_timeout(Some(common::PATIENCE)).unwrap();
+    let to = format!("{group}:{}", rx.local_addr().unwrap().port());
+    for from in ["0.0.0.0:0", "[::]:0"] {
+        let out = dgram(&["send", &to, "hi", "--from", from, "--multicast-iface", "lo"])
+            .output()
+            .unwrap();
+        // Without IP_MULTICAST_IF the group goes by the routing table: out of another
+        // interface, or nowhere (ENETUNREACH) on a host without a default route.
+        assert!(out.status.success(), "--from {from}: {out:?}");
+        assert_eq!(
+            rx.recv(&mut [0u8; 8]).ok(),
+            Some(2),
+            "--from {from}: sent out of lo"
+        );
+    }
+}
+
+/// A host name is resolved once per `send`, not once per datagram (`--repeat 200000` made as many
+/// lookups). Counted as the opens of /etc/hosts under strace; skipped where strace is missing.
+#[test]
+fn send_resolves_a_host_name_once() {
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = format!("localhost:{}", rx.local_addr().unwrap().port());
+    let out = match Command::new("strace")
+        .args(["-f", "-e", "trace=openat,open", "--"])
+        .arg(env!("CARGO_BIN_EXE_dgram"))
+        .args(["send", &to, "x", "--repeat", "20"])
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("send_resolves_a_host_name_once: skipped, no strace ({e})");
+            return;
+        }
+    };
+    let trace = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && trace.contains("ptrace") {
+        eprintln!("send_resolves_a_host_name_once: skipped, strace cannot trace here: {trace}");
+        return;
+    }
+    assert!(out.status.success(), "{trace}");
+    let lookups = trace
+        .lines()
+        .filter(|l| l.contains("\"/etc/hosts\""))
+        .count();
+    // One to pick the socket's family, one for the datagrams.
+    assert!(
+        (1..=2).contains(&lookups),
+        "{lookups} lookups for 20 datagrams"
+    );
 }
 
 #[test]

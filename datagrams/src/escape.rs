@@ -7,7 +7,7 @@ use std::io;
 /// The bytes as one line of text that reads back to them with [`unescape_bytes`]: valid UTF-8
 /// as it is, except `\\` for a backslash, `\n`, `\r` and `\t`, and `\xNN` for every byte of a
 /// control character, of a character that breaks or reorders a line on display (U+2028, U+2029,
-/// the bidirectional controls U+200E, U+200F, U+202A–U+202E and U+2066–U+2069) and of invalid
+/// the bidirectional controls U+061C, U+200E, U+200F, U+202A–U+202E and U+2066–U+2069) and of invalid
 /// UTF-8.
 ///
 /// # Examples
@@ -51,7 +51,10 @@ pub(crate) fn write_escaped(f: &mut impl fmt::Write, bytes: &[u8]) -> fmt::Resul
 /// A control character, or one that ends a line or reorders it on display.
 fn breaks_line(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{61c}' | '\u{200e}' | '\u{200f}'
+        )
         || ('\u{202a}'..='\u{202e}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }

@@ -132,6 +132,21 @@ fn gro_receiver() {
     );
 }
 
+/// More than one datagram's payload limit (65,507 bytes over IPv4): 64 segments of 1,200 bytes do
+/// not fit one GSO send, so the examples send at most 54 at a time instead of failing with
+/// `EMSGSIZE`.
+#[test]
+fn gso_and_gro_above_one_datagrams_payload_limit() {
+    assert_eq!(
+        last_line("gso_sender", &["--self-test", "70000"]),
+        "gso_sender: received 59 datagrams, 70000 bytes, 59 ECT(0)"
+    );
+    assert_eq!(
+        last_line("gro_receiver", &["--self-test", "120000"]),
+        "gro_receiver: 100 datagrams, 120000 bytes, 100 ECT(0)"
+    );
+}
+
 /// The two programs as a user runs them: a GRO receiver process, then a GSO sender process to it,
 /// over IPv4 and IPv6 loopback.
 #[test]

@@ -197,6 +197,27 @@ proptest! {
     }
 }
 
+/// Every character with Unicode's `Bidi_Control` property, and the line and paragraph separators,
+/// shows as `\xNN` escapes of its UTF-8 bytes: none can reorder or break a printed line.
+#[test]
+fn every_bidi_control_and_separator_is_escaped() {
+    let bidi = ['\u{61c}', '\u{200e}', '\u{200f}', '\u{2028}', '\u{2029}']
+        .into_iter()
+        .chain('\u{202a}'..='\u{202e}')
+        .chain('\u{2066}'..='\u{2069}');
+    for c in bidi {
+        let mut utf8 = [0u8; 4];
+        let bytes = c.encode_utf8(&mut utf8).as_bytes();
+        let want: String = bytes.iter().map(|b| format!("\\x{b:02x}")).collect();
+        assert_eq!(
+            datagrams::escape_bytes(bytes),
+            want,
+            "U+{:04X}",
+            u32::from(c)
+        );
+    }
+}
+
 proptest! {
     /// The escape grammar is lossless: any bytes escape to one line (no control, line-breaking or
     /// reordering character) that unescapes to exactly those bytes.
@@ -204,7 +225,7 @@ proptest! {
     fn escape_then_unescape_is_the_bytes(bytes in vec(any::<u8>(), 0..200)) {
         let t = datagrams::escape_bytes(&bytes);
         prop_assert!(!t.chars().any(|c| c.is_control()
-            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{61c}' | '\u{200e}' | '\u{200f}')
             || ('\u{202a}'..='\u{202e}').contains(&c)
             || ('\u{2066}'..='\u{2069}').contains(&c)), "{t:?}");
         prop_assert_eq!(datagrams::unescape_bytes(&t).unwrap(), bytes);

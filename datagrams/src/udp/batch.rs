@@ -741,6 +741,10 @@ impl UdpSocket {
 
     /// The most segments one GSO [`Transmit`] may carry: 64 where the kernel supports UDP GSO (Linux
     /// 4.18), else 1. Probed once per socket.
+    ///
+    /// The whole transmit must also fit one datagram's payload limit
+    /// ([`MAX_PAYLOAD_V4`](crate::MAX_PAYLOAD_V4), [`MAX_PAYLOAD_V6`](crate::MAX_PAYLOAD_V6)),
+    /// else `EMSGSIZE`: 64 segments of 1,000 bytes fit, of 1,200 bytes only 54 do.
     pub fn max_gso_segments(&self) -> usize {
         if self.gso_enabled() {
             GSO_MAX_SEGMENTS
