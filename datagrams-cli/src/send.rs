@@ -238,25 +238,53 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
         }
         Ok(())
     };
-    let whole = match &args.file {
-        Some(f) => Some(std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?),
+    let source: Option<(Box<dyn std::io::Read>, String)> = match &args.file {
+        Some(f) => {
+            let file =
+                std::fs::File::open(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+            Some((Box::new(file), f.display().to_string()))
+        }
         None if args.stdin_raw => {
-            let mut all = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut all)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
-            Some(all)
+            Some((Box::new(std::io::stdin().lock()), "standard input".into()))
         }
         None => None,
     };
     let decode = |m: &[u8]| -> Result<Vec<u8>, String> { payload(m, args.hex, args.escaped) };
-    if let Some(all) = whole {
+    if let Some((mut input, name)) = source {
+        let cant = |e: std::io::Error| format!("cannot read {name}: {e}");
         match args.split {
+            // Streamed: a chunk at a time, so a file of any size (or a device) goes out as it is read.
             Some(n) => {
-                for chunk in all.chunks(n) {
-                    send_one(chunk)?;
+                let mut chunk = Vec::with_capacity(n);
+                loop {
+                    chunk.clear();
+                    let got = std::io::Read::read_to_end(
+                        &mut std::io::Read::take(&mut input, n as u64),
+                        &mut chunk,
+                    )
+                    .map_err(cant)?;
+                    if got == 0 {
+                        break;
+                    }
+                    send_one(&chunk)?;
                 }
             }
-            None => send_one(&all)?,
+            // One datagram: no more than the largest any socket sends is read.
+            None => {
+                let mut all = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(&mut input, MAX_WHOLE as u64 + 1),
+                    &mut all,
+                )
+                .map_err(cant)?;
+                if all.len() > MAX_WHOLE {
+                    return Err(format!(
+                        "{name} is larger than any datagram ({MAX_WHOLE} bytes read and more \
+                         left): send it in parts with --split N"
+                    ));
+                }
+                send_one(&all)?;
+            }
         }
     } else if args.messages.is_empty() {
         // Lines are bytes: standard input need not be UTF-8.
@@ -274,6 +302,11 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The most bytes `--file`/`--stdin-raw` reads for one datagram: above any socket's limit (65,527
+/// bytes for UDP; a Unix socket's send buffer, at most `net.core.wmem_max`), so that the send
+/// reports the real limit, while a device such as /dev/zero cannot fill the memory.
+const MAX_WHOLE: usize = 64 << 20;
 
 /// The bytes that hex digits stand for (either case; spaces between bytes allowed).
 fn unhex(s: &[u8]) -> Result<Vec<u8>, String> {

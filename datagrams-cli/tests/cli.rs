@@ -718,6 +718,14 @@ fn a_file_too_large_is_refused_naming_the_limit() {
             && err.contains("--split N"),
         "{err}"
     );
+    // A device that never ends is read no further than any datagram could be.
+    let (code, _, err) = run_with_stdin(&["send", &addr, "--file", "/dev/zero"], b"");
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err.trim_end(),
+        "dgram: /dev/zero is larger than any datagram (67108864 bytes read and more left): send \
+         it in parts with --split N"
+    );
     let (code, _, err) = run_with_stdin(&["send", &addr, "--hex", "abc"], b"");
     assert_eq!(code, Some(1));
     assert!(err.contains("bad hex \"abc\""), "{err}");
