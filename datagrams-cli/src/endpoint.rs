@@ -18,10 +18,13 @@ impl fmt::Display for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             // A scoped IPv6 sender by its interface's name (`[fe80::1%eth0]:9`), as people and
-            // `send` read it; by index when the interface is gone.
+            // `send` read it; by index when the interface is gone, or when its name would need
+            // escaping (a control character, a bidi control: the kernel allows them).
             Peer::Udp(std::net::SocketAddr::V6(a)) if a.scope_id() != 0 => {
                 match datagrams::Interface::Index(a.scope_id()).name() {
-                    Ok(Some(name)) => write!(f, "[{}%{name}]:{}", a.ip(), a.port()),
+                    Ok(Some(name)) if datagrams::escape_bytes(name.as_bytes()) == name => {
+                        write!(f, "[{}%{name}]:{}", a.ip(), a.port())
+                    }
                     _ => a.fmt(f),
                 }
             }

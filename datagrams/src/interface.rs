@@ -83,7 +83,9 @@ impl Interface {
     /// read (`fe80::1%eth0`).
     ///
     /// # Errors
-    /// `NotFound` naming the index when no interface has it.
+    /// `NotFound` naming the index when no interface has it; `InvalidData` when its name is not
+    /// UTF-8 (the kernel allows such names; the message shows it escaped); any other failure of
+    /// `if_indextoname(3)` as the OS reports it.
     ///
     /// # Examples
     /// ```
@@ -97,7 +99,18 @@ impl Interface {
         match self {
             Interface::Any | Interface::Addr(_) => Ok(None),
             Interface::Name(n) => Ok(Some(n.clone())),
-            Interface::Index(i) => crate::sys::sockopt::if_indextoname(*i).map(Some),
+            Interface::Index(i) => {
+                let name = crate::sys::sockopt::if_indextoname(*i)?;
+                String::from_utf8(name).map(Some).map_err(|e| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "the name of interface {i} is not UTF-8: \"{}\"",
+                            crate::escape_bytes(e.as_bytes())
+                        ),
+                    )
+                })
+            }
         }
     }
 

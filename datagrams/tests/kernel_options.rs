@@ -929,3 +929,43 @@ fn max_pacing_rate_round_trips() {
         assert_eq!(s.max_pacing_rate().unwrap(), None);
     }
 }
+
+/// `Interface::name` (`if_indextoname`): an index's name; `NotFound` for an index no interface
+/// has; `InvalidData`, showing the name escaped, for a name that is not UTF-8 (the kernel allows
+/// one: only `/`, `:`, spaces and NUL are refused).
+#[test]
+fn interface_names_come_back_whole_or_as_a_clear_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(net) = TwoHosts::new("interface_names_come_back_whole_or_as_a_clear_error") else {
+        return;
+    };
+    let status = Command::new("ip")
+        .args(["-n", &net.a, "link", "add", "name"])
+        .arg(std::ffi::OsStr::from_bytes(b"d\xff0"))
+        .args(["index", "4242", "type", "veth", "peer", "name", "peer0"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "ip link add a veth pair: {status}");
+    let veth = net.veth_index(&net.a);
+    let (veth_name, odd, none) = net.run(&net.a, || {
+        (
+            datagrams::Interface::Index(veth).name(),
+            datagrams::Interface::Index(4242).name(),
+            datagrams::Interface::Index(4243).name(),
+        )
+    });
+    assert_eq!(veth_name.unwrap().as_deref(), Some("veth0"));
+    let e = odd.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidData, "{e}");
+    assert_eq!(
+        e.to_string(),
+        r#"the name of interface 4242 is not UTF-8: "d\xff0""#
+    );
+    let e = none.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("no network interface of index 4243"),
+        "{e}"
+    );
+}

@@ -174,25 +174,29 @@ pub(crate) fn if_nametoindex(name: &str) -> io::Result<u32> {
     Ok(index)
 }
 
-/// `if_indextoname(3)`: the name of the interface of index `index`.
+/// `if_indextoname(3)`: the name of the interface of index `index`, as the kernel's bytes.
 ///
 /// # Errors
-/// `NotFound` naming the index when no interface has it (`ENXIO`).
-pub(crate) fn if_indextoname(index: u32) -> io::Result<String> {
+/// `NotFound` naming the index when no interface has it (`ENXIO`, `ENODEV`); any other failure of
+/// the call (`EMFILE` for its socket, say) as the OS reports it.
+pub(crate) fn if_indextoname(index: u32) -> io::Result<Vec<u8>> {
     let mut buf = [0 as libc::c_char; libc::IFNAMSIZ];
     // SAFETY: `buf` is IFNAMSIZ bytes, the room if_indextoname(3) requires; it writes a
     // NUL-terminated name there or returns null.
     let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
     if p.is_null() {
         let e = io::Error::last_os_error();
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("no network interface of index {index} ({e})"),
-        ));
+        return Err(match e.raw_os_error() {
+            Some(libc::ENXIO | libc::ENODEV) => io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no network interface of index {index} ({e})"),
+            ),
+            _ => e,
+        });
     }
     // SAFETY: on success `buf` holds a NUL-terminated string within its IFNAMSIZ bytes.
     let name = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
-    Ok(name.to_string_lossy().into_owned())
+    Ok(name.to_bytes().to_vec())
 }
 
 /// Writes `addr` (an IP socket address) into the `sockaddr_storage` at `dst`, whose bytes are
