@@ -187,14 +187,23 @@ fn in_ns(ns: &str, name: &str, args: &[&str]) -> Command {
     c
 }
 
+/// Any-source and source-specific (SSM) multicast from host A to host B, over IPv4 and IPv6. The
+/// listener prints its first line once it has joined; A's address is the one its kernel sends from
+/// (see `TwoHosts`).
 #[test]
 fn discovery_between_hosts_any_source_and_ssm() {
     let Some(net) = TwoHosts::new("discovery_between_hosts_any_source_and_ssm") else {
         return;
     };
-    for (group, source) in [
-        ("239.255.70.77:7077", None),
-        ("232.1.2.3:7078", Some("192.0.2.1")),
+    for (group, source, from) in [
+        ("239.255.70.77:7077", None, "192.0.2.1"),
+        ("232.1.2.3:7078", Some("192.0.2.1"), "192.0.2.1"),
+        ("[ff15::7077]:7077", None, "[2001:db8::1]"),
+        (
+            "[ff35::8000:7077]:7078",
+            Some("2001:db8::1"),
+            "[2001:db8::1]",
+        ),
     ] {
         let mut args = vec!["listen", group, "--iface", "veth0", "--count", "1"];
         if let Some(s) = source {
@@ -210,11 +219,13 @@ fn discovery_between_hosts_any_source_and_ssm() {
             ],
         ));
         assert_eq!(sent, ["discovery: sent 1 announcements"]);
+        let heard = listener.line();
+        let port = heard
+            .strip_prefix(&format!("heard \"alpha\" from {from}:"))
+            .unwrap_or_else(|| panic!("{group}: {heard:?}"));
         assert!(
-            listener
-                .line()
-                .starts_with("heard \"alpha\" from 192.0.2.1:"),
-            "{group}"
+            port.parse::<u16>().is_ok_and(|p| p != 0),
+            "{group}: {heard:?}"
         );
         assert_eq!(listener.line(), "discovery: heard 1 announcements");
         listener.success();

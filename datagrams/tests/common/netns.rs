@@ -6,8 +6,9 @@
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Host A has 192.0.2.1 and 192.0.2.3 (a second source), 2001:db8::1 and 2001:db8::3; host B has
-/// 192.0.2.2 and 2001:db8::2. Both name their end of the link `veth0`.
+/// Host A has 192.0.2.1 and 192.0.2.3 (a second source), 2001:db8::1 and 2001:db8::3 (deprecated,
+/// so that A sends from 2001:db8::1 unless bound to ::3); host B has 192.0.2.2 and 2001:db8::2. Both
+/// name their end of the link `veth0`.
 pub struct TwoHosts {
     pub a: String,
     pub b: String,
@@ -116,8 +117,15 @@ impl TwoHosts {
             for a in v4 {
                 ip(&["-n", ns, "addr", "add", a, "dev", "veth0"]);
             }
-            for a in v6 {
-                ip(&["-n", ns, "-6", "addr", "add", a, "dev", "veth0", "nodad"]);
+            for (i, a) in v6.iter().enumerate() {
+                let mut add = vec!["-n", ns, "-6", "addr", "add", a, "dev", "veth0", "nodad"];
+                // The second address is deprecated, so that source selection (RFC 6724, rule 3)
+                // picks the first, as IPv4 picks the primary: without it the kernel sends from
+                // the newest, 2001:db8::3. Bound explicitly, it works as any other.
+                if i > 0 {
+                    add.extend(["preferred_lft", "0"]);
+                }
+                ip(&add);
             }
             ip(&["-n", ns, "link", "set", "veth0", "up"]);
         }
