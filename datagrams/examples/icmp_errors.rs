@@ -1,15 +1,18 @@
-//! What the kernel's error queue (`IP_RECVERR`, `MSG_ERRQUEUE`) reports about sent datagrams: a
-//! port nobody listens on (ICMP port unreachable), or a TTL that expires on the way (ICMP time
-//! exceeded, from the router that dropped it).
+//! What the kernel's error queue (`IP_RECVERR`/`IPV6_RECVERR`, `MSG_ERRQUEUE`) reports about sent
+//! datagrams: a port nobody listens on (ICMP port unreachable), or a TTL (IPv6: hop limit) that
+//! expires on the way (ICMP time exceeded, from the router that dropped it).
 //!
 //! ```sh
-//! cargo run -p datagrams --example icmp_errors -- closed-port            # on loopback: a port just closed
+//! cargo run -p datagrams --example icmp_errors -- closed-port            # on 127.0.0.1: a port just closed
+//! cargo run -p datagrams --example icmp_errors -- closed-port ::1        # the same on ::1
 //! cargo run -p datagrams --example icmp_errors -- closed-port 192.0.2.7:9
 //! cargo run -p datagrams --example icmp_errors -- ttl 198.51.100.1:33434 1   # TTL 1: the first router answers
+//! cargo run -p datagrams --example icmp_errors -- ttl '[2001:db8:2::1]:33434' 1
 //! ```
-//! Each prints the report and a summary line: `icmp_errors: <errno> type T code C from <router or host>`.
+//! Each prints the report and a summary line: `icmp_errors: <errno> type T code C from <router or host>`
+//! (ICMPv6 numbers its types otherwise: port unreachable is type 1 code 4, time exceeded type 3 code 0).
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use datagrams::{SockError, UdpSocket};
@@ -60,19 +63,19 @@ fn main() -> io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let report = match args.as_slice() {
-        ["closed-port"] => {
-            // A port that was open a moment ago and is not any more.
-            let to = UdpSocket::bind("127.0.0.1:0")?.local_addr()?;
-            probe(to, None)?
-        }
-        ["closed-port", to] => probe(addr(to)?, None)?,
+        ["closed-port"] => probe(just_closed(Ipv4Addr::LOCALHOST.into())?, None)?,
+        // An address of this host alone (`::1`): a port of it just closed.
+        ["closed-port", to] => match to.parse::<IpAddr>() {
+            Ok(ip) => probe(just_closed(ip)?, None)?,
+            Err(_) => probe(addr(to)?, None)?,
+        },
         ["ttl", to, ttl] => probe(
             addr(to)?,
             Some(ttl.parse().map_err(|e| bad(format!("TTL {ttl:?}: {e}")))?),
         )?,
         _ => {
             return Err(bad(
-                "usage: icmp_errors closed-port [ADDR] | ttl ADDR TTL".into()
+                "usage: icmp_errors closed-port [IP | ADDR] | ttl ADDR TTL".into(),
             ));
         }
     };
@@ -97,6 +100,11 @@ fn main() -> io::Result<()> {
         report.icmp_code
     );
     Ok(())
+}
+
+/// A port of `ip` that was open a moment ago and is not any more.
+fn just_closed(ip: IpAddr) -> io::Result<SocketAddr> {
+    UdpSocket::bind(SocketAddr::new(ip, 0))?.local_addr()
 }
 
 fn addr(s: &str) -> io::Result<SocketAddr> {

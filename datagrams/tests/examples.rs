@@ -99,6 +99,15 @@ fn icmp_errors_closed_port() {
     );
 }
 
+/// ICMPv6 port unreachable: type 1 (destination unreachable) code 4 (port unreachable).
+#[test]
+fn icmp_errors_closed_port_v6() {
+    assert_eq!(
+        last_line("icmp_errors", &["closed-port", "::1"]),
+        "icmp_errors: ConnectionRefused type 1 code 4 from ::1"
+    );
+}
+
 #[test]
 fn fd_passing() {
     assert_eq!(
@@ -245,6 +254,25 @@ fn icmp_errors_ttl_expires_at_the_router() {
     assert_eq!(
         lines.last().map(String::as_str),
         Some("icmp_errors: HostUnreachable type 11 code 0 from 192.0.2.254"),
+        "{lines:?}"
+    );
+}
+
+/// A hop limit of 1 expires at the router: ICMPv6 type 3 (time exceeded) code 0, from the router's
+/// address on A's link.
+#[test]
+fn icmp_errors_hop_limit_expires_at_the_router_v6() {
+    let Some(net) = Routed::new("icmp_errors_hop_limit_expires_at_the_router_v6") else {
+        return;
+    };
+    let lines = run(&mut in_ns(
+        &net.a,
+        "icmp_errors",
+        &["ttl", "[2001:db8:2::1]:33434", "1"],
+    ));
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("icmp_errors: HostUnreachable type 3 code 0 from 2001:db8:1::fe"),
         "{lines:?}"
     );
 }
