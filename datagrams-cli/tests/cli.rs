@@ -961,16 +961,10 @@ fn listen_reports_the_kernels_drops() {
     let pid = listen.id().to_string();
     // Stop the listener, and wait until the kernel says it is stopped.
     signal(&pid, "-STOP");
-    let deadline = std::time::Instant::now() + common::PATIENCE;
-    loop {
+    wait_until("the listener stopped", || {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-        let state = stat.rsplit_once(") ").unwrap().1.chars().next().unwrap();
-        if state == 'T' {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "not stopped: {stat}");
-        std::thread::yield_now();
-    }
+        stat.rsplit_once(") ").unwrap().1.starts_with('T')
+    });
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     let sent = 200u64;
     for _ in 0..sent {
@@ -980,11 +974,9 @@ fn listen_reports_the_kernels_drops() {
     // The kernel's count rides on datagrams queued after the drops: once the listener has emptied
     // its queue, this one carries it. (Drops with no datagram after them are read from
     // /proc/self/net/udp at exit.)
-    let deadline = std::time::Instant::now() + common::PATIENCE;
-    while udp_rx_queue(addr.port()) != 0 {
-        assert!(std::time::Instant::now() < deadline, "queue not read");
-        std::thread::yield_now();
-    }
+    wait_until("the listener read its queue", || {
+        udp_rx_queue(addr.port()) == 0
+    });
     tx.send_to(b"after", addr).unwrap();
     let sent = sent + 1;
     // It reads what the queue kept, then ends after 300 ms of silence.
@@ -1017,6 +1009,18 @@ fn udp_rx_queue(port: u16) -> u64 {
         .unwrap_or_else(|| panic!("no socket {local} in {table}"));
     let queues = row.split_whitespace().nth(4).unwrap();
     u64::from_str_radix(queues.split_once(':').unwrap().1, 16).unwrap()
+}
+
+/// Polls `ready` until it holds; fails naming `what` after [`common::PATIENCE`] (a bound on the
+/// wait, not a measurement).
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    while !ready() {
+        if std::time::Instant::now() >= deadline {
+            panic!("waited {:?} for: {what}", common::PATIENCE);
+        }
+        std::thread::yield_now();
+    }
 }
 
 /// `--ttl` holds for an IPv4 destination sent from a dual-stack IPv6 socket (`--from [::]:0`) too.
