@@ -130,6 +130,41 @@ impl UdpSocket {
     /// Resolves host names of [`bind_to_host`](Self::bind_to_host),
     /// [`connect_host`](Self::connect_host) and [`send_to_host`](Self::send_to_host) through
     /// `resolver` (Node's `lookup` option), telling it the socket's family.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::{Ipv4Addr, SocketAddr};
+    /// use datagrams::Family;
+    /// use datagrams::tokio::{AsyncResolve, ResolveFuture, UdpSocket};
+    ///
+    /// /// Names ending in `.test` are this host; nothing else resolves.
+    /// #[derive(Debug)]
+    /// struct TestNames;
+    ///
+    /// impl AsyncResolve for TestNames {
+    ///     fn resolve<'a>(&'a self, host: &'a str, port: u16, _family: Family) -> ResolveFuture<'a> {
+    ///         Box::pin(async move {
+    ///             if host.ends_with(".test") {
+    ///                 Ok(vec![SocketAddr::from((Ipv4Addr::LOCALHOST, port))])
+    ///             } else {
+    ///                 let msg = format!("no such name: {host}");
+    ///                 Err(std::io::Error::new(std::io::ErrorKind::NotFound, msg))
+    ///             }
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut tx = UdpSocket::unbound(Family::V4)?;
+    /// tx.set_resolver(TestNames);
+    /// tx.send_to_host(b"by my name", "rx.test", rx.local_addr()?.port()).await?;
+    /// assert_eq!(rx.recv(&mut [0u8; 16]).await?, 10);
+    /// let e = tx.send_to_host(b"x", "example.com", 9).await.unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::NotFound); // the resolver's answer, unchanged
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_resolver(&mut self, resolver: impl AsyncResolve + 'static) {
         self.resolver = Some(Arc::new(resolver));
     }
