@@ -681,7 +681,7 @@ impl UnixDatagram {
     /// tx.send_to(b"who?", rx.local_addr()?).await?;
     /// let mut buf = [0u8; 16];
     /// assert_eq!(rx.peek_from(&mut buf).await?, (4, tx.local_addr()?));
-    /// assert_eq!(rx.recv_from(&mut buf).await?, (4, tx.local_addr()?)); // still queued after the peek
+    /// assert_eq!(rx.recv_from(&mut buf).await?, (4, tx.local_addr()?)); // still queued
     /// # Ok(())
     /// # }
     /// ```
