@@ -636,7 +636,7 @@ impl UdpSocket {
     /// tx.send_to(b"look", rx.local_addr()?)?;
     /// rx.peek(&mut [])?; // wait until it is queued
     /// assert_eq!(rx.try_peek_from(&mut buf)?, (4, tx.local_addr()?));
-    /// assert_eq!(rx.try_recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued after the peek
+    /// assert_eq!(rx.try_recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[inline]
