@@ -824,7 +824,7 @@ impl UnixDatagram {
     /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
     /// tx.send_to(b"look", rx.local_addr()?)?; // queued when send_to returns
     /// assert_eq!(rx.try_peek_from(&mut buf)?, (4, tx.local_addr()?));
-    /// assert_eq!(rx.try_recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued after the peek
+    /// assert_eq!(rx.try_recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[inline]
