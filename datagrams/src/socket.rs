@@ -134,6 +134,8 @@ macro_rules! common_socket_methods {
 
             /// The receive timeout (`SO_RCVTIMEO`); `None` when receives wait forever.
             ///
+            /// [`set_read_timeout`](Self::set_read_timeout) has an example.
+            ///
             /// # Errors
             /// What `getsockopt(2)` reports.
             #[doc(alias = "SO_RCVTIMEO")]
@@ -147,6 +149,21 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// `InvalidInput` for a zero duration.
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// use std::time::Duration;
+            /// sock.set_write_timeout(Some(Duration::from_millis(50)))?;
+            /// assert!(sock.write_timeout()?.is_some());
+            /// sock.set_write_timeout(None)?; // sends wait for buffer space again
+            /// assert_eq!(sock.write_timeout()?, None);
+            /// let e = sock.set_write_timeout(Some(Duration::ZERO)).unwrap_err();
+            /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+            /// # let _ = peer;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_SNDTIMEO")]
             pub fn set_write_timeout(
                 &self,
@@ -159,6 +176,8 @@ macro_rules! common_socket_methods {
             }
 
             /// The send timeout (`SO_SNDTIMEO`).
+            ///
+            /// [`set_write_timeout`](Self::set_write_timeout) has an example.
             ///
             /// # Errors
             /// What `getsockopt(2)` reports.
@@ -203,6 +222,8 @@ macro_rules! common_socket_methods {
             /// The receive buffer size in bytes as the kernel reports it (`SO_RCVBUF`): twice what was
             /// set.
             ///
+            /// [`set_recv_buffer_size`](Self::set_recv_buffer_size) has an example.
+            ///
             /// # Errors
             /// What `getsockopt(2)` reports.
             #[doc(alias = "SO_RCVBUF")]
@@ -214,6 +235,19 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// `PermissionDenied` without `CAP_NET_ADMIN`; `InvalidInput` above `i32::MAX / 2`.
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// match sock.set_recv_buffer_size_force(1 << 22) {
+            ///     // With CAP_NET_ADMIN: 4 MiB whatever net.core.rmem_max says, doubled by the kernel.
+            ///     Ok(()) => assert_eq!(sock.recv_buffer_size()?, 2 << 22),
+            ///     Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied),
+            /// }
+            /// # let _ = peer;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_RCVBUFFORCE")]
             pub fn set_recv_buffer_size_force(&self, bytes: usize) -> ::std::io::Result<()> {
                 let n = $crate::socket::buffer_arg($crate::socket::Buffer::Recv, bytes)?;
@@ -252,6 +286,8 @@ macro_rules! common_socket_methods {
 
             /// The send buffer size in bytes as the kernel reports it (`SO_SNDBUF`): twice what was set.
             ///
+            /// [`set_send_buffer_size`](Self::set_send_buffer_size) has an example.
+            ///
             /// # Errors
             /// What `getsockopt(2)` reports.
             #[doc(alias = "SO_SNDBUF")]
@@ -263,6 +299,18 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// `PermissionDenied` without `CAP_NET_ADMIN`; `InvalidInput` above `i32::MAX / 2`.
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// match sock.set_send_buffer_size_force(1 << 22) {
+            ///     Ok(()) => assert_eq!(sock.send_buffer_size()?, 2 << 22), // with CAP_NET_ADMIN
+            ///     Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied),
+            /// }
+            /// # let _ = peer;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_SNDBUFFORCE")]
             pub fn set_send_buffer_size_force(&self, bytes: usize) -> ::std::io::Result<()> {
                 let n = $crate::socket::buffer_arg($crate::socket::Buffer::Send, bytes)?;
@@ -321,6 +369,15 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// What `ioctl(2)` reports.
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// assert_eq!(sock.send_queue_size()?, 0); // nothing sent yet
+            /// # let _ = peer;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SIOCOUTQ")]
             pub fn send_queue_size(&self) -> ::std::io::Result<usize> {
                 $crate::sys::ioctl::send_queue_size(::std::os::fd::AsFd::as_fd(&self.inner))
@@ -343,6 +400,28 @@ macro_rules! common_socket_methods {
             ///   checker refuses (a jump beyond the end, no final return, an unknown opcode).
             /// - `PermissionDenied` (`EPERM`) once the filter is locked
             ///   ([`lock_filter`](Self::lock_filter)).
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// use datagrams::BpfInsn;
+            ///
+            /// sock.attach_filter(&[BpfInsn::ret(0)])?; // keep 0 bytes: drop every datagram
+            /// peer.send(b"dropped")?;
+            /// sock.set_nonblocking(true)?;
+            /// let e = sock.recv(&mut [0u8; 16]).unwrap_err();
+            /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+            ///
+            /// sock.detach_filter()?; // every datagram is delivered again
+            /// peer.send(b"kept")?;
+            /// let mut buf = [0u8; 16];
+            /// let n = sock.recv(&mut buf)?;
+            /// assert_eq!(&buf[..n], b"kept");
+            /// let e = sock.detach_filter().unwrap_err(); // none attached now
+            /// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_ATTACH_FILTER")]
             pub fn attach_filter(&self, program: &[$crate::BpfInsn]) -> ::std::io::Result<()> {
                 let program = $crate::bpf::to_kernel(program)?;
@@ -355,6 +434,8 @@ macro_rules! common_socket_methods {
 
             /// Removes the program [`attach_filter`](Self::attach_filter) attached
             /// (`setsockopt(SOL_SOCKET, SO_DETACH_FILTER)`): every datagram is delivered again.
+            ///
+            /// [`attach_filter`](Self::attach_filter) has an example.
             ///
             /// # Errors
             /// The kernel's `ENOENT` (`NotFound`) when no program is attached; `PermissionDenied`
@@ -370,6 +451,22 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// What `setsockopt(2)` reports.
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// use datagrams::BpfInsn;
+            ///
+            /// assert!(!sock.filter_locked()?);
+            /// sock.attach_filter(&[BpfInsn::ret(u32::MAX)])?; // keep every datagram whole
+            /// sock.lock_filter()?;
+            /// assert!(sock.filter_locked()?);
+            /// let e = sock.detach_filter().unwrap_err(); // locked: no change any more
+            /// assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied);
+            /// # let _ = peer;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_LOCK_FILTER")]
             pub fn lock_filter(&self) -> ::std::io::Result<()> {
                 $crate::sys::sockopt::set_int(
@@ -381,6 +478,8 @@ macro_rules! common_socket_methods {
             }
 
             /// Whether the socket's filter is locked (`SO_LOCK_FILTER`).
+            ///
+            /// [`lock_filter`](Self::lock_filter) has an example.
             ///
             /// # Errors
             /// What `getsockopt(2)` reports.
@@ -401,6 +500,16 @@ macro_rules! common_socket_methods {
             ///
             /// # Errors
             /// What `getsockopt(2)` reports (`ENOPROTOOPT` before Linux 4.12).
+            ///
+            /// # Examples
+            /// ```
+            #[doc = concat!("use datagrams::", stringify!($ty), ";")]
+            #[doc = $pair_doc]
+            /// let cookie = sock.cookie()?;
+            /// assert_eq!(sock.try_clone()?.cookie()?, cookie); // the same socket
+            /// assert_ne!(peer.cookie()?, cookie);
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
             #[doc(alias = "SO_COOKIE")]
             pub fn cookie(&self) -> ::std::io::Result<u64> {
                 self.inner.cookie()

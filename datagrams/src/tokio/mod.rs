@@ -90,6 +90,24 @@ macro_rules! readiness_methods {
             ///
             /// # Cancel safety
             /// Cancel-safe.
+            ///
+            /// # Examples
+            /// ```
+            /// # #[tokio::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = concat!("use datagrams::tokio::", stringify!($ty), ";")]
+            /// use tokio::io::Interest;
+            ///
+            #[doc = $pair_doc]
+            /// let ready = a.ready(Interest::WRITABLE).await?;
+            /// assert!(ready.is_writable()); // room in the send buffer
+            /// a.send(b"ping").await?;
+            /// let ready = b.ready(Interest::READABLE | Interest::WRITABLE).await?;
+            /// assert!(ready.is_readable()); // "ping" is queued
+            /// assert_eq!(b.recv(&mut [0u8; 8]).await?, 4);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn ready(
                 &self,
                 interest: ::tokio::io::Interest,
@@ -148,6 +166,28 @@ macro_rules! readiness_methods {
             ///
             /// # Cancel safety
             /// Cancel-safe.
+            ///
+            /// # Examples
+            /// ```
+            /// # #[tokio::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = concat!("use datagrams::tokio::", stringify!($ty), ";")]
+            /// use std::io::ErrorKind;
+            ///
+            #[doc = $pair_doc]
+            /// let n = loop {
+            ///     a.writable().await?;
+            ///     match a.try_send(b"now") {
+            ///         Ok(n) => break n,
+            ///         Err(e) if e.kind() == ErrorKind::WouldBlock => continue, // a false positive
+            ///         Err(e) => return Err(e),
+            ///     }
+            /// };
+            /// assert_eq!(n, 3);
+            /// assert_eq!(b.recv(&mut [0u8; 8]).await?, 3);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn writable(&self) -> ::std::io::Result<()> {
                 self.io
                     .ready(::tokio::io::Interest::WRITABLE)
@@ -164,6 +204,29 @@ macro_rules! readiness_methods {
             ///
             /// # Cancel safety
             /// Cancel-safe if `f` is: it runs only synchronously inside a poll.
+            ///
+            /// # Examples
+            /// ```
+            /// # #[tokio::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = concat!("use datagrams::tokio::", stringify!($ty), ";")]
+            /// use datagrams::MsgFlags;
+            /// use tokio::io::Interest;
+            ///
+            #[doc = $pair_doc]
+            /// a.send(b"peek me").await?;
+            /// let mut buf = [0u8; 16];
+            /// // The caller's own non-blocking call on the blocking socket: here, a peek.
+            /// let n = b
+            ///     .async_io(Interest::READABLE, |s| {
+            ///         s.recv_with_flags(&mut buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
+            ///     })
+            ///     .await?;
+            /// assert_eq!(n, 7);
+            /// assert_eq!(b.recv(&mut buf).await?, 7); // still queued after the peek
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn async_io<R>(
                 &self,
                 interest: ::tokio::io::Interest,
@@ -179,6 +242,32 @@ macro_rules! readiness_methods {
             ///
             /// # Errors
             /// `WouldBlock` when not ready; otherwise what `f` returns.
+            ///
+            /// # Examples
+            /// ```
+            /// # #[tokio::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = concat!("use datagrams::tokio::", stringify!($ty), ";")]
+            /// use std::io::ErrorKind;
+            /// use tokio::io::Interest;
+            ///
+            #[doc = $pair_doc]
+            /// let mut buf = [0u8; 8];
+            /// let e = b.try_io(Interest::READABLE, |s| s.try_recv(&mut buf)).unwrap_err();
+            /// assert_eq!(e.kind(), ErrorKind::WouldBlock); // nothing queued
+            /// a.send(b"x").await?;
+            /// let n = loop {
+            ///     b.readable().await?;
+            ///     match b.try_io(Interest::READABLE, |s| s.try_recv(&mut buf)) {
+            ///         Ok(n) => break n,
+            ///         Err(e) if e.kind() == ErrorKind::WouldBlock => continue, // a false positive
+            ///         Err(e) => return Err(e),
+            ///     }
+            /// };
+            /// assert_eq!(&buf[..n], b"x");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_io<R>(
                 &self,
                 interest: ::tokio::io::Interest,

@@ -107,6 +107,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `fcntl(2)` reports, or tokio's registration error (no runtime).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let blocking = datagrams::UdpSocket::builder().reuse_address(true).bind("127.0.0.1:0")?;
+    /// let sock = UdpSocket::new(blocking)?; // now non-blocking, on this runtime
+    /// assert!(sock.get_ref().reuse_address()?); // the options set before carry over
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(sock: crate::UdpSocket) -> io::Result<UdpSocket> {
         sock.set_nonblocking(true)?;
         Ok(UdpSocket {
@@ -118,6 +130,41 @@ impl UdpSocket {
     /// Resolves host names of [`bind_to_host`](Self::bind_to_host),
     /// [`connect_host`](Self::connect_host) and [`send_to_host`](Self::send_to_host) through
     /// `resolver` (Node's `lookup` option), telling it the socket's family.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::{Ipv4Addr, SocketAddr};
+    /// use datagrams::Family;
+    /// use datagrams::tokio::{AsyncResolve, ResolveFuture, UdpSocket};
+    ///
+    /// /// Names ending in `.test` are this host; nothing else resolves.
+    /// #[derive(Debug)]
+    /// struct TestNames;
+    ///
+    /// impl AsyncResolve for TestNames {
+    ///     fn resolve<'a>(&'a self, host: &'a str, port: u16, _family: Family) -> ResolveFuture<'a> {
+    ///         Box::pin(async move {
+    ///             if host.ends_with(".test") {
+    ///                 Ok(vec![SocketAddr::from((Ipv4Addr::LOCALHOST, port))])
+    ///             } else {
+    ///                 let msg = format!("no such name: {host}");
+    ///                 Err(std::io::Error::new(std::io::ErrorKind::NotFound, msg))
+    ///             }
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut tx = UdpSocket::unbound(Family::V4)?;
+    /// tx.set_resolver(TestNames);
+    /// tx.send_to_host(b"by my name", "rx.test", rx.local_addr()?.port()).await?;
+    /// assert_eq!(rx.recv(&mut [0u8; 16]).await?, 10);
+    /// let e = tx.send_to_host(b"x", "example.com", 9).await.unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::NotFound); // the resolver's answer, unchanged
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_resolver(&mut self, resolver: impl AsyncResolve + 'static) {
         self.resolver = Some(Arc::new(resolver));
     }
@@ -127,6 +174,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::bind_to`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{Family, tokio::UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V4)?;
+    /// sock.get_ref().set_reuse_address(true)?; // options before binding
+    /// sock.bind_to("127.0.0.1:0").await?;
+    /// assert_eq!(sock.local_addr()?.ip().to_string(), "127.0.0.1");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn bind_to(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
         let addrs: Vec<SocketAddr> = lookup_host(addr)
             .await
@@ -140,6 +200,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::bind_to`], and whatever the resolver reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{Family, tokio::UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V4)?;
+    /// sock.bind_to_host("localhost", 0).await?; // an IPv4 address of the name
+    /// assert!(sock.local_addr()?.ip().is_loopback());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn bind_to_host(&self, host: &str, port: u16) -> io::Result<()> {
         let addrs = self.resolve_host(host, port).await?;
         self.get_ref().bind_to(&addrs[..])
@@ -183,6 +255,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`connect`](Self::connect), and whatever the resolver reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let client = UdpSocket::bind("127.0.0.1:0").await?;
+    /// client.connect_host("localhost", server.local_addr()?.port()).await?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn connect_host(&self, host: &str, port: u16) -> io::Result<()> {
         let addrs = self.resolve_host(host, port).await?;
         self.get_ref().connect(&addrs[..])
@@ -277,6 +362,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `close(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.close()?; // close(2)'s error, if any, instead of Drop's silence
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn close(self) -> io::Result<()> {
         self.io.into_inner().close()
     }
@@ -385,6 +481,20 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, nothing was sent.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to_host(b"by name", "localhost", rx.local_addr()?.port()).await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv_from(&mut buf).await?, (7, tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_to_host(&self, buf: &[u8], host: &str, port: u16) -> io::Result<usize> {
         let addrs = self.resolve_host(host, port).await?;
         self.io.send(|s| s.try_send_to(buf, &addrs[..])).await
@@ -427,6 +537,23 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSlice;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let parts = [IoSlice::new(b"head,"), IoSlice::new(b"body")];
+    /// assert_eq!(tx.send_to_vectored(&parts, rx.local_addr()?).await?, 9); // one datagram
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"head,body");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_to_vectored(
         &self,
         bufs: &[IoSlice<'_>],
@@ -464,6 +591,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when the send buffer is full; otherwise as [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert_eq!(tx.try_send_to(b"now", rx.local_addr()?)?, 3); // room in the send buffer
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(rx.recv_from(&mut buf).await?, (3, tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_send_to(&self, buf: &[u8], addr: SocketAddr) -> io::Result<usize> {
         self.io
             .try_io(Interest::WRITABLE, |s| s.try_send_to(buf, addr))
@@ -473,6 +614,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.connect(rx.local_addr()?).await?;
+    /// assert_eq!(poll_fn(|cx| tx.poll_send(cx, b"polled")).await?, 6);
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(rx.recv(&mut buf).await?, 6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_send(cx, |s| s.try_send(buf))
     }
@@ -599,6 +756,22 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// rx.connect(tx.local_addr()?).await?;
+    /// tx.send_to(b"look", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.peek(&mut buf).await?, 4);
+    /// assert_eq!(rx.recv(&mut buf).await?, 4); // still queued after the peek
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
             .recv(|s| s.recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
@@ -612,6 +785,21 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"who?", rx.local_addr()?).await?;
+    /// assert_eq!(rx.peek_sender().await?, tx.local_addr()?); // decide before taking it
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv_from(&mut buf).await?, (4, tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
         self.io
             .recv(|s| s.try_peek_from(&mut []).map(|(_, a)| a))
@@ -656,6 +844,24 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{MsgFlags, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"headbody", rx.local_addr()?).await?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 16]);
+    /// let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+    /// let meta = rx.recv_msg_vectored(&mut bufs, MsgFlags::empty()).await?;
+    /// assert_eq!((meta.len, meta.addr), (8, tx.local_addr()?));
+    /// assert_eq!((&head, &body[..4]), (b"head", &b"body"[..]));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_msg_vectored(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -739,6 +945,25 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// rx.connect(tx.local_addr()?).await?;
+    /// let mut buf = Vec::with_capacity(1500);
+    /// let e = rx.try_recv_buf(&mut buf).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock); // nothing queued
+    /// tx.send_to(b"hello", rx.local_addr()?).await?;
+    /// rx.peek_sender().await?; // wait until it is queued
+    /// assert_eq!(rx.try_recv_buf(&mut buf)?, 5);
+    /// assert_eq!(buf, b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
         self.try_recv_io(|s| s.recv_msg_buf(buf, MsgFlags::DONTWAIT))
             .map(|m| m.len)
@@ -749,6 +974,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"hello", rx.local_addr()?).await?;
+    /// rx.peek_sender().await?; // wait until it is queued
+    /// let mut buf = Vec::with_capacity(1500);
+    /// assert_eq!(rx.try_recv_buf_from(&mut buf)?, (5, tx.local_addr()?));
+    /// assert_eq!(buf, b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_buf_from<B: bytes::BufMut>(
         &self,
         buf: &mut B,
@@ -761,6 +1002,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// rx.connect(tx.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.try_recv(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// tx.send_to(b"hi", rx.local_addr()?).await?;
+    /// rx.peek_sender().await?; // wait until it is queued
+    /// assert_eq!(rx.try_recv(&mut buf)?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.try_recv_io(|s| s.try_recv(buf))
     }
@@ -799,6 +1057,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.try_peek_from(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// tx.send_to(b"look", rx.local_addr()?).await?;
+    /// rx.peek_sender().await?; // wait until it is queued
+    /// assert_eq!(rx.try_peek_from(&mut buf)?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.try_recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.try_recv_io(|s| s.try_peek_from(buf))
     }
@@ -808,6 +1083,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// rx.connect(tx.local_addr()?).await?;
+    /// tx.send_to(b"look", rx.local_addr()?).await?;
+    /// rx.peek_sender().await?; // wait until it is queued
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.try_peek(&mut buf)?, 4);
+    /// assert_eq!(rx.try_recv(&mut buf)?, 4); // still queued after the peek
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.try_recv_io(|s| s.recv_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT))
     }
@@ -817,6 +1109,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert_eq!(rx.try_peek_sender().unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"who?", rx.local_addr()?).await?;
+    /// rx.readable().await?;
+    /// assert_eq!(rx.try_peek_sender()?, tx.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
         self.try_recv_io(|s| s.try_peek_from(&mut []).map(|(_, a)| a))
     }
@@ -825,6 +1132,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut small = [0u8; 4];
+    /// assert_eq!(rx.try_recv_msg(&mut small).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// tx.send_to(b"0123456789", rx.local_addr()?).await?;
+    /// rx.peek_sender().await?; // wait until it is queued
+    /// let meta = rx.try_recv_msg(&mut small)?;
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (4, 10, true));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_msg(&self, buf: &mut [u8]) -> io::Result<RecvMeta> {
         self.try_recv_io(|s| s.recv_msg_vectored(&mut [IoSliceMut::new(buf)], MsgFlags::DONTWAIT))
     }
@@ -833,6 +1157,25 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv); this poll form wakes on readability only.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use tokio::io::ReadBuf;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// rx.connect(tx.local_addr()?).await?;
+    /// tx.send_to(b"polled", rx.local_addr()?).await?;
+    /// let mut storage = [0u8; 16];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// poll_fn(|cx| rx.poll_recv(cx, &mut buf)).await?;
+    /// assert_eq!(buf.filled(), b"polled");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let n =
             std::task::ready!(self.poll_recv_io(cx, |s| s.try_recv(buf.initialize_unfilled())))?;
@@ -878,6 +1221,25 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use tokio::io::ReadBuf;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"look", rx.local_addr()?).await?;
+    /// let mut storage = [0u8; 16];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// let from = poll_fn(|cx| rx.poll_peek_from(cx, &mut buf)).await?;
+    /// assert_eq!((buf.filled(), from), (&b"look"[..], tx.local_addr()?));
+    /// assert_eq!(rx.recv(&mut [0u8; 16]).await?, 4); // still queued after the peek
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_peek_from(
         &self,
         cx: &mut Context<'_>,
@@ -894,6 +1256,26 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use tokio::io::ReadBuf;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// rx.connect(tx.local_addr()?).await?;
+    /// tx.send_to(b"look", rx.local_addr()?).await?;
+    /// let mut storage = [0u8; 16];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// poll_fn(|cx| rx.poll_peek(cx, &mut buf)).await?;
+    /// assert_eq!(buf.filled(), b"look");
+    /// assert_eq!(rx.recv(&mut [0u8; 16]).await?, 4); // still queued after the peek
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let n = std::task::ready!(self.poll_recv_io(cx, |s| s.recv_with_flags(
             buf.initialize_unfilled(),
@@ -907,6 +1289,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"who?", rx.local_addr()?).await?;
+    /// assert_eq!(poll_fn(|cx| rx.poll_peek_sender(cx)).await?, tx.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
         self.poll_recv_io(cx, |s| s.try_peek_from(&mut []).map(|(_, a)| a))
     }
@@ -915,6 +1311,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"polled", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// let meta = poll_fn(|cx| rx.poll_recv_msg(cx, &mut buf)).await?;
+    /// assert_eq!((&buf[..meta.len], meta.addr), (&b"polled"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv_msg(
         &self,
         cx: &mut Context<'_>,
@@ -940,6 +1352,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`ready`](Self::ready).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"hi", rx.local_addr()?).await?;
+    /// poll_fn(|cx| rx.poll_recv_ready(cx)).await?; // something to read
+    /// assert_eq!(rx.recv(&mut [0u8; 8]).await?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.io.poll_read_ready(cx)
     }
@@ -948,6 +1375,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`ready`](Self::ready).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// poll_fn(|cx| tx.poll_send_ready(cx)).await?; // room in the send buffer
+    /// tx.send_to(b"hi", rx.local_addr()?).await?;
+    /// assert_eq!(rx.recv(&mut [0u8; 8]).await?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.io.poll_write_ready(cx)
     }
@@ -959,12 +1401,27 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0").await?;
+    /// assert_eq!(sock.device()?, None);
+    /// sock.bind_device(Some(b"lo"))?; // the first tie needs no privilege (Linux 5.7)
+    /// assert_eq!(sock.device()?.as_deref(), Some(&b"lo"[..]));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "SO_BINDTODEVICE")]
     pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
         self.get_ref().bind_device(interface)
     }
 
     /// See [`crate::UdpSocket::device`].
+    ///
+    /// [`bind_device`](Self::bind_device) has an example.
     ///
     /// # Errors
     /// As there.
@@ -974,6 +1431,8 @@ impl UdpSocket {
     }
 
     /// See [`crate::UdpSocket::tos_v4`].
+    ///
+    /// [`set_tos_v4`](Self::set_tos_v4) has an example.
     ///
     /// # Errors
     /// As there.
@@ -986,12 +1445,26 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// sock.set_tos_v4(46 << 2)?; // DSCP Expedited Forwarding
+    /// assert_eq!(sock.tos_v4()?, 46 << 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IP_TOS")]
     pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
         self.get_ref().set_tos_v4(tos)
     }
 
     /// See [`crate::UdpSocket::tclass_v6`].
+    ///
+    /// [`set_tclass_v6`](Self::set_tclass_v6) has an example.
     ///
     /// # Errors
     /// As there.
@@ -1004,6 +1477,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::1]:0").await?;
+    /// sock.set_tclass_v6(46 << 2)?; // DSCP Expedited Forwarding
+    /// assert_eq!(sock.tclass_v6()?, 46 << 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IPV6_TCLASS")]
     pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
         self.get_ref().set_tclass_v6(tclass)
@@ -1032,6 +1517,8 @@ impl UdpSocket {
     }
 
     /// See [`crate::UdpSocket::broadcast`].
+    ///
+    /// [`set_broadcast`](Self::set_broadcast) has an example.
     ///
     /// # Errors
     /// As there.
@@ -1062,6 +1549,8 @@ impl UdpSocket {
     }
 
     /// See [`crate::UdpSocket::ttl`].
+    ///
+    /// [`set_ttl`](Self::set_ttl) has an example.
     ///
     /// # Errors
     /// As there.
@@ -1094,6 +1583,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert!(sock.take_error()?.is_none()); // no pending error
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "SO_ERROR")]
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.get_ref().take_error()
@@ -1263,6 +1763,28 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"a", rx.local_addr()?).await?;
+    /// tx.send_to(b"bb", rx.local_addr()?).await?;
+    /// let mut storage = [[0u8; 1500]; 8];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::new(()); 8];
+    /// let mut got = 0;
+    /// while got < 2 {
+    ///     got += rx.recv_batch_without_senders(&mut bufs[got..], &mut meta[got..]).await?;
+    /// }
+    /// assert_eq!((meta[0].len, meta[1].len), (1, 2));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_batch_without_senders(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -1282,6 +1804,25 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped, no datagram was taken.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{Control, ControlBuffer, MsgFlags, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// rx.get_ref().set_recv_ttl_v4(true)?;
+    /// UdpSocket::bind("127.0.0.1:0").await?.send_to(b"hi", rx.local_addr()?).await?;
+    /// let mut control = ControlBuffer::new();
+    /// let mut buf = [0u8; 16];
+    /// let mut bufs = [IoSliceMut::new(&mut buf)];
+    /// let meta = rx.recv_msg_with_control(&mut bufs, MsgFlags::empty(), &mut control).await?;
+    /// assert_eq!(meta.len, 2);
+    /// assert!(control.iter().any(|c| matches!(c, Control::Ttl(_))));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_msg_with_control(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -1298,6 +1839,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when it is not; otherwise as [`send_batch`](Self::send_batch).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{Transmit, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let to = rx.local_addr()?;
+    /// let batch = [Transmit::new(to, b"one"), Transmit::new(to, b"two")];
+    /// assert_eq!(tx.try_send_batch(&batch)?, 2); // room for both
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(rx.recv(&mut buf).await?, 3);
+    /// assert_eq!(rx.recv(&mut buf).await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_send_batch<'a, I>(&self, transmits: I) -> io::Result<usize>
     where
         I: IntoIterator + Clone,
@@ -1348,6 +1906,25 @@ impl UdpSocket {
     /// # Errors
     /// `InvalidInput`, without waiting, when `bufs` or `meta` is empty; otherwise as
     /// [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"polled", rx.local_addr()?).await?;
+    /// let mut storage = [[0u8; 1500]; 4];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); 4];
+    /// let got = poll_fn(|cx| rx.poll_recv_batch(cx, &mut bufs, &mut meta)).await?;
+    /// assert_eq!((got, meta[0].len, meta[0].addr), (1, 6, tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv_batch(
         &self,
         cx: &mut Context<'_>,
@@ -1366,6 +1943,26 @@ impl UdpSocket {
     /// # Errors
     /// `InvalidInput` when `bufs` or `meta` is empty; `WouldBlock` when no datagram is queued;
     /// otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::{ErrorKind, IoSliceMut};
+    /// use datagrams::{RecvMeta, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let mut storage = [[0u8; 1500]; 4];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::new(()); 4];
+    /// let e = rx.try_recv_batch_without_senders(&mut bufs, &mut meta).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock); // nothing queued
+    /// UdpSocket::bind("127.0.0.1:0").await?.send_to(b"ready", rx.local_addr()?).await?;
+    /// rx.peek_sender().await?; // wait until it is queued
+    /// assert_eq!(rx.try_recv_batch_without_senders(&mut bufs, &mut meta)?, 1);
+    /// assert_eq!(meta[0].len, 5);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_batch_without_senders(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -1383,6 +1980,24 @@ impl UdpSocket {
     /// # Errors
     /// `InvalidInput`, without waiting, when `bufs` or `meta` is empty; otherwise as
     /// [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{RecvMeta, tokio::UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// UdpSocket::bind("127.0.0.1:0").await?.send_to(b"polled", rx.local_addr()?).await?;
+    /// let mut storage = [[0u8; 1500]; 4];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::new(()); 4];
+    /// let got = poll_fn(|cx| rx.poll_recv_batch_without_senders(cx, &mut bufs, &mut meta)).await?;
+    /// assert_eq!((got, meta[0].len), (1, 6));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv_batch_without_senders(
         &self,
         cx: &mut Context<'_>,
@@ -1436,6 +2051,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::leave_multicast_v4_n`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0").await?;
+    /// let group = Ipv4Addr::new(239, 255, 0, 8);
+    /// sock.join_multicast_v4(group, Ipv4Addr::LOCALHOST)?;
+    /// sock.leave_multicast_v4(group, Ipv4Addr::LOCALHOST)?;
+    /// let e = sock.leave_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap_err(); // not joined now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IP_DROP_MEMBERSHIP")]
     pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
         self.get_ref()
@@ -1470,6 +2101,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`crate::UdpSocket::leave_multicast_v6_n`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::]:0").await?;
+    /// let group: Ipv6Addr = "ff15::1240".parse().unwrap();
+    /// sock.join_multicast_v6(&group, 1)?; // lo
+    /// sock.leave_multicast_v6(&group, 1)?;
+    /// let e = sock.leave_multicast_v6(&group, 1).unwrap_err(); // not joined now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.get_ref()
@@ -1477,6 +2124,8 @@ impl UdpSocket {
     }
 
     /// See [`crate::UdpSocket::multicast_loop_v4`].
+    ///
+    /// [`set_multicast_loop_v4`](Self::set_multicast_loop_v4) has an example.
     ///
     /// # Errors
     /// As there.
@@ -1489,12 +2138,27 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// assert!(sock.multicast_loop_v4()?); // the kernel's default
+    /// sock.set_multicast_loop_v4(false)?;
+    /// assert!(!sock.multicast_loop_v4()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IP_MULTICAST_LOOP")]
     pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
         self.get_ref().set_multicast_loop_v4(on)
     }
 
     /// See [`crate::UdpSocket::multicast_loop_v6`].
+    ///
+    /// [`set_multicast_loop_v6`](Self::set_multicast_loop_v6) has an example.
     ///
     /// # Errors
     /// As there.
@@ -1507,12 +2171,27 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::1]:0").await?;
+    /// assert!(sock.multicast_loop_v6()?); // the kernel's default
+    /// sock.set_multicast_loop_v6(false)?;
+    /// assert!(!sock.multicast_loop_v6()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IPV6_MULTICAST_LOOP")]
     pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
         self.get_ref().set_multicast_loop_v6(on)
     }
 
     /// See [`crate::UdpSocket::multicast_ttl_v4`] (hops).
+    ///
+    /// [`set_multicast_ttl_v4`](Self::set_multicast_ttl_v4) has an example.
     ///
     /// # Errors
     /// As there.
@@ -1525,6 +2204,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0").await?;
+    /// assert_eq!(sock.multicast_ttl_v4()?, 1); // this link only, by default
+    /// sock.set_multicast_ttl_v4(8)?;
+    /// assert_eq!(sock.multicast_ttl_v4()?, 8);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[doc(alias = "IP_MULTICAST_TTL")]
     pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
         self.get_ref().set_multicast_ttl_v4(ttl)
@@ -1635,6 +2327,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`new`](Self::new).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let t = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    /// let addr = t.local_addr()?;
+    /// let sock = UdpSocket::from_tokio(t)?; // checked, and re-registered on this runtime
+    /// assert_eq!(sock.local_addr()?, addr);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_tokio(sock: ::tokio::net::UdpSocket) -> io::Result<UdpSocket> {
         UdpSocket::from_std(sock.into_std()?)
     }
@@ -1643,6 +2348,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// None today; the signature matches tokio's.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let addr = sock.local_addr()?;
+    /// let std_sock = sock.into_std()?; // out of the runtime, still non-blocking
+    /// assert_eq!(std_sock.local_addr()?, addr);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
         Ok(self.io.into_inner().into_std())
     }
@@ -1651,11 +2369,39 @@ impl UdpSocket {
     ///
     /// # Errors
     /// tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?.into_tokio()?; // tokio's own type
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"to tokio", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv_from(&mut buf).await?, (8, tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_tokio(self) -> io::Result<::tokio::net::UdpSocket> {
         ::tokio::net::UdpSocket::from_std(self.into_std()?)
     }
 
     /// Gives the blocking socket back (still non-blocking mode, deregistered from tokio).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0").await?.into_blocking();
+    /// rx.set_nonblocking(false)?; // it stays non-blocking until told
+    /// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+    /// tx.send_to(b"hi", rx.local_addr()?).await?;
+    /// assert_eq!(rx.recv(&mut [0u8; 8])?, 2); // a blocking receive
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_blocking(self) -> crate::UdpSocket {
         self.io.into_inner()
     }

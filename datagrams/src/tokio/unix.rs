@@ -112,6 +112,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `fcntl(2)` reports, or tokio's registration error (no runtime).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = datagrams::UnixDatagram::pair()?;
+    /// a.set_pass_cred(true)?; // options set on the blocking socket carry over
+    /// let (a, b) = (UnixDatagram::new(a)?, UnixDatagram::new(b)?);
+    /// b.send(b"async now").await?;
+    /// assert_eq!(a.recv_msg(&mut [0u8; 16]).await?.cred, Some(datagrams::UCred::current()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(sock: crate::UnixDatagram) -> io::Result<UnixDatagram> {
         sock.set_nonblocking(true)?;
         Ok(UnixDatagram { io: Io::new(sock)? })
@@ -121,6 +135,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As there.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// sock.get_ref().set_pass_cred(true)?; // options before binding
+    /// sock.bind_to(UnixAddr::unnamed())?; // the kernel picks an abstract name
+    /// assert!(sock.local_addr()?.as_abstract_name().is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bind_to(&self, addr: impl ToUnixAddr) -> io::Result<()> {
         self.get_ref().bind_to(addr)
     }
@@ -153,6 +180,21 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`crate::UnixDatagram::disconnect`].
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let server = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let client = UnixDatagram::unbound()?;
+    /// client.connect(server.local_addr()?)?;
+    /// client.disconnect()?;
+    /// let e = client.send(b"to whom?").await.unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::NotConnected);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn disconnect(&self) -> io::Result<()> {
         self.get_ref().disconnect()
     }
@@ -161,6 +203,18 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `getsockname(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let name = UnixAddr::from_abstract_name(format!("dgram-doc-{}", std::process::id()))?;
+    /// let sock = UnixDatagram::bind(name)?;
+    /// assert_eq!(sock.local_addr()?, name);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn local_addr(&self) -> io::Result<UnixAddr> {
         self.get_ref().local_addr()
     }
@@ -169,6 +223,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `NotConnected` when not connected.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let server = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let client = UnixDatagram::unbound()?;
+    /// assert_eq!(client.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    /// client.connect(server.local_addr()?)?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn peer_addr(&self) -> io::Result<UnixAddr> {
         self.get_ref().peer_addr()
     }
@@ -196,6 +264,17 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert!(a.take_error()?.is_none()); // no pending error
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.get_ref().take_error()
     }
@@ -227,6 +306,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `close(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.close()?; // close(2)'s error, if any, instead of Drop's silence
+    /// let e = b.send(b"anyone?").await.unwrap_err(); // the peer is gone
+    /// assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn close(self) -> io::Result<()> {
         self.io.into_inner().close()
     }
@@ -329,6 +421,24 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsFd;
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// let (_reader, writer) = std::io::pipe()?;
+    /// tx.send_to_with_fds(b"a pipe", &[writer.as_fd()], rx.local_addr()?).await?;
+    /// let mut fds = Vec::with_capacity(1);
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_with_fds(&mut buf, &mut fds).await?;
+    /// assert_eq!((&buf[..meta.len], fds.len()), (&b"a pipe"[..], 1));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_to_with_fds(
         &self,
         buf: &[u8],
@@ -405,6 +515,23 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when the peer's queue is full; otherwise as [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut sent = 0;
+    /// while a.try_send(b"fill").is_ok() { // until the peer's queue is full
+    ///     sent += 1;
+    /// }
+    /// assert!(sent > 0);
+    /// assert_eq!(a.try_send(b"more").unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// assert_eq!(b.recv(&mut [0u8; 8]).await?, 4);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.try_io(Interest::WRITABLE, |s| s.try_send(buf))
     }
@@ -413,6 +540,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when the receiver's queue is full; otherwise as [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// assert_eq!(tx.try_send_to(b"now", rx.local_addr()?)?, 3); // room in the queue
+    /// assert_eq!(rx.recv(&mut [0u8; 8]).await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         let to = addr.to_unix_addr()?;
         self.io
@@ -423,6 +563,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// assert_eq!(poll_fn(|cx| a.poll_send(cx, b"polled")).await?, 6);
+    /// assert_eq!(b.recv(&mut [0u8; 8]).await?, 6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_send(cx, |s| s.try_send(buf))
     }
@@ -431,6 +584,21 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// let to = rx.local_addr()?;
+    /// assert_eq!(poll_fn(|cx| tx.poll_send_to(cx, b"polled", &to)).await?, 6);
+    /// assert_eq!(rx.recv(&mut [0u8; 8]).await?, 6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_send_to(
         &self,
         cx: &mut Context<'_>,
@@ -502,6 +670,21 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"who?", rx.local_addr()?).await?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.peek_from(&mut buf).await?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.recv_from(&mut buf).await?, (4, tx.local_addr()?)); // still queued
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.io.recv(|s| s.try_peek_from(buf)).await
     }
@@ -540,6 +723,23 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{MsgFlags, tokio::UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"headbody").await?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 16]);
+    /// let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+    /// let meta = b.recv_msg_vectored(&mut bufs, MsgFlags::empty()).await?;
+    /// assert_eq!((meta.len, meta.truncated), (8, false));
+    /// assert_eq!((&head, &body[..4]), (b"head", &b"body"[..]));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_msg_vectored(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -595,6 +795,23 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsFd;
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let (_reader, writer) = std::io::pipe()?;
+    /// tx.send_to_with_fds(b"from tx", &[writer.as_fd()], rx.local_addr()?).await?;
+    /// let mut fds = Vec::with_capacity(1);
+    /// let meta = rx.recv_from_with_fds(&mut [0u8; 16], &mut fds).await?;
+    /// assert_eq!((meta.addr, meta.len, fds.len()), (tx.local_addr()?, 7, 1)); // who sent it
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv_from_with_fds(
         &self,
         buf: &mut [u8],
@@ -630,6 +847,21 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when none is; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.try_recv_from(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"hi", rx.local_addr()?).await?; // queued when the send returns
+    /// assert_eq!(rx.try_recv_from(&mut buf)?, (2, tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.io.try_recv(|s| s.try_recv_from(buf))
     }
@@ -638,6 +870,23 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use tokio::io::ReadBuf;
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"polled").await?;
+    /// let mut storage = [0u8; 16];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// poll_fn(|cx| b.poll_recv(cx, &mut buf)).await?;
+    /// assert_eq!(buf.filled(), b"polled");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let n = std::task::ready!(
             self.io
@@ -651,6 +900,24 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::future::poll_fn;
+    /// use tokio::io::ReadBuf;
+    /// use datagrams::{UnixAddr, tokio::UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"polled", rx.local_addr()?).await?;
+    /// let mut storage = [0u8; 16];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// let from = poll_fn(|cx| rx.poll_recv_from(cx, &mut buf)).await?;
+    /// assert_eq!((buf.filled(), from), (&b"polled"[..], tx.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv_from(
         &self,
         cx: &mut Context<'_>,
@@ -791,6 +1058,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`new`](Self::new).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = tokio::net::UnixDatagram::pair()?;
+    /// let a = UnixDatagram::from_tokio(a)?; // checked, and re-registered on this runtime
+    /// a.send(b"hi").await?;
+    /// assert_eq!(b.recv(&mut [0u8; 8]).await?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_tokio(sock: ::tokio::net::UnixDatagram) -> io::Result<UnixDatagram> {
         UnixDatagram::from_std(sock.into_std()?)
     }
@@ -799,6 +1079,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// None today; the signature matches tokio's.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let b = b.into_std()?; // out of the runtime, still non-blocking
+    /// a.send(b"to std").await?;
+    /// assert_eq!(b.recv(&mut [0u8; 8])?, 6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
         Ok(self.io.into_inner().into_std())
     }
@@ -807,16 +1100,57 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// tokio's registration error.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let b = b.into_tokio()?; // tokio's own type
+    /// a.send(b"to tokio").await?;
+    /// assert_eq!(b.recv(&mut [0u8; 16]).await?, 8);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_tokio(self) -> io::Result<::tokio::net::UnixDatagram> {
         ::tokio::net::UnixDatagram::from_std(self.into_std()?)
     }
 
     /// Gives the blocking socket back (non-blocking mode, deregistered).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let b = b.into_blocking();
+    /// b.set_nonblocking(false)?; // it stays non-blocking until told
+    /// a.send(b"hi").await?;
+    /// assert_eq!(b.recv(&mut [0u8; 8])?, 2); // a blocking receive
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_blocking(self) -> crate::UnixDatagram {
         self.io.into_inner()
     }
 
     /// Lends the blocking socket for its options (`get_ref().set_pass_cred(true)`, buffer sizes, ...).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use datagrams::tokio::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.get_ref().set_pass_cred(true)?; // the blocking socket's options
+    /// assert!(b.get_ref().pass_cred()?);
+    /// a.send(b"who am I").await?;
+    /// assert_eq!(b.recv_msg(&mut [0u8; 16]).await?.cred, Some(datagrams::UCred::current()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &crate::UnixDatagram {
         self.io.get_ref()
     }

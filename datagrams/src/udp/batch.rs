@@ -120,6 +120,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_msg`](Self::send_msg); `WouldBlock` with `DONTWAIT` when the send buffer is full.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, Transmit, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let to = rx.local_addr()?;
+    /// tx.send_msg_with_flags(&Transmit::new(to, b"head,"), MsgFlags::MORE)?; // held open
+    /// tx.send_msg_with_flags(&Transmit::new(to, b"tail"), MsgFlags::DONTWAIT)?; // completes it
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_msg(&mut buf)?;
+    /// assert_eq!((&buf[..meta.len], meta.addr), (&b"head,tail"[..], tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_msg_with_flags(&self, t: &Transmit<'_>, flags: MsgFlags) -> io::Result<usize> {
         let flags = flags.send_bits()?;
@@ -429,6 +444,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_batch`](Self::send_batch); `WouldBlock` with `DONTWAIT` when nothing could be queued.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, Transmit, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let to = rx.local_addr()?;
+    /// let batch = [Transmit::new(to, b"one"), Transmit::new(to, b"two")];
+    /// assert_eq!(tx.send_batch_with_flags(&batch, MsgFlags::DONTWAIT)?, 2); // both queued at once
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv(&mut buf)?, 3);
+    /// assert_eq!(&buf[..3], b"one");
+    /// assert_eq!(rx.recv(&mut buf)?, 3);
+    /// assert_eq!(&buf[..3], b"two");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_batch_with_flags<'a, I>(&self, transmits: I, flags: MsgFlags) -> io::Result<usize>
     where
         I: IntoIterator,
@@ -563,6 +595,28 @@ impl UdpSocket {
     /// As [`recv_batch`](Self::recv_batch); `WouldBlock` with `DONTWAIT` when nothing is queued;
     /// `InvalidInput` for `PEEK` (every buffer would get the same datagram) or a flag that only
     /// sends take.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::{ErrorKind, IoSliceMut};
+    /// use datagrams::{MsgFlags, RecvMeta, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut storage = [[0u8; 1500]; 4];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::default(); 4];
+    /// let e = rx.recv_batch_with_flags(&mut bufs, &mut meta, MsgFlags::DONTWAIT).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock); // nothing queued
+    /// let e = rx.recv_batch_with_flags(&mut bufs, &mut meta, MsgFlags::PEEK).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    ///
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"ready", rx.local_addr()?)?;
+    /// rx.peek(&mut [])?; // wait until it is queued
+    /// assert_eq!(rx.recv_batch_with_flags(&mut bufs, &mut meta, MsgFlags::DONTWAIT)?, 1);
+    /// assert_eq!((meta[0].len, meta[0].addr), (5, tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_batch_with_flags(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -615,6 +669,27 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv_batch_with_flags`](Self::recv_batch_with_flags).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::{ErrorKind, IoSliceMut};
+    /// use datagrams::{MsgFlags, RecvMeta, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut storage = [[0u8; 1500]; 4];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::new(()); 4];
+    /// let e = rx
+    ///     .recv_batch_without_senders_with_flags(&mut bufs, &mut meta, MsgFlags::DONTWAIT)
+    ///     .unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock); // nothing queued
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"ready", rx.local_addr()?)?;
+    /// rx.peek(&mut [])?; // wait until it is queued
+    /// let got = rx.recv_batch_without_senders_with_flags(&mut bufs, &mut meta, MsgFlags::DONTWAIT)?;
+    /// assert_eq!((got, meta[0].len), (1, 5));
+    /// assert_eq!(&storage[0][..5], b"ready");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_batch_without_senders_with_flags(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -745,6 +820,17 @@ impl UdpSocket {
     /// The whole transmit must also fit one datagram's payload limit
     /// ([`MAX_PAYLOAD_V4`](crate::MAX_PAYLOAD_V4), [`MAX_PAYLOAD_V6`](crate::MAX_PAYLOAD_V6)),
     /// else `EMSGSIZE`: 64 segments of 1,000 bytes fit, of 1,200 bytes only 54 do.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(sock.max_gso_segments(), 64); // UDP GSO: Linux 4.18 and later
+    /// sock.set_gso(false);
+    /// assert_eq!(sock.max_gso_segments(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn max_gso_segments(&self) -> usize {
         if self.gso_enabled() {
             GSO_MAX_SEGMENTS
@@ -756,6 +842,22 @@ impl UdpSocket {
     /// Switches UDP GSO off (or back on, if the kernel supports it) for this socket: transmits with a
     /// segment size then go out one datagram per segment. dgram does this by itself when the kernel or
     /// the device refuses GSO; this is for callers who know better, and for tests of that path.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Transmit, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.set_gso(false); // a segment size now means one send per segment
+    /// assert_eq!(tx.max_gso_segments(), 1);
+    /// tx.send_msg(&Transmit::new(rx.local_addr()?, &[7u8; 2500]).segment_size(1000))?;
+    /// let mut buf = [0u8; 1500];
+    /// let sizes = [rx.recv(&mut buf)?, rx.recv(&mut buf)?, rx.recv(&mut buf)?];
+    /// assert_eq!(sizes, [1000, 1000, 500]); // the same datagrams either way
+    /// tx.set_gso(true); // back on, where the kernel supports it
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn set_gso(&self, on: bool) {
         let state = if !on {
             GSO_NO

@@ -144,6 +144,16 @@ impl UdpSocket {
     }
 
     /// The socket's family.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// assert_eq!(UdpSocket::bind("127.0.0.1:0")?.family(), Family::V4);
+    /// assert_eq!(UdpSocket::bind("[::1]:0")?.family(), Family::V6);
+    /// assert_eq!(UdpSocket::unbound(Family::V6)?.family(), Family::V6); // known before binding
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn family(&self) -> Family {
         self.family
     }
@@ -294,6 +304,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`connect`](Self::connect), and whatever the resolver reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// client.connect_host("localhost", server.local_addr()?.port())?; // an IPv4 address of the name
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn connect_host(&self, host: &str, port: u16) -> io::Result<()> {
         let a = self.destination(self.resolve_host(host, port)?, 0)?;
         self.connect_raw(&a)

@@ -405,6 +405,18 @@ impl From<UdpSocket> for std::net::UdpSocket {
 /// Conversions.
 impl UdpSocket {
     /// Converts into std's socket (the descriptor and every option carry over).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// sock.set_ttl(9)?;
+    /// let addr = sock.local_addr()?;
+    /// let std_sock: std::net::UdpSocket = sock.into_std();
+    /// assert_eq!((std_sock.local_addr()?, std_sock.ttl()?), (addr, 9)); // the same socket
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn into_std(self) -> std::net::UdpSocket {
         std::net::UdpSocket::from(OwnedFd::from(self.inner))
     }

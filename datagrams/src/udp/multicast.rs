@@ -70,6 +70,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`leave_multicast_v4_n`](Self::leave_multicast_v4_n).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let s = UdpSocket::bind("0.0.0.0:0")?;
+    /// let group = Ipv4Addr::new(239, 1, 2, 4);
+    /// s.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST)?;
+    /// s.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST)?;
+    /// let e = s.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap_err(); // not joined now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_DROP_MEMBERSHIP")]
     pub fn leave_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
         self.leave_multicast_v4_n(*multiaddr, &Interface::of_v4(*interface))
@@ -107,6 +121,26 @@ impl UdpSocket {
     /// # Errors
     /// As [`join_multicast_v4_n`](Self::join_multicast_v4_n); the kernel's `EADDRNOTAVAIL`
     /// (`AddrNotAvailable`) passes through when the group was never joined.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group = Ipv4Addr::new(239, 255, 0, 5);
+    /// let lo = Interface::Name("lo".into());
+    /// let rx = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    /// rx.join_multicast_v4_n(group, &lo)?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.set_multicast_interface_v4(&lo)?;
+    /// tx.send_to(b"member", (group, rx.local_addr()?.port()))?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv(&mut buf)?, 6);
+    /// rx.leave_multicast_v4_n(group, &lo)?;
+    /// let e = rx.leave_multicast_v4_n(group, &lo).unwrap_err(); // not joined now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_DROP_MEMBERSHIP")]
     pub fn leave_multicast_v4_n(&self, group: Ipv4Addr, iface: &Interface) -> io::Result<()> {
         self.mreqn(libc::IP_DROP_MEMBERSHIP, group, iface)
@@ -162,7 +196,27 @@ impl UdpSocket {
     /// Lua's `mcastleavesrc`).
     ///
     /// # Errors
-    /// As [`join_ssm_v4`](Self::join_ssm_v4); `EADDRNOTAVAIL` when it was never joined.
+    /// As [`join_ssm_v4`](Self::join_ssm_v4); `AddrNotAvailable` (the kernel's `EADDRNOTAVAIL`)
+    /// when `group` is joined but not from `source`; `InvalidInput` (the kernel's `EINVAL`) when
+    /// `group` is not joined (leaving a membership's last source leaves the group).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group = Ipv4Addr::new(232, 1, 1, 2);
+    /// let lo = Interface::Addr(Ipv4Addr::LOCALHOST);
+    /// let rx = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    /// rx.join_ssm_v4(group, Ipv4Addr::LOCALHOST, &lo)?;
+    /// let other = Ipv4Addr::new(192, 0, 2, 1);
+    /// let e = rx.leave_ssm_v4(group, other, &lo).unwrap_err(); // joined, but not from `other`
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// rx.leave_ssm_v4(group, Ipv4Addr::LOCALHOST, &lo)?; // its last source: the group is left
+    /// let e = rx.leave_ssm_v4(group, Ipv4Addr::LOCALHOST, &lo).unwrap_err(); // not joined now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_DROP_SOURCE_MEMBERSHIP")]
     pub fn leave_ssm_v4(
         &self,
@@ -184,6 +238,30 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`join_ssm_v4`](Self::join_ssm_v4); `EINVAL` when the group is not joined.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group = Ipv4Addr::new(239, 255, 0, 6);
+    /// let lo = Interface::Addr(Ipv4Addr::LOCALHOST);
+    /// let rx = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    /// rx.join_multicast_v4_n(group, &lo)?; // any source
+    /// let to = (group, rx.local_addr()?.port());
+    /// let noisy = UdpSocket::bind("127.0.0.2:0")?; // every 127/8 address is lo's
+    /// noisy.set_multicast_interface_v4(&lo)?;
+    /// let quiet = UdpSocket::bind("127.0.0.1:0")?;
+    /// quiet.set_multicast_interface_v4(&lo)?;
+    ///
+    /// rx.block_source_v4(group, Ipv4Addr::new(127, 0, 0, 2), &lo)?;
+    /// noisy.send_to(b"blocked", to)?;
+    /// quiet.send_to(b"heard", to)?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"heard"[..], quiet.local_addr()?)); // nothing from 127.0.0.2
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_BLOCK_SOURCE")]
     pub fn block_source_v4(
         &self,
@@ -204,7 +282,30 @@ impl UdpSocket {
     /// Lua's `mcastunblocksrc`).
     ///
     /// # Errors
-    /// As [`block_source_v4`](Self::block_source_v4).
+    /// As [`block_source_v4`](Self::block_source_v4); `AddrNotAvailable` (the kernel's
+    /// `EADDRNOTAVAIL`) when `source` is not blocked.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group = Ipv4Addr::new(239, 255, 0, 7);
+    /// let lo = Interface::Addr(Ipv4Addr::LOCALHOST);
+    /// let rx = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+    /// rx.join_multicast_v4_n(group, &lo)?;
+    /// let source = Ipv4Addr::LOCALHOST;
+    /// rx.block_source_v4(group, source, &lo)?;
+    /// rx.unblock_source_v4(group, source, &lo)?; // heard again
+    /// let tx = UdpSocket::bind((source, 0))?;
+    /// tx.set_multicast_interface_v4(&lo)?;
+    /// tx.send_to(b"again", (group, rx.local_addr()?.port()))?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv_from(&mut buf)?, (5, tx.local_addr()?));
+    /// let e = rx.unblock_source_v4(group, source, &lo).unwrap_err(); // not blocked now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_UNBLOCK_SOURCE")]
     pub fn unblock_source_v4(
         &self,
@@ -319,6 +420,8 @@ impl UdpSocket {
 
     /// Whether `IP_MULTICAST_LOOP` is on.
     ///
+    /// [`set_multicast_loop_v4`](Self::set_multicast_loop_v4) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "IP_MULTICAST_LOOP")]
@@ -350,6 +453,8 @@ impl UdpSocket {
 
     /// The TTL of outgoing multicast, in hops (`IP_MULTICAST_TTL`).
     ///
+    /// [`set_multicast_ttl_v4`](Self::set_multicast_ttl_v4) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "IP_MULTICAST_TTL")]
@@ -363,12 +468,25 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("0.0.0.0:0")?;
+    /// assert!(!sock.multicast_all_v4()?); // dgram's default: only the groups this socket joined
+    /// sock.set_multicast_all_v4(true)?; // the kernel's: every group joined on the port
+    /// assert!(sock.multicast_all_v4()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_MULTICAST_ALL")]
     pub fn set_multicast_all_v4(&self, on: bool) -> io::Result<()> {
         self.inner.set_multicast_all_v4(on)
     }
 
     /// Whether `IP_MULTICAST_ALL` is on.
+    ///
+    /// [`set_multicast_all_v4`](Self::set_multicast_all_v4) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -483,6 +601,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`leave_multicast_v6_n`](Self::leave_multicast_v6_n).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let group: Ipv6Addr = "ff15::1235".parse().unwrap();
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.join_multicast_v6(&group, 1)?; // lo
+    /// rx.leave_multicast_v6(&group, 1)?;
+    /// let e = rx.leave_multicast_v6(&group, 1).unwrap_err(); // not joined now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.leave_multicast_v6_n(*multiaddr, &Interface::of_index(interface))
@@ -494,6 +626,21 @@ impl UdpSocket {
     /// # Errors
     /// `InvalidInput` on an IPv4 socket, when `group` is not multicast, or for an
     /// [`Interface::Addr`]; `NotFound` for an unknown interface name or index; the kernel's errors intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::{Ipv4Addr, Ipv6Addr};
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group: Ipv6Addr = "ff02::1:3".parse().unwrap(); // link scope: the interface is needed
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.join_multicast_v6_n(group, &Interface::Name("lo".into()))?;
+    /// rx.leave_multicast_v6_n(group, &Interface::Index(1))?; // the same interface, by index
+    /// // IPv6 memberships name an interface by index or name, never by IPv4 address.
+    /// let e = rx.join_multicast_v6_n(group, &Interface::Addr(Ipv4Addr::LOCALHOST)).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_ADD_MEMBERSHIP")]
     #[doc(alias = "MCAST_JOIN_GROUP")]
     pub fn join_multicast_v6_n(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
@@ -504,6 +651,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`join_multicast_v6_n`](Self::join_multicast_v6_n); `EADDRNOTAVAIL` when never joined.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group: Ipv6Addr = "ff15::1236".parse().unwrap();
+    /// let lo = Interface::Name("lo".into());
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.join_multicast_v6_n(group, &lo)?;
+    /// rx.leave_multicast_v6_n(group, &lo)?;
+    /// let e = rx.leave_multicast_v6_n(group, &lo).unwrap_err(); // not joined now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_DROP_MEMBERSHIP")]
     #[doc(alias = "MCAST_LEAVE_GROUP")]
     pub fn leave_multicast_v6_n(&self, group: Ipv6Addr, iface: &Interface) -> io::Result<()> {
@@ -514,6 +676,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`join_multicast_v6_n`](Self::join_multicast_v6_n); `InvalidInput` when `source` is not unicast.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group: Ipv6Addr = "ff3e::8000:1".parse().unwrap(); // the source-specific range, ff3x::/96
+    /// let lo = Interface::Name("lo".into());
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.join_ssm_v6(group, Ipv6Addr::LOCALHOST, &lo)?; // only what ::1 sends to the group
+    /// rx.leave_ssm_v6(group, Ipv6Addr::LOCALHOST, &lo)?;
+    /// let e = rx.join_ssm_v6(group, Ipv6Addr::UNSPECIFIED, &lo).unwrap_err(); // no unicast source
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "MCAST_JOIN_SOURCE_GROUP")]
     pub fn join_ssm_v6(
         &self,
@@ -527,7 +704,27 @@ impl UdpSocket {
     /// Leaves a source-specific membership (`MCAST_LEAVE_SOURCE_GROUP`).
     ///
     /// # Errors
-    /// As [`join_ssm_v6`](Self::join_ssm_v6).
+    /// As [`join_ssm_v6`](Self::join_ssm_v6); `AddrNotAvailable` (the kernel's `EADDRNOTAVAIL`)
+    /// when `group` is joined but not from `source`; `InvalidInput` (the kernel's `EINVAL`) when
+    /// `group` is not joined (leaving a membership's last source leaves the group).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group: Ipv6Addr = "ff3e::8000:2".parse().unwrap();
+    /// let lo = Interface::Index(1);
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.join_ssm_v6(group, Ipv6Addr::LOCALHOST, &lo)?;
+    /// let other: Ipv6Addr = "2001:db8::1".parse().unwrap();
+    /// let e = rx.leave_ssm_v6(group, other, &lo).unwrap_err(); // joined, but not from `other`
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// rx.leave_ssm_v6(group, Ipv6Addr::LOCALHOST, &lo)?; // its last source: the group is left
+    /// let e = rx.leave_ssm_v6(group, Ipv6Addr::LOCALHOST, &lo).unwrap_err(); // not joined now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "MCAST_LEAVE_SOURCE_GROUP")]
     pub fn leave_ssm_v6(
         &self,
@@ -541,7 +738,25 @@ impl UdpSocket {
     /// Stops receiving `group`'s datagrams from `source` (`MCAST_BLOCK_SOURCE`).
     ///
     /// # Errors
-    /// As [`join_ssm_v6`](Self::join_ssm_v6).
+    /// As [`join_ssm_v6`](Self::join_ssm_v6); `InvalidInput` (the kernel's `EINVAL`) when the
+    /// group is not joined.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group: Ipv6Addr = "ff15::1237".parse().unwrap();
+    /// let lo = Interface::Name("lo".into());
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.join_multicast_v6_n(group, &lo)?; // any source
+    /// let noisy: Ipv6Addr = "2001:db8::1".parse().unwrap();
+    /// rx.block_source_v6(group, noisy, &lo)?; // all but 2001:db8::1
+    /// let other: Ipv6Addr = "ff15::1239".parse().unwrap();
+    /// let e = rx.block_source_v6(other, noisy, &lo).unwrap_err(); // a group not joined
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "MCAST_BLOCK_SOURCE")]
     pub fn block_source_v6(
         &self,
@@ -555,7 +770,24 @@ impl UdpSocket {
     /// Receives `group`'s datagrams from `source` again (`MCAST_UNBLOCK_SOURCE`).
     ///
     /// # Errors
-    /// As [`join_ssm_v6`](Self::join_ssm_v6).
+    /// As [`join_ssm_v6`](Self::join_ssm_v6); `AddrNotAvailable` (the kernel's `EADDRNOTAVAIL`)
+    /// when `source` is not blocked.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let group: Ipv6Addr = "ff15::1238".parse().unwrap();
+    /// let lo = Interface::Index(1);
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.join_multicast_v6_n(group, &lo)?;
+    /// rx.block_source_v6(group, Ipv6Addr::LOCALHOST, &lo)?;
+    /// rx.unblock_source_v6(group, Ipv6Addr::LOCALHOST, &lo)?; // heard again
+    /// let e = rx.unblock_source_v6(group, Ipv6Addr::LOCALHOST, &lo).unwrap_err(); // not blocked now
+    /// assert_eq!(e.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "MCAST_UNBLOCK_SOURCE")]
     pub fn unblock_source_v6(
         &self,
@@ -570,6 +802,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket or for an [`Interface::Addr`]; `NotFound` for an unknown name or index.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Interface, UdpSocket};
+    ///
+    /// let sock = UdpSocket::bind("[::]:0")?;
+    /// assert_eq!(sock.multicast_interface_v6()?, Interface::Any); // routing chooses
+    /// sock.set_multicast_interface_v6(&Interface::Name("lo".into()))?;
+    /// assert_eq!(sock.multicast_interface_v6()?, Interface::Index(1));
+    /// sock.set_multicast_interface_v6(&Interface::Any)?;
+    /// assert_eq!(sock.multicast_interface_v6()?, Interface::Any);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_MULTICAST_IF")]
     pub fn set_multicast_interface_v6(&self, iface: &Interface) -> io::Result<()> {
         self.require_v6("IPV6_MULTICAST_IF")?;
@@ -580,6 +825,8 @@ impl UdpSocket {
 
     /// The interface outgoing IPv6 multicast leaves by (`IPV6_MULTICAST_IF`): its index, or
     /// [`Interface::Any`] when routing chooses.
+    ///
+    /// [`set_multicast_interface_v6`](Self::set_multicast_interface_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket; what `getsockopt(2)` reports.
@@ -596,6 +843,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::1]:0")?;
+    /// assert!(sock.multicast_loop_v6()?); // the kernel's default: this host hears its own sends
+    /// sock.set_multicast_loop_v6(false)?;
+    /// assert!(!sock.multicast_loop_v6()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_MULTICAST_LOOP")]
     pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
         self.require_v6("IPV6_MULTICAST_LOOP")?;
@@ -603,6 +861,8 @@ impl UdpSocket {
     }
 
     /// Whether `IPV6_MULTICAST_LOOP` is on.
+    ///
+    /// [`set_multicast_loop_v6`](Self::set_multicast_loop_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -616,6 +876,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` above 255 or on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::]:0")?;
+    /// assert_eq!(sock.multicast_hops_v6()?, 1); // this link only, by default
+    /// sock.set_multicast_hops_v6(8)?;
+    /// assert_eq!(sock.multicast_hops_v6()?, 8);
+    /// let e = sock.set_multicast_hops_v6(256).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_MULTICAST_HOPS")]
     pub fn set_multicast_hops_v6(&self, hops: u32) -> io::Result<()> {
         self.require_v6("IPV6_MULTICAST_HOPS")?;
@@ -629,6 +902,8 @@ impl UdpSocket {
     }
 
     /// The hop limit of outgoing IPv6 multicast (`IPV6_MULTICAST_HOPS`).
+    ///
+    /// [`set_multicast_hops_v6`](Self::set_multicast_hops_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -645,12 +920,25 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports; `ENOPROTOOPT` on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::]:0")?;
+    /// assert!(!sock.multicast_all_v6()?); // dgram's default: only the groups this socket joined
+    /// sock.set_multicast_all_v6(true)?; // the kernel's: every group joined on the port
+    /// assert!(sock.multicast_all_v6()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_MULTICAST_ALL")]
     pub fn set_multicast_all_v6(&self, on: bool) -> io::Result<()> {
         self.inner.set_multicast_all_v6(on)
     }
 
     /// Whether `IPV6_MULTICAST_ALL` is on.
+    ///
+    /// [`set_multicast_all_v6`](Self::set_multicast_all_v6) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.

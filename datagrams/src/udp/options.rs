@@ -44,6 +44,8 @@ impl UdpSocket {
 
     /// Whether sending to broadcast addresses is allowed (`SO_BROADCAST`).
     ///
+    /// [`set_broadcast`](Self::set_broadcast) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "SO_BROADCAST")]
@@ -73,6 +75,8 @@ impl UdpSocket {
     }
 
     /// Whether `SO_REUSEADDR` is set.
+    ///
+    /// [`set_reuse_address`](Self::set_reuse_address) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -104,6 +108,8 @@ impl UdpSocket {
 
     /// Whether `SO_REUSEPORT` is set.
     ///
+    /// [`set_reuse_port`](Self::set_reuse_port) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "SO_REUSEPORT")]
@@ -116,16 +122,20 @@ impl UdpSocket {
     /// unties it. A link-local destination needs no scope on a tied socket.
     ///
     /// # Errors
-    /// `PermissionDenied` without `CAP_NET_RAW` (the kernel's `EPERM`); the kernel's `ENODEV` for
-    /// a name no interface has.
+    /// `PermissionDenied` (the kernel's `EPERM`) without `CAP_NET_RAW` when the socket is tied
+    /// already (re-tying or untying it), or before Linux 5.7 for any change; the kernel's `ENODEV`
+    /// for a name no interface has.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// use datagrams::UdpSocket;
     ///
     /// let sock = UdpSocket::bind("0.0.0.0:0")?;
-    /// sock.bind_device(Some(b"eth0"))?; // needs CAP_NET_RAW
-    /// assert_eq!(sock.device()?.as_deref(), Some(&b"eth0"[..]));
+    /// assert_eq!(sock.device()?, None);
+    /// sock.bind_device(Some(b"lo"))?; // the first tie needs no privilege (Linux 5.7)
+    /// assert_eq!(sock.device()?.as_deref(), Some(&b"lo"[..]));
+    /// let e = UdpSocket::bind("0.0.0.0:0")?.bind_device(Some(b"no-such-if")).unwrap_err();
+    /// assert_eq!(e.raw_os_error(), Some(19)); // ENODEV
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[doc(alias = "SO_BINDTODEVICE")]
@@ -134,6 +144,8 @@ impl UdpSocket {
     }
 
     /// The name of the interface the socket is tied to (`SO_BINDTODEVICE`), or `None`.
+    ///
+    /// [`bind_device`](Self::bind_device) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -171,6 +183,8 @@ impl UdpSocket {
 
     /// The mark of the socket's outgoing packets (`SO_MARK`); 0 when none is set.
     ///
+    /// [`set_mark`](Self::set_mark) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "SO_MARK")]
@@ -206,6 +220,8 @@ impl UdpSocket {
     }
 
     /// The priority of the socket's outgoing packets (`SO_PRIORITY`).
+    ///
+    /// [`set_priority`](Self::set_priority) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -264,6 +280,8 @@ impl UdpSocket {
     /// The cap on the socket's sending rate in bytes per second (`SO_MAX_PACING_RATE`); `None`
     /// when there is none.
     ///
+    /// [`set_max_pacing_rate`](Self::set_max_pacing_rate) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "SO_MAX_PACING_RATE")]
@@ -287,6 +305,18 @@ impl UdpSocket {
     /// `InvalidInput` above `i32::MAX`; `PermissionDenied` (`EPERM`) for a raise without
     /// `CAP_NET_ADMIN` before Linux 6.4; `ENOPROTOOPT` on a kernel without
     /// `CONFIG_NET_RX_BUSY_POLL`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// sock.set_busy_poll(50)?; // µs; Linux 6.4 and later let any process raise it
+    /// assert_eq!(sock.busy_poll()?, 50);
+    /// sock.set_busy_poll(0)?; // off
+    /// assert_eq!(sock.busy_poll()?, 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_BUSY_POLL")]
     pub fn set_busy_poll(&self, micros: u32) -> io::Result<()> {
         check_range("busy poll (µs)", micros, 0..=i32::MAX as u32)?;
@@ -294,6 +324,8 @@ impl UdpSocket {
     }
 
     /// How long a blocking receive busy-polls, in microseconds (`SO_BUSY_POLL`); 0 when off.
+    ///
+    /// [`set_busy_poll`](Self::set_busy_poll) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -312,6 +344,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` above `i32::MAX`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::builder().reuse_port(true).bind("127.0.0.1:0")?;
+    /// assert_eq!(sock.incoming_cpu()?, None); // nothing received, nothing set
+    /// sock.set_incoming_cpu(0)?; // prefer datagrams processed on CPU 0
+    /// assert_eq!(sock.incoming_cpu()?, Some(0));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_INCOMING_CPU")]
     pub fn set_incoming_cpu(&self, cpu: usize) -> io::Result<()> {
         if cpu > i32::MAX as usize {
@@ -329,6 +372,8 @@ impl UdpSocket {
     /// it for *connected* UDP sockets only. Over loopback the receive is processed on the
     /// sending thread's CPU; from a device, on the CPU its receive queue interrupts (or RPS
     /// picks), so a thread reading the socket does best on that CPU.
+    ///
+    /// [`set_incoming_cpu`](Self::set_incoming_cpu) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -396,6 +441,21 @@ impl UdpSocket {
     /// # Errors
     /// `NotFound` (the kernel's `ENOENT`) when the group has no program; `InvalidInput`
     /// (`EINVAL`) when the socket is in no group.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{BpfInsn, UdpSocket};
+    /// use std::io::ErrorKind;
+    ///
+    /// let a = UdpSocket::builder().reuse_port(true).bind("127.0.0.1:0")?;
+    /// assert_eq!(a.detach_reuseport_filter().unwrap_err().kind(), ErrorKind::NotFound); // no program
+    /// a.attach_reuseport_cbpf(&[BpfInsn::ret(0)])?; // everything to socket 0
+    /// a.detach_reuseport_filter()?; // the kernel's hash again
+    ///
+    /// let lone = UdpSocket::bind("127.0.0.1:0")?; // in no SO_REUSEPORT group
+    /// assert_eq!(lone.detach_reuseport_filter().unwrap_err().kind(), ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_DETACH_REUSEPORT_BPF")]
     pub fn detach_reuseport_filter(&self) -> io::Result<()> {
         sockopt::set_int(
@@ -436,6 +496,8 @@ impl UdpSocket {
 
     /// The time-to-live of outgoing unicast datagrams, in hops (`IP_TTL`).
     ///
+    /// [`set_ttl`](Self::set_ttl) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "IP_TTL")]
@@ -469,6 +531,8 @@ impl UdpSocket {
     }
 
     /// The type-of-service byte of outgoing IPv4 datagrams (`IP_TOS`).
+    ///
+    /// [`set_tos_v4`](Self::set_tos_v4) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -514,6 +578,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{PmtuDiscover, UdpSocket};
+    ///
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(sock.mtu_discover_v4()?, PmtuDiscover::Want); // the default
+    /// sock.set_mtu_discover_v4(PmtuDiscover::Do)?; // always set DF
+    /// assert_eq!(sock.mtu_discover_v4()?, PmtuDiscover::Do);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_MTU_DISCOVER")]
     pub fn set_mtu_discover_v4(&self, mode: PmtuDiscover) -> io::Result<()> {
         sockopt::set_int(
@@ -525,6 +600,8 @@ impl UdpSocket {
     }
 
     /// The IPv4 path MTU discovery mode (`IP_MTU_DISCOVER`).
+    ///
+    /// [`set_mtu_discover_v4`](Self::set_mtu_discover_v4) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -553,6 +630,7 @@ impl UdpSocket {
     ///
     /// let sock = UdpSocket::unbound(Family::V4)?;
     /// sock.set_freebind_v4(true)?;
+    /// assert!(sock.freebind_v4()?);
     /// sock.bind_to("192.0.2.77:0")?; // an address of no interface here
     /// assert_eq!(sock.local_addr()?.ip().to_string(), "192.0.2.77");
     /// # Ok::<(), std::io::Error>(())
@@ -563,6 +641,8 @@ impl UdpSocket {
     }
 
     /// Whether the socket may bind a non-local IPv4 address (`IP_FREEBIND`).
+    ///
+    /// [`set_freebind_v4`](Self::set_freebind_v4) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -641,6 +721,8 @@ impl UdpSocket {
 
     /// Whether the socket is transparent (`IP_TRANSPARENT`).
     ///
+    /// [`set_transparent_v4`](Self::set_transparent_v4) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "IP_TRANSPARENT")]
@@ -656,6 +738,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` above 255 or on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("[::1]:0")?;
+    /// rx.set_recv_hoplimit_v6(true)?;
+    /// let tx = UdpSocket::bind("[::1]:0")?;
+    /// tx.set_unicast_hops_v6(5)?;
+    /// assert_eq!(tx.unicast_hops_v6()?, 5);
+    /// tx.send_to(b"hop", rx.local_addr()?)?;
+    /// assert_eq!(rx.recv_msg(&mut [0u8; 8])?.ttl, Some(5));
+    ///
+    /// let v4 = UdpSocket::bind("127.0.0.1:0")?; // IPv4: set_ttl is its option
+    /// assert_eq!(v4.set_unicast_hops_v6(5).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_UNICAST_HOPS")]
     pub fn set_unicast_hops_v6(&self, hops: u32) -> io::Result<()> {
         self.require_v6("IPV6_UNICAST_HOPS")?;
@@ -664,6 +763,8 @@ impl UdpSocket {
     }
 
     /// The hop limit of outgoing unicast IPv6 datagrams (`IPV6_UNICAST_HOPS`).
+    ///
+    /// [`set_unicast_hops_v6`](Self::set_unicast_hops_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -700,6 +801,8 @@ impl UdpSocket {
 
     /// Whether the socket is restricted to IPv6 (`IPV6_V6ONLY`).
     ///
+    /// [`set_only_v6`](Self::set_only_v6) has an example.
+    ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
     #[doc(alias = "IPV6_V6ONLY")]
@@ -712,6 +815,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` above 255 or on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Ecn, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("[::1]:0")?;
+    /// rx.set_recv_tclass_v6(true)?;
+    /// let tx = UdpSocket::bind("[::1]:0")?;
+    /// let tclass = 46 << 2 | Ecn::Ect0 as u32; // DSCP Expedited Forwarding, ECT(0)
+    /// tx.set_tclass_v6(tclass)?;
+    /// assert_eq!(tx.tclass_v6()?, tclass);
+    /// tx.send_to(b"ef", rx.local_addr()?)?;
+    /// let meta = rx.recv_msg(&mut [0u8; 8])?;
+    /// assert_eq!(meta.tos, Some(tclass as u8));
+    /// assert_eq!(meta.ecn(), Some(Ecn::Ect0));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_TCLASS")]
     pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
         self.require_v6("IPV6_TCLASS")?;
@@ -720,6 +840,8 @@ impl UdpSocket {
     }
 
     /// The traffic class of outgoing IPv6 datagrams (`IPV6_TCLASS`).
+    ///
+    /// [`set_tclass_v6`](Self::set_tclass_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -736,6 +858,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Family, UdpSocket};
+    ///
+    /// let sock = UdpSocket::unbound(Family::V6)?;
+    /// sock.set_freebind_v6(true)?;
+    /// assert!(sock.freebind_v6()?);
+    /// sock.bind_to("[2001:db8::77]:0")?; // an address of no interface here
+    /// assert_eq!(sock.local_addr()?.ip().to_string(), "2001:db8::77");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_FREEBIND")]
     pub fn set_freebind_v6(&self, on: bool) -> io::Result<()> {
         self.require_v6("IPV6_FREEBIND")?;
@@ -743,6 +877,8 @@ impl UdpSocket {
     }
 
     /// Whether the socket may bind a non-local IPv6 address (`IPV6_FREEBIND`).
+    ///
+    /// [`set_freebind_v6`](Self::set_freebind_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -766,6 +902,18 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::1]:0")?;
+    /// sock.set_recv_err_v6(true)?; // ICMPv6 errors are queued for recv_error
+    /// assert_eq!(sock.recv_error()?, None); // none yet
+    /// let v4 = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(v4.set_recv_err_v6(true).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_RECVERR")]
     pub fn set_recv_err_v6(&self, on: bool) -> io::Result<()> {
         self.require_v6("IPV6_RECVERR")?;
@@ -781,6 +929,17 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{PmtuDiscover, UdpSocket};
+    ///
+    /// let sock = UdpSocket::bind("[::1]:0")?;
+    /// assert_eq!(sock.mtu_discover_v6()?, PmtuDiscover::Want); // the default
+    /// sock.set_mtu_discover_v6(PmtuDiscover::Probe)?; // DF set, the path MTU ignored
+    /// assert_eq!(sock.mtu_discover_v6()?, PmtuDiscover::Probe);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_MTU_DISCOVER")]
     pub fn set_mtu_discover_v6(&self, mode: PmtuDiscover) -> io::Result<()> {
         self.require_v6("IPV6_MTU_DISCOVER")?;
@@ -793,6 +952,8 @@ impl UdpSocket {
     }
 
     /// The IPv6 path MTU discovery mode (`IPV6_MTU_DISCOVER`).
+    ///
+    /// [`set_mtu_discover_v6`](Self::set_mtu_discover_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -813,6 +974,22 @@ impl UdpSocket {
     /// # Errors
     /// `InvalidInput` on an IPv4 socket; `PermissionDenied` (the kernel's `EPERM`) when switching
     /// it on without `CAP_NET_ADMIN` or `CAP_NET_RAW`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let sock = UdpSocket::bind("[::1]:0")?;
+    /// match sock.set_transparent_v6(true) {
+    ///     Ok(()) => assert!(sock.transparent_v6()? && sock.transparent_v4()?), // one flag for both
+    ///     // Without CAP_NET_ADMIN or CAP_NET_RAW.
+    ///     Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+    ///         assert!(!sock.transparent_v6()?)
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_TRANSPARENT")]
     pub fn set_transparent_v6(&self, on: bool) -> io::Result<()> {
         self.require_v6("IPV6_TRANSPARENT")?;
@@ -825,6 +1002,8 @@ impl UdpSocket {
     }
 
     /// Whether the socket is transparent (`IPV6_TRANSPARENT`).
+    ///
+    /// [`set_transparent_v6`](Self::set_transparent_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -851,9 +1030,11 @@ impl UdpSocket {
     /// let tx = UdpSocket::bind("127.0.0.1:0")?;
     /// tx.connect(rx.local_addr()?)?;
     /// tx.set_cork(true)?;
+    /// assert!(tx.cork()?);
     /// tx.send(b"one ")?;
     /// tx.send(b"datagram")?;
     /// tx.set_cork(false)?; // sends what was corked, as one datagram
+    /// assert!(!tx.cork()?);
     /// let mut buf = [0u8; 32];
     /// let n = rx.recv(&mut buf)?;
     /// assert_eq!(&buf[..n], b"one datagram");
@@ -865,6 +1046,8 @@ impl UdpSocket {
     }
 
     /// Whether the socket is corked (`UDP_CORK`).
+    ///
+    /// [`set_cork`](Self::set_cork) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -1067,6 +1250,7 @@ impl UdpSocket {
     ///
     /// let rx = UdpSocket::bind("0.0.0.0:0")?;
     /// rx.set_recv_pktinfo_v4(true)?;
+    /// assert!(rx.recv_pktinfo_v4()?);
     /// let tx = UdpSocket::bind("127.0.0.1:0")?;
     /// tx.send_to(b"to whom?", (Ipv4Addr::LOCALHOST, rx.local_addr()?.port()))?;
     /// let meta = rx.recv_msg(&mut [0u8; 16])?;
@@ -1080,6 +1264,8 @@ impl UdpSocket {
 
     /// Whether `IP_PKTINFO` is on.
     ///
+    /// [`set_recv_pktinfo_v4`](Self::set_recv_pktinfo_v4) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "IP_PKTINFO")]
@@ -1091,6 +1277,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("[::]:0")?;
+    /// rx.set_recv_pktinfo_v6(true)?;
+    /// assert!(rx.recv_pktinfo_v6()?);
+    /// let tx = UdpSocket::bind("[::1]:0")?;
+    /// tx.send_to(b"to whom?", (Ipv6Addr::LOCALHOST, rx.local_addr()?.port()))?;
+    /// let meta = rx.recv_msg(&mut [0u8; 16])?;
+    /// assert_eq!(meta.dst_ip, Some(Ipv6Addr::LOCALHOST.into()));
+    /// assert_eq!(meta.ifindex, Some(1)); // lo
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_RECVPKTINFO")]
     pub fn set_recv_pktinfo_v6(&self, on: bool) -> io::Result<()> {
         self.require_v6("IPV6_RECVPKTINFO")?;
@@ -1103,6 +1305,8 @@ impl UdpSocket {
     }
 
     /// Whether `IPV6_RECVPKTINFO` is on.
+    ///
+    /// [`set_recv_pktinfo_v6`](Self::set_recv_pktinfo_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -1117,12 +1321,31 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Ecn, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert!(!rx.recv_tos_v4()?);
+    /// rx.set_recv_tos_v4(true)?;
+    /// assert!(rx.recv_tos_v4()?);
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.set_tos_v4(Ecn::Ect1 as u32)?; // ECN-capable, no DSCP
+    /// tx.send_to(b"l4s", rx.local_addr()?)?;
+    /// let meta = rx.recv_msg(&mut [0u8; 8])?;
+    /// assert_eq!(meta.tos, Some(Ecn::Ect1 as u8));
+    /// assert_eq!(meta.ecn(), Some(Ecn::Ect1));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_RECVTOS")]
     pub fn set_recv_tos_v4(&self, on: bool) -> io::Result<()> {
         self.set_recv_opt(bit::TOS_V4, libc::IPPROTO_IP, libc::IP_RECVTOS, on)
     }
 
     /// Whether `IP_RECVTOS` is on.
+    ///
+    /// [`set_recv_tos_v4`](Self::set_recv_tos_v4) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -1135,6 +1358,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{Ecn, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("[::1]:0")?;
+    /// rx.set_recv_tclass_v6(true)?;
+    /// assert!(rx.recv_tclass_v6()?);
+    /// let tx = UdpSocket::bind("[::1]:0")?;
+    /// tx.send_to(b"plain", rx.local_addr()?)?; // traffic class 0: not ECN-capable
+    /// let meta = rx.recv_msg(&mut [0u8; 8])?;
+    /// assert_eq!(meta.tos, Some(0));
+    /// assert_eq!(meta.ecn(), Some(Ecn::NotEct));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_RECVTCLASS")]
     pub fn set_recv_tclass_v6(&self, on: bool) -> io::Result<()> {
         self.require_v6("IPV6_RECVTCLASS")?;
@@ -1147,6 +1385,8 @@ impl UdpSocket {
     }
 
     /// Whether `IPV6_RECVTCLASS` is on.
+    ///
+    /// [`set_recv_tclass_v6`](Self::set_recv_tclass_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -1161,12 +1401,28 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_ttl_v4(true)?;
+    /// assert!(rx.recv_ttl_v4()?);
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"hops?", rx.local_addr()?)?;
+    /// let meta = rx.recv_msg(&mut [0u8; 8])?;
+    /// assert_eq!(meta.ttl.map(u32::from), Some(tx.ttl()?)); // loopback: no router on the way
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IP_RECVTTL")]
     pub fn set_recv_ttl_v4(&self, on: bool) -> io::Result<()> {
         self.set_recv_opt(bit::TTL_V4, libc::IPPROTO_IP, libc::IP_RECVTTL, on)
     }
 
     /// Whether `IP_RECVTTL` is on.
+    ///
+    /// [`set_recv_ttl_v4`](Self::set_recv_ttl_v4) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -1179,6 +1435,20 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("[::1]:0")?;
+    /// rx.set_recv_hoplimit_v6(true)?;
+    /// assert!(rx.recv_hoplimit_v6()?);
+    /// let tx = UdpSocket::bind("[::1]:0")?;
+    /// tx.send_to(b"hops?", rx.local_addr()?)?;
+    /// let meta = rx.recv_msg(&mut [0u8; 8])?;
+    /// assert_eq!(meta.ttl.map(u32::from), Some(tx.unicast_hops_v6()?)); // loopback: no router
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_RECVHOPLIMIT")]
     pub fn set_recv_hoplimit_v6(&self, on: bool) -> io::Result<()> {
         self.require_v6("IPV6_RECVHOPLIMIT")?;
@@ -1191,6 +1461,8 @@ impl UdpSocket {
     }
 
     /// Whether `IPV6_RECVHOPLIMIT` is on.
+    ///
+    /// [`set_recv_hoplimit_v6`](Self::set_recv_hoplimit_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
@@ -1212,6 +1484,7 @@ impl UdpSocket {
     ///
     /// let rx = UdpSocket::bind("127.0.0.1:0")?;
     /// rx.set_recv_timestamp(true)?;
+    /// assert!(rx.recv_timestamp()?);
     /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"when?", rx.local_addr()?)?;
     /// let meta = rx.recv_msg(&mut [0u8; 16])?;
     /// assert!(meta.timestamp.unwrap() <= std::time::SystemTime::now());
@@ -1229,6 +1502,8 @@ impl UdpSocket {
 
     /// Whether `SO_TIMESTAMPNS` is on.
     ///
+    /// [`set_recv_timestamp`](Self::set_recv_timestamp) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "SO_TIMESTAMPNS")]
@@ -1241,6 +1516,34 @@ impl UdpSocket {
     ///
     /// # Errors
     /// What `setsockopt(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    /// use std::time::Duration;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// rx.set_recv_drop_count(true)?;
+    /// assert!(rx.recv_drop_count()?);
+    /// rx.set_recv_buffer_size(1)?; // the kernel's minimum: room for a few datagrams
+    /// rx.set_read_timeout(Some(Duration::from_secs(10)))?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// for _ in 0..64 {
+    ///     tx.send(&[0u8; 1000])?; // most find the buffer full and are dropped
+    /// }
+    /// rx.recv(&mut [0u8; 1000])?; // room for one more
+    /// tx.send(b"last")?;
+    /// let mut buf = [0u8; 1000];
+    /// let meta = loop {
+    ///     let meta = rx.recv_msg(&mut buf)?;
+    ///     if &buf[..meta.len] == b"last" {
+    ///         break meta;
+    ///     }
+    /// };
+    /// assert!(meta.drops.is_some_and(|n| n > 0)); // the count when "last" was queued
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_RXQ_OVFL")]
     pub fn set_recv_drop_count(&self, on: bool) -> io::Result<()> {
         self.set_recv_opt(
@@ -1252,6 +1555,8 @@ impl UdpSocket {
     }
 
     /// Whether `SO_RXQ_OVFL` is on.
+    ///
+    /// [`set_recv_drop_count`](Self::set_recv_drop_count) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -1275,6 +1580,7 @@ impl UdpSocket {
     ///
     /// let rx = UdpSocket::bind("127.0.0.1:0")?;
     /// rx.set_gro(true)?;
+    /// assert!(rx.gro()?);
     /// let tx = UdpSocket::bind("127.0.0.1:0")?;
     /// tx.send_msg(&Transmit::new(rx.local_addr()?, &[7u8; 3000]).segment_size(1000))?;
     /// let mut buf = vec![0u8; 65536];
@@ -1293,6 +1599,8 @@ impl UdpSocket {
     }
 
     /// Whether `UDP_GRO` is on.
+    ///
+    /// [`set_gro`](Self::set_gro) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -1359,6 +1667,8 @@ impl UdpSocket {
     /// The `SO_TIMESTAMPING` flags on (`getsockopt(SOL_SOCKET, SO_TIMESTAMPING)`), with any bits
     /// set outside dgram kept.
     ///
+    /// [`set_timestamping`](Self::set_timestamping) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "SO_TIMESTAMPING")]
@@ -1386,6 +1696,7 @@ impl UdpSocket {
     /// use datagrams::UdpSocket;
     /// let rx = UdpSocket::bind("127.0.0.1:0")?;
     /// rx.set_recv_orig_dst_addr_v4(true)?;
+    /// assert!(rx.recv_orig_dst_addr_v4()?);
     /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"to you", rx.local_addr()?)?;
     /// let mut buf = [0u8; 16];
     /// let meta = rx.recv_msg(&mut buf)?;
@@ -1405,6 +1716,8 @@ impl UdpSocket {
 
     /// Whether `IP_RECVORIGDSTADDR` is on.
     ///
+    /// [`set_recv_orig_dst_addr_v4`](Self::set_recv_orig_dst_addr_v4) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "IP_RECVORIGDSTADDR")]
@@ -1418,6 +1731,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("[::1]:0")?;
+    /// rx.set_recv_orig_dst_addr_v6(true)?;
+    /// assert!(rx.recv_orig_dst_addr_v6()?);
+    /// UdpSocket::bind("[::1]:0")?.send_to(b"to you", rx.local_addr()?)?;
+    /// let meta = rx.recv_msg(&mut [0u8; 16])?;
+    /// assert_eq!(meta.orig_dst, Some(rx.local_addr()?)); // no proxy: the socket's own address
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "IPV6_RECVORIGDSTADDR")]
     #[doc(alias = "IPV6_ORIGDSTADDR")]
     pub fn set_recv_orig_dst_addr_v6(&self, on: bool) -> io::Result<()> {
@@ -1431,6 +1757,8 @@ impl UdpSocket {
     }
 
     /// Whether `IPV6_RECVORIGDSTADDR` is on.
+    ///
+    /// [`set_recv_orig_dst_addr_v6`](Self::set_recv_orig_dst_addr_v6) has an example.
     ///
     /// # Errors
     /// `InvalidInput` on an IPv4 socket.

@@ -46,6 +46,24 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send`](Self::send); `WouldBlock` with `DONTWAIT` when the send buffer is full.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// tx.send_with_flags(b"head,", MsgFlags::MORE)?; // held open: more follows
+    /// tx.send(b"tail")?; // completes the datagram
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"head,tail");
+    /// // A receive-only flag is refused, not ignored.
+    /// let e = tx.send_with_flags(b"x", MsgFlags::PEEK).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
         self.check_payload(buf.len(), None)?;
@@ -95,6 +113,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to); `WouldBlock` with `DONTWAIT` when the send buffer is full.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(tx.send_to_with_flags(b"now", rx.local_addr()?, MsgFlags::DONTWAIT)?, 3);
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv_from(&mut buf)?, (3, tx.local_addr()?));
+    /// assert_eq!(&buf[..3], b"now");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_to_with_flags(
         &self,
@@ -155,6 +186,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_vectored`](Self::send_vectored).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use datagrams::{MsgFlags, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// let parts = [IoSlice::new(b"head,"), IoSlice::new(b"body")];
+    /// assert_eq!(tx.send_vectored_with_flags(&parts, MsgFlags::DONTWAIT)?, 9); // one datagram
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"head,body");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_vectored_with_flags(
         &self,
         bufs: &[IoSlice<'_>],
@@ -171,6 +218,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to); the size limit applies to the sum of the buffers.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let parts = [IoSlice::new(b"GET "), IoSlice::new(b"/index")];
+    /// assert_eq!(tx.send_to_vectored(&parts, rx.local_addr()?)?, 10); // one datagram
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.recv_from(&mut buf)?, (10, tx.local_addr()?));
+    /// assert_eq!(&buf[..10], b"GET /index");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_to_vectored(
         &self,
         bufs: &[IoSlice<'_>],
@@ -183,6 +245,23 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`send_to_vectored`](Self::send_to_vectored).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use datagrams::{MsgFlags, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let to = rx.local_addr()?;
+    /// // MORE holds the datagram open; the next send to the same peer completes it.
+    /// tx.send_to_vectored_with_flags(&[IoSlice::new(b"a"), IoSlice::new(b"b")], to, MsgFlags::MORE)?;
+    /// tx.send_to(b"c", to)?;
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"abc");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_to_vectored_with_flags(
         &self,
         bufs: &[IoSlice<'_>],
@@ -290,6 +369,25 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UdpSocket};
+    /// use std::io::ErrorKind;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut buf = [0u8; 16];
+    /// let e = rx.recv_with_flags(&mut buf, MsgFlags::DONTWAIT).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock); // nothing queued, and not waiting
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"peeked", rx.local_addr()?)?;
+    /// assert_eq!(rx.recv_with_flags(&mut buf, MsgFlags::PEEK)?, 6); // left queued
+    /// assert_eq!(rx.recv(&mut buf)?, 6);
+    /// assert_eq!(&buf[..6], b"peeked");
+    /// // A send-only flag is refused, not ignored.
+    /// let e = rx.recv_with_flags(&mut buf, MsgFlags::MORE).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
         self.ensure_bound()?;
@@ -335,6 +433,21 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UdpSocket};
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"who?", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// // Peek at the sender first, then take the datagram.
+    /// assert_eq!(rx.recv_from_with_flags(&mut buf, MsgFlags::PEEK)?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.recv_from_with_flags(&mut buf, MsgFlags::empty())?, (4, tx.local_addr()?));
+    /// assert_eq!(&buf[..4], b"who?");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_from_with_flags(
         &self,
@@ -421,6 +534,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// tx.send(b"first")?;
+    /// tx.send(b"second")?;
+    /// let mut buf = Vec::with_capacity(1500);
+    /// assert_eq!(rx.recv_buf(&mut buf)?, 5);
+    /// assert_eq!(rx.recv_buf(&mut buf)?, 6); // appended after the first
+    /// assert_eq!(buf, b"firstsecond");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_buf<B: bytes::BufMut + ?Sized>(&self, buf: &mut B) -> io::Result<usize> {
         Ok(self.recv_msg_buf(buf, MsgFlags::empty())?.len)
     }
@@ -431,6 +560,19 @@ impl UdpSocket {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"hello", rx.local_addr()?)?;
+    /// let mut buf = Vec::with_capacity(1500);
+    /// assert_eq!(rx.recv_buf_from(&mut buf)?, (5, tx.local_addr()?));
+    /// assert_eq!(buf, b"hello");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_buf_from<B: bytes::BufMut + ?Sized>(
         &self,
         buf: &mut B,
@@ -481,6 +623,22 @@ impl UdpSocket {
     ///
     /// # Errors
     /// `WouldBlock` when no datagram is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut buf = [0u8; 16];
+    /// let e = rx.try_peek_from(&mut buf).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock); // nothing queued
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.send_to(b"look", rx.local_addr()?)?;
+    /// rx.peek(&mut [])?; // wait until it is queued
+    /// assert_eq!(rx.try_peek_from(&mut buf)?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.try_recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)

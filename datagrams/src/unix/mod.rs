@@ -272,6 +272,17 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `getsockname(2)` reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let sock = UnixDatagram::unbound()?;
+    /// assert!(!sock.is_bound()?);
+    /// sock.bind_to(UnixAddr::unnamed())?; // the kernel picks an abstract name (autobind)
+    /// assert!(sock.is_bound()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_bound(&self) -> io::Result<bool> {
         Ok(!self.local_addr()?.is_unnamed())
     }
@@ -280,6 +291,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// What `getpeername(2)` reports, other than `ENOTCONN`.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let server = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let client = UnixDatagram::unbound()?;
+    /// assert!(!client.is_connected()?);
+    /// client.connect(server.local_addr()?)?;
+    /// assert!(client.is_connected()?);
+    /// client.disconnect()?;
+    /// assert!(!client.is_connected()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_connected(&self) -> io::Result<bool> {
         match socket::peer_addr(self.as_fd()) {
             Ok(_) => Ok(true),
@@ -378,6 +403,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send`](Self::send).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.send_with_flags(b"now", MsgFlags::DONTWAIT)?, 3); // never waits for room
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(b.recv(&mut buf)?, 3);
+    /// // UDP's MORE has no meaning here: refused, not ignored.
+    /// let e = a.send_with_flags(b"x", MsgFlags::MORE).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_with_flags(&self, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
         let bits = flags.unix_send_bits()?;
@@ -414,6 +453,18 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// assert_eq!(tx.send_to_with_flags(b"hello", rx.local_addr()?, MsgFlags::DONTWAIT)?, 5);
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(rx.recv_from(&mut buf)?, (5, tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn send_to_with_flags(
         &self,
@@ -453,6 +504,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// tx.send_to_vectored(&[IoSlice::new(b"head,"), IoSlice::new(b"body")], rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// let n = rx.recv(&mut buf)?; // one datagram
+    /// assert_eq!(&buf[..n], b"head,body");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_to_vectored(
         &self,
         bufs: &[IoSlice<'_>],
@@ -495,6 +560,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when the receiver's queue is full; otherwise as [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// let to = rx.local_addr()?;
+    /// let mut sent = 0;
+    /// while tx.try_send_to(b"fill", to).is_ok() { // until the receiver's queue is full
+    ///     sent += 1;
+    /// }
+    /// assert!(sent > 0);
+    /// assert_eq!(tx.try_send_to(b"more", to).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_send_to(&self, buf: &[u8], addr: impl ToUnixAddr) -> io::Result<usize> {
         self.send_to_with_flags(buf, addr, MsgFlags::DONTWAIT)
@@ -539,6 +620,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UnixDatagram};
+    /// use std::io::ErrorKind;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut buf = [0u8; 16];
+    /// let e = b.recv_with_flags(&mut buf, MsgFlags::DONTWAIT).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock); // nothing queued, and not waiting
+    /// a.send(b"peeked")?;
+    /// assert_eq!(b.recv_with_flags(&mut buf, MsgFlags::PEEK)?, 6); // left queued
+    /// assert_eq!(b.recv_with_flags(&mut buf, MsgFlags::DONTWAIT)?, 6);
+    /// assert_eq!(&buf[..6], b"peeked");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
         self.ensure_receivable()?;
@@ -576,6 +673,20 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"who?", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// // Peek at the sender first, then take the datagram.
+    /// assert_eq!(rx.recv_from_with_flags(&mut buf, MsgFlags::PEEK)?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.recv_from_with_flags(&mut buf, MsgFlags::empty())?, (4, tx.local_addr()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn recv_from_with_flags(
         &self,
@@ -638,6 +749,19 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"who?", rx.local_addr()?)?;
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(rx.peek_from(&mut buf)?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued after the peek
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::PEEK)
@@ -688,6 +812,21 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// `WouldBlock` when nothing is queued; otherwise as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let mut buf = [0u8; 16];
+    /// let e = rx.try_peek_from(&mut buf).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock); // nothing queued
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// tx.send_to(b"look", rx.local_addr()?)?; // queued when send_to returns
+    /// assert_eq!(rx.try_peek_from(&mut buf)?, (4, tx.local_addr()?));
+    /// assert_eq!(rx.try_recv_from(&mut buf)?, (4, tx.local_addr()?)); // still queued
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[inline]
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
         self.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
@@ -830,6 +969,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send_batch`](Self::send_batch); `InvalidInput` for a flag Unix sockets do not take.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::{MsgFlags, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// assert_eq!(a.send_batch_with_flags(&[&b"one"[..], b"two"], MsgFlags::DONTWAIT)?, 2);
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(b.recv(&mut buf)?, 3);
+    /// assert_eq!(&buf[..3], b"one");
+    /// assert_eq!(b.recv(&mut buf)?, 3);
+    /// assert_eq!(&buf[..3], b"two");
+    /// let e = a.send_batch_with_flags(&[b"x"], MsgFlags::MORE).unwrap_err(); // UDP only
+    /// assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_batch_with_flags<B: AsRef<[u8]>>(
         &self,
         bufs: &[B],
@@ -900,6 +1055,24 @@ impl UnixDatagram {
     /// As [`recv_batch_without_senders`](Self::recv_batch_without_senders); `WouldBlock` with
     /// `DONTWAIT` when nothing is queued; `InvalidInput` for `PEEK` (every buffer would get the
     /// same datagram) or a flag that only sends take.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::{ErrorKind, IoSliceMut};
+    /// use datagrams::{MsgFlags, RecvMeta, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut storage = [[0u8; 64]; 4];
+    /// let mut bufs: Vec<IoSliceMut> = storage.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    /// let mut meta = [RecvMeta::new(()); 4];
+    /// let e = b.recv_batch_without_senders_with_flags(&mut bufs, &mut meta, MsgFlags::DONTWAIT);
+    /// assert_eq!(e.unwrap_err().kind(), ErrorKind::WouldBlock); // nothing queued
+    /// a.send_batch(&[&b"a"[..], b"bb"])?; // both queued when it returns
+    /// let got = b.recv_batch_without_senders_with_flags(&mut bufs, &mut meta, MsgFlags::DONTWAIT)?;
+    /// assert_eq!((got, meta[0].len, meta[1].len), (2, 1, 2));
+    /// assert_eq!(&storage[1][..2], b"bb");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_batch_without_senders_with_flags(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -1000,6 +1173,8 @@ impl UnixDatagram {
 
     /// Whether `SO_TIMESTAMPNS` is on.
     ///
+    /// [`set_recv_timestamp`](Self::set_recv_timestamp) has an example.
+    ///
     /// # Errors
     /// What `getsockopt(2)` reports.
     #[doc(alias = "SO_TIMESTAMPNS")]
@@ -1013,6 +1188,8 @@ impl UnixDatagram {
     }
 
     /// Whether `SO_PASSCRED` is on.
+    ///
+    /// [`set_pass_cred`](Self::set_pass_cred) has an example.
     ///
     /// # Errors
     /// What `getsockopt(2)` reports.
@@ -1092,6 +1269,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`send_with_fds`](Self::send_with_fds) and [`send_to`](Self::send_to).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::unbound()?;
+    /// let (_reader, writer) = std::io::pipe()?;
+    /// tx.send_to_with_fds(b"a pipe", &[writer.as_fd()], rx.local_addr()?)?;
+    /// let mut fds = Vec::with_capacity(1);
+    /// let mut buf = [0u8; 16];
+    /// let meta = rx.recv_from_with_fds(&mut buf, &mut fds)?;
+    /// assert_eq!((&buf[..meta.len], fds.len()), (&b"a pipe"[..], 1));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn send_to_with_fds(
         &self,
         buf: &[u8],
@@ -1231,6 +1424,22 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use datagrams::{MsgFlags, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"headbody!")?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 4]);
+    /// let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+    /// let meta = b.recv_msg_vectored(&mut bufs, MsgFlags::PEEK)?; // left queued
+    /// assert_eq!((meta.len, meta.full_len, meta.truncated), (8, 9, true)); // 8 bytes of room
+    /// assert_eq!((&head, &body), (b"head", b"body"));
+    /// assert_eq!(b.recv(&mut [0u8; 16])?, 9);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_msg_vectored(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -1281,6 +1490,21 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// use datagrams::{UnixAddr, UnixDatagram};
+    ///
+    /// let rx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let tx = UnixDatagram::bind(UnixAddr::unnamed())?;
+    /// let (_reader, writer) = std::io::pipe()?;
+    /// tx.send_to_with_fds(b"from tx", &[writer.as_fd()], rx.local_addr()?)?;
+    /// let mut fds = Vec::with_capacity(1);
+    /// let meta = rx.recv_from_with_fds(&mut [0u8; 16], &mut fds)?;
+    /// assert_eq!((meta.addr, meta.len, fds.len()), (tx.local_addr()?, 7, 1)); // who sent it
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_from_with_fds(
         &self,
         buf: &mut [u8],
@@ -1293,6 +1517,24 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use std::os::fd::AsFd;
+    /// use datagrams::{MsgFlags, UnixDatagram};
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let (_reader, writer) = std::io::pipe()?;
+    /// a.send_with_fds(b"headbody", &[writer.as_fd()])?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 8]);
+    /// let mut fds = Vec::with_capacity(1);
+    /// let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+    /// let meta = b.recv_vectored_with_fds(&mut bufs, MsgFlags::DONTWAIT, &mut fds)?;
+    /// assert_eq!((meta.len, fds.len()), (8, 1));
+    /// assert_eq!((&head, &body[..4]), (b"head", &b"body"[..]));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn recv_vectored_with_fds(
         &self,
         bufs: &mut [IoSliceMut<'_>],
@@ -1306,6 +1548,18 @@ impl UnixDatagram {
 /// Conversions.
 impl UnixDatagram {
     /// Converts into std's socket.
+    ///
+    /// # Examples
+    /// ```
+    /// use datagrams::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let b: std::os::unix::net::UnixDatagram = b.into_std(); // the same socket, std's type
+    /// a.send(b"to std")?;
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(b.recv(&mut buf)?, 6);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn into_std(self) -> std::os::unix::net::UnixDatagram {
         std::os::unix::net::UnixDatagram::from(OwnedFd::from(self.inner))
     }
