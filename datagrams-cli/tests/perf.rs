@@ -940,3 +940,180 @@ fn latency_control_exchange_as_documented() {
     srv.kill().expect("stop the server");
     srv.wait().expect("reap the server");
 }
+
+/// The lines of `child`'s standard error, as they come, on a channel (a bounded wait for a line
+/// is `recv_timeout`).
+fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::{BufRead, BufReader};
+    let err = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits (60 s at most: a bound, not a synchronisation) for a line of `lines` starting with
+/// `prefix`.
+fn line_starting(lines: &std::sync::mpsc::Receiver<String>, prefix: &str) -> String {
+    loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("no line starting with {prefix:?}: {e}"));
+        if line.starts_with(prefix) {
+            return line;
+        }
+    }
+}
+
+/// A server whose counters go backwards, or are as large as a u64 goes, gets a summary printed,
+/// not a panic: the client's arithmetic on a peer's numbers saturates.
+#[test]
+fn client_survives_a_server_counting_garbage() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // The traffic's port, so that the client's sends are not refused.
+    let _udp = std::net::UdpSocket::bind(addr).unwrap();
+    std::thread::spawn(move || {
+        let (s, _) = listener.accept().unwrap();
+        let mut lines = BufReader::new(s.try_clone().unwrap()).lines();
+        lines.next().unwrap().unwrap();
+        let mut w = s;
+        let max = u64::MAX;
+        w.write_all(
+            format!(
+                "{{\"type\":\"ready\",\"gro\":false,\"addrs\":[]}}\n\
+                 {{\"type\":\"totals\",\"streams\":[{{\"elapsed_ns\":100000000,\"received\":10,\
+                 \"bytes\":12000,\"drops\":3}}]}}\n\
+                 {{\"type\":\"final\",\"streams\":[{{\"elapsed_ns\":200000000,\"received\":5,\
+                 \"bytes\":6000,\"drops\":{max},\"malformed\":{max},\"reordered\":{max}}}]}}\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        // Until the client closes the connection.
+        for _ in lines {}
+    });
+    let objs = perf(&[
+        "--client",
+        &addr.to_string(),
+        "--time",
+        "10",
+        "--rate",
+        "1kpps",
+        "--json",
+    ]);
+    let summary = objs.last().expect("a summary");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    assert_eq!(u(summary, "received"), 5, "{summary}");
+    assert_eq!(u(summary, "kernel_drops"), u64::MAX, "{summary}");
+}
+
+/// A client that stops reading its control connection (its queue full of the server's lines)
+/// is dropped after the write timeout, and the server serves the next client.
+#[test]
+fn server_drops_a_client_that_does_not_read() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("perf");
+    let mut srv = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args(["perf", "--server", path.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let lines = stderr_lines(&mut srv);
+    line_starting(&lines, "dgram perf: server listening");
+    let mut ctl = std::os::unix::net::UnixStream::connect(dir.path().join("perf.control"))
+        .expect("connect the control");
+    // 32 streams reported every millisecond: a few MB/s of `totals` lines, never read.
+    let addrs: Vec<String> = (0..32).map(|i| format!("x{i}")).collect();
+    let params = serde_json::json!({"len": 1200, "streams": 32, "reverse": false,
+                                    "addrs": addrs, "interval_ns": 1_000_000});
+    ctl.write_all(format!("{params}\n").as_bytes()).unwrap();
+    let line = line_starting(&lines, "dgram perf: client: ");
+    assert!(line.contains("went away"), "{line}");
+    let objs = perf(&[
+        "--client",
+        path.to_str().unwrap(),
+        "--time",
+        "0.2",
+        "--json",
+    ]);
+    assert_accounted(objs.last().expect("a summary"), 1);
+    drop(ctl);
+    stop(srv);
+}
+
+/// A peer's control line without an end is refused after a bound, not read into memory forever.
+#[test]
+fn server_refuses_an_endless_control_line() {
+    use std::io::Write;
+    let (srv, addr) = server();
+    let mut ctl = std::net::TcpStream::connect(&addr).expect("connect the control");
+    let chunk = vec![b'a'; 64 << 10];
+    let mut refused = false;
+    for _ in 0..1024 {
+        if ctl.write_all(&chunk).is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "64 MB of one line taken");
+    stop(srv);
+}
+
+/// A latency client whose Unix server stopped reading (its queue full, so a send would wait
+/// forever) and went silent ends with an error naming the server.
+#[test]
+fn latency_client_ends_when_a_unix_server_stops_reading() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("perf");
+    let listener = std::os::unix::net::UnixListener::bind(dir.path().join("perf.control")).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            let mut line = String::new();
+            BufReader::new(s.try_clone().unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            // The echo socket, which never reads; and no word on the control connection.
+            let echo = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+            let mut w = s;
+            w.write_all(b"{\"type\":\"ready\"}\n").unwrap();
+            tx.send((w, echo)).unwrap();
+        });
+    }
+    let mut client = Command::new(env!("CARGO_BIN_EXE_dgram"))
+        .args([
+            "perf",
+            "--latency",
+            "--client",
+            path.to_str().unwrap(),
+            "--in-flight",
+            "64",
+            "--time",
+            "30",
+            "--interval",
+            "0.1",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the client");
+    let _held = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the client's parameters");
+    let lines = stderr_lines(&mut client);
+    let line = line_starting(&lines, "dgram: ");
+    assert!(line.contains("went silent"), "{line}");
+    assert_eq!(client.wait().unwrap().code(), Some(1));
+}

@@ -26,7 +26,8 @@
 //!
 //! Each side writes at least once an interval while the traffic flows, so either one takes a
 //! silence of an interval and 5 s as the other gone: the client ends with an error naming the
-//! server, the server ends that client's run and serves the next.
+//! server, the server ends that client's run and serves the next. Likewise a write that waits
+//! 5 s (the other side stopped reading and the queues are full) ends the run.
 //!
 //! Streams (`--parallel`): each stream has its own socket and thread at both ends. Over UDP the
 //! server's sockets all bind the one port with `SO_REUSEPORT`, and each is connected to its
@@ -90,10 +91,21 @@ pub(super) fn read_line(r: &mut impl BufRead) -> io::Result<Option<Value>> {
     read_line_kept(r, &mut String::new())
 }
 
+/// The longest control line read: a peer's line without an end is an error, not memory without
+/// bound (a `totals` line of 128 streams is about 30 kB).
+const MAX_LINE: usize = 1 << 20;
+
 /// [`read_line`] that keeps what it read of a line in `line` when a read times out, for the next
 /// call (a reader with short timeouts).
-fn read_line_kept(r: &mut impl BufRead, line: &mut String) -> io::Result<Option<Value>> {
-    if r.read_line(line)? == 0 {
+pub(super) fn read_line_kept(r: &mut impl BufRead, line: &mut String) -> io::Result<Option<Value>> {
+    let room = MAX_LINE.saturating_sub(line.len()) as u64;
+    let n = io::Read::take(&mut *r, room).read_line(line)?;
+    if line.len() >= MAX_LINE && !line.ends_with('\n') {
+        return Err(io_err(format!(
+            "a control line longer than {MAX_LINE} bytes"
+        )));
+    }
+    if n == 0 {
         return Ok(None);
     }
     let v = serde_json::from_str(line).map(Some).map_err(io_err);
@@ -263,6 +275,8 @@ fn server_socks(place: &Place, addrs: &[String], reverse: bool) -> io::Result<Ve
 }
 
 fn serve_one(stream: Ctl, place: &Place, interval: Duration) -> io::Result<()> {
+    // A client that stops reading is gone after GRACE, not a server stuck in a write.
+    stream.set_write_timeout(Some(GRACE))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = stream;
     reader.get_ref().set_read_timeout(Some(GRACE))?;
@@ -520,6 +534,14 @@ fn socket_addrs(flag: &str, host: &str) -> Result<Vec<SocketAddr>, String> {
 /// connection, the server's UDP address (`None`: Unix), and the server's name for messages (a
 /// scoped address with its interface's name).
 pub(super) fn connect_control(host: &str) -> Result<(Ctl, Option<SocketAddr>, String), String> {
+    let (ctl, addr, name) = connect_control_unbounded(host)?;
+    // A server that stops reading is gone after GRACE, not a client stuck in a write.
+    ctl.set_write_timeout(Some(GRACE))
+        .map_err(|e| format!("server {name}: {e}"))?;
+    Ok((ctl, addr, name))
+}
+
+fn connect_control_unbounded(host: &str) -> Result<(Ctl, Option<SocketAddr>, String), String> {
     if host.contains('/') {
         let ctl_path = control_path(Path::new(host));
         let s = UnixStream::connect(&ctl_path)

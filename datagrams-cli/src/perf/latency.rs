@@ -35,7 +35,7 @@
 //! that closes before step 5, or an echo socket that refuses the requests (ICMP port unreachable,
 //! a Unix socket gone), ends the client with an error naming the server.
 
-use std::io::{self, BufRead, BufReader, IoSliceMut, IsTerminal};
+use std::io::{self, BufReader, IoSliceMut, IsTerminal};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -44,7 +44,7 @@ use datagrams::{RecvMeta, Transmit, UdpSocket, UnixAddr, UnixDatagram};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
-use super::control::{GRACE, connect_control, io_err, read_line, send_line};
+use super::control::{GRACE, connect_control, io_err, read_line, read_line_kept, send_line};
 use super::receiver::u64_at;
 use super::report::emit;
 use super::sender::write_header;
@@ -344,6 +344,9 @@ fn requests(
         None => format!("request: {e}"),
     };
     sock.set_read_timeout(Some(POLL)).map_err(fail)?;
+    // A full queue at the echo end (a Unix server that stopped reading) blocks a send: bounded,
+    // so that the other end's going away (`gone`) is seen.
+    sock.set_write_timeout(Some(POLL)).map_err(fail)?;
     let batch = n.min(BATCH);
     let mut send_buf = vec![0u8; batch * len];
     let room = len + 1;
@@ -397,7 +400,11 @@ fn requests(
                 };
                 match r {
                     Ok(s) => done += s,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if timed_out(&e) => {
+                        if gone.load(Ordering::Acquire) {
+                            return Err("the control connection ended".to_string());
+                        }
+                    }
                     Err(e) => return Err(fail(e)),
                 }
             }
@@ -794,17 +801,6 @@ fn client(host: &str, cfg: &Config, json: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// The next JSON object from a control connection read with a timeout, `None` at its end; a
-/// timeout (`WouldBlock`) keeps what was read of a line in `line` for the next call.
-fn next_line(r: &mut impl BufRead, line: &mut String) -> io::Result<Option<Value>> {
-    if r.read_line(line)? == 0 {
-        return Ok(None);
-    }
-    let v = serde_json::from_str(line).map(Some).map_err(io_err);
-    line.clear();
-    v
-}
-
 /// Reads the control connection until the server's `final` line (its echo count); an error when
 /// the server goes away or says nothing for `silence`. `quit`: stop reading, `None`.
 fn watch(
@@ -816,7 +812,7 @@ fn watch(
     let mut line = String::new();
     let mut heard = Instant::now();
     loop {
-        match next_line(reader, &mut line) {
+        match read_line_kept(reader, &mut line) {
             Ok(None) => {
                 return Err(format!(
                     "server {addr} closed the control connection mid-run"
@@ -909,7 +905,7 @@ fn control_loop(
     let mut heard = Instant::now();
     let mut next_report = Instant::now() + interval;
     loop {
-        match next_line(reader, &mut line) {
+        match read_line_kept(reader, &mut line) {
             Ok(Some(v)) if v["type"] == "sent" => heard = Instant::now(),
             Ok(Some(v)) if v["type"] == "done" => return Ok(()),
             Ok(Some(v)) => return Err(io_err(format!("unexpected message {v}"))),

@@ -58,7 +58,8 @@ sockets), the server `ready`. Forward, each writes its counters every interval (
 it received, the client what it sent), the client `done` at the end, the server its final\n\
 counters. With --reverse the server sends: it writes its sent counts every interval and `done`\n\
 at the end; the client its receive counters every interval, and it prints both sides and closes\n\
-the connection at the end. A side silent for an interval and 5 s is taken as gone. With\n\
+the connection at the end. A side silent for an interval and 5 s, or not reading for 5 s, is\n\
+taken as gone. With\n\
 --latency the client writes {\"mode\":\"latency\",\"len\":L,\"in_flight\":N,\"interval_ns\":I}\n\
 (and \"addr\", its socket's address, to a Unix server, whose socket at PATH is connected to\n\
 it), the server answers `ready`, echoes every datagram to its sender and writes its count every\n\

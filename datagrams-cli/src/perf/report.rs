@@ -60,14 +60,15 @@ impl Totals {
         let mut jittered = 0u32;
         for s in streams {
             t.elapsed = t.elapsed.max(s.elapsed);
-            t.sent += s.sent;
-            t.received += s.received;
-            t.bytes += s.bytes;
-            t.gaps += s.gaps;
-            t.reordered += s.reordered;
-            t.duplicates += s.duplicates;
-            t.drops += s.drops;
-            t.malformed += s.malformed;
+            // Saturating: a remote side's counters are whatever its JSON says.
+            t.sent = t.sent.saturating_add(s.sent);
+            t.received = t.received.saturating_add(s.received);
+            t.bytes = t.bytes.saturating_add(s.bytes);
+            t.gaps = t.gaps.saturating_add(s.gaps);
+            t.reordered = t.reordered.saturating_add(s.reordered);
+            t.duplicates = t.duplicates.saturating_add(s.duplicates);
+            t.drops = t.drops.saturating_add(s.drops);
+            t.malformed = t.malformed.saturating_add(s.malformed);
             if s.received > 0 {
                 t.jitter_ns += s.jitter_ns;
                 jittered += 1;
@@ -288,7 +289,13 @@ impl Reporter {
     pub(crate) fn interval(&mut self, t: &Totals) {
         let p = self.prev;
         let d = t.elapsed.saturating_sub(p.elapsed);
-        let recv = t.received - p.received;
+        // Saturating: a remote side's counters may go backwards (garbage JSON from a peer).
+        let recv = t.received.saturating_sub(p.received);
+        let bytes = t.bytes.saturating_sub(p.bytes);
+        let drops = t.drops.saturating_sub(p.drops);
+        let dropped = drops.saturating_mul(self.mode.per_packet as u64);
+        let reordered = t.reordered.saturating_sub(p.reordered);
+        let duplicates = t.duplicates.saturating_sub(p.duplicates);
         if d.is_zero() || (d < Duration::from_millis(10) && recv == 0) {
             return;
         }
@@ -300,17 +307,17 @@ impl Reporter {
                     "type": "interval",
                     "start_s": p.elapsed.as_secs_f64(),
                     "end_s": t.elapsed.as_secs_f64(),
-                    "sent": t.sent - p.sent,
+                    "sent": t.sent.saturating_sub(p.sent),
                     "received": recv,
-                    "bytes": t.bytes - p.bytes,
-                    "bits_per_second": gbits(t.bytes - p.bytes, d) * 1e9,
+                    "bytes": bytes,
+                    "bits_per_second": gbits(bytes, d) * 1e9,
                     "datagrams_per_second": rate(recv, d),
                     "lost": lost,
-                    "reordered": t.reordered - p.reordered,
-                    "duplicates": t.duplicates - p.duplicates,
+                    "reordered": reordered,
+                    "duplicates": duplicates,
                     "jitter_us": t.jitter_ns / 1e3,
-                    "kernel_drops": t.drops - p.drops,
-                    "kernel_dropped_datagrams": (t.drops - p.drops) * self.mode.per_packet as u64,
+                    "kernel_drops": drops,
+                    "kernel_dropped_datagrams": dropped,
                 })
             ));
         } else {
@@ -320,14 +327,14 @@ impl Reporter {
                     "{:>5.2}-{:<5.2} s  {:>7.3} Gb/s  {:>9}d/s  {:>9} ({:>5.2}%)  {:>7}  {:>5}  {:>7.1} us  {:>7}",
                     p.elapsed.as_secs_f64(),
                     t.elapsed.as_secs_f64(),
-                    gbits(t.bytes - p.bytes, d),
+                    gbits(bytes, d),
                     si(rate(recv, d)),
                     lost,
-                    pct(lost, recv + lost),
-                    t.reordered - p.reordered,
-                    t.duplicates - p.duplicates,
+                    pct(lost, recv.saturating_add(lost)),
+                    reordered,
+                    duplicates,
                     t.jitter_ns / 1e3,
-                    (t.drops - p.drops) * self.mode.per_packet as u64,
+                    dropped,
                 ),
             );
         }
@@ -338,8 +345,12 @@ impl Reporter {
     /// What was lost of `t`: (lost, kernel-dropped datagrams, unaccounted).
     fn losses(&self, t: &Totals) -> (u64, u64, u64) {
         let lost = t.sent.saturating_sub(t.received);
-        let dropped = t.drops * self.mode.per_packet as u64;
-        (lost, dropped, lost.saturating_sub(dropped + t.malformed))
+        let dropped = t.drops.saturating_mul(self.mode.per_packet as u64);
+        (
+            lost,
+            dropped,
+            lost.saturating_sub(dropped.saturating_add(t.malformed)),
+        )
     }
 
     /// The headline: totals of the whole run (the sum of `streams`), after one line per stream

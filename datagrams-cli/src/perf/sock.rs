@@ -135,6 +135,15 @@ impl Ctl {
             Ctl::Unix(s) => s.set_read_timeout(t),
         }
     }
+
+    /// Bounds every write (and those of its clones: one socket): a peer that stops reading
+    /// fills the queues, and a write would otherwise wait for it forever.
+    pub(crate) fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Ctl::Tcp(s) => s.set_write_timeout(t),
+            Ctl::Unix(s) => s.set_write_timeout(t),
+        }
+    }
 }
 
 impl Read for Ctl {

@@ -40,7 +40,8 @@ impl Stream {
     /// Accounts one datagram of `len` bytes with sequence `seq`, sent at `sent_ns` and received at
     /// `arrival_ns` (same clock origin, or a constant offset: jitter uses differences only).
     pub(crate) fn record(&mut self, seq: u64, len: usize, sent_ns: u64, arrival_ns: u64) {
-        if seq + WINDOW <= self.next {
+        // `seq` comes from the network: `seq + WINDOW` could overflow.
+        if seq < self.next.saturating_sub(WINDOW - 1) {
             // Too old to tell a duplicate from a late one: count it late.
             self.reordered += 1;
             return;
@@ -72,5 +73,48 @@ impl Stream {
             self.jitter_ns += (d - self.jitter_ns) / 16.0;
         }
         self.last_transit = Some(transit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sequence numbers from the network near `u64::MAX` (a garbage datagram) are counted, not a
+    /// panic.
+    #[test]
+    fn sequence_near_the_top_is_counted() {
+        let mut st = Stream::new();
+        st.record(0, 20, 0, 10);
+        st.record(u64::MAX - 1, 20, 0, 20);
+        st.record(5, 20, 0, 30);
+        assert_eq!(st.received, 2);
+        assert_eq!(st.next, u64::MAX);
+        assert_eq!(st.reordered, 1);
+    }
+
+    /// The window: the oldest sequence number it tells apart (a late one, then a duplicate), and
+    /// the one below it (late whatever it is).
+    #[test]
+    fn window_edges() {
+        let mut st = Stream::new();
+        st.record(WINDOW, 20, 0, 0);
+        st.record(2, 20, 0, 0);
+        assert_eq!((st.received, st.reordered), (2, 1));
+        st.record(2, 20, 0, 0);
+        assert_eq!(st.duplicates, 1);
+        st.record(1, 20, 0, 0);
+        assert_eq!((st.received, st.reordered, st.duplicates), (2, 2, 1));
+    }
+
+    /// RFC 3550 6.4.1: J += (|D| - J) / 16 over consecutive arrivals.
+    #[test]
+    fn jitter_follows_rfc_3550() {
+        let mut st = Stream::new();
+        st.record(0, 20, 0, 100);
+        st.record(1, 20, 1000, 1100);
+        assert_eq!(st.jitter_ns, 0.0);
+        st.record(2, 20, 2000, 2260);
+        assert_eq!(st.jitter_ns, 10.0);
     }
 }
